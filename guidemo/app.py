@@ -1,0 +1,110 @@
+"""Start-up and shutdown in one place: QApplication, the event loop, server, window.
+
+The order matters and is the whole point of this module:
+  start:  QApplication -> event loop -> demo server -> MainWindow -> show
+  stop:   window closed -> panel tasks/threads/processes stopped -> server stopped
+          -> remaining tasks cancelled and loop closed (asyncio.Runner does that last step)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_API", "pyside6")  # qasync must pick PySide6
+from PySide6 import QtCore, QtWidgets
+
+from guidemo.loop import new_event_loop
+from guidemo.server import DemoServer
+from guidemo.ui.main_window import SCREENSHOT_SIZE, MainWindow
+
+__all__ = ["MainWindow", "run_app", "save_screenshots"]
+
+SCREENSHOT_DEMO_TIMEOUT_S = 20.0
+# Said by Qt's headless (offscreen) platform about every window: not a problem of ours.
+BENIGN_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",)
+qt_log = logging.getLogger("guidemo.qt")
+
+
+def route_qt_messages(kind: QtCore.QtMsgType, context: object, message: str) -> None:
+    """Send Qt's own warnings to Python logging instead of straight to stderr."""
+    if message in BENIGN_QT_MESSAGES:
+        return
+    level = logging.DEBUG if kind == QtCore.QtMsgType.QtDebugMsg else logging.WARNING
+    qt_log.log(level, "Qt: %s", message)
+
+
+def run_app(
+    panel: str | None = None,
+    screenshot_dir: Path | None = None,
+    loop_kind: str = "guidemo",
+    on_ready: Callable[[MainWindow], None] | None = None,
+) -> int:
+    """Run the app until its window closes (or Ctrl+C); return the exit code."""
+    QtCore.qInstallMessageHandler(route_qt_messages)
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    app.setApplicationName("guidemo")
+    app.setOrganizationName("guidemo")
+    loop = new_event_loop(app, loop_kind)
+    with asyncio.Runner(loop_factory=lambda: loop) as runner:
+        return runner.run(_main(panel, screenshot_dir, on_ready))
+
+
+async def _main(
+    panel: str | None,
+    screenshot_dir: Path | None,
+    on_ready: Callable[[MainWindow], None] | None,
+) -> int:
+    async with DemoServer() as server:
+        window = MainWindow(server.url)
+        previous_sigint = signal.signal(signal.SIGINT, lambda *_: window.close())
+        try:
+            if panel:
+                window.show_panel(panel)
+            window.show()
+            if screenshot_dir is not None:
+                await save_screenshots(window, screenshot_dir)
+                window.remember_state = False
+                window.close()
+            else:
+                await _first_paint()
+                print(f"guidemo: window ready, demo server at {server.url}", flush=True)
+                if on_ready is not None:
+                    on_ready(window)
+            await window.closed.wait()
+        finally:
+            await window.shutdown()
+            signal.signal(signal.SIGINT, previous_sigint)
+    return 0
+
+
+async def _first_paint() -> None:
+    """Let Qt paint the freshly shown window before we call it ready."""
+    QtWidgets.QApplication.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents)
+    await asyncio.sleep(0)
+
+
+async def save_screenshots(window: MainWindow, directory: Path) -> list[Path]:
+    """Render every panel, after its short demo has run, to `directory/<slug>.png`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    window.resize(SCREENSHOT_SIZE)
+    saved = []
+    for slug, panel in window.panels.items():
+        window.show_panel(slug)
+        started = time.perf_counter()
+        try:
+            await asyncio.wait_for(panel.screenshot_demo(), SCREENSHOT_DEMO_TIMEOUT_S)
+        except TimeoutError:
+            window.report_error(TimeoutError(f"{slug} demo took too long"), "screenshot")
+        # Let the HUD and plots catch up (at least two of their refreshes).
+        await asyncio.sleep(max(0.0, 0.6 - (time.perf_counter() - started)))
+        path = directory / f"{slug}.png"
+        window.grab().save(str(path))
+        saved.append(path)
+    return saved

@@ -1,0 +1,78 @@
+"""Command line: `guidemo [--panel SLUG] [--screenshot DIR] [--loop KIND]`, `serve`, `bench`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+LOOP_KINDS = ("guidemo", "qasync")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="guidemo",
+        description="See, touch and measure event-driven programming in a Qt + asyncio GUI.",
+    )
+    parser.add_argument(
+        "--panel", metavar="SLUG", help="open at this panel (blocking, http, event-loop, ...)"
+    )
+    parser.add_argument(
+        "--screenshot",
+        metavar="DIR",
+        type=Path,
+        help="render every panel to DIR/<slug>.png, then exit",
+    )
+    parser.add_argument(
+        "--loop",
+        choices=LOOP_KINDS,
+        default="guidemo",
+        help="event loop to run on (default: guidemo)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="{serve,bench}")
+    serve = commands.add_parser("serve", help="run the demo server alone, until Ctrl+C")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8765, help="port to bind (default: 8765)")
+    bench = commands.add_parser("bench", help="measure the loops side by side (see README)")
+    bench.add_argument(
+        "--quick", action="store_true", help="a tiny run that proves the command works"
+    )
+    bench.add_argument("--json", metavar="FILE", type=Path, help="also write the results as JSON")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return _serve(args.host, args.port)
+    if args.command == "bench":
+        from guidemo.bench import run_bench
+
+        return run_bench(quick=args.quick, json_path=args.json)
+    # Only the app needs Qt: import it here so `serve` starts fast and without a display.
+    from guidemo.app import run_app
+    from guidemo.panels import PANEL_CLASSES
+
+    slugs = [panel.slug for panel in PANEL_CLASSES]
+    if args.panel is not None and args.panel not in slugs:
+        parser.error(f"unknown panel {args.panel!r}; choose one of: {', '.join(slugs)}")
+
+    return run_app(panel=args.panel, screenshot_dir=args.screenshot, loop_kind=args.loop)
+
+
+def _serve(host: str, port: int) -> int:
+    from guidemo.server import serve_forever
+
+    if not 0 <= port <= 65535:
+        print(f"guidemo serve: port must be 0..65535, not {port}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(serve_forever(host, port))
+    except KeyboardInterrupt:
+        pass
+    except OSError as error:
+        print(f"guidemo serve: cannot listen on {host}:{port}: {error.strerror}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,158 @@
+"""The main window: navigator of panels on the left, the panel beside it, HUD on top."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from types import TracebackType
+from typing import Any
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from guidemo.loop import loop_name
+from guidemo.monitor import LoopMonitor
+from guidemo.panels import PANEL_CLASSES
+from guidemo.panels.base import Panel, PanelContext
+from guidemo.ui.error_log import ErrorLog
+from guidemo.ui.hud import Hud
+
+log = logging.getLogger(__name__)
+DEFAULT_SIZE = QtCore.QSize(1440, 920)
+SCREENSHOT_SIZE = QtCore.QSize(1600, 1000)
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """Build it inside a running event loop; `await window.closed.wait()` then `shutdown()`."""
+
+    def __init__(self, server_url: str, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("MainWindow")
+        self.setWindowTitle("guidemo: event-driven programming, live")
+        self.server_url = server_url
+        self.loop = asyncio.get_running_loop()
+        self.closed = asyncio.Event()
+        self.settings = QtCore.QSettings("guidemo", "guidemo")
+        self.remember_state = True  # save size and last panel on close
+
+        self.monitor = LoopMonitor(self)
+        self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="guidemo-worker")
+        self.error_log = ErrorLog()
+        self._install_error_hooks()
+
+        context = PanelContext(
+            server_url=server_url,
+            monitor=self.monitor,
+            executor=self.executor,
+            report_error=self.report_error,
+        )
+        self.panels: dict[str, Panel] = {}
+        self.panel_list = QtWidgets.QListWidget()
+        self.panel_list.setObjectName("panelList")
+        self.panel_list.setToolTip("The panels; Ctrl+1..9 switch between them")
+        self.stack = QtWidgets.QStackedWidget()
+        for number, panel_class in enumerate(PANEL_CLASSES, start=1):
+            panel = panel_class(context)
+            self.panels[panel.slug] = panel
+            self.stack.addWidget(panel)
+            item = QtWidgets.QListWidgetItem(f"{number}  {panel.title}")
+            item.setData(QtCore.Qt.ItemDataRole.UserRole, panel.slug)
+            item.setToolTip(f"{panel.title} (Ctrl+{number})")
+            self.panel_list.addItem(item)
+        self.panel_list.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.panel_list.setFixedWidth(
+            self.panel_list.sizeHintForColumn(0) + 2 * self.panel_list.frameWidth() + 16
+        )
+
+        self.hud = Hud(self.monitor, loop_name(self.loop))
+        central = QtWidgets.QWidget()
+        grid = QtWidgets.QGridLayout(central)
+        grid.setContentsMargins(6, 6, 6, 0)
+        grid.addWidget(self.hud, 0, 0, 1, 2)
+        grid.addWidget(self.panel_list, 1, 0)
+        grid.addWidget(self.stack, 1, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setRowStretch(1, 1)
+        self.setCentralWidget(central)
+
+        errors = QtWidgets.QDockWidget("Errors", self)
+        errors.setObjectName("errorDock")
+        errors.setWidget(self.error_log)
+        errors.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, errors)
+        self.resizeDocks([errors], [80], QtCore.Qt.Orientation.Vertical)
+
+        self._add_shortcuts()
+        self._restore_settings()
+        self.monitor.start()
+
+    # --- public API -------------------------------------------------------------------
+    def show_panel(self, slug: str) -> Panel:
+        """Switch to the panel `slug` and return it."""
+        panel = self.panels[slug]  # KeyError names the unknown slug
+        self.panel_list.setCurrentRow(self.stack.indexOf(panel))
+        return panel
+
+    def current_panel(self) -> Panel:
+        return self.stack.currentWidget()  # type: ignore[return-value]
+
+    def report_error(self, error: BaseException, context: str) -> None:
+        """Show an unhandled error in the errorLog (and in logging); the app carries on."""
+        self.error_log.report(error, context)
+
+    async def shutdown(self) -> None:
+        """Stop all work, in order: panel tasks and workers, the monitor, the thread pool."""
+        await asyncio.gather(*(panel.shutdown() for panel in self.panels.values()))
+        self.monitor.stop()
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        self._remove_error_hooks()
+
+    # --- behaviour ----------------------------------------------------------------------
+    def _add_shortcuts(self) -> None:
+        quit_action = QtGui.QAction("Quit", self)
+        quit_action.setShortcut(QtGui.QKeySequence("Ctrl+Q"))
+        quit_action.triggered.connect(self.close)
+        self.addAction(quit_action)
+        for number, slug in enumerate(list(self.panels)[:9], start=1):
+            action = QtGui.QAction(f"Show {slug}", self)
+            action.setShortcut(QtGui.QKeySequence(f"Ctrl+{number}"))
+            action.triggered.connect(lambda _=False, s=slug: self.show_panel(s))
+            self.addAction(action)
+
+    def _restore_settings(self) -> None:
+        size = self.settings.value("size")
+        self.resize(size if isinstance(size, QtCore.QSize) and size.isValid() else DEFAULT_SIZE)
+        last = self.settings.value("lastPanel", "")
+        self.show_panel(last if last in self.panels else next(iter(self.panels)))
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        if self.remember_state:
+            self.settings.setValue("size", self.size())
+            self.settings.setValue("lastPanel", self.current_panel().slug)
+            self.settings.sync()
+        self.closed.set()
+        event.accept()
+
+    def _install_error_hooks(self) -> None:
+        """Errors in Qt slots reach sys.excepthook; errors in callbacks reach the loop's handler."""
+        self._previous_excepthook = sys.excepthook
+        self._previous_loop_handler = self.loop.get_exception_handler()
+        sys.excepthook = self._excepthook
+        self.loop.set_exception_handler(self._loop_exception)
+
+    def _remove_error_hooks(self) -> None:
+        if sys.excepthook == self._excepthook:
+            sys.excepthook = self._previous_excepthook
+        self.loop.set_exception_handler(self._previous_loop_handler)
+
+    def _excepthook(
+        self, kind: type[BaseException], error: BaseException, tb: TracebackType | None
+    ) -> None:
+        self.report_error(error.with_traceback(tb), "a Qt handler")
+
+    def _loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        error = context.get("exception")
+        if error is None:
+            error = RuntimeError(context.get("message", "unknown event loop error"))
+        self.report_error(error, context.get("message", "an event loop callback"))

@@ -1,0 +1,59 @@
+# Shared set-up for scripts/run and scripts/test: system libraries, .venv, the package.
+# Sourced, not run. Sets GUIDEMO_PY to the venv's python.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+
+# Libraries Qt needs on a bare Debian: the first set for offscreen rendering (tests,
+# screenshots), the second for a real X11 window (scripts/run).
+QT_LIBS_OFFSCREEN=(libegl1 libgl1 libopengl0 libfontconfig1 libxkbcommon0 libdbus-1-3 libglib2.0-0)
+QT_LIBS_X11=(libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0
+             libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xkb1 libx11-xcb1)
+
+ensure_system_libs() {
+    command -v dpkg >/dev/null 2>&1 || return 0   # not Debian: trust the system
+    local missing=()
+    for pkg in "$@"; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" = 0 ]; then
+        echo "guidemo: installing system libraries for Qt: ${missing[*]}"
+        apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            "${missing[@]}" >/dev/null
+    else
+        echo "guidemo: Qt needs these system libraries; install them with:" >&2
+        echo "    sudo apt-get install ${missing[*]}" >&2
+        exit 1
+    fi
+}
+
+find_python() {
+    for candidate in python3.13 python3.12 python3.11 python3; do
+        if command -v "$candidate" >/dev/null 2>&1 &&
+           "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+            echo "$candidate"; return 0
+        fi
+    done
+    echo "guidemo: Python >= 3.11 is required" >&2
+    exit 1
+}
+
+ensure_venv() {
+    if [ ! -x "$VENV/bin/python" ]; then
+        echo "guidemo: creating $VENV"
+        "$(find_python)" -m venv "$VENV"
+    fi
+    # Reinstall only when the project's metadata changed since the last install.
+    local stamp="$VENV/.guidemo-installed"
+    local want
+    want="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+        echo "guidemo: installing dependencies into .venv"
+        "$VENV/bin/python" -m pip install -q --upgrade pip 2>/dev/null || true
+        "$VENV/bin/python" -m pip install -q -e "$ROOT[test]" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+        echo "$want" > "$stamp"
+    fi
+    GUIDEMO_PY="$VENV/bin/python"
+}
