@@ -51,6 +51,7 @@ def run_app(
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("guidemo")
     app.setOrganizationName("guidemo")
+    app.setQuitOnLastWindowClosed(False)  # closing the window ends _main(), which stops the loop
     loop = new_event_loop(app, loop_kind)
     with asyncio.Runner(loop_factory=lambda: loop) as runner:
         return runner.run(_main(panel, screenshot_dir, on_ready))
@@ -62,7 +63,7 @@ async def _main(
     on_ready: Callable[[MainWindow], None] | None,
 ) -> int:
     async with DemoServer() as server:
-        window = MainWindow(server.url)
+        window = MainWindow(server.url, server=server)
         previous_sigint = signal.signal(signal.SIGINT, lambda *_: window.close())
         try:
             if panel:

@@ -73,7 +73,7 @@ def server(run: Runner) -> Iterator[DemoServer]:
 @pytest.fixture
 def window(run: Runner, server: DemoServer) -> Iterator[MainWindow]:
     async def build() -> MainWindow:
-        main_window = MainWindow(server.url)
+        main_window = MainWindow(server.url, server=server)
         main_window.remember_state = False
         main_window.show()
         await wait_until(lambda: main_window.monitor.stats().samples >= 3, what="first probes")

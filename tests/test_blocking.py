@@ -83,7 +83,7 @@ def test_offloaded_ways_keep_the_loop_live(window, run, button):
     started = run(scenario())
     stats = window.monitor.stats_since(started)
     assert stats.max_ms < 100, stats
-    assert stats.samples > 20, "the probe kept running during the job"
+    assert stats.samples >= 10, "the probe kept running during the job"
     assert len(window.monitor.freezes) == freezes_before
     text = ui["resultLabel"].text()
     assert "slept 1.0" in text and "UI live" in text, text

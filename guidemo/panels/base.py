@@ -27,6 +27,7 @@ class PanelContext:
     monitor: LoopMonitor
     executor: ThreadPoolExecutor  # the app's thread pool: shut down by the app on exit
     report_error: Callable[[BaseException, str], None]
+    server: Any = None  # the embedded DemoServer, when the window was given one (restartable)
 
 
 class Panel(QtWidgets.QWidget):

@@ -26,7 +26,12 @@ SCREENSHOT_SIZE = QtCore.QSize(1600, 1000)
 class MainWindow(QtWidgets.QMainWindow):
     """Build it inside a running event loop; `await window.closed.wait()` then `shutdown()`."""
 
-    def __init__(self, server_url: str, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(
+        self,
+        server_url: str,
+        parent: QtWidgets.QWidget | None = None,
+        server: Any = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("MainWindow")
         self.setWindowTitle("guidemo: event-driven programming, live")
@@ -46,6 +51,7 @@ class MainWindow(QtWidgets.QMainWindow):
             monitor=self.monitor,
             executor=self.executor,
             report_error=self.report_error,
+            server=server,
         )
         self.panels: dict[str, Panel] = {}
         self.panel_list = QtWidgets.QListWidget()

@@ -1,0 +1,435 @@
+"""The demo server, tested over real sockets with a real aiohttp client (no Qt here)."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import logging
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from guidemo.server import DemoServer, expected_word_count, news_articles, news_sources
+
+Scenario = Callable[[DemoServer, aiohttp.ClientSession], Awaitable[None]]
+pytestmark = pytest.mark.timeout(30)
+
+
+def run(scenario: Scenario) -> None:
+    """Run `scenario` against a fresh server and client, then make leaks show up now."""
+
+    async def main() -> None:
+        async with DemoServer() as server, aiohttp.ClientSession() as session:
+            await scenario(server, session)
+
+    asyncio.run(main())
+    gc.collect()  # unclosed sockets and transports warn here, and warnings are errors
+
+
+@pytest.fixture(autouse=True)
+def no_error_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Neither asyncio ("Task was destroyed...") nor aiohttp may log an error."""
+    yield
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors
+
+
+async def get_json(session: aiohttp.ClientSession, url: str) -> tuple[int, Any]:
+    async with session.get(url) as response:
+        return response.status, await response.json()
+
+
+async def wait_for_message(ws: aiohttp.ClientWebSocketResponse, want: Callable[[Any], bool]) -> Any:
+    """The first JSON message `want` accepts; other messages are skipped."""
+    async with asyncio.timeout(5):
+        while True:
+            message = await ws.receive()
+            assert message.type == aiohttp.WSMsgType.TEXT, message
+            data = json.loads(message.data)
+            if want(data):
+                return data
+
+
+async def ticks_for(ws: aiohttp.ClientWebSocketResponse, seconds: float) -> list[dict]:
+    """Every tick that arrives within `seconds`."""
+    ticks = []
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(seconds):
+            while True:
+                data = json.loads((await ws.receive()).data)
+                if data["type"] == "tick":
+                    ticks.append(data)
+    return ticks
+
+
+# ---- happy paths
+
+
+def test_index_lists_endpoints() -> None:
+    async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
+        status, body = await get_json(session, server.url + "/")
+        assert status == 200
+        assert {"/api/data", "/api/news/articles", "/ws/ticks"} <= set(body["endpoints"])
+
+    run(scenario)
+
+
+@pytest.mark.parametrize("size", [0, 1, 12_345])
+def test_data_has_exact_size(size: int) -> None:
+    async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
+        async with session.get(f"{server.url}/api/data?size={size}") as response:
+            body = await response.read()
+            assert response.status == 200
+            assert response.content_type == "text/plain"
+        assert len(body) == size
+        assert body.isascii()
+
+    run(scenario)
+
+
+def test_latency_delays_the_answer() -> None:
+    async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
+        started = time.perf_counter()
+        status, body = await get_json(session, f"{server.url}/api/json?items=3&latency=0.3")
+        assert time.perf_counter() - started >= 0.25
+        assert status == 200
+        assert [item["id"] for item in body["items"]] == [0, 1, 2]
+        assert abs(body["served_at"] - time.time()) < 5
+
+    run(scenario)
+
+
+@pytest.mark.parametrize("code", [200, 201, 404, 418, 500, 503, 599])
+def test_status_answers_with_the_code_asked(code: int) -> None:
+    async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
+        status, body = await get_json(session, f"{server.url}/api/status/{code}")
+        assert (status, body) == (code, {"status": code})
+
+    run(scenario)
+
+
+def test_stream_arrives_in_chunks_over_time() -> None:
+    async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
+        started = time.perf_counter()
+        url = f"{server.url}/api/stream?chunks=4&size=10&interval=0.1"
+        async with session.get(url) as response:
+            assert response.headers["Transfer-Encoding"] == "chunked"
+            first = await response.content.readany()
+            rest = await response.read()
+        assert len(first) < 40  # the first chunk came before the last one was sent
+        assert len(first + rest) == 40
+        assert time.perf_counter() - started >= 0.25  # three intervals of 0.1 s
+
+    run(scenario)
+
+
+def test_news_word_count_matches_expected() -> None:
+    async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
+        status, body = await get_json(session, f"{server.url}/api/news/sources?count=5")
+        assert status == 200
+        words: list[str] = []
+        for source in body["sources"]:
+            url = f"{server.url}/api/news/articles?source={source['id']}"
+            status, articles = await get_json(session, url)
+            assert (status, articles["source"]) == (200, source["id"])
+            for article in articles["articles"]:
+                text = article["title"] + " " + article["description"]
+                words += [w.lower() for w in re.split(r"[^A-Za-z0-9_]+", text) if w]
+        for word in ("async", "Loop", "news", "missing"):
+            assert words.count(word.lower()) == expected_word_count(word, 5)
+        assert expected_word_count("async", 5) > 0
+
+    run(scenario)
+
+
+def test_news_data_is_deterministic() -> None:
+    assert news_sources(3) == news_sources(3)
+    assert [s["id"] for s in news_sources(3)] == ["source-00", "source-01", "source-02"]
+    assert news_articles("source-01") == news_articles("source-01")
+    assert news_articles("source-01") != news_articles("source-02")
+    assert expected_word_count("ASYNC", 10) == expected_word_count("async", 10)
+
+
+def test_tick_polling_returns_the_latest_tick() -> None:
+    async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
+        _, first = await get_json(session, server.url + "/api/tick")
+        _, second = await get_json(session, server.url + "/api/tick?latency=0.05")
+        assert 1 <= first["seq"] < second["seq"]
+        assert first["t"] <= second["t"] <= time.time()
+        assert -1 <= second["value"] <= 1
+
+    run(scenario)
+
+
+# ---- bad input: always a 400 with a JSON error naming the parameter
+
+NUMERIC_PARAMS = [
+    ("/api/data", "size", "10000001"),
+    ("/api/data", "latency", "30.5"),
+    ("/api/json", "items", "1001"),
+    ("/api/json", "latency", "1e9"),
+    ("/api/status/200", "latency", "31"),
+    ("/api/stream", "chunks", "1001"),
+    ("/api/stream", "size", "1000001"),
+    ("/api/stream", "interval", "5.1"),
+    ("/api/news/sources", "count", "201"),
+    ("/api/news/articles", "latency", "31"),
+    ("/api/tick", "latency", "31"),
+    ("/ws/ticks", "rate", "501"),
+]
+
+
+@pytest.mark.parametrize(("path", "name", "too_large"), NUMERIC_PARAMS)
+def test_bad_numbers_are_400_naming_the_parameter(path: str, name: str, too_large: str) -> None:
+    async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
+        extra = "&source=source-00" if "articles" in path else ""
+        for value in ["abc", "nan", "inf", "-inf", "-1", too_large, ""]:
+            status, body = await get_json(session, f"{server.url}{path}?{name}={value}{extra}")
+            assert status == 400, (name, value)
+            assert name in body["error"], body
+
+    run(scenario)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/status/abc",
+        "/api/status/199",
+        "/api/status/101",
+        "/api/status/600",
+        "/api/status/nan",
+        "/api/status/-1",
+        "/api/news/articles",
+        "/api/news/articles?source=source-999",
+        "/api/news/articles?source=../etc",
+        "/api/fault/nope",
+    ],
+)
+def test_bad_paths_and_ids_are_400_json(path: str) -> None:
+    async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
+        status, body = await get_json(session, server.url + path)
+        assert status == 400
+        assert body["error"]
+
+    run(scenario)
+
+
+def test_unknown_route_and_wrong_method_are_json() -> None:
+    async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
+        status, body = await get_json(session, server.url + "/no/such/thing")
+        assert status == 404
+        assert "/no/such/thing" in body["error"]
+        async with session.post(server.url + "/api/data") as response:
+            assert response.status == 405
+            assert "POST" in (await response.json())["error"]
+
+    run(scenario)
+
+
+# ---- faults on purpose
+
+
+def test_fault_reset_breaks_the_body() -> None:
+    async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
+        with pytest.raises((aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError)):
+            async with session.get(server.url + "/api/fault/reset") as response:
+                assert response.status == 200
+                await response.read()
+
+    run(scenario)
+
+
+def test_fault_bad_utf8_and_not_json() -> None:
+    async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
+        async with session.get(server.url + "/api/fault/bad-utf8") as response:
+            assert response.status == 200
+            assert response.charset == "utf-8"
+            body = await response.read()
+        with pytest.raises(UnicodeDecodeError):
+            body.decode("utf-8")
+        async with session.get(server.url + "/api/fault/not-json") as response:
+            assert response.content_type == "application/json"
+            with pytest.raises(ValueError):
+                await response.json()
+
+    run(scenario)
+
+
+def test_fault_redirect_loop_is_caught_by_the_client() -> None:
+    async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
+        with pytest.raises(aiohttp.TooManyRedirects):
+            async with session.get(server.url + "/api/fault/redirect-loop", max_redirects=5):
+                pass
+
+    run(scenario)
+
+
+def test_fault_huge_announces_50mb_and_a_client_can_stop_early() -> None:
+    async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
+        async with session.get(server.url + "/api/fault/huge") as response:
+            assert response.content_length == 50_000_000
+            received = 0
+            async for chunk in response.content.iter_chunked(64 * 1024):
+                received += len(chunk)
+                if received >= 1_000_000:
+                    break  # the size cap of a careful client
+        assert received >= 1_000_000
+
+    run(scenario)
+
+
+# ---- websocket
+
+
+def test_websocket_pushes_ticks_at_the_rate_asked() -> None:
+    async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
+        async with session.ws_connect(server.url + "/ws/ticks?rate=100") as ws:
+            ticks = await ticks_for(ws, 0.5)
+        assert 20 <= len(ticks) <= 80
+        assert [t["seq"] for t in ticks] == list(range(1, len(ticks) + 1))
+        assert all(abs(t["t"] - time.time()) < 5 and -1 <= t["value"] <= 1 for t in ticks)
+
+    run(scenario)
+
+
+def test_websocket_rate_can_be_changed() -> None:
+    async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
+        async with session.ws_connect(server.url + "/ws/ticks?rate=1") as ws:
+            await wait_for_message(ws, lambda m: m["type"] == "tick")
+            await ws.send_json({"rate": 200})
+            ticks = await ticks_for(ws, 0.5)
+        assert len(ticks) >= 20
+        seqs = [t["seq"] for t in ticks]
+        assert seqs == sorted(seqs)
+
+    run(scenario)
+
+
+def test_websocket_commands_echo_errors_and_bad() -> None:
+    async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
+        async with session.ws_connect(server.url + "/ws/ticks?rate=20") as ws:
+            await ws.send_json({"echo": "hello"})
+            echo = await wait_for_message(ws, lambda m: m["type"] != "tick")
+            assert echo == {"type": "echo", "text": "hello"}
+
+            for wrong in ['{"rate": "x"}', '{"rate": 0}', '{"rate": 501}', "hello", "[[[[["]:
+                await ws.send_str(wrong)
+                error = await wait_for_message(ws, lambda m: m["type"] != "tick")
+                assert error["type"] == "error" and error["error"], wrong
+            before = await wait_for_message(ws, lambda m: m["type"] == "tick")
+            after = await wait_for_message(ws, lambda m: m["type"] == "tick")
+            assert after["seq"] > before["seq"]  # the stream carried on
+
+            await ws.send_str("bad")
+            async with asyncio.timeout(5):
+                while (message := await ws.receive()).data.startswith('{"type": "tick"'):
+                    pass
+            assert message.data == "this is not json {"
+            with pytest.raises(ValueError):
+                json.loads(message.data)
+
+    run(scenario)
+
+
+# ---- lifecycle
+
+
+def test_stop_with_busy_clients_is_quick() -> None:
+    async def main() -> None:
+        server = DemoServer()
+        await server.start()
+        async with aiohttp.ClientSession() as session:
+            ws = await session.ws_connect(server.url + "/ws/ticks?rate=100")
+            slow = asyncio.create_task(get_json(session, server.url + "/api/json?latency=10"))
+            url = server.url + "/api/stream?chunks=100&interval=0.1"
+            async with session.get(url) as streaming:
+                await streaming.content.readany()  # the stream is under way
+                await wait_for_message(ws, lambda m: m["type"] == "tick")
+                started = time.perf_counter()
+                await server.stop()
+                assert time.perf_counter() - started < 2
+                with pytest.raises(aiohttp.ClientError):
+                    await streaming.read()
+            with pytest.raises(aiohttp.ClientError):
+                await asyncio.wait_for(slow, 5)
+            async with asyncio.timeout(5):
+                while not ws.closed:
+                    await ws.receive()
+            await ws.close()
+
+    asyncio.run(main())
+    gc.collect()
+
+
+def test_restart_reuses_the_port() -> None:
+    async def main() -> None:
+        server = DemoServer()
+        async with aiohttp.ClientSession() as session:
+            async with server:
+                port = server.port
+                assert port > 0
+                assert (await get_json(session, server.url + "/api/tick"))[0] == 200
+            async with server:
+                assert server.port == port
+                assert (await get_json(session, server.url + "/api/tick"))[0] == 200
+
+    asyncio.run(main())
+    gc.collect()
+
+
+def test_binds_to_localhost_by_default() -> None:
+    async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
+        assert server.host == "127.0.0.1"
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", server.url)
+        assert server._server._runner is not None
+        assert [address[0] for address in server._server._runner.addresses] == ["127.0.0.1"]
+
+    run(scenario)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child needs POSIX")
+def test_serve_forever_runs_until_ctrl_c() -> None:
+    port = free_port()
+    code = (
+        "import asyncio; from guidemo.server import serve_forever; "
+        f"asyncio.run(serve_forever('127.0.0.1', {port}))"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-W", "default::ResourceWarning", "-c", code],
+        cwd=Path(__file__).resolve().parents[1],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # A child started in the background may inherit "ignore SIGINT": undo that.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        line = process.stdout.readline()
+        assert line == f"guidemo demo server on http://127.0.0.1:{port} (Ctrl+C to stop)\n"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/json?items=1") as response:
+            assert json.load(response)["items"] == [{"id": 0, "name": "item 0"}]
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert (process.returncode, out, err) == (0, "", "")
