@@ -64,7 +64,11 @@ async def _main(
 ) -> int:
     async with DemoServer() as server:
         window = MainWindow(server.url, server=server)
-        previous_sigint = signal.signal(signal.SIGINT, lambda *_: window.close())
+        loop = asyncio.get_running_loop()
+        # Ctrl+C: close the window as an ordinary callback, not in the middle of some code.
+        previous_sigint = signal.signal(
+            signal.SIGINT, lambda *_: loop.call_soon_threadsafe(window.close)
+        )
         try:
             if panel:
                 window.show_panel(panel)

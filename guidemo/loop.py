@@ -1,0 +1,268 @@
+"""The event loop guidemo runs on: asyncio's own loop, driven by Qt's.
+
+A GUI thread can wait in only one place. Qt must wait there (or windows freeze), so
+asyncio has to be told by Qt when there is work. Stock qasync re-implements the asyncio
+loop on top of Qt: one Qt timer per callback, one socket notifier per socket. guidemo
+keeps asyncio's `SelectorEventLoop` as it is and lets Qt do only the waiting:
+
+- one `QSocketNotifier` watches the selector's own file descriptor (the epoll or kqueue
+  fd). It becomes readable whenever any socket asyncio waits on is ready, including the
+  self-pipe that `call_soon_threadsafe` and signals write to;
+- one precise single-shot `QTimer` is armed for the next `call_later`/`call_at`
+  deadline, rounded UP to whole milliseconds so it never fires early;
+- the same timer with interval 0 while callbacks are ready, so Qt events get their turn
+  between asyncio's batches.
+
+Each time one of them fires, asyncio runs one ordinary turn (`_run_once`) with the
+selector polled without waiting. Timers, FIFO order, `TimerHandle.when()`, exception
+handling and sockets are therefore asyncio's own code, not a copy of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import os
+import selectors
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextvars import Context
+from types import FrameType
+
+from PySide6 import QtCore, QtWidgets
+
+os.environ.setdefault("QT_API", "pyside6")  # qasync takes the first Qt binding it finds
+import qasync  # after PySide6 and QT_API, so qasync picks PySide6
+
+LOOP_KINDS = ("guidemo", "qasync")
+
+_MAX_TIMER_MS = 24 * 3600 * 1000  # asyncio never waits longer than a day either
+_LONG_WAIT = 0.05  # seconds; shorter poll() timeouts oversleep by 50 us at most
+
+
+def new_event_loop(
+    app: QtWidgets.QApplication | QtCore.QCoreApplication, kind: str = "guidemo"
+) -> asyncio.AbstractEventLoop:
+    """Return a new, not yet running event loop that runs Qt's events as well.
+
+    `kind` is "guidemo" (asyncio's loop driven by Qt) or "qasync" (stock qasync, for
+    comparison). Where the selector has no file descriptor Qt could watch (Windows'
+    select()-based selector), "guidemo" falls back to qasync.
+    """
+    if kind not in LOOP_KINDS:
+        raise ValueError(f"unknown loop kind {kind!r}, expected one of {LOOP_KINDS}")
+    if kind == "guidemo" and hasattr(_PollingSelector, "fileno"):
+        return GuidemoEventLoop()
+    return qasync.QEventLoop(app)
+
+
+def loop_name(loop: asyncio.AbstractEventLoop) -> str:
+    """Which kind of loop this is, "guidemo" or "qasync" (for the HUD)."""
+    return "guidemo" if isinstance(loop, GuidemoEventLoop) else "qasync"
+
+
+class _PollingSelector(selectors.DefaultSelector):
+    """The platform's best selector, except that `select()` never waits.
+
+    asyncio's `_run_once` computes how long to wait and passes it to `select()`. Here Qt
+    has already done the waiting before it starts a turn, so the selector only collects
+    what is ready. Forcing the timeout here, rather than copying `_run_once`, keeps every
+    line of asyncio's turn (timer heap, FIFO batch, cancelled handles) unchanged.
+    """
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        return super().select(0)
+
+
+class GuidemoEventLoop(asyncio.SelectorEventLoop):
+    """asyncio's `SelectorEventLoop`, whose waiting is done by a Qt event loop.
+
+    Use it like any asyncio loop (`asyncio.Runner(loop_factory=...)`,
+    `run_until_complete`, `run_forever` + `stop`) from the thread that owns the
+    QApplication. While it runs, Qt widgets, timers and signals work as usual, and Qt
+    slots can call `asyncio.get_running_loop()`.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(_PollingSelector())
+        # Qt watches the epoll/kqueue fd itself: readable == some socket is ready.
+        self._notifier = QtCore.QSocketNotifier(
+            self._selector.fileno(), QtCore.QSocketNotifier.Type.Read
+        )
+        self._notifier.setEnabled(False)
+        self._notifier.activated.connect(self._turn)
+        self._timer = QtCore.QTimer()
+        self._timer.setSingleShot(True)
+        self._timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._turn)
+        self._armed_when: float | None = None  # deadline the timer is armed for
+        self._qt_loop: QtCore.QEventLoop | None = None  # set while running
+        self._in_turn = False
+        self._notifier_paused = False  # by a nested Qt loop inside a callback
+        self._error: BaseException | None = None
+
+    def run_forever(self) -> None:
+        """Run a local Qt event loop until `stop()`; Qt calls `_turn` when work is due.
+
+        The bookkeeping mirrors `BaseEventLoop.run_forever` (CPython 3.11). A local
+        `QEventLoop` rather than `app.exec()`: stopping it never calls
+        `QApplication.exit()`, which would make later nested loops (dialogs, qtbot
+        waits) return at once.
+        """
+        self._check_closed()
+        self._check_running()
+        self._set_coroutine_origin_tracking(self._debug)
+        old_agen_hooks = sys.get_asyncgen_hooks()
+        try:
+            self._thread_id = threading.get_ident()
+            sys.set_asyncgen_hooks(
+                firstiter=self._asyncgen_firstiter_hook,
+                finalizer=self._asyncgen_finalizer_hook,
+            )
+            asyncio.events._set_running_loop(self)
+            with self._signals_wake_qt():
+                self._qt_loop = QtCore.QEventLoop()
+                self._notifier.setEnabled(True)
+                self._arm()
+                self._qt_loop.exec()
+            if self._error is not None:  # KeyboardInterrupt/SystemExit from a turn
+                error, self._error = self._error, None
+                raise error
+        finally:
+            self._qt_loop = None
+            self._notifier.setEnabled(False)
+            self._notifier_paused = False
+            self._timer.stop()
+            self._armed_when = None
+            self._stopping = False
+            self._thread_id = None
+            asyncio.events._set_running_loop(None)
+            self._set_coroutine_origin_tracking(False)
+            sys.set_asyncgen_hooks(*old_agen_hooks)
+
+    @contextlib.contextmanager
+    def _signals_wake_qt(self) -> Iterator[None]:
+        """Let POSIX signals (Ctrl+C) reach Python while Qt waits in C++.
+
+        Python runs a signal handler only when it next runs bytecode, and an idle Qt
+        loop runs none. Pointing the wakeup fd at asyncio's self-pipe makes the signal
+        wake a turn, so handlers run at once (asyncio.Runner's Ctrl+C, signal.signal()).
+        Python's default SIGINT handler would raise KeyboardInterrupt in whatever Qt
+        slot runs next, where PySide prints and drops it; so it is replaced, for the
+        run, by one that stops the loop and raises it from `run_forever`, as asyncio does.
+        """
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        old_wakeup_fd = signal.set_wakeup_fd(self._csock.fileno())
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, self._on_sigint)
+        try:
+            yield
+        finally:
+            if signal.getsignal(signal.SIGINT) == self._on_sigint:
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+            if not self._signal_handlers:  # else add_signal_handler() still needs it
+                ours = old_wakeup_fd == self._csock.fileno()
+                signal.set_wakeup_fd(-1 if ours else old_wakeup_fd)
+
+    def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
+        """Ctrl+C: finish this batch, then raise KeyboardInterrupt from `run_forever`."""
+        if not self.is_running():  # left installed by someone else: act as the default
+            signal.default_int_handler(signum, frame)
+        self._error = KeyboardInterrupt()
+        self.stop()
+
+    def call_soon(
+        self, callback: Callable[..., object], *args: object, context: Context | None = None
+    ) -> asyncio.Handle:
+        handle = super().call_soon(callback, *args, context=context)
+        if not self._in_turn and self._qt_loop is not None:
+            self._arm()  # called from a Qt slot: no turn follows that would arm the timer
+        return handle
+
+    def call_at(
+        self,
+        when: float,
+        callback: Callable[..., object],
+        *args: object,
+        context: Context | None = None,
+    ) -> asyncio.TimerHandle:
+        handle = super().call_at(when, callback, *args, context=context)  # call_later too
+        if not self._in_turn and self._qt_loop is not None:
+            self._arm()  # called from a Qt slot: no turn follows that would arm the timer
+        return handle
+
+    def stop(self) -> None:
+        """Stop after the current batch of callbacks, as asyncio does."""
+        super().stop()
+        if not self._in_turn and self._qt_loop is not None:
+            self._arm()  # called from a Qt slot: no turn follows that would notice
+
+    def close(self) -> None:
+        """Drop the Qt objects before asyncio closes the fd the notifier watches."""
+        if self.is_running():
+            raise RuntimeError("Cannot close a running event loop")
+        if not self.is_closed():
+            with contextlib.suppress(RuntimeError):  # Qt objects already gone at exit
+                self._notifier.setEnabled(False)
+                self._timer.stop()
+        super().close()
+
+    def _turn(self) -> None:
+        """One asyncio turn, started by Qt (socket ready, timer due, or callbacks ready).
+
+        It takes no arguments on purpose: PySide then converts none of `activated`'s
+        (doing so while a Python signal was pending crashed PySide 6.11).
+        """
+        if self._qt_loop is None:  # stopping: Qt may still deliver a queued event
+            return
+        if self._in_turn:
+            # A callback is running a nested Qt loop (QDialog.exec(), qtbot.wait()).
+            # asyncio's turn must not be re-entered; for asyncio this callback simply
+            # blocks until that nested loop ends. Stop the notifier from spinning.
+            self._notifier.setEnabled(False)
+            self._notifier_paused = True
+            return
+        self._in_turn = True
+        try:
+            self._run_once()
+        except BaseException as exc:  # asyncio lets these leave run_forever(); so do we
+            self._error = exc
+            self._stopping = True
+        finally:
+            self._in_turn = False
+        if self._stopping:
+            self._qt_loop.quit()
+            self._qt_loop = None
+            self._notifier.setEnabled(False)
+            return
+        if self._notifier_paused:  # the nested Qt loop has ended
+            self._notifier_paused = False
+            self._notifier.setEnabled(True)
+        self._arm()
+
+    def _arm(self) -> None:
+        """Arm the single timer for what asyncio needs next (as `_run_once` computes
+        its select() timeout): now if callbacks are ready or a stop is due, else the
+        earliest `call_later`/`call_at` deadline, else nothing."""
+        if self._ready or self._stopping:
+            when = -math.inf
+        elif self._scheduled:
+            when = self._scheduled[0]._when
+        else:
+            self._armed_when = None
+            self._timer.stop()  # only sockets, the self-pipe or signals can wake us now
+            return
+        if when == self._armed_when and self._timer.isActive():
+            return  # already armed for it: spare Qt a timer restart
+        self._armed_when = when
+        delay = max(0.0, when - self.time())
+        if delay > _LONG_WAIT:
+            # The kernel lets a long poll() oversleep by 0.1% of its timeout (2 ms at 2 s).
+            # Wake a little early instead; the next turn waits the rest with a short timer.
+            delay -= delay / 500
+        self._timer.start(min(math.ceil(delay * 1000), _MAX_TIMER_MS))  # up: never early
