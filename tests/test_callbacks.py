@@ -1,0 +1,218 @@
+"""Panel `callbacks`: each kind of scheduled call runs when asked (never early on guidemo's
+loop), call_soon is first in first out, a cancelled handle never runs, and callback style
+and await style reach the same result."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+
+import pytest
+from PySide6 import QtWidgets
+
+from guidemo.panels import callbacks
+from guidemo.panels.callbacks import COLUMNS, CallbacksPanel
+from tests.conftest import TEST_LOOP_KIND, wait_until
+
+pytestmark = pytest.mark.timeout(60)
+
+NAMES = ["delaySpin", "callSoonButton", "callLaterButton", "callAtButton", "threadsafeButton"]
+NAMES += ["allKindsButton", "cancelHandleButton", "clearCallsButton", "callbacksTable"]
+NAMES += ["callbacksSummaryLabel", "callbackStyleButton", "awaitStyleButton"]
+NAMES += ["callbackResultLabel", "awaitResultLabel", "sourceView"]
+
+
+def controls(panel: CallbacksPanel) -> dict[str, QtWidgets.QWidget]:
+    found = {name: panel.findChild(QtWidgets.QWidget, name) for name in NAMES}
+    assert all(found.values()), [name for name, widget in found.items() if widget is None]
+    return found
+
+
+def table(ui: dict[str, QtWidgets.QWidget]) -> list[dict[str, str]]:
+    """The callbacks table as the learner sees it: one dict per row, keyed by header."""
+    widget = ui["callbacksTable"]
+    return [
+        {COLUMNS[column]: widget.item(row, column).text() for column in range(len(COLUMNS))}
+        for row in range(widget.rowCount())
+    ]
+
+
+def error_ms(row: dict[str, str]) -> float:
+    return float(row["error ms"].split()[0])
+
+
+def assert_on_time(row: dict[str, str]) -> None:
+    """guidemo's loop never runs a timer early; stock qasync may, by up to ~50 ms."""
+    if TEST_LOOP_KIND == "guidemo":
+        assert 0 <= error_ms(row) < 60, row
+        assert "EARLY" not in row["error ms"]
+    else:
+        assert abs(error_ms(row)) < 60, row
+
+
+def finished(ui: dict[str, QtWidgets.QWidget], count: int) -> bool:
+    rows = table(ui)
+    return len(rows) == count and all(row["state"] in ("ran", "cancelled") for row in rows)
+
+
+def test_each_kind_runs_when_asked_and_the_table_shows_it(window, run):
+    panel = window.show_panel("callbacks")
+    ui = controls(panel)
+    ui["delaySpin"].setValue(300)
+    kinds = ["callSoonButton", "callLaterButton", "callAtButton", "threadsafeButton"]
+
+    async def scenario() -> None:
+        for name in kinds:
+            ui[name].click()
+        assert [row["state"] for row in table(ui)][1:] == ["pending", "pending", "thread working"]
+        await wait_until(lambda: finished(ui, 4), 10, "all four ran")
+
+    run(scenario())
+    rows = table(ui)
+    assert [row["kind"] for row in rows] == [
+        "call_soon",
+        "call_later",
+        "call_at",
+        "call_soon_threadsafe",
+    ]
+    for row in rows:
+        assert row["state"] == "ran", row
+        assert_on_time(row)
+        assert float(row["ran at s"]) >= float(row["asked for s"]) - 0.06
+    # Asked-for times are what was asked: the delayed kinds 0.3 s after call_soon's.
+    soon, later, at, threaded = (float(row["asked for s"]) for row in rows)
+    assert 0.28 <= later - soon <= 0.4 and 0.28 <= at - soon <= 0.4
+    assert threaded - soon >= 0.28, "the worker thread worked 0.3 s first"
+    assert rows[0]["ran as"] == "1", "call_soon ran first"
+    assert rows[3]["thread"].startswith("worker-4 → ran in MainThread"), rows[3]
+    assert all(row["thread"] == "MainThread" for row in rows[:3])
+    calls = panel.calls
+    assert calls[3].from_thread == "worker-4" and calls[3].ran_in == "MainThread"
+    summary = ui["callbacksSummaryLabel"].text()
+    assert "4 ran" in summary and TEST_LOOP_KIND in summary
+
+
+def test_call_soon_runs_first_in_first_out(window, run):
+    panel = window.show_panel("callbacks")
+    ui = controls(panel)
+
+    async def scenario() -> None:
+        for _ in range(5):  # five clicks in one go: all queued before the loop runs any
+            ui["callSoonButton"].click()
+        assert all(row["state"] == "pending" for row in table(ui))
+        await wait_until(lambda: finished(ui, 5), 5, "five call_soon")
+
+    run(scenario())
+    rows = table(ui)
+    assert [row["#"] for row in rows] == ["1", "2", "3", "4", "5"]
+    assert [row["ran as"] for row in rows] == ["1", "2", "3", "4", "5"]
+    ran_at = [float(row["ran at s"]) for row in rows]
+    assert ran_at == sorted(ran_at)
+
+
+def test_all_kinds_at_once_run_soon_ones_first_then_by_time(window, run):
+    panel = window.show_panel("callbacks")
+    ui = controls(panel)
+    ui["delaySpin"].setValue(400)
+
+    async def scenario() -> None:
+        ui["allKindsButton"].click()
+        await wait_until(lambda: finished(ui, 5), 10, "five calls")
+
+    run(scenario())
+    order = {row["kind"] + row["#"]: int(row["ran as"]) for row in table(ui)}
+    # Scheduled: later(0.4 s) #1, at(0.2 s) #2, soon #3, thread #4, soon #5.
+    assert order["call_soon3"] < order["call_soon5"] < order["call_at2"] < order["call_later1"]
+    assert order["call_soon_threadsafe4"] < order["call_at2"]
+
+
+def test_a_cancelled_handle_never_runs(window, run):
+    panel = window.show_panel("callbacks")
+    ui = controls(panel)
+    ui["delaySpin"].setValue(300)
+
+    async def scenario() -> None:
+        ui["callLaterButton"].click()  # #1: keeps its handle
+        ui["delaySpin"].setValue(400)
+        ui["callAtButton"].click()  # #2: the newest pending one: cancelled below
+        assert ui["cancelHandleButton"].isEnabled()
+        ui["cancelHandleButton"].click()
+        assert table(ui)[1]["state"] == "cancelled"
+        due = panel.calls[1].asked_for
+        running = asyncio.get_running_loop()
+        await wait_until(lambda: table(ui)[0]["state"] == "ran", 5, "the kept one ran")
+        await wait_until(lambda: running.time() > due + 0.3, 5, "well past the cancelled time")
+
+    run(scenario())
+    rows = table(ui)
+    assert rows[0]["state"] == "ran" and rows[0]["ran as"] == "1"
+    assert rows[1]["state"] == "cancelled"
+    assert rows[1]["ran at s"] == "" and rows[1]["ran as"] == ""
+    assert panel.calls[1].ran_in == "", "the callback never ran"
+    assert not ui["cancelHandleButton"].isEnabled(), "nothing left to cancel"
+    assert "1 cancelled" in ui["callbacksSummaryLabel"].text()
+
+
+def test_cancel_picks_the_selected_pending_call(window, run):
+    panel = window.show_panel("callbacks")
+    ui = controls(panel)
+    ui["delaySpin"].setValue(300)
+
+    async def scenario() -> None:
+        for _ in range(3):
+            ui["callLaterButton"].click()
+        ui["callbacksTable"].selectRow(0)
+        ui["cancelHandleButton"].click()
+        await wait_until(lambda: finished(ui, 3), 5, "the other two ran")
+
+    run(scenario())
+    assert [row["state"] for row in table(ui)] == ["cancelled", "ran", "ran"]
+
+
+def test_callback_style_and_await_style_reach_the_same_result(window, run):
+    panel = window.show_panel("callbacks")
+    ui = controls(panel)
+
+    def result(label: str) -> str:
+        return ui[label].text().split("</b>")[0].removeprefix("<b>")
+
+    async def scenario() -> None:
+        ui["callbackStyleButton"].click()
+        ui["awaitStyleButton"].click()
+        assert not ui["callbackStyleButton"].isEnabled(), "one run at a time"
+        assert not ui["awaitStyleButton"].isEnabled()
+        for label in ("callbackResultLabel", "awaitResultLabel"):
+            await wait_until(lambda label=label: "items" in ui[label].text(), 10, label)
+
+    run(scenario())
+    assert result("callbackResultLabel") == result("awaitResultLabel")
+    assert result("awaitResultLabel") == "3 items, then 6 items, ids summing to 15"
+    assert "2 requests" in ui["callbackResultLabel"].text()
+    assert ui["callbackStyleButton"].isEnabled() and ui["awaitStyleButton"].isEnabled()
+
+
+def test_callback_style_reports_an_error_by_hand(window, run):
+    panel = window.show_panel("callbacks")
+    results: list[tuple[str | None, str | None]] = []
+
+    async def scenario() -> None:
+        callbacks.fetch_twice_with_callbacks(
+            panel._manager, "http://127.0.0.1:9/nothing-here", lambda *r: results.append(r)
+        )
+        await wait_until(lambda: results, 10, "the error callback")
+
+    run(scenario())
+    assert results[0][0] is None and results[0][1], results
+
+
+def test_source_view_shows_the_scheduling_functions(window):
+    panel = window.show_panel("callbacks")
+    source = controls(panel)["sourceView"].toPlainText()
+    for function in (
+        callbacks.schedule_soon,
+        callbacks.schedule_at,
+        callbacks.schedule_from_thread,
+        callbacks.fetch_twice_with_callbacks,
+        callbacks.fetch_twice_with_await,
+    ):
+        assert inspect.getsource(function).splitlines()[0].strip() in source
