@@ -21,6 +21,7 @@ from guidemo.ui.hud import Hud
 log = logging.getLogger(__name__)
 DEFAULT_SIZE = QtCore.QSize(1440, 920)
 SCREENSHOT_SIZE = QtCore.QSize(1600, 1000)
+NAVIGATOR_WIDTH = 210
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -67,9 +68,8 @@ class MainWindow(QtWidgets.QMainWindow):
             item.setToolTip(f"{panel.title} (Ctrl+{number})")
             self.panel_list.addItem(item)
         self.panel_list.currentRowChanged.connect(self.stack.setCurrentIndex)
-        self.panel_list.setFixedWidth(
-            self.panel_list.sizeHintForColumn(0) + 2 * self.panel_list.frameWidth() + 16
-        )
+        self.panel_list.setWordWrap(True)
+        self.panel_list.setFixedWidth(NAVIGATOR_WIDTH)
 
         self.hud = Hud(self.monitor, loop_name(self.loop))
         central = QtWidgets.QWidget()

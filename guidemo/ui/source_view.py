@@ -28,7 +28,7 @@ def source_html(obj: object, highlight_lines: Sequence[int] = ()) -> str:
         linenos="inline",
         linenostart=first,
         hl_lines=[n - first + 1 for n in highlight_lines],
-        nowrap=False,
+        prestyles="white-space: pre-wrap;",  # long lines wrap instead of hiding off-screen
     )
     body = highlight("".join(lines), PythonLexer(), formatter)
     header = (
@@ -45,7 +45,6 @@ class SourceView(QtWidgets.QTextBrowser):
         super().__init__(parent)
         self.setObjectName("sourceView")
         self.setOpenLinks(False)
-        self.setLineWrapMode(QtWidgets.QTextEdit.LineWrapMode.NoWrap)
         font = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
         self.document().setDefaultFont(font)
         self.setToolTip("The source of the functions this panel's controls run, read live")
