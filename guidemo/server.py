@@ -388,7 +388,7 @@ class LoopServer:
         """Listen; the first start picks the port, a restart reuses it."""
         if self._runner is not None:
             return
-        runner = web.AppRunner(make_app(), shutdown_timeout=0.25)
+        runner = web.AppRunner(make_app(), shutdown_timeout=0.25, handler_cancellation=True)
         await runner.setup()
         try:
             await web.TCPSite(runner, self.host, self.port, reuse_address=True).start()
