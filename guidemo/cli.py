@@ -39,7 +39,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--quick", action="store_true", help="a tiny run that proves the command works"
     )
     bench.add_argument("--json", metavar="FILE", type=Path, help="also write the results as JSON")
+    bench.add_argument(
+        "--loops",
+        metavar="LIST",
+        type=_comma_list,
+        help="comma-separated loops to compare (default: asyncio,qasync,guidemo)",
+    )
+    bench.add_argument(
+        "--runs", type=int, metavar="N", help="runs per cell, median taken (default: 3, quick: 1)"
+    )
+    bench.add_argument(
+        "--only",
+        metavar="LIST",
+        type=_comma_list,
+        help="comma-separated workloads to run (default: all; names in guidemo/bench.py)",
+    )
     return parser
+
+
+def _comma_list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,7 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "bench":
         from guidemo.bench import run_bench
 
-        return run_bench(quick=args.quick, json_path=args.json)
+        return run_bench(
+            quick=args.quick,
+            json_path=args.json,
+            loops=args.loops,
+            runs=args.runs,
+            workloads=args.only,
+        )
     # Only the app needs Qt: import it here so `serve` starts fast and without a display.
     from guidemo.app import run_app
     from guidemo.panels import PANEL_CLASSES

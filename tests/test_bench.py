@@ -1,0 +1,145 @@
+"""`guidemo bench`: the command runs every workload on every loop, prints the table with the
+machine's facts, and writes every number to --json. Speed targets are the bench's business,
+not this test's: it checks that the measurements happened, not how fast they were."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from guidemo.bench import LOOPS, QT_LOOPS, SLEEPS_QUICK, WORKLOADS
+
+QUICK_BENCH_TIMEOUT_S = 110
+
+
+def guidemo(*args: str, tmp_path: Path, timeout: float) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "guidemo", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+@pytest.fixture(scope="module")
+def quick_bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
+    """Run `guidemo bench --quick --json F` once; the tests below read its output."""
+    tmp_path = tmp_path_factory.mktemp("bench")
+    out = tmp_path / "bench.json"
+    done = guidemo(
+        "bench", "--quick", "--json", str(out), tmp_path=tmp_path, timeout=QUICK_BENCH_TIMEOUT_S
+    )
+    assert done.returncode == 0, f"stdout:\n{done.stdout[-4000:]}\nstderr:\n{done.stderr[-4000:]}"
+    return done.stdout, json.loads(out.read_text())
+
+
+@pytest.mark.timeout(120)
+def test_table_shows_machine_loops_and_every_figure(quick_bench):
+    stdout, _ = quick_bench
+    lines = stdout.splitlines()
+    assert re.search(r"\d+ cores \(\d+ usable\)", stdout), stdout[:400]
+    for fact in ("CPU:", "RAM", "Python 3.", "PySide6 6.", "qasync 0.", "aiohttp 3."):
+        assert fact in stdout, fact
+    header = next(line for line in lines if line.startswith("metric"))
+    assert header.split() == ["metric", *LOOPS, "guidemo/asyncio", "qasync/asyncio"]
+
+    def row(label: str) -> list[str]:
+        found = [line for line in lines if line.strip().startswith(label)]
+        assert found, f"no row {label!r} in:\n{stdout}"
+        return found[0][len(found[0]) - len(found[0].lstrip()) + len(label) :].split()
+
+    # requests/s: three numbers, then two ratios to plain asyncio
+    rps = row("HTTP saturated: requests/s")
+    assert len(rps) == 5 and rps[3].endswith("x") and rps[4].endswith("x"), rps
+    assert all(float(cell.replace(",", "")) > 0 for cell in rps[:3]), rps
+    # Qt-only workloads say n/a for plain asyncio, and have numbers for both Qt loops
+    for label in ("HTTP 50 ms + table rows: total s", "cold start to painted window, s"):
+        cells = row(label)
+        assert cells[0] == "n/a" and all(float(cell) > 0 for cell in cells[1:3]), cells
+    for label in ("sleep(1 ms) late by", "freeze detection error", "WS push->screen @500/s"):
+        row(label)
+    # one explanation line per figure
+    assert "- HTTP saturated: requests/s:" in stdout
+    assert "NEGATIVE = returned EARLY" in stdout
+
+
+@pytest.mark.timeout(120)
+def test_json_has_every_workload_for_every_loop_with_numbers(quick_bench):
+    _, report = quick_bench
+    assert report["mode"] == "quick" and report["runs"] == 1
+    assert report["machine"]["cores"] >= 1 and report["machine"]["python"].startswith("3.")
+    assert set(report["results"]) == set(WORKLOADS)
+    for name, per_loop in report["results"].items():
+        assert set(per_loop) == set(LOOPS), name
+        for loop, cell in per_loop.items():
+            if loop not in WORKLOADS[name].loops:
+                assert loop == "asyncio" and name != "http_saturation"
+                assert cell["applicable"] is False and cell["summary"] is None
+                continue
+            assert cell["applicable"] is True, (name, loop)
+            assert [run["ok"] for run in cell["runs"]] == [True], (name, loop, cell["runs"])
+            summary = cell["summary"]
+            assert summary and all(is_number(value) for value in summary.values()), (
+                name,
+                loop,
+                summary,
+            )
+
+
+@pytest.mark.timeout(120)
+def test_workloads_did_the_work_they_claim(quick_bench):
+    _, report = quick_bench
+    results = report["results"]
+    for loop in LOOPS:
+        run = results["http_saturation"][loop]["runs"][0]
+        assert run["metrics"]["failed"] == 0, (loop, run)
+        assert len(run["samples"]["lag_ms"]) >= 3, (loop, "the lag probe ran")
+        timers = results["timers"][loop]["runs"][0]["samples"]
+        assert [len(timers[f"sleep_{round(d * 1000)}ms"]) for d, _ in SLEEPS_QUICK] == [
+            count for _, count in SLEEPS_QUICK
+        ]
+        assert results["callbacks"][loop]["runs"][0]["metrics"]["chained_per_s"] > 1000
+    # the plain-asyncio column really ran without Qt
+    for name in ("http_saturation", "timers", "callbacks"):
+        assert results[name]["asyncio"]["runs"][0]["qt_loaded"] is False, name
+    for loop in QT_LOOPS:
+        latency = results["http_latency"][loop]["runs"][0]["metrics"]
+        assert latency["failed"] == 0
+        assert latency["rows_filled"] == report["params"]["http_latency"]["requests"]
+        # 100 requests of 50 ms, 100 at a time, cannot take less than 50 ms
+        assert latency["total_s"] >= 0.05
+        panel = results["http_panel"][loop]["runs"][0]["metrics"]
+        assert panel["failed"] == 0 and panel["rows"] == latency["rows_filled"], panel
+        app = results["cold_start"][loop]["runs"][0]["metrics"]
+        assert app["exit_code"] == 0 and app["stderr_bytes"] == 0, results["cold_start"][loop]
+        freeze = results["freeze"][loop]["runs"][0]
+        assert len(freeze["samples"]["signed_error_ms"]) == 1
+        assert results["websocket"][loop]["summary"]["push_500_p50"] > 0
+    ratios = results["http_saturation"]["guidemo"]["ratios"]
+    assert is_number(ratios["requests_per_s"]) and ratios["requests_per_s"] > 0
+
+
+@pytest.mark.timeout(30)
+def test_unknown_workload_is_refused_with_the_valid_names(tmp_path):
+    done = guidemo("bench", "--only", "nope", tmp_path=tmp_path, timeout=25)
+    assert done.returncode == 2
+    assert "unknown loop or workload: nope" in done.stderr
+    assert "http_saturation" in done.stderr
