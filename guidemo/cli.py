@@ -78,11 +78,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     # Only the app needs Qt: import it here so `serve` starts fast and without a display.
     from guidemo.app import run_app
-    from guidemo.panels import PANEL_CLASSES
+    from guidemo.panels import SLUGS
 
-    slugs = [panel.slug for panel in PANEL_CLASSES]
-    if args.panel is not None and args.panel not in slugs:
-        parser.error(f"unknown panel {args.panel!r}; choose one of: {', '.join(slugs)}")
+    if args.panel is not None and args.panel not in SLUGS:
+        parser.error(f"unknown panel {args.panel!r}; choose one of: {', '.join(SLUGS)}")
 
     return run_app(panel=args.panel, screenshot_dir=args.screenshot, loop_kind=args.loop)
 

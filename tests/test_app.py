@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from guidemo.panels import PANEL_CLASSES
+from guidemo.panels import PANELS, panel_classes
 from tests.conftest import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,7 +107,7 @@ def test_cli_screenshot_renders_every_panel(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
-    for panel in PANEL_CLASSES:
+    for panel in PANELS:
         image = QtGui.QImage(str(shots / f"{panel.slug}.png"))
         assert image.width() >= 1200 and image.height() >= 800, panel.slug
 
@@ -128,8 +128,9 @@ def test_cli_rejects_unknown_panel(tmp_path):
 
 @pytest.mark.timeout(30)
 def test_panels_are_listed_in_order_with_their_names(window):
-    names = [panel.slug for panel in PANEL_CLASSES]
-    assert names == SLUGS[: len(names)]
+    names = [panel.slug for panel in panel_classes()]
+    assert names == SLUGS
+    assert [panel.title for panel in panel_classes()] == [entry.title for entry in PANELS]
     navigator = window.findChild(QtWidgets.QListWidget, "panelList")
     assert navigator.count() == len(names)
     for slug in names:
@@ -220,7 +221,7 @@ def test_window_remembers_size_and_last_panel(run, server):
         await window.shutdown()
         return current
 
-    last = list(window_slugs := [p.slug for p in PANEL_CLASSES])[-1]
+    last = list(window_slugs := [p.slug for p in PANELS])[-1]
     run(open_close(last))
     slug, size = run(open_close(None))
     assert slug == last and window_slugs

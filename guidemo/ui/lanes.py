@@ -1,6 +1,6 @@
 """A lane chart: one horizontal lane per task, bars for what it was doing, ticks for events.
 
-Panels feed it as things happen (`open` a stretch, `close` it, drop an `event`); times are
+Panels feed it as things happen (`open_bar` a stretch, `close_bar` it, `add_event`); times are
 `time.perf_counter()` values, shown as seconds since the lane's origin. While a stretch is
 open the chart redraws itself a few times a second, so the bar grows live. The data it
 draws stays readable (`lane_names()`, `lane(name)`), so tests check the chart's content.
@@ -66,7 +66,10 @@ class Lane:
 
 
 class LaneChart(QtWidgets.QWidget):
-    """One lane per task; `open`/`close` stretches and `event`s as they happen."""
+    """One lane per task; `open_bar`/`close_bar` stretches and `add_event`s as they happen.
+
+    (Not `open`/`close`/`event`: those names would override QWidget's own methods.)
+    """
 
     def __init__(
         self,
@@ -94,6 +97,7 @@ class LaneChart(QtWidgets.QWidget):
         item.invertY(True)
         item.showGrid(x=True, y=False, alpha=0.25)
         item.setLabel("bottom", "seconds since start")
+        item.getAxis("bottom").enableAutoSIPrefix(False)
         for axis in ("left", "bottom"):
             item.getAxis(axis).setTextPen((40, 40, 40))
             item.getAxis(axis).setPen((120, 120, 120))
@@ -148,7 +152,7 @@ class LaneChart(QtWidgets.QWidget):
         self._lanes.pop(name, None)
         self._schedule()
 
-    def open(self, name: str, kind: str, at: float | None = None) -> None:
+    def open_bar(self, name: str, kind: str, at: float | None = None) -> None:
         """Start a stretch of `kind` on lane `name` (closing the one before it)."""
         lane = self.add_lane(name)
         t = self._t(lane, at)
@@ -156,14 +160,14 @@ class LaneChart(QtWidgets.QWidget):
         lane.segments.append(Segment(kind, t))
         self._schedule()
 
-    def close(self, name: str, at: float | None = None) -> None:
+    def close_bar(self, name: str, at: float | None = None) -> None:
         """End the open stretch of lane `name`, if any."""
         lane = self._lanes.get(name)
         if lane is not None:
             self._close(lane, self._t(lane, at))
             self._schedule()
 
-    def event(self, name: str, kind: str, label: str = "", at: float | None = None) -> None:
+    def add_event(self, name: str, kind: str, label: str = "", at: float | None = None) -> None:
         """A mark on lane `name`: a step, a result, an exception, a cancellation."""
         lane = self.add_lane(name)
         lane.events.append(Event(kind, self._t(lane, at), label))

@@ -13,7 +13,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.loop import loop_name
 from guidemo.monitor import LoopMonitor
-from guidemo.panels import PANEL_CLASSES
+from guidemo.panels import PANELS, SLUGS
 from guidemo.panels.base import Panel, PanelContext
 from guidemo.ui.error_log import ErrorLog
 from guidemo.ui.hud import Hud
@@ -47,7 +47,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.error_log = ErrorLog()
         self._install_error_hooks()
 
-        context = PanelContext(
+        self.context = PanelContext(
             server_url=server_url,
             monitor=self.monitor,
             executor=self.executor,
@@ -59,13 +59,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.panel_list.setObjectName("panelList")
         self.panel_list.setToolTip("The panels; Ctrl+1..9 switch between them")
         self.stack = QtWidgets.QStackedWidget()
-        for number, panel_class in enumerate(PANEL_CLASSES, start=1):
-            panel = panel_class(context)
-            self.panels[panel.slug] = panel
+        for number, entry in enumerate(PANELS, start=1):
+            panel = entry.load()(self.context)
+            self.panels[entry.slug] = panel
             self.stack.addWidget(panel)
-            item = QtWidgets.QListWidgetItem(f"{number}  {panel.title}")
-            item.setData(QtCore.Qt.ItemDataRole.UserRole, panel.slug)
-            item.setToolTip(f"{panel.title} (Ctrl+{number})")
+            item = QtWidgets.QListWidgetItem(f"{number}  {entry.title}")
+            item.setData(QtCore.Qt.ItemDataRole.UserRole, entry.slug)
+            item.setToolTip(f"{entry.title} (Ctrl+{number})")
             self.panel_list.addItem(item)
         self.panel_list.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.panel_list.setWordWrap(True)
@@ -95,9 +95,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # --- public API -------------------------------------------------------------------
     def show_panel(self, slug: str) -> Panel:
-        """Switch to the panel `slug` and return it."""
-        panel = self.panels[slug]  # KeyError names the unknown slug
-        self.panel_list.setCurrentRow(self.stack.indexOf(panel))
+        """Switch to the panel `slug` and return it (KeyError for an unknown slug)."""
+        panel = self.panels[slug]
+        self.panel_list.setCurrentRow(SLUGS.index(slug))
         return panel
 
     def current_panel(self) -> Panel:
@@ -120,7 +120,7 @@ class MainWindow(QtWidgets.QMainWindow):
         quit_action.setShortcut(QtGui.QKeySequence("Ctrl+Q"))
         quit_action.triggered.connect(self.close)
         self.addAction(quit_action)
-        for number, slug in enumerate(list(self.panels)[:9], start=1):
+        for number, slug in enumerate(SLUGS[:9], start=1):
             action = QtGui.QAction(f"Show {slug}", self)
             action.setShortcut(QtGui.QKeySequence(f"Ctrl+{number}"))
             action.triggered.connect(lambda _=False, s=slug: self.show_panel(s))
@@ -130,7 +130,7 @@ class MainWindow(QtWidgets.QMainWindow):
         size = self.settings.value("size")
         self.resize(size if isinstance(size, QtCore.QSize) and size.isValid() else DEFAULT_SIZE)
         last = self.settings.value("lastPanel", "")
-        self.show_panel(last if last in self.panels else next(iter(self.panels)))
+        self.show_panel(last if last in SLUGS else SLUGS[0])
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         if self.remember_state:

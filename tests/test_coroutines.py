@@ -1,0 +1,269 @@
+"""Panel `coroutines`: interleaving, shutdown, cancel, never awaited, by hand, giving up control."""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import re
+import warnings
+
+import pytest
+from PySide6 import QtWidgets
+
+from guidemo.panels.coroutines import CoroutinesPanel
+from guidemo.ui.lanes import LaneChart
+from tests.conftest import wait_until
+
+pytestmark = pytest.mark.timeout(60)
+LINE = re.compile(r"^\+\s*(?P<t>[\d.]+) s  (?P<who>[^:]+): (?P<text>.*)$")
+
+
+def find(panel: CoroutinesPanel, kind: type, name: str):
+    found = panel.findChild(kind, name)
+    assert found is not None, name
+    return found
+
+
+def button(panel: CoroutinesPanel, name: str) -> QtWidgets.QPushButton:
+    return find(panel, QtWidgets.QPushButton, name)
+
+
+def log_entries(panel: CoroutinesPanel) -> list[tuple[float, str, str]]:
+    text = find(panel, QtWidgets.QPlainTextEdit, "coroutineLog").toPlainText()
+    return [
+        (float(m["t"]), m["who"], m["text"])
+        for line in text.splitlines()
+        if (m := LINE.match(line))
+    ]
+
+
+def text_of(panel: CoroutinesPanel, name: str) -> str:
+    return find(panel, QtWidgets.QPlainTextEdit, name).toPlainText()
+
+
+def idle(panel: CoroutinesPanel) -> bool:
+    return button(panel, "startInstancesButton").isEnabled()
+
+
+def open_tab(window, index: int) -> CoroutinesPanel:
+    panel = window.show_panel("coroutines")
+    find(panel, QtWidgets.QTabWidget, "coroutineTabs").setCurrentIndex(index)
+    return panel
+
+
+def start_instances(panel: CoroutinesPanel, count: int, run_for: float, shutdown: float) -> None:
+    find(panel, QtWidgets.QSpinBox, "instancesSpin").setValue(count)
+    find(panel, QtWidgets.QDoubleSpinBox, "runForSpin").setValue(run_for)
+    find(panel, QtWidgets.QDoubleSpinBox, "shutdownSpin").setValue(shutdown)
+    button(panel, "startInstancesButton").click()
+
+
+def test_instances_interleave_and_the_scheduled_shutdown_cancels_them(window, run):
+    panel = open_tab(window, 0)
+    chart = find(panel, LaneChart, "lanes")
+
+    async def scenario() -> None:
+        start_instances(panel, 4, 30.0, 1.5)
+        assert not idle(panel), "a second start is refused while instances run"
+        await wait_until(lambda: idle(panel), 8, "shutdown and end")
+
+    run(scenario())
+    entries = log_entries(panel)
+    whos = [who for _, who, _ in entries]
+    instances = [f"display_date({n})" for n in range(1, 5)]
+    for number, who in enumerate(instances, start=1):
+        how = "asyncio.ensure_future" if number % 2 else "loop.create_task"
+        assert (0.0 <= entries[whos.index(who)][0] < 0.2) and f"scheduled with {how}" in [
+            text for _, w, text in entries if w == who
+        ]
+    # Interleaved: instance 1 prints again after the others have printed.
+    times = [(w, text) for _, w, text in entries if text.startswith("the time is")]
+    first_round = [w for w, _ in times[:4]]
+    assert sorted(first_round) == instances, first_round
+    assert len(times) > 4 and len({w for w, _ in times[4:]}) >= 2, times
+    shutdown_at = next(t for t, who, text in entries if text == "shutdown called")
+    assert 1.4 <= shutdown_at <= 2.0, shutdown_at
+    assert "shutdown: cancelled 4 unfinished instance(s)" in text_of(panel, "coroutineLog")
+    cancelled = {w for _, w, text in entries if text.startswith("cancelled (CancelledError")}
+    assert cancelled == set(instances)
+    for who in instances:
+        events = chart.lane(who).events
+        assert events[-1].kind == "cancelled" and 1.4 <= events[-1].at <= 2.0
+        assert sum(e.kind == "step" for e in events) >= 1
+    assert chart.marks() and chart.marks()[0][1] == "stop_all"
+    assert "0 of 4 instances running" in find(panel, QtWidgets.QLabel, "instancesStatus").text()
+
+
+def test_instances_that_finish_before_the_shutdown(window, run):
+    panel = open_tab(window, 0)
+    chart = find(panel, LaneChart, "lanes")
+
+    async def scenario() -> None:
+        start_instances(panel, 2, 0.2, 2.6)  # each ends after <= 0.2 + 2 s of pauses
+        await wait_until(lambda: idle(panel), 8, "shutdown")
+
+    run(scenario())
+    log = text_of(panel, "coroutineLog")
+    assert "display_date(1): all done" in log and "display_date(2): all done" in log
+    assert "shutdown: cancelled 0 unfinished instance(s)" in log
+    assert [chart.lane(f"display_date({n})").events[-1].kind for n in (1, 2)] == ["result"] * 2
+
+
+def test_cancel_selected_then_cancel_all(window, run):
+    panel = open_tab(window, 0)
+    chart = find(panel, LaneChart, "lanes")
+    combo = find(panel, QtWidgets.QComboBox, "instanceCombo")
+
+    async def scenario() -> None:
+        start_instances(panel, 3, 30.0, 60.0)
+        await wait_until(lambda: combo.count() == 3)
+        combo.setCurrentText("display_date(2)")
+        button(panel, "cancelOneButton").click()
+        await wait_until(lambda: combo.count() == 2, 3, "instance 2 cancelled")
+        assert chart.lane("display_date(2)").events[-1].kind == "cancelled"
+        assert chart.lane("display_date(1)").open_segment() is not None, "1 still runs"
+        assert not idle(panel)
+        button(panel, "cancelAllButton").click()
+        await wait_until(lambda: idle(panel), 3, "all cancelled")
+
+    run(scenario())
+    log = text_of(panel, "coroutineLog")
+    assert "the scheduled stop_all was cancelled" in log
+    assert "shutdown called" not in log
+    for n in (1, 2, 3):
+        assert chart.lane(f"display_date({n})").events[-1].kind == "cancelled"
+    assert combo.count() == 0
+
+
+def test_say_lots_prints_and_sleeps_one_at_a_time(window, run):
+    panel = open_tab(window, 0)
+    find(panel, QtWidgets.QSpinBox, "sayLotsSpin").setValue(3)
+    say = button(panel, "sayLotsButton")
+
+    async def scenario() -> None:
+        say.click()
+        assert not say.isEnabled()
+        panel.start_say_lots()  # a direct second start is refused too
+        await wait_until(lambda: say.isEnabled(), 5, "say_lots done")
+
+    run(scenario())
+    lines = [(t, text) for t, who, text in log_entries(panel) if who == "say_lots"]
+    said = [(t, text) for t, text in lines if text.startswith("line")]
+    assert [text for _, text in said] == ["line 1 of 3", "line 2 of 3", "line 3 of 3"]
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(said)]
+    assert all(0.45 <= gap <= 0.8 for gap in gaps), gaps
+    lane = find(panel, LaneChart, "lanes").lane("say_lots")
+    assert [e.kind for e in lane.events] == ["step"] * 4 + ["result"]
+
+
+def test_never_awaited_coroutine_is_shown_and_its_warning_caught(window, run):
+    panel = open_tab(window, 1)
+
+    async def scenario() -> None:
+        with warnings.catch_warnings(record=True) as leaked:
+            warnings.simplefilter("always")
+            button(panel, "neverAwaitedButton").click()
+            gc.collect()
+        assert [str(w.message) for w in leaked] == [], "the panel must catch its own warning"
+        button(panel, "awaitProperlyButton").click()
+        await wait_until(lambda: "'pong from 5'" in text_of(panel, "neverAwaitedOutput"))
+
+    run(scenario())
+    out = text_of(panel, "neverAwaitedOutput")
+    assert re.search(r"coro is <coroutine object ping_server at 0x[0-9a-f]+>", out), out
+    assert "'CORO_CREATED'" in out
+    assert "RuntimeWarning: coroutine 'ping_server' was never awaited" in out
+    assert "'pong from 5'   after" in out
+
+
+def test_generator_stepped_by_hand_until_stop_iteration(window, run):
+    panel = open_tab(window, 2)
+    find(panel, QtWidgets.QSpinBox, "fibSpin").setValue(4)
+    step = button(panel, "stepButton")
+    source = find(panel, QtWidgets.QTextBrowser, "sourceView")
+    button(panel, "newGeneratorButton").click()
+    assert "GEN_CREATED" in text_of(panel, "handLog")
+    for _ in range(5):
+        step.click()
+    assert not step.isEnabled(), "a finished generator cannot be stepped again"
+    lines = [x for x in text_of(panel, "handLog").splitlines() if x.startswith("send(None)")]
+    values = [x.split("-> ")[1].split()[0] for x in lines]
+    assert values == ["0", "1", "1", "2", "StopIteration(value=3)"], lines
+    assert all("GEN_SUSPENDED" in x for x in lines[:4]) and "GEN_CLOSED" in lines[4]
+    assert "locals: n=4, a=2, b=3" in lines[3], lines[3]
+    assert "def fib(n: int)" in source.toPlainText()
+
+
+def test_round_robin_turns_through_the_queue(window, run):
+    panel = open_tab(window, 2)
+    find(panel, QtWidgets.QDoubleSpinBox, "rrPauseSpin").setValue(0.02)
+    rr = button(panel, "roundRobinButton")
+
+    async def scenario() -> None:
+        rr.click()
+        assert not rr.isEnabled()
+        await wait_until(lambda: rr.isEnabled(), 5, "round-robin end")
+
+    run(scenario())
+    turns = [x for x in text_of(panel, "rrLog").splitlines() if x.startswith("turn")]
+    names = [x.split(": ", 1)[1].split()[0] for x in turns]
+    assert names[:6] == ["fib(2)", "fib(5)", "fib(3)"] * 2
+    assert len(turns) == (2 + 1) + (5 + 1) + (3 + 1)
+    assert "fib(2) returned 1" in turns[6] and turns[-1].split(": ", 1)[1].startswith(
+        "fib(5) returned 5"
+    )
+    assert "queue: fib(5), fib(3), fib(2)" in turns[0]
+    # in the order they finished
+    assert "results fib(2) = 1, fib(3) = 2, fib(5) = 5" in text_of(panel, "rrLog")
+    assert find(panel, QtWidgets.QListWidget, "rrQueue").count() == 0
+
+
+def test_round_robin_can_be_stopped(window, run):
+    panel = open_tab(window, 2)
+    find(panel, QtWidgets.QDoubleSpinBox, "rrPauseSpin").setValue(1.0)
+
+    async def scenario() -> None:
+        button(panel, "roundRobinButton").click()
+        await wait_until(lambda: "turn  1" in text_of(panel, "rrLog"))
+        assert find(panel, QtWidgets.QListWidget, "rrQueue").count() == 3
+        button(panel, "stopRoundRobinButton").click()
+        await wait_until(lambda: button(panel, "roundRobinButton").isEnabled(), 2)
+
+    run(scenario())
+    assert "stopped after 1 turns" in text_of(panel, "rrLog")
+
+
+def control_row(panel: CoroutinesPanel) -> list[str]:
+    table = find(panel, QtWidgets.QTableWidget, "controlTable")
+    return [table.item(0, c).text() for c in range(table.columnCount())]
+
+
+def test_greedy_coroutine_freezes_the_loop_and_polite_one_does_not(window, run):
+    panel = open_tab(window, 3)
+    find(panel, QtWidgets.QDoubleSpinBox, "workSpin").setValue(0.8)
+    greedy, polite = button(panel, "greedyButton"), button(panel, "politeButton")
+    freezes_before = len(window.monitor.freezes)
+
+    async def scenario(which: QtWidgets.QPushButton) -> None:
+        which.click()
+        assert not greedy.isEnabled() and not polite.isEnabled()
+        await wait_until(lambda: greedy.isEnabled(), 5, "worker end")
+
+    run(scenario(greedy))
+    row = control_row(panel)
+    assert row[0] == "greedy_worker"
+    assert int(row[3]) == 0, "the lag probe could not run while it worked"
+    assert float(row[4]) > 600
+    new = window.monitor.freezes[freezes_before:]
+    assert len(new) == 1 and new[0].where.startswith("greedy_worker() (coroutines.py:"), new
+    assert 0.7 <= new[0].duration_s <= 1.1
+    assert "greedy_worker()" in row[6]
+
+    run(scenario(polite))
+    row = control_row(panel)
+    assert row[0] == "polite_worker"
+    assert float(row[1]) >= 0.8 and int(row[2]) > 100
+    assert int(row[3]) >= 10, "the lag probe kept running between slices"
+    assert float(row[4]) < 100 and row[6] == "none"
+    assert len(window.monitor.freezes) == freezes_before + 1
+    assert "UI live" in find(panel, QtWidgets.QLabel, "controlSummary").text()

@@ -1,0 +1,229 @@
+"""Panel `gather`: the four ways' times, and which tasks survive when one of them fails."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6 import QtWidgets
+
+from guidemo.panels.gather import GatherPanel
+from guidemo.ui.lanes import LaneChart
+from tests.conftest import wait_until
+
+pytestmark = pytest.mark.timeout(60)
+STEP = 0.1
+COLUMNS = ["way", "step", "caller_s", "all_s", "A", "B", "C", "got"]
+
+
+def widget(panel: GatherPanel, kind: type, name: str):
+    found = panel.findChild(kind, name)
+    assert found is not None, name
+    return found
+
+
+def button(panel: GatherPanel, name: str) -> QtWidgets.QPushButton:
+    return widget(panel, QtWidgets.QPushButton, name)
+
+
+def idle(panel: GatherPanel) -> bool:
+    return button(panel, "gatherButton").isEnabled()
+
+
+def row(panel: GatherPanel, index: int = 0) -> dict[str, str]:
+    table = widget(panel, QtWidgets.QTableWidget, "gatherResults")
+    return {key: table.item(index, c).text() for c, key in enumerate(COLUMNS)}
+
+
+def setup(window, fail: bool = False, return_exceptions: bool = False) -> GatherPanel:
+    panel = window.show_panel("gather")
+    widget(panel, QtWidgets.QDoubleSpinBox, "stepSpin").setValue(STEP)
+    widget(panel, QtWidgets.QCheckBox, "failingTaskCheck").setChecked(fail)
+    widget(panel, QtWidgets.QCheckBox, "returnExceptionsCheck").setChecked(return_exceptions)
+    return panel
+
+
+def run_way(run, panel: GatherPanel, name: str, timeout: float = 10) -> dict[str, str]:
+    table = widget(panel, QtWidgets.QTableWidget, "gatherResults")
+    rows_before = table.rowCount()
+
+    async def scenario() -> None:
+        button(panel, name).click()
+        assert not idle(panel) and button(panel, "cancelButton").isEnabled()
+        await wait_until(lambda: idle(panel), timeout, f"{name} run to end")
+
+    run(scenario())
+    assert table.rowCount() == rows_before + 1
+    return row(panel)
+
+
+def steps(seconds: str) -> float:
+    return float(seconds) / STEP
+
+
+def test_gather_runs_the_nine_steps_in_about_four(window, run):
+    panel = setup(window)
+    sequential = run_way(run, panel, "sequentialButton")
+    gathered = run_way(run, panel, "gatherButton")
+    assert sequential["way"] == "sequential" and gathered["way"] == "gather"
+    for result in (sequential, gathered):
+        assert result["got"] == "returned [2, 6, 24]"
+        assert result["A"].startswith("= 2 at") and result["C"].startswith("= 24 at")
+    assert 8.5 <= steps(sequential["all_s"]) <= 15, sequential
+    assert 3.8 <= steps(gathered["all_s"]) <= 8, gathered
+    assert float(sequential["all_s"]) / float(gathered["all_s"]) > 1.6
+    summary = widget(panel, QtWidgets.QLabel, "gatherSummary").text()
+    assert "sequential" in summary and "gather" in summary and "faster" in summary
+
+    # The lanes show the overlap: in gather, C's steps start before A has finished;
+    # one by one, B only starts after A's result.
+    chart = widget(panel, LaneChart, "gatherLanes")
+    assert chart.lane_names() == [
+        f"{way} · {lane}" for way in ("sequential", "gather") for lane in ("caller", "A", "B", "C")
+    ]
+
+    def first_step(lane: str) -> float:
+        return next(e.at for e in chart.lane(lane).events if e.kind == "step")
+
+    def result_at(lane: str) -> float:
+        return next(e.at for e in chart.lane(lane).events if e.kind == "result")
+
+    assert first_step("gather · C") < result_at("gather · A")
+    assert first_step("sequential · B") >= result_at("sequential · A")
+    assert first_step("sequential · C") >= result_at("sequential · B")
+    for lane, count in (("A", 2), ("B", 3), ("C", 4)):
+        events = [e.kind for e in chart.lane(f"gather · {lane}").events]
+        assert events == ["step"] * count + ["result"], (lane, events)
+
+
+def test_as_completed_hands_each_result_over_when_ready(window, run):
+    panel = setup(window)
+    result = run_way(run, panel, "asCompletedButton")
+    assert result["got"] == "returned [2, 6, 24]"
+    chart = widget(panel, LaneChart, "gatherLanes")
+    got = [(e.label, e.at) for e in chart.lane("as_completed · caller").events if e.kind == "step"]
+    assert [label for label, _ in got] == ["got 2", "got 6", "got 24"]
+    # the caller holds the first result after ~2 steps, long before the last one (~4)
+    assert got[0][1] / STEP < 3.5 and got[2][1] / STEP >= 3.8
+
+
+def test_task_group_clean_run(window, run):
+    panel = setup(window)
+    result = run_way(run, panel, "taskGroupButton")
+    assert result["way"] == "TaskGroup" and result["got"] == "returned [2, 6, 24]"
+    assert 3.8 <= steps(result["all_s"]) <= 8
+
+
+def test_gather_failure_does_not_cancel_the_siblings(window, run):
+    panel = setup(window, fail=True)
+    result = run_way(run, panel, "gatherButton")
+    assert result["got"] == "raised ValueError('B broke at step 2')"
+    assert steps(result["caller_s"]) < 2.5, "gather raises as soon as B fails (~1 step)"
+    # ... but A and C keep running to the end: their results exist, nobody received them
+    assert result["A"].startswith("= 2 at") and result["C"].startswith("= 24 at"), result
+    assert result["B"].startswith("ValueError at")
+    assert steps(result["all_s"]) >= 3.8, "C still ran its 4 steps after gather raised"
+    chart = widget(panel, LaneChart, "gatherLanes")
+    assert [e.kind for e in chart.lane("gather · C").events][-1] == "result"
+    summary = widget(panel, QtWidgets.QLabel, "gatherSummary").text()
+    assert "still running at that moment: <b>A, C</b>, which went on: A = 2 at" in summary
+
+
+def test_gather_return_exceptions_waits_and_lists_the_error(window, run):
+    panel = setup(window, fail=True, return_exceptions=True)
+    result = run_way(run, panel, "gatherButton")
+    assert result["way"] == "gather(return_exceptions)"
+    assert result["got"] == "returned [2, ValueError('B broke at step 2'), 24]"
+    assert steps(result["caller_s"]) >= 3.8
+    assert result["A"].startswith("= 2") and result["C"].startswith("= 24")
+
+
+def test_task_group_failure_cancels_the_siblings(window, run):
+    panel = setup(window, fail=True)
+    result = run_way(run, panel, "taskGroupButton")
+    assert result["got"] == "raised ExceptionGroup[ValueError('B broke at step 2')]", result
+    assert result["A"].startswith("cancelled at") and result["C"].startswith("cancelled at")
+    assert result["B"].startswith("ValueError at")
+    assert steps(result["all_s"]) < 2.5, "the group cancelled A and C right after B failed"
+    chart = widget(panel, LaneChart, "gatherLanes")
+    assert chart.lane("TaskGroup · C").events[-1].kind == "cancelled"
+    summary = widget(panel, QtWidgets.QLabel, "gatherSummary").text()
+    assert "still running at that moment: <b>none</b>" in summary
+
+
+def test_sequential_failure_never_starts_c(window, run):
+    panel = setup(window, fail=True)
+    result = run_way(run, panel, "sequentialButton")
+    assert result["got"] == "raised ValueError('B broke at step 2')"
+    assert result["A"].startswith("= 2") and result["B"].startswith("ValueError")
+    assert result["C"] == "never started"
+    chart = widget(panel, LaneChart, "gatherLanes")
+    assert chart.lane("sequential · C").events == []
+
+
+def test_as_completed_failure_leaves_the_others_running(window, run):
+    panel = setup(window, fail=True)
+    result = run_way(run, panel, "asCompletedButton")
+    assert result["got"] == "raised ValueError('B broke at step 2')"
+    assert result["A"].startswith("= 2") and result["C"].startswith("= 24")
+
+
+def test_cancel_stops_the_run_and_its_tasks(window, run):
+    panel = setup(window)
+    widget(panel, QtWidgets.QDoubleSpinBox, "stepSpin").setValue(2.0)
+    chart = widget(panel, LaneChart, "gatherLanes")
+
+    async def scenario() -> None:
+        button(panel, "gatherButton").click()
+        button(panel, "gatherButton").click()  # disabled: ignored
+        panel.start(["gather"])  # even a direct second start is refused
+        await wait_until(
+            lambda: "gather · C" in chart.lane_names() and chart.lane("gather · C").events
+        )
+        button(panel, "cancelButton").click()
+        await wait_until(lambda: idle(panel), 3, "cancelled run to end")
+
+    table = widget(panel, QtWidgets.QTableWidget, "gatherResults")
+    rows_before = table.rowCount()
+    run(scenario())
+    assert table.rowCount() == rows_before + 1
+    result = row(panel)
+    assert result["got"] == "cancelled (Cancel button)"
+    assert [result[name] for name in "ABC"] == [result["A"]] * 3
+    assert result["A"].startswith("cancelled at")
+    assert float(result["all_s"]) < 1.5
+
+
+def test_run_all_lists_the_four_ways(window, run):
+    panel = setup(window)
+    table = widget(panel, QtWidgets.QTableWidget, "gatherResults")
+    rows_before = table.rowCount()
+
+    async def scenario() -> None:
+        button(panel, "runAllButton").click()
+        await wait_until(lambda: idle(panel) and table.rowCount() == rows_before + 4, 20)
+
+    run(scenario())
+    ways = [row(panel, i)["way"] for i in range(3, -1, -1)]
+    assert ways == ["sequential", "gather", "as_completed", "TaskGroup"]
+
+
+def test_cancel_stops_the_tasks_gather_left_running(window, run):
+    panel = setup(window, fail=True)
+    widget(panel, QtWidgets.QDoubleSpinBox, "stepSpin").setValue(0.5)
+    chart = widget(panel, LaneChart, "gatherLanes")
+
+    async def scenario() -> None:
+        button(panel, "gatherButton").click()
+        # gather has raised B's error; A and C are still running on their own
+        caller = "gather · caller"
+        await wait_until(
+            lambda: caller in chart.lane_names() and chart.lane(caller).events, 5, "gather raised"
+        )
+        assert not idle(panel), "the run waits for the tasks gather left running"
+        button(panel, "cancelButton").click()
+        await wait_until(lambda: idle(panel), 3, "leftovers cancelled")
+
+    run(scenario())
+    result = row(panel)
+    assert result["got"] == "raised ValueError('B broke at step 2') (Cancel)"
+    assert result["A"].startswith("cancelled at") and result["C"].startswith("cancelled at")
+    assert float(result["all_s"]) < 1.0
