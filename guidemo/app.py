@@ -80,11 +80,11 @@ async def _main(
                 window.close()
             else:
                 await _first_paint()
+                print(f"guidemo: window ready, demo server at {server.url}", flush=True)
                 # Everything built so far lives as long as the app: move it out of the
                 # garbage collector's way, so full collections stop causing 50 ms+ pauses.
                 gc.collect()
                 gc.freeze()
-                print(f"guidemo: window ready, demo server at {server.url}", flush=True)
                 if on_ready is not None:
                     on_ready(window)
             await window.closed.wait()

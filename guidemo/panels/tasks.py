@@ -66,9 +66,15 @@ def awaiting_chain(task: asyncio.Task[Any]) -> list[tuple[str, str]]:
     if inspect.iscoroutine(awaited) and inspect.getcoroutinestate(awaited) == "CORO_CREATED":
         return [(awaited.cr_code.co_name, ""), ("not started yet", "")]
     while awaited is not None and hasattr(awaited, "cr_code"):
-        code, frame = awaited.cr_code, awaited.cr_frame
-        where = f"{os.path.basename(code.co_filename)}:{frame.f_lineno}" if frame else ""
-        chain.append((code.co_name, where))
+        if inspect.getcoroutinestate(awaited) != inspect.CORO_SUSPENDED:
+            # Running (the task doing the looking): it awaits nothing yet. Python 3.11's
+            # cr_await of a running coroutine reads a stale stack slot and crashed here.
+            chain.append((awaited.cr_code.co_name, "running"))
+            break
+        code = awaited.cr_code
+        chain.append(
+            (code.co_name, f"{os.path.basename(code.co_filename)}:{awaited.cr_frame.f_lineno}")
+        )
         awaited = awaited.cr_await
     # At the bottom a Future: its result is what the task waits for. asyncio keeps it in
     # the task's `_fut_waiter` (not public API, read only to show it here).

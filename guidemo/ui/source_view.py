@@ -39,21 +39,46 @@ def source_html(obj: object, highlight_lines: Sequence[int] = ()) -> str:
 
 
 class SourceView(QtWidgets.QTextBrowser):
-    """objectName `sourceView`: the highlighted source of the code a panel runs."""
+    """objectName `sourceView`: the highlighted source of the code a panel runs.
+
+    Highlighting every panel's source took about half of the window's start-up, so the
+    first rendering waits until the view is shown (or its text is asked for).
+    """
 
     def __init__(self, objects: Iterable[object] = (), parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("sourceView")
         self.setOpenLinks(False)
         font = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
-        self.document().setDefaultFont(font)
+        super().document().setDefaultFont(font)
         self.setToolTip("The source of the functions this panel's controls run, read live")
         self.objects: list[object] = list(objects)
-        self.show_objects(self.objects)
+        self._rendered = False
+
+    def _ensure_rendered(self) -> None:
+        if not self._rendered:
+            self.show_objects(self.objects)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        self._ensure_rendered()
+        super().showEvent(event)
+
+    def document(self) -> QtGui.QTextDocument:
+        self._ensure_rendered()
+        return super().document()
+
+    def toPlainText(self) -> str:
+        self._ensure_rendered()
+        return super().toPlainText()
+
+    def toHtml(self) -> str:
+        self._ensure_rendered()
+        return super().toHtml()
 
     def show_objects(self, objects: Iterable[object], highlight_lines: Sequence[int] = ()) -> None:
         """Render the given functions, marking `highlight_lines` (file line numbers)."""
         self.objects = list(objects)
+        self._rendered = True
         scroll = self.verticalScrollBar().value()
         self.setHtml("".join(source_html(obj, highlight_lines) for obj in self.objects))
         self.verticalScrollBar().setValue(scroll)
