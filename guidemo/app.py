@@ -63,6 +63,9 @@ async def _main(
     screenshot_dir: Path | None,
     on_ready: Callable[[MainWindow], None] | None,
 ) -> int:
+    main_task = asyncio.current_task()
+    if main_task is not None:
+        main_task.set_name("app: main (waits for the window to close)")
     async with DemoServer() as server:
         window = MainWindow(server.url, server=server)
         loop = asyncio.get_running_loop()

@@ -8,9 +8,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.monitor import WINDOW_S, Freeze, LoopMonitor
 
-FRAME_MS = 125  # the heartbeat: 8 frames a second is smooth enough and costs little
-FRAMES_PER_REDRAW = 4  # numbers and plot change twice a second: readable, and cheap
-HEARTBEAT_STEPS = 8  # frames per pulse: one pulse a second
+FRAME_MS = 200  # the heartbeat: 5 frames a second shows it beating and costs little
+FRAMES_PER_REDRAW = 3  # numbers and plot change about twice a second: readable, and cheap
+HEARTBEAT_STEPS = 5  # frames per pulse: one pulse a second
 MIN_Y_MS = 20.0  # the lag plot's smallest y range
 
 
