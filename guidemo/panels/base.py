@@ -30,6 +30,17 @@ class PanelContext:
     server: Any = None  # the embedded DemoServer, when the window was given one (restartable)
 
 
+def make_button(
+    text: str, name: str, tip: str, slot: Callable[[], Any] | None = None
+) -> QtWidgets.QPushButton:
+    """A push button with the objectName tests find it by and the tooltip every control has."""
+    button = QtWidgets.QPushButton(text, objectName=name)
+    button.setToolTip(tip)
+    if slot is not None:
+        button.clicked.connect(slot)
+    return button
+
+
 class Panel(QtWidgets.QWidget):
     """Base class of a panel: subclasses set slug/title and build their controls.
 

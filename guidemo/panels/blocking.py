@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
-from guidemo.panels.base import Panel
+from guidemo.panels.base import Panel, make_button
 from guidemo.work import JOBS, busy_cpu, slow_sleep
 
 Job = Callable[..., Any]
@@ -148,9 +148,7 @@ class BlockingPanel(Panel):
         }
         self.buttons: dict[str, QtWidgets.QPushButton] = {}
         for name, (text, tip) in buttons.items():
-            button = QtWidgets.QPushButton(text, objectName=name)
-            button.setToolTip(tip)
-            self.buttons[name] = button
+            self.buttons[name] = make_button(text, name, tip)
         self.buttons["blockButton"].setStyleSheet("color: #b00020; font-weight: 600;")
         self.buttons["cancelButton"].setEnabled(False)
         self.buttons["blockButton"].clicked.connect(self.run_blocking)

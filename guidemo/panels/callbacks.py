@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtGui, QtNetwork, QtWidgets
 from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
 
 from guidemo.loop import loop_name
-from guidemo.panels.base import Panel
+from guidemo.panels.base import Panel, make_button
 
 REQUEST_LATENCY_S = 0.25  # the demo server waits this long before each answer
 EARLY_COLOR = QtGui.QColor("#b00020")
@@ -216,9 +216,7 @@ class CallbacksPanel(Panel):
 
     # --- widgets -----------------------------------------------------------------------------
     def _button(self, name: str, text: str, tip: str) -> QtWidgets.QPushButton:
-        button = QtWidgets.QPushButton(text, objectName=name)
-        button.setToolTip(tip)
-        return button
+        return make_button(text, name, tip)
 
     def build_controls(self) -> QtWidgets.QWidget:
         controls = QtWidgets.QWidget()

@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
-from guidemo.panels.base import Panel
+from guidemo.panels.base import Panel, make_button
 from guidemo.ui.lanes import LaneChart
 
 Say = Callable[[str, str], None]  # say(who, text): how the coroutines report to the panel
@@ -161,12 +161,6 @@ async def polite_worker(seconds: float) -> int:
 
 
 # --- the panel -----------------------------------------------------------------------------
-def _button(text: str, name: str, tip: str) -> QtWidgets.QPushButton:
-    button = QtWidgets.QPushButton(text, objectName=name)
-    button.setToolTip(tip)
-    return button
-
-
 def _log_view(name: str, tip: str, placeholder: str) -> QtWidgets.QPlainTextEdit:
     view = QtWidgets.QPlainTextEdit(objectName=name)
     view.setReadOnly(True)
@@ -224,7 +218,7 @@ class CoroutinesPanel(Panel):
         self.say_lots_spin.setRange(1, 30)
         self.say_lots_spin.setValue(6)
         self.say_lots_spin.setToolTip("How many lines say_lots prints (0.5 s apart)")
-        self.say_lots_button = _button(
+        self.say_lots_button = make_button(
             "Start say_lots(n)",
             "sayLotsButton",
             "One coroutine printing and sleeping; disabled while it runs (Cancel all stops it)",
@@ -245,7 +239,7 @@ class CoroutinesPanel(Panel):
         self.shutdown_spin.setToolTip(
             "loop.call_later(this, stop_all): cancels the instances still running then"
         )
-        self.start_instances_button = _button(
+        self.start_instances_button = make_button(
             "Start instances",
             "startInstancesButton",
             "ensure_future / create_task the instances and schedule stop_all; disabled until "
@@ -254,10 +248,10 @@ class CoroutinesPanel(Panel):
         self.instance_combo = QtWidgets.QComboBox(objectName="instanceCombo")
         self.instance_combo.setToolTip("The instances still running: pick one to cancel")
         self.instance_combo.setMinimumContentsLength(16)
-        self.cancel_one_button = _button(
+        self.cancel_one_button = make_button(
             "Cancel selected", "cancelOneButton", "task.cancel() on the instance picked beside"
         )
-        self.cancel_all_button = _button(
+        self.cancel_all_button = make_button(
             "Cancel all",
             "cancelAllButton",
             "Cancel every instance, say_lots and the scheduled shutdown",
@@ -441,12 +435,12 @@ class CoroutinesPanel(Panel):
 
     # --- tab 2: never awaited ---------------------------------------------------------------
     def _build_never_awaited(self) -> QtWidgets.QWidget:
-        self.never_awaited_button = _button(
+        self.never_awaited_button = make_button(
             "ping_server(5)   (no await)",
             "neverAwaitedButton",
             "Call the coroutine function without awaiting: shows the object and the warning",
         )
-        self.await_properly_button = _button(
+        self.await_properly_button = make_button(
             "await ping_server(5)",
             "awaitProperlyButton",
             "Await it: the loop runs the body and hands back its return value",
@@ -501,12 +495,12 @@ class CoroutinesPanel(Panel):
         self.fib_spin.setRange(1, 30)
         self.fib_spin.setValue(5)
         self.fib_spin.setToolTip("n for the generator fib(n): it yields n times, then returns")
-        self.new_generator_button = _button(
+        self.new_generator_button = make_button(
             "gen = fib(n)",
             "newGeneratorButton",
             "Create a fresh generator-based coroutine (replaces the one being stepped)",
         )
-        self.step_button = _button(
+        self.step_button = make_button(
             "gen.send(None)",
             "stepButton",
             "Resume the generator once: it runs to its next yield (or returns). "
@@ -524,12 +518,12 @@ class CoroutinesPanel(Panel):
         self.rr_pause_spin.setValue(0.5)
         self.rr_pause_spin.setSuffix(" s")
         self.rr_pause_spin.setToolTip("Pause between turns of the toy loop, so you can follow it")
-        self.round_robin_button = _button(
+        self.round_robin_button = make_button(
             "Round-robin fib(2), fib(5), fib(3)",
             "roundRobinButton",
             "Run three generators in a tiny task loop; disabled while it runs",
         )
-        self.stop_rr_button = _button("Stop", "stopRoundRobinButton", "Cancel the toy loop")
+        self.stop_rr_button = make_button("Stop", "stopRoundRobinButton", "Cancel the toy loop")
         self.stop_rr_button.setEnabled(False)
         self.rr_now = QtWidgets.QLabel("just ran: —", objectName="rrNow")
         self.rr_now.setToolTip("The coroutine the toy loop resumed on its latest turn")
@@ -666,13 +660,13 @@ class CoroutinesPanel(Panel):
         self.work_spin.setValue(1.0)
         self.work_spin.setSuffix(" s")
         self.work_spin.setToolTip("How long each worker keeps working")
-        self.greedy_button = _button(
+        self.greedy_button = make_button(
             "greedy_worker (never awaits)",
             "greedyButton",
             "Works without awaiting: the loop and the whole UI freeze. Disabled while running",
         )
         self.greedy_button.setStyleSheet("color: #b00020; font-weight: 600;")
-        self.polite_button = _button(
+        self.polite_button = make_button(
             "polite_worker (await sleep(0))",
             "politeButton",
             "The same work with await asyncio.sleep(0) between slices. Disabled while running",

@@ -17,7 +17,7 @@ from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from guidemo.panels.base import Panel
+from guidemo.panels.base import Panel, make_button
 
 QUICK_HANDLER_S = 0.02  # what a handler should cost: a few milliseconds
 SLOW_HANDLER_S = 1.0  # what it must not: a whole second
@@ -256,9 +256,7 @@ class EventLoopPanel(Panel):
         return controls
 
     def _button(self, name: str, text: str, tip: str) -> QtWidgets.QPushButton:
-        button = QtWidgets.QPushButton(text, objectName=name)
-        button.setToolTip(tip)
-        return button
+        return make_button(text, name, tip)
 
     def _table(self, name: str, headers: list[str], tip: str) -> QtWidgets.QTableWidget:
         table = QtWidgets.QTableWidget(0, len(headers), objectName=name)

@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
-from guidemo.panels.base import Panel
+from guidemo.panels.base import Panel, make_button
 from guidemo.work import slow_sleep
 
 Log = Callable[[str], None]
@@ -87,12 +87,6 @@ def block_on_job(job: concurrent.futures.Future[tuple[int, str]]) -> tuple[int, 
 
 
 # --- the panel -----------------------------------------------------------------------------
-def _button(text: str, name: str, tip: str) -> QtWidgets.QPushButton:
-    button = QtWidgets.QPushButton(text, objectName=name)
-    button.setToolTip(tip)
-    return button
-
-
 class FuturesPanel(Panel):
     slug = "futures"
     title = "Futures: a result that arrives later"
@@ -121,17 +115,17 @@ class FuturesPanel(Panel):
         ]
 
     def build_controls(self) -> QtWidgets.QWidget:
-        self.new_future_button = _button(
+        self.new_future_button = make_button(
             "fut = loop.create_future()",
             "newFutureButton",
             "A new, pending asyncio Future (a pending one it replaces is cancelled)",
         )
-        self.add_callback_button = _button(
+        self.add_callback_button = make_button(
             "fut.add_done_callback(cb)",
             "addCallbackButton",
             "Attach the next numbered callback; the loop calls them in order once it is done",
         )
-        self.await_future_button = _button(
+        self.await_future_button = make_button(
             "task: await fut",
             "awaitFutureButton",
             "Start a coroutine that awaits the future (each click adds one more waiter); "
@@ -140,23 +134,23 @@ class FuturesPanel(Panel):
         self.value_edit = QtWidgets.QLineEdit("42", objectName="valueEdit")
         self.value_edit.setToolTip("The value set_result uses (a whole number or any text)")
         self.value_edit.setMaximumWidth(70)
-        self.set_result_button = _button(
+        self.set_result_button = make_button(
             "fut.set_result(value)", "setResultButton", "Resolve the future with the value"
         )
-        self.set_exception_button = _button(
+        self.set_exception_button = make_button(
             "fut.set_exception(ValueError)",
             "setExceptionButton",
             "Resolve the future with an exception: awaiting it raises",
         )
-        self.cancel_future_button = _button(
+        self.cancel_future_button = make_button(
             "fut.cancel()",
             "cancelFutureButton",
             "Cancel the future: awaiting it raises CancelledError",
         )
-        self.result_button = _button(
+        self.result_button = make_button(
             "fut.result()", "resultButton", "Ask for the result now (raises if not done yet)"
         )
-        self.exception_button = _button(
+        self.exception_button = make_button(
             "fut.exception()", "exceptionButton", "Ask for the exception now (raises if not done)"
         )
         self.future_state = QtWidgets.QLabel("No future yet.", objectName="futureState")
@@ -171,24 +165,24 @@ class FuturesPanel(Panel):
         self.job_spin.setValue(1.5)
         self.job_spin.setSuffix(" s")
         self.job_spin.setToolTip("How long slow_square takes in its thread")
-        self.thread_future_button = _button(
+        self.thread_future_button = make_button(
             "job = executor.submit(slow_square)",
             "threadFutureButton",
             "Run slow_square in the app's thread pool: a concurrent.futures.Future comes back "
             "at once (each click submits one more job; each ends after the job time)",
         )
-        self.cancel_thread_future_button = _button(
+        self.cancel_thread_future_button = make_button(
             "job.cancel()",
             "cancelThreadFutureButton",
             "Try to cancel the thread's job: only possible before it starts running",
         )
-        self.blocking_result_button = _button(
+        self.blocking_result_button = make_button(
             "job.result()  (blocks!)",
             "blockingResultButton",
             "Submit a job and wait for it right in the click handler: the UI freezes",
         )
         self.blocking_result_button.setStyleSheet("color: #b00020; font-weight: 600;")
-        self.wrap_future_button = _button(
+        self.wrap_future_button = make_button(
             "await asyncio.wrap_future(job)",
             "wrapFutureButton",
             "Submit a job and await it through wrap_future: the loop stays free. "

@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from guidemo.panels.base import Panel
+from guidemo.panels.base import Panel, make_button
 from guidemo.work import slow_sleep
 
 REFRESH_MS = 250  # the table and the timeline, 4 times a second, only while visible
@@ -389,21 +389,14 @@ class TasksPanel(Panel):
         ]
 
     def build_controls(self) -> QtWidgets.QWidget:
-        def button(
-            text: str, name: str, tip: str, slot: Callable[[], Any]
-        ) -> QtWidgets.QPushButton:
-            widget = QtWidgets.QPushButton(text, objectName=name)
-            widget.setToolTip(tip)
-            widget.clicked.connect(slot)
-            return widget
 
-        self.demo_button = button(
+        self.demo_button = make_button(
             "Start 3 example tasks",
             "demoTasksButton",
             "Starts a sleeper, an Event waiter and a Queue reader, to look at and cancel",
             self.start_examples,
         )
-        self.cancel_button = button(
+        self.cancel_button = make_button(
             "Cancel selected task",
             "cancelTaskButton",
             "Calls task.cancel() on the selected task(s): CancelledError is raised inside "
@@ -456,7 +449,7 @@ class TasksPanel(Panel):
         self.threshold_spin.setSuffix(" ms")
         self.threshold_spin.setToolTip("loop.slow_callback_duration: warn about callbacks slower")
         self.threshold_spin.valueChanged.connect(self._threshold_changed)
-        self.slow_button = button(
+        self.slow_button = make_button(
             f"Run a {SLOW_CALLBACK_S:g} s callback",
             "slowCallbackButton",
             f"loop.call_soon() a callback that blocks for {SLOW_CALLBACK_S:g} s",

@@ -22,7 +22,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from yarl import URL
 
 from guidemo.monitor import percentile
-from guidemo.panels.base import Panel
+from guidemo.panels.base import Panel, make_button
 
 PUSH_PATH = "/ws/ticks"
 POLL_PATH = "/api/tick"
@@ -366,21 +366,13 @@ class WebSocketPanel(Panel):
         self.rate_spin.setToolTip("How many ticks a second the server pushes (1 to 500)")
         self.rate_spin.valueChanged.connect(self._rate_changed)
 
-        def button(
-            text: str, name: str, tip: str, slot: Callable[[], Any]
-        ) -> QtWidgets.QPushButton:
-            widget = QtWidgets.QPushButton(text, objectName=name)
-            widget.setToolTip(tip)
-            widget.clicked.connect(slot)
-            return widget
-
-        self.connect_button = button(
+        self.connect_button = make_button(
             "Connect",
             "connectButton",
             "Open the WebSocket and show what the server pushes",
             self.connect_push,
         )
-        self.disconnect_button = button(
+        self.disconnect_button = make_button(
             "Disconnect",
             "disconnectButton",
             "Close the WebSocket and stop reconnecting",
@@ -389,17 +381,17 @@ class WebSocketPanel(Panel):
         self.message_edit = QtWidgets.QLineEdit("hello", objectName="messageEdit")
         self.message_edit.setToolTip("Text to send; the server echoes it back")
         self.message_edit.returnPressed.connect(self.send_echo)
-        self.send_button = button(
+        self.send_button = make_button(
             "Send", "sendButton", "Send the text; the echo appears in the log", self.send_echo
         )
-        self.bad_button = button(
+        self.bad_button = make_button(
             'Send "bad"',
             "provokeBadButton",
             "Ask the server for one malformed message: it shows as an error row, the stream "
             "carries on",
             self.provoke_bad,
         )
-        self.restart_button = button(
+        self.restart_button = make_button(
             f"Restart server ({RESTART_DOWNTIME_S:g} s down)",
             "restartServerButton",
             "Stop the embedded server, keep it down a moment, start it again on the same port",
@@ -471,7 +463,7 @@ class WebSocketPanel(Panel):
         self.thread_count_spin.setValue(1000)
         self.thread_count_spin.setSuffix(" messages")
         self.thread_count_spin.setToolTip("How many numbered messages each worker thread sends")
-        self.thread_button = button(
+        self.thread_button = make_button(
             "Run the three ways",
             "threadDemoButton",
             "A worker thread sends numbered messages to the GUI thread, one per ms, each way "
