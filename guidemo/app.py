@@ -84,10 +84,7 @@ async def _main(
             else:
                 await _first_paint()
                 print(f"guidemo: window ready, demo server at {server.url}", flush=True)
-                # Everything built so far lives as long as the app: move it out of the
-                # garbage collector's way, so full collections stop causing 50 ms+ pauses.
-                gc.collect()
-                gc.freeze()
+                freeze_startup_objects()
                 if on_ready is not None:
                     on_ready(window)
             await window.closed.wait()
@@ -95,6 +92,13 @@ async def _main(
             await window.shutdown()
             signal.signal(signal.SIGINT, previous_sigint)
     return 0
+
+
+def freeze_startup_objects() -> None:
+    """Everything built at start-up lives as long as the app: move it out of the garbage
+    collector's way, so its full collections stop causing 50 ms+ pauses in the UI."""
+    gc.collect()
+    gc.freeze()
 
 
 async def _first_paint() -> None:

@@ -162,7 +162,7 @@ async def main_window() -> AsyncIterator[Any]:
     do), shown, with its lag probe running; closed and shut down afterwards."""
     from PySide6 import QtCore
 
-    from guidemo.app import MainWindow, route_qt_messages
+    from guidemo.app import MainWindow, freeze_startup_objects, route_qt_messages
     from guidemo.server import DemoServer
 
     QtCore.qInstallMessageHandler(route_qt_messages)  # as the app: Qt's chatter to logging
@@ -170,6 +170,7 @@ async def main_window() -> AsyncIterator[Any]:
         window = MainWindow(server.url, server=server)
         window.remember_state = False
         window.show()
+        freeze_startup_objects()  # as the app does once its window is up
         try:
             await wait_for(lambda: window.monitor.stats().samples >= 3, 10, "first probes")
             yield window
