@@ -24,6 +24,9 @@ class Heartbeat(QtWidgets.QWidget):
         super().__init__(parent)
         self.setObjectName("heartbeat")
         self.setFixedSize(28, 28)
+        # It paints its whole rectangle, so Qt need not repaint what lies beneath it
+        # five times a second: a measurable part of the app's idle CPU.
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setToolTip("Pulses while the event loop runs; stops when the loop is blocked")
         self._phase = 0
 
@@ -33,6 +36,7 @@ class Heartbeat(QtWidgets.QWidget):
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         painter = QtGui.QPainter(self)
+        painter.fillRect(self.rect(), self.palette().window())  # opaque: see __init__
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
         pulse = abs(HEARTBEAT_STEPS / 2 - self._phase) / (HEARTBEAT_STEPS / 2)  # 1 -> 0 -> 1
         radius = 5 + 7 * (1 - pulse)
@@ -55,6 +59,7 @@ class LagSparkline(QtWidgets.QWidget):
         self.setObjectName("lagPlot")
         self.setToolTip("Loop lag in ms over the last 10 s (the scale adapts to the worst lag)")
         self.setFixedHeight(56)
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent)  # as Heartbeat
         self.setMinimumWidth(260)
         self._samples: list[tuple[float, float]] = []
         self._y_max = MIN_Y_MS
@@ -67,6 +72,7 @@ class LagSparkline(QtWidgets.QWidget):
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         painter = QtGui.QPainter(self)
+        painter.fillRect(self.rect(), self.palette().window())  # opaque: see __init__
         width, height = self.width() - 1, self.height() - 14
         painter.setPen(QtGui.QColor(150, 150, 150))
         painter.drawRect(0, 0, width, height)
