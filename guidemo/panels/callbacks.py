@@ -23,7 +23,7 @@ REQUEST_LATENCY_S = 0.25  # the demo server waits this long before each answer
 EARLY_COLOR = QtGui.QColor("#b00020")
 CANCELLED_COLOR = QtGui.QColor("#777777")
 COLUMNS = ["#", "kind", "asked for s", "ran at s", "error ms", "ran as", "thread", "state"]
-KIND_COLUMN, ERROR_COLUMN, ORDER_COLUMN, THREAD_COLUMN, STATE_COLUMN = 1, 4, 5, 6, 7
+ERROR_COLUMN, ORDER_COLUMN = 4, 5  # the columns the row styling below refers to
 
 
 # --- scheduling plain functions -----------------------------------------------------------

@@ -138,7 +138,6 @@ class GatherPanel(Panel):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._run_task: asyncio.Task[None] | None = None
-        self._current: Run | None = None
         self._lane_runs: list[Run] = []
         self._clean_totals: dict[str, tuple[float, float]] = {}  # way -> (seconds, step_s)
         super().__init__(*args, **kwargs)
@@ -278,7 +277,6 @@ class GatherPanel(Panel):
                 await self._run_one(way)
         finally:
             self._run_task = None
-            self._current = None
             self._set_running(False)
             self.gather_lanes.redraw()  # the final marks, now rather than at the next frame
 
@@ -287,7 +285,6 @@ class GatherPanel(Panel):
         label, coro = self._way(way, run)
         run.way = label
         run.jobs = {name: JobRecord() for name, _, _ in self.jobs()}
-        self._current = run
         self._add_lanes(run)
         chart = self.gather_lanes
         chart.open_bar(run.lane("caller"), "awaiting", at=run.started)
