@@ -23,6 +23,7 @@ from PySide6 import QtCore, QtWidgets
 
 from guidemo.loop import new_event_loop
 from guidemo.server import DemoServer
+from guidemo.services import PanelContext
 from guidemo.ui.main_window import SCREENSHOT_SIZE, MainWindow
 
 __all__ = ["MainWindow", "run_app", "save_screenshots"]
@@ -49,7 +50,9 @@ def run_app(
 ) -> int:
     """Run the app until its window closes (or Ctrl+C); return the exit code."""
     QtCore.qInstallMessageHandler(route_qt_messages)
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    existing = QtWidgets.QApplication.instance()
+    app = existing if isinstance(existing, QtWidgets.QApplication) else None
+    app = app or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("guidemo")
     app.setOrganizationName("guidemo")
     app.setQuitOnLastWindowClosed(False)  # closing the window ends _main(), which stops the loop
@@ -67,7 +70,8 @@ async def _main(
     if main_task is not None:
         main_task.set_name("app: main (waits for the window to close)")
     async with DemoServer() as server:
-        window = MainWindow(server.url, server=server)
+        context = PanelContext.start(server.url, server)
+        window = MainWindow(server.url, server=server, context=context)
         loop = asyncio.get_running_loop()
         # Ctrl+C: close the window as an ordinary callback, not in the middle of some code.
         previous_sigint = signal.signal(
@@ -90,6 +94,7 @@ async def _main(
             await window.closed.wait()
         finally:
             await window.shutdown()
+            context.stop()
             signal.signal(signal.SIGINT, previous_sigint)
     return 0
 

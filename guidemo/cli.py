@@ -7,7 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-LOOP_KINDS = ("guidemo", "qasync")
+from guidemo.stats import LOOP_KINDS
 
 
 def build_parser() -> argparse.ArgumentParser:

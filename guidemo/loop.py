@@ -21,23 +21,26 @@ handling and sockets are therefore asyncio's own code, not a copy of it.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import math
 import os
 import selectors
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextvars import Context
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
 os.environ.setdefault("QT_API", "pyside6")  # qasync takes the first Qt binding it finds
 import qasync  # after PySide6 and QT_API, so qasync picks PySide6
 
-LOOP_KINDS = ("guidemo", "qasync")
+from guidemo.stats import LOOP_KINDS
 
 _MAX_TIMER_MS = 24 * 3600 * 1000  # asyncio never waits longer than a day either
 _LONG_WAIT = 0.05  # seconds; shorter poll() timeouts oversleep by 50 us at most
@@ -85,6 +88,23 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
     QApplication. While it runs, Qt widgets, timers and signals work as usual, and Qt
     slots can call `asyncio.get_running_loop()`.
     """
+
+    if TYPE_CHECKING:  # asyncio's private parts this class drives (typeshed omits them)
+        _selector: _PollingSelector
+        _csock: socket.socket
+        _ready: collections.deque[asyncio.Handle]
+        _scheduled: list[asyncio.TimerHandle]
+        _signal_handlers: dict[int, asyncio.Handle]
+        _stopping: bool
+        _debug: bool
+        _thread_id: int | None
+
+        def _run_once(self) -> None: ...
+        def _check_closed(self) -> None: ...
+        def _check_running(self) -> None: ...
+        def _set_coroutine_origin_tracking(self, enabled: bool) -> None: ...
+        def _asyncgen_firstiter_hook(self, agen: object) -> None: ...
+        def _asyncgen_finalizer_hook(self, agen: object) -> None: ...
 
     def __init__(self) -> None:
         super().__init__(_PollingSelector())
@@ -252,7 +272,7 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
         if self._ready or self._stopping:
             when = -math.inf
         elif self._scheduled:
-            when = self._scheduled[0]._when
+            when = self._scheduled[0].when()
         else:
             self._armed_when = None
             self._timer.stop()  # only sockets, the self-pipe or signals can wake us now

@@ -19,6 +19,8 @@ from types import FrameType
 
 from PySide6 import QtCore
 
+from guidemo.stats import percentile
+
 PROBE_INTERVAL_S = 0.050  # 20 probes a second: fine-grained lag, well under 1% CPU
 FREEZE_THRESHOLD_S = 0.100  # a gap this long means the GUI thread was blocked
 WATCHDOG_POLL_S = 0.010
@@ -69,13 +71,15 @@ def describe_frame(frame: FrameType | None) -> str:
     return f"{code.co_name}() ({os.path.basename(code.co_filename)}:{chosen.f_lineno})"
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    """The value below which `fraction` of the values lie (nearest-rank), 0 when empty."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))
-    return ordered[index]
+def where_thread_is(thread_id: int) -> str:
+    """Describe where thread `thread_id` is now, as text, holding its frame only briefly.
+
+    A frame keeps its function's locals alive. Held by this (watchdog) thread after the
+    GUI thread has left the function, those locals would be freed here, on the wrong
+    thread: fatal for Qt objects such as an active QPainter. So the frame never outlives
+    this call.
+    """
+    return describe_frame(sys._current_frames().get(thread_id))
 
 
 class _Watchdog(threading.Thread):
@@ -92,8 +96,7 @@ class _Watchdog(threading.Thread):
         while not self._stop_event.wait(wait_s):
             stale_for = time.perf_counter() - monitor.last_beat
             if stale_for > FREEZE_THRESHOLD_S:
-                frame = sys._current_frames().get(monitor.gui_thread_id)
-                monitor.note_stuck_in(describe_frame(frame))
+                monitor.note_stuck_in(where_thread_is(monitor.gui_thread_id))
                 wait_s = WATCHDOG_POLL_S  # frozen: sample often
             else:  # healthy: sleep until the heartbeat could first be called stale
                 wait_s = max(WATCHDOG_POLL_S, FREEZE_THRESHOLD_S - stale_for)
@@ -123,6 +126,9 @@ class LoopMonitor(QtCore.QObject):
         self._watchdog: _Watchdog | None = None
 
     def start(self) -> None:
+        """Start probing (again a no-op while running)."""
+        if self._watchdog is not None:
+            return
         self.last_beat = time.perf_counter()
         self._timer.start()
         self._watchdog = _Watchdog(self)

@@ -299,7 +299,8 @@ def _too_big(result: FetchResult, max_bytes: int, announced: Any) -> FetchResult
 
 
 def _cut_short(got: int, announced: int | str | None = None) -> str:
-    of = f" of {int(announced):,}" if str(announced or "").isdigit() else ""
+    text = str(announced or "")
+    of = f" of {int(text):,}" if text.isdigit() else ""
     return f"connection closed mid-body after {got:,}{of} bytes"
 
 

@@ -337,9 +337,10 @@ async def _answer(ws: web.WebSocketResponse, text: str, schedule: _Schedule) -> 
 
 async def close_websockets(app: web.Application) -> None:
     """Say goodbye to open websockets, so that stopping the server never waits on them."""
+    open_sockets: weakref.WeakSet[web.WebSocketResponse] = app[WEBSOCKETS]
     goodbyes = [
         ws.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping")
-        for ws in set(app[WEBSOCKETS])
+        for ws in list(open_sockets)
     ]
     await asyncio.gather(*goodbyes)
 

@@ -11,7 +11,7 @@ import pytest
 from PySide6 import QtWidgets
 
 from guidemo.panels.coroutines import CoroutinesPanel
-from guidemo.ui.lanes import LaneChart
+from guidemo.widgets.lanes import LaneChart
 from tests.conftest import wait_until
 
 pytestmark = pytest.mark.timeout(60)

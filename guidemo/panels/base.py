@@ -1,56 +1,48 @@
-"""What every panel is: a title, an explanation, live controls, and the code they run."""
+"""What every panel is: a title, an explanation, live controls, and the code they run.
+
+A panel is display and wiring only. The code a learner should read lives in
+`guidemo.lessons`; a panel lists it in `sources`, builds its controls in its own
+constructor, and hands them over with `set_controls()`:
+
+    class BlockingPanel(Panel):
+        slug = "blocking"
+        title = "Blocking vs offloaded"
+        sources = (lesson.run_in_click_handler, lesson.run_in_executor, ...)
+
+        def __init__(self, context: PanelContext) -> None:
+            super().__init__(context)
+            self._pool = None             # state first, like any class
+            self.set_controls(self._build_controls())
+"""
 
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Coroutine, Sequence
 from typing import Any, ClassVar
 
 from PySide6 import QtCore, QtWidgets
 
-from guidemo.monitor import LoopMonitor
-from guidemo.ui.source_view import SourceView
+from guidemo.explanations import explanation
+from guidemo.services import PanelContext
+from guidemo.widgets.kit import named
+from guidemo.widgets.source_view import SourceView
 
-ASSETS_DIR = Path(__file__).resolve().parent.parent.parent / "assets"
-log = logging.getLogger(__name__)
-
-
-@dataclass
-class PanelContext:
-    """What the main window hands every panel."""
-
-    server_url: str
-    monitor: LoopMonitor
-    executor: ThreadPoolExecutor  # the app's thread pool: shut down by the app on exit
-    report_error: Callable[[BaseException, str], None]
-    server: Any = None  # the embedded DemoServer, when the window was given one (restartable)
-
-
-def make_button(
-    text: str, name: str, tip: str, slot: Callable[[], Any] | None = None
-) -> QtWidgets.QPushButton:
-    """A push button with the objectName tests find it by and the tooltip every control has."""
-    button = QtWidgets.QPushButton(text, objectName=name)
-    button.setToolTip(tip)
-    if slot is not None:
-        button.clicked.connect(slot)
-    return button
+__all__ = ["Panel", "PanelContext"]
 
 
 class Panel(QtWidgets.QWidget):
-    """Base class of a panel: subclasses set slug/title and build their controls.
+    """Base class of a panel: title and explanation on the left above the controls, the
+    `sourceView` on the right.
 
-    Subclasses implement `build_controls()` and `source_objects()`; they start async work
-    with `self.spawn(coro, name)` so every task is named, kept alive by a strong
-    reference, cancelled on shutdown, and reports its exception to the error log.
+    Async work starts with `self.spawn(coro, name)`: the task is named "<slug>: <name>",
+    kept alive by a strong reference, cancelled on shutdown, and its exception goes to
+    the error log.
     """
 
     slug: ClassVar[str]
     title: ClassVar[str]
+    sources: ClassVar[Sequence[object]] = ()  # the lesson code the sourceView shows
 
     def __init__(self, context: PanelContext, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -58,28 +50,18 @@ class Panel(QtWidgets.QWidget):
         self.tasks: set[asyncio.Task[Any]] = set()
         self.setObjectName(f"panel-{self.slug}")
 
-        title = QtWidgets.QLabel(self.title)
-        title.setObjectName("panelTitle")
-        title.setStyleSheet("font-size: 18pt; font-weight: 600; margin: 2px 0 4px 0;")
-
-        self.explanation = QtWidgets.QTextBrowser()
-        self.explanation.setObjectName("explanation")
+        title = named(QtWidgets.QLabel(self.title), "panelTitle", self.title)
+        self.explanation = named(QtWidgets.QTextBrowser(), "explanation", "What this panel teaches")
         self.explanation.setOpenExternalLinks(True)
-        self.explanation.setMarkdown(self.explanation_markdown())
-        self.explanation.setToolTip("What this panel teaches")
+        self.explanation.setMarkdown(explanation(self.slug))
+        self.source_view = SourceView(self.sources)
 
-        self.source_view = SourceView(self.source_objects())
-
-        left = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
-        left.addWidget(self.explanation)
-        left.addWidget(self.build_controls())
-        left.setStretchFactor(0, 2)
-        left.setStretchFactor(1, 3)
-        left.setSizes([260, 420])
-        left.setChildrenCollapsible(False)
+        self._left = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        self._left.addWidget(self.explanation)
+        self._left.setChildrenCollapsible(False)
 
         body = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
-        body.addWidget(left)
+        body.addWidget(self._left)
         body.addWidget(self.source_view)
         body.setStretchFactor(0, 3)
         body.setStretchFactor(1, 2)
@@ -91,28 +73,23 @@ class Panel(QtWidgets.QWidget):
         layout.addWidget(title)
         layout.addWidget(body, 1)
 
-    # --- what subclasses provide -------------------------------------------------
-    def build_controls(self) -> QtWidgets.QWidget:
-        """The live controls and results of this panel."""
-        raise NotImplementedError
+    def set_controls(self, controls: QtWidgets.QWidget) -> None:
+        """Put the panel's live controls and results below the explanation."""
+        self._left.addWidget(controls)
+        self._left.setStretchFactor(0, 2)
+        self._left.setStretchFactor(1, 3)
+        self._left.setSizes([260, 420])
 
-    def source_objects(self) -> list[object]:
-        """The functions (or classes) whose source the sourceView shows."""
-        return []
-
+    # --- what subclasses may override ---------------------------------------------------
     async def screenshot_demo(self) -> None:
         """Run something short so the README screenshot shows real numbers."""
 
     async def stop_work(self) -> None:
         """Stop threads, processes or other work the panel owns (tasks are cancelled anyway)."""
 
-    # --- shared behaviour ----------------------------------------------------------
-    def explanation_markdown(self) -> str:
-        path = ASSETS_DIR / "explanations" / f"{self.slug}.md"
-        return path.read_text(encoding="utf-8")
-
+    # --- shared behaviour -----------------------------------------------------------------
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
-        """Start `coro` as a named task that the panel keeps until it ends."""
+        """Start `coro` as a task named "<slug>: <name>" that the panel keeps until it ends."""
         task = asyncio.get_running_loop().create_task(coro, name=f"{self.slug}: {name}")
         self.tasks.add(task)
         task.add_done_callback(self._task_done)

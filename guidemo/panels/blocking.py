@@ -14,7 +14,8 @@ from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
-from guidemo.panels.base import Panel, make_button
+from guidemo.panels.base import Panel, PanelContext
+from guidemo.widgets.kit import make_button
 from guidemo.work import JOBS, busy_cpu, slow_sleep
 
 Job = Callable[..., Any]
@@ -87,8 +88,19 @@ async def small_task(number: int, log: Callable[[str], None]) -> None:
 class BlockingPanel(Panel):
     slug = "blocking"
     title = "Blocking vs offloaded"
+    sources = (
+        run_in_click_handler,
+        run_in_executor,
+        JobThread,
+        run_in_qthread,
+        run_in_process,
+        slow_sleep,
+        busy_cpu,
+        small_task,
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, context: PanelContext) -> None:
+        super().__init__(context)
         self._pool: Pool | None = None
         self._cancel = threading.Event()
         self._job_task: asyncio.Task[Any] | None = None
@@ -96,19 +108,7 @@ class BlockingPanel(Panel):
         self._threads: list[
             JobThread
         ] = []  # kept until they end: Qt aborts if one is freed running
-        super().__init__(*args, **kwargs)
-
-    def source_objects(self) -> list[object]:
-        return [
-            run_in_click_handler,
-            run_in_executor,
-            JobThread,
-            run_in_qthread,
-            run_in_process,
-            slow_sleep,
-            busy_cpu,
-            small_task,
-        ]
+        self.set_controls(self.build_controls())
 
     def build_controls(self) -> QtWidgets.QWidget:
         self.duration_spin = QtWidgets.QDoubleSpinBox(objectName="durationSpin")

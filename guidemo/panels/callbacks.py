@@ -17,7 +17,8 @@ from PySide6 import QtCore, QtGui, QtNetwork, QtWidgets
 from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
 
 from guidemo.loop import loop_name
-from guidemo.panels.base import Panel, make_button
+from guidemo.panels.base import Panel, PanelContext
+from guidemo.widgets.kit import make_button
 
 REQUEST_LATENCY_S = 0.25  # the demo server waits this long before each answer
 EARLY_COLOR = QtGui.QColor("#b00020")
@@ -186,8 +187,19 @@ async def fetch_twice_with_await(
 class CallbacksPanel(Panel):
     slug = "callbacks"
     title = "Callbacks"
+    sources = (
+        callback,
+        schedule_soon,
+        schedule_later,
+        schedule_at,
+        schedule_from_thread,
+        fetch_twice_with_callbacks,
+        fetch_twice_with_await,
+        summarize,
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, context: PanelContext) -> None:
+        super().__init__(context)
         self.calls: list[ScheduledCall] = []
         self._next_number = 1
         self._rows: dict[int, int] = {}  # call number -> table row
@@ -197,22 +209,10 @@ class CallbacksPanel(Panel):
         self._threads: list[threading.Thread] = []
         self._callback_started: float | None = None
         self._await_task: asyncio.Task[Any] | None = None
-        super().__init__(*args, **kwargs)
+        self.set_controls(self.build_controls())
         self._manager = QtNetwork.QNetworkAccessManager(self)
         self._manager.setProxy(QtNetwork.QNetworkProxy(QtNetwork.QNetworkProxy.ProxyType.NoProxy))
         self.explanation.parentWidget().setSizes([230, 590])  # type: ignore[attr-defined]
-
-    def source_objects(self) -> list[object]:
-        return [
-            callback,
-            schedule_soon,
-            schedule_later,
-            schedule_at,
-            schedule_from_thread,
-            fetch_twice_with_callbacks,
-            fetch_twice_with_await,
-            summarize,
-        ]
 
     # --- widgets -----------------------------------------------------------------------------
     def _button(self, name: str, text: str, tip: str) -> QtWidgets.QPushButton:

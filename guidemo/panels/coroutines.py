@@ -15,8 +15,9 @@ from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
-from guidemo.panels.base import Panel, make_button
-from guidemo.ui.lanes import LaneChart
+from guidemo.panels.base import Panel, PanelContext
+from guidemo.widgets.kit import make_button
+from guidemo.widgets.lanes import LaneChart
 
 Say = Callable[[str, str], None]  # say(who, text): how the coroutines report to the panel
 MAX_PAUSE_S = 2.0  # display_date pauses a random 0..2 s between lines
@@ -174,7 +175,8 @@ class CoroutinesPanel(Panel):
     slug = "coroutines"
     title = "Coroutines: taking turns on one loop"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, context: PanelContext) -> None:
+        super().__init__(context)
         self._instances: dict[asyncio.Task[None], str] = {}
         self._say_lots_task: asyncio.Task[None] | None = None
         self._shutdown_handle: Any = None
@@ -184,7 +186,7 @@ class CoroutinesPanel(Panel):
         self._steps = 0
         self._rr_task: asyncio.Task[Any] | None = None
         self._control_task: asyncio.Task[None] | None = None
-        super().__init__(*args, **kwargs)
+        self.set_controls(self.build_controls())
         self._show_tab_source(0)
 
     TAB_SOURCES: tuple[tuple[Callable[..., Any], ...], ...] = (
@@ -193,9 +195,7 @@ class CoroutinesPanel(Panel):
         (fib, step, round_robin),
         (greedy_worker, polite_worker),
     )
-
-    def source_objects(self) -> list[object]:
-        return [obj for group in self.TAB_SOURCES for obj in group]
+    sources = TAB_SOURCES[0]
 
     def build_controls(self) -> QtWidgets.QWidget:
         self.tabs = QtWidgets.QTabWidget(objectName="coroutineTabs")

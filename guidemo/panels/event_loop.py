@@ -17,7 +17,8 @@ from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from guidemo.panels.base import Panel, make_button
+from guidemo.panels.base import Panel, PanelContext
+from guidemo.widgets.kit import make_button
 
 QUICK_HANDLER_S = 0.02  # what a handler should cost: a few milliseconds
 SLOW_HANDLER_S = 1.0  # what it must not: a whole second
@@ -211,8 +212,18 @@ class EventReceiver(QtCore.QObject):
 class EventLoopPanel(Panel):
     slug = "event-loop"
     title = "The event loop"
+    sources = (
+        ToyEventLoop,
+        quick_handler,
+        slow_handler,
+        drive_toy_loop,
+        post_qt_events,
+        handle_demo_event,
+        EventReceiver,
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, context: PanelContext) -> None:
+        super().__init__(context)
         self.toy = ToyEventLoop()
         self._toy_cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="toy-loop")
         self._go: asyncio.Event | None = None  # created with the driver, once the loop runs
@@ -226,7 +237,7 @@ class EventLoopPanel(Panel):
         self._mapped: QtGui.QTextDocument | None = None  # the document _line_blocks maps
         self._real_batch: dict[str, float] = {}
         self._receiver = EventReceiver()
-        super().__init__(*args, **kwargs)
+        self.set_controls(self.build_controls())
         self._receiver.setParent(self)
         self._receiver.handled.connect(self._real_event_handled)
         self._refresh_timer = QtCore.QTimer(self)
@@ -234,17 +245,6 @@ class EventLoopPanel(Panel):
         self._refresh_timer.timeout.connect(self._refresh_toy)
         self.explanation.parentWidget().setSizes([200, 620])  # type: ignore[attr-defined]
         self._set_speed(self.speed_slider.value())
-
-    def source_objects(self) -> list[object]:
-        return [
-            ToyEventLoop,
-            quick_handler,
-            slow_handler,
-            drive_toy_loop,
-            post_qt_events,
-            handle_demo_event,
-            EventReceiver,
-        ]
 
     # --- widgets -----------------------------------------------------------------------------
     def build_controls(self) -> QtWidgets.QWidget:

@@ -13,7 +13,8 @@ from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
-from guidemo.panels.base import Panel, make_button
+from guidemo.panels.base import Panel, PanelContext
+from guidemo.widgets.kit import make_button
 from guidemo.work import slow_sleep
 
 Log = Callable[[str], None]
@@ -90,8 +91,18 @@ def block_on_job(job: concurrent.futures.Future[tuple[int, str]]) -> tuple[int, 
 class FuturesPanel(Panel):
     slug = "futures"
     title = "Futures: a result that arrives later"
+    sources = (
+        report_when_done,
+        outcome,
+        wait_for_it,
+        slow_square,
+        submit_job,
+        await_job,
+        block_on_job,
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, context: PanelContext) -> None:
+        super().__init__(context)
         self._future: asyncio.Future[Any] | None = None
         self._future_number = 0
         self._callbacks = 0
@@ -101,18 +112,7 @@ class FuturesPanel(Panel):
         self._job_number = 0
         self._cancel = threading.Event()
         self._wrap_task: asyncio.Task[None] | None = None
-        super().__init__(*args, **kwargs)
-
-    def source_objects(self) -> list[object]:
-        return [
-            report_when_done,
-            outcome,
-            wait_for_it,
-            slow_square,
-            submit_job,
-            await_job,
-            block_on_job,
-        ]
+        self.set_controls(self.build_controls())
 
     def build_controls(self) -> QtWidgets.QWidget:
         self.new_future_button = make_button(

@@ -10,8 +10,8 @@ from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from guidemo.panels.base import Panel
-from guidemo.ui.lanes import LaneChart
+from guidemo.panels.base import Panel, PanelContext
+from guidemo.widgets.lanes import LaneChart
 
 Show = Callable[[str, str, str], None]  # show(lane, kind, text): how the code reports to the panel
 Jobs = list[tuple[str, int, int | None]]  # (name, number, step it fails at, or None)
@@ -135,15 +135,20 @@ def job_cell(job: JobRecord) -> str:
 class GatherPanel(Panel):
     slug = "gather"
     title = "Running a bunch of tasks: gather and friends"
+    sources = (
+        factorial,
+        sequentially,
+        with_gather,
+        with_as_completed,
+        with_task_group,
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, context: PanelContext) -> None:
+        super().__init__(context)
         self._run_task: asyncio.Task[None] | None = None
         self._lane_runs: list[Run] = []
         self._clean_totals: dict[str, tuple[float, float]] = {}  # way -> (seconds, step_s)
-        super().__init__(*args, **kwargs)
-
-    def source_objects(self) -> list[object]:
-        return [factorial, sequentially, with_gather, with_as_completed, with_task_group]
+        self.set_controls(self.build_controls())
 
     def build_controls(self) -> QtWidgets.QWidget:
         self.step_spin = QtWidgets.QDoubleSpinBox(objectName="stepSpin")

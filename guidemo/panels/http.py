@@ -20,7 +20,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.net import MAX_URLS, FetchResult, fetch, fetch_blocking, read_url_lines
-from guidemo.panels.base import Panel
+from guidemo.panels.base import Panel, PanelContext
 
 WAYS = ("sync", "threads", "async")  # the waterfall's bands, top to bottom
 FRAME_S = 0.016  # widgets are updated at most once per frame (~60 Hz)
@@ -379,31 +379,30 @@ class ElideRight(QtWidgets.QStyledItemDelegate):
 class HttpPanel(Panel):
     slug = "http"
     title = "Many downloads: async vs sync vs threads"
+    sources = (
+        get_news_async,
+        fetch_all_async,
+        fetch,
+        get_news_sync,
+        fetch_all_sync,
+        fetch_blocking,
+        get_news_threads,
+        fetch_all_threads,
+        Board,
+        count_word,
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, context: PanelContext) -> None:
+        super().__init__(context)
         self._run: Run | None = None
         self._records: dict[str, RunRecord] = {}
         self._closing = False
         self._last_timeline = 0.0
-        super().__init__(*args, **kwargs)
+        self.set_controls(self.build_controls())
         self.news_server = self.context.server_url  # the scenario's server (tests change it)
         self._flush_timer = QtCore.QTimer(self)
         self._flush_timer.setInterval(round(FRAME_S * 1000))
         self._flush_timer.timeout.connect(self._flush)
-
-    def source_objects(self) -> list[object]:
-        return [
-            get_news_async,
-            fetch_all_async,
-            fetch,
-            get_news_sync,
-            fetch_all_sync,
-            fetch_blocking,
-            get_news_threads,
-            fetch_all_threads,
-            Board,
-            count_word,
-        ]
 
     # --- widgets ------------------------------------------------------------------------
     def build_controls(self) -> QtWidgets.QWidget:

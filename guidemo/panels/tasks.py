@@ -18,7 +18,8 @@ from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from guidemo.panels.base import Panel, make_button
+from guidemo.panels.base import Panel, PanelContext
+from guidemo.widgets.kit import make_button
 from guidemo.work import slow_sleep
 
 REFRESH_MS = 250  # the table and the timeline, 4 times a second, only while visible
@@ -351,8 +352,19 @@ def schedule_slow_callback(loop: asyncio.AbstractEventLoop, seconds: float) -> a
 class TasksPanel(Panel):
     slug = "tasks"
     title = "Tasks, trace and debug mode"
+    sources = (
+        task_state,
+        awaiting_chain,
+        HandlerTracer,
+        capture_debug_warnings,
+        schedule_slow_callback,
+        example_sleeper,
+        example_waiter,
+        example_reader,
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, context: PanelContext) -> None:
+        super().__init__(context)
         self.loop = asyncio.get_running_loop()
         self._rows: list[asyncio.Task[Any]] = []
         self._first_seen: weakref.WeakKeyDictionary[asyncio.Task[Any], tuple[float, bool]] = (
@@ -370,23 +382,11 @@ class TasksPanel(Panel):
         self.tracer = HandlerTracer(self.loop)
         self.slow_bars: deque[TraceBar] = deque(maxlen=200)
         self.log_handler = PanelLogHandler()
-        super().__init__(*args, **kwargs)
+        self.set_controls(self.build_controls())
         self.log_handler.bridge.record.connect(self._on_log_record)
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
-
-    def source_objects(self) -> list[object]:
-        return [
-            task_state,
-            awaiting_chain,
-            HandlerTracer,
-            capture_debug_warnings,
-            schedule_slow_callback,
-            example_sleeper,
-            example_waiter,
-            example_reader,
-        ]
 
     def build_controls(self) -> QtWidgets.QWidget:
 

@@ -21,8 +21,9 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 from yarl import URL
 
-from guidemo.monitor import percentile
-from guidemo.panels.base import Panel, make_button
+from guidemo.stats import percentile
+from guidemo.panels.base import Panel, PanelContext
+from guidemo.widgets.kit import make_button
 
 PUSH_PATH = "/ws/ticks"
 POLL_PATH = "/api/tick"
@@ -312,8 +313,22 @@ def _stats_text(latencies: deque[float]) -> str:
 class WebSocketPanel(Panel):
     slug = "websocket"
     title = "Server push (WebSocket) vs polling"
+    sources = (
+        keep_receiving,
+        backoff_delays,
+        parse_message,
+        FrameBatcher,
+        poll_ticks,
+        restart_server,
+        WorkerSignals,
+        send_by_qt_signal,
+        send_by_call_soon_threadsafe,
+        send_by_socket,
+        watch_socket,
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, context: PanelContext) -> None:
+        super().__init__(context)
         self.session: aiohttp.ClientSession | None = None
         self.ws: aiohttp.ClientWebSocketResponse | None = None
         self.latency_sink: list[float] | None = None  # set by measure_push_latency
@@ -327,25 +342,10 @@ class WebSocketPanel(Panel):
         self._last_labels = 0.0
         self._reset_push_stats()
         self._reset_poll_stats()
-        super().__init__(*args, **kwargs)
+        self.set_controls(self.build_controls())
         self.batcher = FrameBatcher(self._flush, self._streaming, self)
         self.signals = WorkerSignals(self)
         self.signals.message.connect(self._on_signal_message)
-
-    def source_objects(self) -> list[object]:
-        return [
-            keep_receiving,
-            backoff_delays,
-            parse_message,
-            FrameBatcher,
-            poll_ticks,
-            restart_server,
-            WorkerSignals,
-            send_by_qt_signal,
-            send_by_call_soon_threadsafe,
-            send_by_socket,
-            watch_socket,
-        ]
 
     # --- widgets -------------------------------------------------------------------------
     def build_controls(self) -> QtWidgets.QWidget:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import time
 import traceback
 
 from PySide6 import QtCore, QtWidgets
 
-log = logging.getLogger("guidemo.errors")
 TRACEBACK_ROLE = QtCore.Qt.ItemDataRole.UserRole
 
 
@@ -36,8 +34,7 @@ class ErrorLog(QtWidgets.QWidget):
         layout.addWidget(self.detail, 3)
 
     def report(self, error: BaseException, context: str) -> None:
-        """Add an error; also send it to Python logging with its traceback."""
-        log.error("unhandled error in %s", context, exc_info=error)
+        """Add an error to the list (the ErrorReporter has already logged it)."""
         text = "".join(traceback.format_exception(error))
         item = QtWidgets.QListWidgetItem(
             f"{time.strftime('%H:%M:%S')}  {type(error).__name__}: {error}  — in {context}"

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
-from concurrent.futures import ThreadPoolExecutor
-from types import TracebackType
-from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from guidemo.loop import loop_name
-from guidemo.monitor import LoopMonitor
 from guidemo.panels import PANELS, SLUGS
-from guidemo.panels.base import Panel, PanelContext
+from guidemo.panels.base import Panel
+from guidemo.services import PanelContext, ServerControl
 from guidemo.ui.error_log import ErrorLog
 from guidemo.ui.hud import Hud
+from guidemo.widgets.palette import STYLE_SHEET
 
 log = logging.getLogger(__name__)
 DEFAULT_SIZE = QtCore.QSize(1440, 920)
@@ -31,7 +27,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self,
         server_url: str,
         parent: QtWidgets.QWidget | None = None,
-        server: Any = None,
+        server: ServerControl | None = None,
+        context: PanelContext | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("MainWindow")
@@ -42,18 +39,16 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings = QtCore.QSettings("guidemo", "guidemo")
         self.remember_state = True  # save size and last panel on close
 
-        self.monitor = LoopMonitor(self)
-        self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="guidemo-worker")
         self.error_log = ErrorLog()
-        self._install_error_hooks()
+        # The services come from the composition root (app.py); code that builds a window
+        # on its own (tests, the benchmark) gets a fresh set, stopped by shutdown().
+        self._owns_context = context is None
+        self.context = context or PanelContext.start(server_url, server)
+        self.context.errors.listeners.append(self.error_log.report)
+        self.monitor = self.context.monitor
+        self.executor = self.context.executor
+        self.setStyleSheet(STYLE_SHEET)
 
-        self.context = PanelContext(
-            server_url=server_url,
-            monitor=self.monitor,
-            executor=self.executor,
-            report_error=self.report_error,
-            server=server,
-        )
         self.panels: dict[str, Panel] = {}
         self.panel_list = QtWidgets.QListWidget()
         self.panel_list.setObjectName("panelList")
@@ -71,7 +66,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.panel_list.setWordWrap(True)
         self.panel_list.setFixedWidth(NAVIGATOR_WIDTH)
 
-        self.hud = Hud(self.monitor, loop_name(self.loop))
+        self.hud = Hud(self.monitor, self.context.loop_kind)
         central = QtWidgets.QWidget()
         grid = QtWidgets.QGridLayout(central)
         grid.setContentsMargins(6, 6, 6, 0)
@@ -105,14 +100,14 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def report_error(self, error: BaseException, context: str) -> None:
         """Show an unhandled error in the errorLog (and in logging); the app carries on."""
-        self.error_log.report(error, context)
+        self.context.report_error(error, context)
 
     async def shutdown(self) -> None:
         """Stop all work, in order: panel tasks and workers, the monitor, the thread pool."""
         await asyncio.gather(*(panel.shutdown() for panel in self.panels.values()))
-        self.monitor.stop()
-        self.executor.shutdown(wait=True, cancel_futures=True)
-        self._remove_error_hooks()
+        self.context.errors.listeners.remove(self.error_log.report)
+        if self._owns_context:
+            self.context.stop()
 
     # --- behaviour ----------------------------------------------------------------------
     def _add_shortcuts(self) -> None:
@@ -139,26 +134,3 @@ class MainWindow(QtWidgets.QMainWindow):
             self.settings.sync()
         self.closed.set()
         event.accept()
-
-    def _install_error_hooks(self) -> None:
-        """Errors in Qt slots reach sys.excepthook; errors in callbacks reach the loop's handler."""
-        self._previous_excepthook = sys.excepthook
-        self._previous_loop_handler = self.loop.get_exception_handler()
-        sys.excepthook = self._excepthook
-        self.loop.set_exception_handler(self._loop_exception)
-
-    def _remove_error_hooks(self) -> None:
-        if sys.excepthook == self._excepthook:
-            sys.excepthook = self._previous_excepthook
-        self.loop.set_exception_handler(self._previous_loop_handler)
-
-    def _excepthook(
-        self, kind: type[BaseException], error: BaseException, tb: TracebackType | None
-    ) -> None:
-        self.report_error(error.with_traceback(tb), "a Qt handler")
-
-    def _loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        error = context.get("exception")
-        if error is None:
-            error = RuntimeError(context.get("message", "unknown event loop error"))
-        self.report_error(error, context.get("message", "an event loop callback"))

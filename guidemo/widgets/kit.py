@@ -1,0 +1,124 @@
+"""Small constructors for the controls every panel builds: named, with a tooltip.
+
+Every control a test or the tour may use has an objectName and a tooltip; these helpers
+make that the only way to build one, so no panel forgets either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from PySide6 import QtCore, QtWidgets
+
+W = TypeVar("W", bound=QtWidgets.QWidget)
+
+
+def named(widget: W, name: str, tip: str) -> W:
+    """Give `widget` its objectName and tooltip, and return it."""
+    widget.setObjectName(name)
+    widget.setToolTip(tip)
+    return widget
+
+
+def make_button(
+    text: str,
+    name: str,
+    tip: str,
+    slot: Callable[[], Any] | None = None,
+    role: str = "",
+) -> QtWidgets.QPushButton:
+    """A push button; `role` "danger" or "good" colours it (see palette.STYLE_SHEET)."""
+    button = named(QtWidgets.QPushButton(text), name, tip)
+    if role:
+        button.setProperty("role", role)
+    if slot is not None:
+        button.clicked.connect(slot)
+    return button
+
+
+def label(text: str, name: str, tip: str, rich: bool = False) -> QtWidgets.QLabel:
+    """A word-wrapped label for results and summaries."""
+    widget = named(QtWidgets.QLabel(text), name, tip)
+    widget.setWordWrap(True)
+    if rich:
+        widget.setTextFormat(QtCore.Qt.TextFormat.RichText)
+    return widget
+
+
+def spin(name: str, lo: int, hi: int, value: int, tip: str, suffix: str = "") -> QtWidgets.QSpinBox:
+    """An integer spin box whose tooltip states its range."""
+    box = named(QtWidgets.QSpinBox(), name, f"{tip} ({lo:,} to {hi:,}{suffix})")
+    box.setRange(lo, hi)
+    box.setValue(value)
+    box.setSuffix(suffix)
+    return box
+
+
+def dspin(
+    name: str,
+    lo: float,
+    hi: float,
+    value: float,
+    tip: str,
+    suffix: str = " s",
+    decimals: int = 2,
+    step: float | None = None,
+) -> QtWidgets.QDoubleSpinBox:
+    """A decimal spin box whose tooltip states its range."""
+    box = named(QtWidgets.QDoubleSpinBox(), name, f"{tip} ({lo:g} to {hi:g}{suffix})")
+    box.setDecimals(decimals)
+    box.setRange(lo, hi)
+    box.setSingleStep(step if step is not None else (0.05 if hi <= 5 else 0.5))
+    box.setValue(value)
+    box.setSuffix(suffix)
+    return box
+
+
+def check(text: str, name: str, tip: str, checked: bool = False) -> QtWidgets.QCheckBox:
+    box = named(QtWidgets.QCheckBox(text), name, tip)
+    box.setChecked(checked)
+    return box
+
+
+def line_edit(name: str, tip: str, text: str = "", placeholder: str = "") -> QtWidgets.QLineEdit:
+    edit = named(QtWidgets.QLineEdit(text), name, tip)
+    edit.setPlaceholderText(placeholder)
+    return edit
+
+
+def table(name: str, headers: Sequence[str], tip: str) -> QtWidgets.QTableWidget:
+    """A read-only results table: no row numbers, last column stretched."""
+    widget = named(QtWidgets.QTableWidget(0, len(headers)), name, tip)
+    widget.setHorizontalHeaderLabels(list(headers))
+    widget.verticalHeader().setVisible(False)
+    widget.horizontalHeader().setStretchLastSection(True)
+    widget.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+    widget.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+    return widget
+
+
+def log_view(
+    name: str, tip: str, placeholder: str = "", max_lines: int = 500
+) -> QtWidgets.QPlainTextEdit:
+    """A read-only, bounded log: old lines drop off the top."""
+    view = named(QtWidgets.QPlainTextEdit(), name, tip)
+    view.setReadOnly(True)
+    view.setMaximumBlockCount(max_lines)
+    view.setPlaceholderText(placeholder)
+    return view
+
+
+def row(*items: QtWidgets.QWidget | str | None, stretch: bool = True) -> QtWidgets.QHBoxLayout:
+    """A horizontal row: widgets, plain strings as labels, None as a stretch."""
+    layout = QtWidgets.QHBoxLayout()
+    for item in items:
+        if item is None:
+            layout.addStretch(1)
+        elif isinstance(item, str):
+            layout.addWidget(QtWidgets.QLabel(item))
+        else:
+            layout.addWidget(item)
+    if stretch and None not in items:
+        layout.addStretch(1)
+    return layout
