@@ -21,8 +21,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 from yarl import URL
 
-from guidemo.stats import percentile
 from guidemo.panels.base import Panel, PanelContext
+from guidemo.stats import percentile
 from guidemo.widgets.kit import make_button
 
 PUSH_PATH = "/ws/ticks"
