@@ -1,9 +1,12 @@
 """Start-up and shutdown in one place: QApplication, the event loop, server, window.
 
 The order matters and is the whole point of this module:
-  start:  QApplication -> event loop -> demo server -> MainWindow -> show
-  stop:   window closed -> panel tasks/threads/processes stopped -> server stopped
-          -> remaining tasks cancelled and loop closed (asyncio.Runner does that last step)
+  start:  QApplication -> event loop -> demo server -> services -> MainWindow -> show
+          -> first paint ("window ready")
+  stop:   window closed -> panel tasks/threads/processes stopped -> services (monitor,
+          thread pool, error hooks) -> server stopped -> remaining tasks cancelled and
+          loop closed (asyncio.Runner does that last step)
+A quit signal at any moment is handled by `guidemo.lifecycle` (see there).
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ import asyncio
 import gc
 import logging
 import os
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -21,6 +23,7 @@ from pathlib import Path
 os.environ.setdefault("QT_API", "pyside6")  # qasync must pick PySide6
 from PySide6 import QtCore, QtWidgets
 
+from guidemo.lifecycle import Lifecycle
 from guidemo.loop import new_event_loop
 from guidemo.server import DemoServer
 from guidemo.services import PanelContext
@@ -47,55 +50,69 @@ def run_app(
     screenshot_dir: Path | None = None,
     loop_kind: str = "guidemo",
     on_ready: Callable[[MainWindow], None] | None = None,
+    lifecycle: Lifecycle | None = None,
 ) -> int:
-    """Run the app until its window closes (or Ctrl+C); return the exit code."""
-    QtCore.qInstallMessageHandler(route_qt_messages)
-    existing = QtWidgets.QApplication.instance()
-    app = existing if isinstance(existing, QtWidgets.QApplication) else None
-    app = app or QtWidgets.QApplication(sys.argv[:1])
-    app.setApplicationName("guidemo")
-    app.setOrganizationName("guidemo")
-    app.setQuitOnLastWindowClosed(False)  # closing the window ends _main(), which stops the loop
-    loop = new_event_loop(app, loop_kind)
-    with asyncio.Runner(loop_factory=lambda: loop) as runner:
-        return runner.run(_main(panel, screenshot_dir, on_ready))
+    """Run the app until its window closes or a quit signal; return the exit code.
+
+    `lifecycle` is installed by the command line before Qt is imported; code that calls
+    run_app directly gets one installed here.
+    """
+    if lifecycle is None:
+        lifecycle = Lifecycle()
+        lifecycle.install()
+    try:
+        QtCore.qInstallMessageHandler(route_qt_messages)
+        existing = QtWidgets.QApplication.instance()
+        app = existing if isinstance(existing, QtWidgets.QApplication) else None
+        app = app or QtWidgets.QApplication(sys.argv[:1])
+        app.setApplicationName("guidemo")
+        app.setOrganizationName("guidemo")
+        app.setQuitOnLastWindowClosed(
+            False
+        )  # closing the window ends _main(), which stops the loop
+        loop = new_event_loop(app, loop_kind)
+        with asyncio.Runner(loop_factory=lambda: loop) as runner:
+            return runner.run(_main(lifecycle, panel, screenshot_dir, on_ready))
+    finally:
+        lifecycle.finished()
 
 
 async def _main(
+    lifecycle: Lifecycle,
     panel: str | None,
     screenshot_dir: Path | None,
     on_ready: Callable[[MainWindow], None] | None,
 ) -> int:
+    """Start up in order, wait for the window to close, then stop in order."""
     main_task = asyncio.current_task()
     if main_task is not None:
         main_task.set_name("app: main (waits for the window to close)")
     async with DemoServer() as server:
         context = PanelContext.start(server.url, server)
-        window = MainWindow(server.url, server=server, context=context)
-        loop = asyncio.get_running_loop()
-        # Ctrl+C: close the window as an ordinary callback, not in the middle of some code.
-        previous_sigint = signal.signal(
-            signal.SIGINT, lambda *_: loop.call_soon_threadsafe(window.close)
-        )
         try:
-            if panel:
-                window.show_panel(panel)
-            window.show()
-            if screenshot_dir is not None:
-                await save_screenshots(window, screenshot_dir)
-                window.remember_state = False
-                window.close()
-            else:
-                await _first_paint()
-                print(f"guidemo: window ready, demo server at {server.url}", flush=True)
-                freeze_startup_objects()
-                if on_ready is not None:
-                    on_ready(window)
-            await window.closed.wait()
+            window = MainWindow(server.url, server=server, context=context)
+            try:
+                if panel:
+                    window.show_panel(panel)
+                window.show()
+                if screenshot_dir is not None:
+                    window.remember_state = False
+                    lifecycle.running(asyncio.get_running_loop(), window.close)
+                    await save_screenshots(window, screenshot_dir)
+                    window.close()
+                else:
+                    await first_paint(window)
+                    lifecycle.running(asyncio.get_running_loop(), window.close)
+                    print(f"guidemo: window ready, demo server at {server.url}", flush=True)
+                    freeze_startup_objects()
+                    if on_ready is not None:
+                        on_ready(window)
+                await window.closed.wait()
+            finally:
+                lifecycle.stopping()
+                await window.shutdown()
         finally:
-            await window.shutdown()
             context.stop()
-            signal.signal(signal.SIGINT, previous_sigint)
     return 0
 
 
@@ -106,10 +123,34 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
-async def _first_paint() -> None:
-    """Let Qt paint the freshly shown window before we call it ready."""
-    QtWidgets.QApplication.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents)
-    await asyncio.sleep(0)
+async def first_paint(window: QtWidgets.QWidget, timeout: float = 5.0) -> None:
+    """Wait until Qt has painted the freshly shown window, without a nested event loop."""
+    painted = asyncio.get_running_loop().create_future()
+    watcher = _PaintWatcher(painted)
+    window.installEventFilter(watcher)
+    window.update()
+    try:
+        await asyncio.wait_for(painted, timeout)
+    except TimeoutError:
+        pass  # a window that is never painted (minimised, no screen) must not hang start-up
+    finally:
+        window.removeEventFilter(watcher)
+
+
+class _PaintWatcher(QtCore.QObject):
+    def __init__(self, painted: asyncio.Future[None]) -> None:
+        super().__init__()
+        self._painted = painted
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.Paint and not self._painted.done():
+            # Resolved once this paint event has been handled, i.e. on the next turn.
+            asyncio.get_running_loop().call_soon(self._done)
+        return False
+
+    def _done(self) -> None:
+        if not self._painted.done():
+            self._painted.set_result(None)
 
 
 async def save_screenshots(window: MainWindow, directory: Path) -> list[Path]:

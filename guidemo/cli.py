@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 
+from guidemo.lifecycle import Lifecycle
 from guidemo.stats import LOOP_KINDS
 
 
@@ -76,17 +76,28 @@ def main(argv: list[str] | None = None) -> int:
             runs=args.runs,
             workloads=args.only,
         )
-    # Only the app needs Qt: import it here so `serve` starts fast and without a display.
-    from guidemo.app import run_app
+    # Quit signals are handled from here on, before the slow imports (Qt, aiohttp) begin:
+    # see guidemo/lifecycle.py for what a signal does at each stage.
+    lifecycle = Lifecycle()
+    lifecycle.install()
     from guidemo.panels import SLUGS
 
     if args.panel is not None and args.panel not in SLUGS:
         parser.error(f"unknown panel {args.panel!r}; choose one of: {', '.join(SLUGS)}")
+    # Only the app needs Qt: import it here so `serve` starts fast and without a display.
+    from guidemo.app import run_app
 
-    return run_app(panel=args.panel, screenshot_dir=args.screenshot, loop_kind=args.loop)
+    return run_app(
+        panel=args.panel,
+        screenshot_dir=args.screenshot,
+        loop_kind=args.loop,
+        lifecycle=lifecycle,
+    )
 
 
 def _serve(host: str, port: int) -> int:
+    import asyncio
+
     from guidemo.server import serve_forever
 
     if not 0 <= port <= 65535:

@@ -465,10 +465,25 @@ class DemoServer:
         loop, thread, self._loop, self._thread = self._loop, self._thread, None, None
         if loop is None or thread is None:
             return
-        loop.call_soon_threadsafe(loop.stop)
-        while thread.is_alive():  # stops within a loop turn; don't block the caller's loop
-            await asyncio.sleep(0.005)
+        # The server loop's last callback stops it; the thread then ends within a turn.
+        stopped = asyncio.get_running_loop().create_future()
+        loop.call_soon_threadsafe(_stop_then_tell, loop, stopped)
+        await stopped
+        thread.join()
         loop.close()
+
+
+def _stop_then_tell(loop: asyncio.AbstractEventLoop, stopped: asyncio.Future[None]) -> None:
+    """Runs on the server's loop: stop it, and tell the caller's loop."""
+    loop.stop()
+    caller = stopped.get_loop()
+    if not caller.is_closed():
+        caller.call_soon_threadsafe(_set_done, stopped)
+
+
+def _set_done(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 async def serve_forever(host: str, port: int) -> None:

@@ -1,0 +1,104 @@
+"""How the app's life ends, whatever ends it: Ctrl+C, SIGTERM or SIGHUP at any moment.
+
+Python's default SIGINT handler raises KeyboardInterrupt wherever the main thread happens
+to be: inside PySide6's import (which then aborts the interpreter), inside a Qt slot, or
+in the middle of interpreter shutdown while Qt tears down its widgets (a segfault). So
+guidemo installs its own handler before it imports Qt, and it never raises. What a
+signal does depends on the stage the app is in:
+
+- starting (before the window is shown): nothing has been done yet that must be saved or
+  stopped in order (no settings, no child process), so the process leaves at once,
+  quietly, with exit code 130 (EXIT_ABORTED), even in the middle of importing Qt;
+- running: the window is closed as an ordinary event-loop callback, which runs the
+  orderly shutdown (work cancelled, pools terminated, server closed, settings saved);
+  exit code 0;
+- stopping: a second signal within GRACE_S of the first is a double tap and changes
+  nothing; one after that means "now": the process exits at once, quietly. Whatever
+  happens, a shutdown that takes longer than SHUTDOWN_DEADLINE_S ends the same way.
+
+The handler stays installed until the process is gone: putting the default handler back
+before the interpreter has finished would bring the crashes back.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+from typing import Protocol
+
+EXIT_ABORTED = 130  # quit by a signal before the window was shown (128 + SIGINT)
+GRACE_S = 0.5
+SHUTDOWN_DEADLINE_S = 5.0
+QUIT_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+class _Loop(Protocol):
+    def call_soon_threadsafe(self, callback: Callable[[], object]) -> object: ...
+
+
+class Lifecycle:
+    """The app's stage (starting, running, stopping) and what a quit signal does in it."""
+
+    def __init__(self) -> None:
+        self.stage = "starting"
+        self.signalled_at: float | None = None  # time.monotonic() of the first signal
+        self.signals = 0
+        self._loop: _Loop | None = None
+        self._close: Callable[[], object] | None = None
+        self._deadline: threading.Timer | None = None
+
+    def install(self) -> None:
+        """Take over SIGINT, SIGTERM and SIGHUP (main thread only; before importing Qt)."""
+        for signum in QUIT_SIGNALS:
+            signal.signal(signum, self._on_signal)
+
+    def running(self, loop: _Loop, close: Callable[[], object]) -> None:
+        """The window is up: from now on a signal calls `close` on the loop."""
+        self._loop, self._close, self.stage = loop, close, "running"
+
+    def stopping(self) -> None:
+        """Shutdown has begun: arm the deadline that ends a shutdown that hangs."""
+        if self.stage == "stopping":
+            return
+        self.stage = "stopping"
+        self._deadline = threading.Timer(SHUTDOWN_DEADLINE_S, self.force_exit)
+        self._deadline.daemon = True
+        self._deadline.start()
+
+    def finished(self) -> None:
+        """Shutdown is over; the interpreter may now finish on its own."""
+        if self._deadline is not None:
+            self._deadline.cancel()
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        now = time.monotonic()
+        self.signals += 1
+        if self.stage == "starting":
+            self.force_exit()
+        if self.signalled_at is None:
+            self.signalled_at = now
+            if self._loop is not None and self._close is not None:
+                # An ordinary callback on the loop, not code run in the middle of a slot.
+                self._loop.call_soon_threadsafe(self._close)
+            return
+        if now - self.signalled_at > GRACE_S:  # asked again, and meant it
+            self.force_exit()
+
+    def force_exit(self) -> None:
+        """Leave now, without tracebacks: stop child processes, flush, `os._exit`."""
+        code = EXIT_ABORTED if self.stage == "starting" else 0
+        try:
+            multiprocessing = sys.modules.get("multiprocessing")  # never import in a handler
+            if multiprocessing is not None:
+                for child in multiprocessing.active_children():
+                    child.terminate()
+            sys.stdout.flush()
+        finally:
+            os._exit(code)
