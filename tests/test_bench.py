@@ -143,3 +143,17 @@ def test_unknown_workload_is_refused_with_the_valid_names(tmp_path):
     assert done.returncode == 2
     assert "unknown loop or workload: nope" in done.stderr
     assert "http_saturation" in done.stderr
+
+
+@pytest.mark.timeout(30)
+def test_the_bench_and_its_workers_import_without_qt():
+    """The plain-asyncio worker imports the whole package: none of it may load Qt."""
+    code = (
+        "import sys, guidemo.bench, guidemo.bench.__main__; "
+        "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'guidemo.panels', "
+        "'guidemo.ui'))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=25, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout
