@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--only",
         metavar="LIST",
         type=_comma_list,
-        help="comma-separated workloads to run (default: all; names in guidemo/bench.py)",
+        help="comma-separated workloads to run (default: all; names in guidemo/bench/workloads.py)",
     )
     return parser
 

@@ -1,6 +1,7 @@
 """`guidemo bench`: the command runs every workload on every loop, prints the table with the
 machine's facts, and writes every number to --json. Speed targets are the bench's business,
-not this test's: it checks that the measurements happened, not how fast they were."""
+not this test's: it checks that the measurements happened, not how fast they were. The
+websocket panel's measuring hook is checked here too, in the test window."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6 import QtWidgets
 
 from guidemo.bench import LOOPS, QT_LOOPS, SLEEPS_QUICK, WORKLOADS
+from guidemo.bench.push_latency import measure_push_latency
 
 QUICK_BENCH_TIMEOUT_S = 110
 
@@ -143,3 +146,26 @@ def test_unknown_workload_is_refused_with_the_valid_names(tmp_path):
     assert done.returncode == 2
     assert "unknown loop or workload: nope" in done.stderr
     assert "http_saturation" in done.stderr
+
+
+@pytest.mark.timeout(30)
+def test_the_bench_and_its_workers_import_without_qt():
+    """The plain-asyncio worker imports the whole package: none of it may load Qt."""
+    code = (
+        "import sys, guidemo.bench, guidemo.bench.__main__; "
+        "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'guidemo.panels', "
+        "'guidemo.ui'))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=25, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout
+
+
+@pytest.mark.timeout(60)
+def test_measure_push_latency_for_the_benchmark(window, run):
+    result = run(measure_push_latency(window, rate=100, seconds=1.0, warmup=0.2))
+    assert result["messages"] >= 60, result
+    assert 0 < result["p50_ms"] <= result["p99_ms"] < 500, result
+    status = window.panels["websocket"].findChild(QtWidgets.QLabel, "wsStatusLabel")
+    assert "Not connected" in status.text()

@@ -10,7 +10,7 @@ import time
 import pytest
 from PySide6 import QtWidgets
 
-from guidemo.panels.websocket import WAYS, WebSocketPanel, measure_push_latency
+from guidemo.panels.websocket import WAYS, WebSocketPanel
 from tests.conftest import wait_until
 
 pytestmark = pytest.mark.timeout(60)
@@ -199,10 +199,3 @@ def test_three_ways_from_a_thread_deliver_everything_in_order(window, run):
     for row in rows:
         assert row[1:4] == ["400 / 400", "yes", "yes"], row
         assert 0 < float(row[4]) <= float(row[5]) < 1000, row
-
-
-def test_measure_push_latency_for_the_benchmark(window, run):
-    result = run(measure_push_latency(window, rate=100, seconds=1.0, warmup=0.2))
-    assert result["messages"] >= 60, result
-    assert 0 < result["p50_ms"] <= result["p99_ms"] < 500, result
-    assert "Not connected" in label(window.panels["websocket"], "wsStatusLabel")

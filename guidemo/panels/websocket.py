@@ -265,43 +265,6 @@ class Deliveries:
 WAYS = ("Qt signal", "call_soon_threadsafe", "socketpair + add_reader")
 
 
-# --- measuring, for the benchmark --------------------------------------------------------
-async def measure_push_latency(
-    window: Any, rate: int, seconds: float = 3.0, warmup: float = 0.5
-) -> dict[str, float]:
-    """Push-to-screen delay at `rate` messages/s through the real panel of `window`.
-
-    The delay of a message is the time from the server stamping it (its "t") to the
-    panel's frame flush having put it into the plot, log and labels. Returns
-    rate, messages, p50_ms, p99_ms, max_ms and the loop's worst lag meanwhile.
-    """
-    panel: WebSocketPanel = window.show_panel("websocket")
-    panel.rate_spin.setValue(rate)
-    panel.connect_push()
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 10
-    while panel.ws is None:
-        if loop.time() > deadline:
-            raise TimeoutError("the websocket panel did not connect within 10 s")
-        await asyncio.sleep(0.02)
-    await asyncio.sleep(warmup)
-    sink: list[float] = []
-    panel.latency_sink = sink
-    started = time.perf_counter()
-    await asyncio.sleep(seconds)
-    panel.latency_sink = None
-    panel.disconnect_push()
-    lag = window.monitor.stats_since(started)
-    return {
-        "rate": float(rate),
-        "messages": float(len(sink)),
-        "p50_ms": statistics.median(sink) if sink else float("nan"),
-        "p99_ms": percentile(sink, 0.99),
-        "max_ms": max(sink, default=float("nan")),
-        "loop_lag_max_ms": lag.max_ms,
-    }
-
-
 # --- the panel -------------------------------------------------------------------------
 def _stats_text(latencies: deque[float]) -> str:
     if not latencies:
