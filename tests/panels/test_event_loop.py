@@ -12,6 +12,7 @@ from PySide6 import QtGui, QtWidgets
 from guidemo.lessons import qt_events, toy_loop
 from guidemo.panels.event_loop import EventLoopPanel
 from guidemo.panels.event_loop.toy_section import BURST_SIZE as BURST
+from guidemo.panels.event_loop.toy_section import fifo_gone
 from guidemo.widgets.palette import HIGHLIGHT
 from guidemo.widgets.source_marks import source_line
 from tests.conftest import wait_until
@@ -186,3 +187,12 @@ def test_source_view_shows_the_toy_loop_and_the_real_handler(window):
     for obj, fragment in toy_loop.TOY_LINE_MARKERS.values():
         lines, first = inspect.getsourcelines(obj)
         assert fragment in lines[source_line(obj, fragment) - first]
+
+
+def test_fifo_gone_counts_the_events_taken_off_the_top():
+    assert fifo_gone([1, 2, 3], [2, 3, 4]) == 1
+    assert fifo_gone([1, 2, 3], [3]) == 2
+    assert fifo_gone([1, 2, 3], []) == 3
+    assert fifo_gone([], [1, 2]) == 0
+    assert fifo_gone([1, 2, 3], [7, 8]) == 3, "cleared and refilled: draw it all anew"
+    assert fifo_gone([1, 2, 3], [2, 9]) == 3, "not a FIFO change: draw it all anew"
