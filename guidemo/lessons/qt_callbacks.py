@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
 
 from PySide6 import QtCore
 from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
@@ -43,7 +42,7 @@ def fetch_twice_with_callbacks(
             lambda reply: second_arrived(first, reply),
         )
 
-    def second_arrived(first: dict[str, Any], reply: QNetworkReply) -> None:
+    def second_arrived(first: dict, reply: QNetworkReply) -> None:
         reply.deleteLater()
         if reply.error() != ok:
             return done(None, reply.errorString())

@@ -9,7 +9,6 @@ import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import aiohttp
 
@@ -113,7 +112,7 @@ def json_url(base_url: str, items: int) -> str:
     return f"{base_url}/api/json?items={items}&latency={REQUEST_LATENCY_S}"
 
 
-def summarize(first: dict[str, Any], second: dict[str, Any]) -> str:
+def summarize(first: dict, second: dict) -> str:
     """The job's answer: both item counts, and the second's id sum."""
     ids = [item["id"] for item in second["items"]]
     counts = f"{len(first['items'])} items, then {len(ids)} items"
