@@ -10,8 +10,10 @@ import inspect
 import pytest
 from PySide6 import QtWidgets
 
-from guidemo.panels import callbacks
-from guidemo.panels.callbacks import COLUMNS, CallbacksPanel
+from guidemo.lessons import qt_callbacks, scheduling
+from guidemo.lessons.scheduling import ScheduledCall
+from guidemo.panels.callbacks import CallbacksPanel
+from guidemo.panels.callbacks.call_log import COLUMNS, CallLog, row_cells
 from tests.conftest import TEST_LOOP_KIND, wait_until
 
 pytestmark = pytest.mark.timeout(60)
@@ -191,28 +193,39 @@ def test_callback_style_and_await_style_reach_the_same_result(window, run):
     assert ui["callbackStyleButton"].isEnabled() and ui["awaitStyleButton"].isEnabled()
 
 
-def test_callback_style_reports_an_error_by_hand(window, run):
-    panel = window.show_panel("callbacks")
-    results: list[tuple[str | None, str | None]] = []
-
-    async def scenario() -> None:
-        callbacks.fetch_twice_with_callbacks(
-            panel._manager, "http://127.0.0.1:9/nothing-here", lambda *r: results.append(r)
-        )
-        await wait_until(lambda: results, 10, "the error callback")
-
-    run(scenario())
-    assert results[0][0] is None and results[0][1], results
-
-
 def test_source_view_shows_the_scheduling_functions(window):
     panel = window.show_panel("callbacks")
     source = controls(panel)["sourceView"].toPlainText()
     for function in (
-        callbacks.schedule_soon,
-        callbacks.schedule_at,
-        callbacks.schedule_from_thread,
-        callbacks.fetch_twice_with_callbacks,
-        callbacks.fetch_twice_with_await,
+        scheduling.schedule_soon,
+        scheduling.schedule_at,
+        scheduling.schedule_from_thread,
+        qt_callbacks.fetch_twice_with_callbacks,
+        scheduling.fetch_twice_with_await,
     ):
         assert inspect.getsource(function).splitlines()[0].strip() in source
+
+
+def test_call_log_numbers_calls_orders_runs_and_says_when_a_cancelled_one_ran():
+    log = CallLog()
+    first, second, third = (log.new_call("call_soon", now=10.0 + n) for n in range(3))
+    assert [call.number for call in log.calls] == [1, 2, 3] and log.t0 == 10.0
+    log.ran(second)
+    log.cancel(third)  # no handle yet: only the state says so
+    log.ran(third)
+    assert (second.order, second.state) == (1, "ran")
+    assert (third.order, third.state) == (2, "RAN AFTER cancel()")
+    assert not log.all_done() and log.cancellable() == [], "the first has no handle"
+    log.forget_finished()
+    assert log.calls == [first]
+
+
+def test_row_cells_show_times_from_t0_and_mark_an_early_call():
+    call = ScheduledCall(7, "call_later", asked_for=12.5, ran_at=12.49, from_thread="MainThread")
+    call.ran_in, call.order, call.state = "MainThread", 3, "ran"
+    cells = dict(zip(COLUMNS, row_cells(call, t0=12.0), strict=True))
+    assert cells["asked for s"] == "0.5000" and cells["ran at s"] == "0.4900"
+    assert cells["error ms"] == "-10.00 EARLY" and cells["ran as"] == "3"
+    assert cells["thread"] == "MainThread"
+    pending = row_cells(ScheduledCall(8, "call_soon_threadsafe", from_thread="w"), t0=0.0)
+    assert pending[2:6] == ["", "", "", ""] and pending[-1] == "pending"

@@ -7,14 +7,17 @@ import inspect
 import time
 
 import pytest
-from PySide6 import QtWidgets
+from PySide6 import QtGui, QtWidgets
 
-from guidemo.panels import event_loop
+from guidemo.lessons import qt_events, toy_loop
 from guidemo.panels.event_loop import EventLoopPanel
+from guidemo.panels.event_loop.toy_section import BURST_SIZE as BURST
+from guidemo.panels.event_loop.toy_section import fifo_gone
+from guidemo.widgets.palette import HIGHLIGHT
+from guidemo.widgets.source_marks import source_line
 from tests.conftest import wait_until
 
 pytestmark = pytest.mark.timeout(60)
-BURST = event_loop.BURST_SIZE
 
 NAMES = ["quickEventButton", "slowEventButton", "burstButton", "toyRunButton", "clearToyButton"]
 NAMES += ["speedSlider", "queueList", "currentLabel", "handledTable", "realCountSpin"]
@@ -44,7 +47,7 @@ def highlighted(ui: dict[str, QtWidgets.QWidget], fragment: str) -> bool:
     """Is the source line containing `fragment` drawn with the highlight background?"""
     cursor = ui["sourceView"].document().find(fragment)
     assert not cursor.isNull(), fragment
-    return cursor.block().blockFormat().background().color() == event_loop.HIGHLIGHT_COLOR
+    return cursor.block().blockFormat().background().color() == QtGui.QColor(HIGHLIGHT)
 
 
 def paused_ui(window) -> dict[str, QtWidgets.QWidget]:
@@ -148,7 +151,7 @@ def test_real_qt_events_behind_a_slow_handler_are_late(window, run):
     assert min(delays[3:]) >= 350, f"queued behind the slow handler: late {delays}"
     assert "Behind it (3)" in ui["realSummaryLabel"].text()
     freeze = window.monitor.freezes[-1]
-    assert freeze.where.startswith("handle_demo_event() (event_loop.py:"), freeze.where
+    assert freeze.where.startswith("handle_demo_event() (qt_events.py:"), freeze.where
     assert 0.3 <= freeze.duration_s < 1.0, freeze
 
 
@@ -179,8 +182,17 @@ def test_clear_while_running_drops_the_queue_and_the_toy_keeps_going(window, run
 def test_source_view_shows_the_toy_loop_and_the_real_handler(window):
     panel = window.show_panel("event-loop")
     source = controls(panel)["sourceView"].toPlainText()
-    for obj in (event_loop.ToyEventLoop, event_loop.drive_toy_loop, event_loop.EventReceiver):
+    for obj in (toy_loop.ToyEventLoop, toy_loop.drive_toy_loop, qt_events.EventReceiver):
         assert inspect.getsource(obj).splitlines()[0].strip() in source
-    for obj, fragment in event_loop.TOY_LINE_MARKERS.values():
+    for obj, fragment in toy_loop.TOY_LINE_MARKERS.values():
         lines, first = inspect.getsourcelines(obj)
-        assert fragment in lines[event_loop.source_line(obj, fragment) - first]
+        assert fragment in lines[source_line(obj, fragment) - first]
+
+
+def test_fifo_gone_counts_the_events_taken_off_the_top():
+    assert fifo_gone([1, 2, 3], [2, 3, 4]) == 1
+    assert fifo_gone([1, 2, 3], [3]) == 2
+    assert fifo_gone([1, 2, 3], []) == 3
+    assert fifo_gone([], [1, 2]) == 0
+    assert fifo_gone([1, 2, 3], [7, 8]) == 3, "cleared and refilled: draw it all anew"
+    assert fifo_gone([1, 2, 3], [2, 9]) == 3, "not a FIFO change: draw it all anew"

@@ -1,0 +1,309 @@
+"""The toy loop's section: buttons that post events, its queue, the event it runs now, its
+log, and the line of `run_one` it is on, marked in the source view."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from guidemo.lessons.toy_loop import (
+    QUICK_HANDLER_S,
+    SLOW_HANDLER_S,
+    TOY_LINE_MARKERS,
+    ToyEvent,
+    ToyEventLoop,
+    drive_toy_loop,
+    quick_handler,
+    slow_handler,
+)
+from guidemo.widgets import kit
+from guidemo.widgets.kit import make_button, named
+from guidemo.widgets.palette import BAD, GOOD, LATE_BACKGROUND
+from guidemo.widgets.source_marks import LineMarker, source_line
+from guidemo.widgets.source_view import SourceView
+
+BURST_SIZE = 50
+REFRESH_MS = 100  # redraw the toy at most 10 times a second: drawing is work for the loop too
+MAX_LOG_ROWS = 1000  # the toy's own log keeps them all; the view needs not
+
+Spawn = Callable[[Coroutine[Any, Any, Any], str], asyncio.Task[Any]]
+
+
+def fifo_gone(shown: list[int], now: list[int]) -> int:
+    """How many items left the top of a FIFO that showed `shown` and now holds `now`.
+
+    A FIFO only loses items on top and gains them at the end; anything else (cleared)
+    counts as all of `shown` gone, so the view draws it anew.
+    """
+    gone = shown.index(now[0]) if now and now[0] in shown else len(shown)
+    if shown[gone : gone + len(now)] != now[: len(shown) - gone]:
+        gone = len(shown)
+    return gone
+
+
+class ToySection(QtWidgets.QGroupBox):
+    """Drives a `ToyEventLoop` on its own thread and draws it, ten times a second at most."""
+
+    def __init__(self, source_view: SourceView, spawn: Spawn) -> None:
+        super().__init__("A toy event loop: pop an event, call its handler, repeat")
+        self.toy = ToyEventLoop()
+        self._spawn = spawn  # the panel's: names the driver task and reports its errors
+        self._cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="toy-loop")
+        self._go: asyncio.Event | None = None  # created with the driver, once the loop runs
+        self._driver: asyncio.Task[Any] | None = None
+        self._next_number = 1
+        self._shown_queue: list[int] = []
+        self._shown_handled = 0
+        self._shown_line = ""
+        self._marker = LineMarker(source_view)
+        self._build()
+        self._refresh_timer = QtCore.QTimer(self)
+        self._refresh_timer.setInterval(REFRESH_MS)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self._set_speed(self.speed_slider.value())
+
+    def _build(self) -> None:
+        quick = make_button(
+            "Post a quick event", "quickEventButton", "Queue one event whose handler takes 20 ms"
+        )
+        slow = make_button(
+            "Post a slow event",
+            "slowEventButton",
+            "Queue one event whose handler takes a whole second: watch the events behind it",
+            role="danger",
+        )
+        burst = make_button(
+            f"Post a burst of {BURST_SIZE}",
+            "burstButton",
+            f"Queue {BURST_SIZE} quick events at once",
+        )
+        self.run_button = make_button(
+            "Pause the toy", "toyRunButton", "Pause or resume the toy loop: paused, events pile up"
+        )
+        self.run_button.setCheckable(True)
+        self.run_button.setChecked(True)
+        clear = make_button(
+            "Clear", "clearToyButton", "Drop the events still queued and clear the log"
+        )
+        quick.clicked.connect(lambda: self.post("quick", 1))
+        slow.clicked.connect(lambda: self.post("slow", 1))
+        burst.clicked.connect(lambda: self.post("quick", BURST_SIZE))
+        self.run_button.toggled.connect(self._toggle)
+        clear.clicked.connect(self._clear)
+
+        self.speed_slider = named(
+            QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal),
+            "speedSlider",
+            "Slow motion: how long the toy stops before each line of run_one (0 = full speed)",
+        )
+        self.speed_slider.setRange(0, 20)  # x 50 ms
+        self.speed_slider.setValue(2)
+        self.speed_slider.valueChanged.connect(self._set_speed)
+        self.speed_label = named(QtWidgets.QLabel(), "speedLabel", "The slow-motion pause per line")
+        self.speed_label.setMinimumWidth(150)
+
+        self.queue_list = named(
+            QtWidgets.QListWidget(),
+            "queueList",
+            "The toy's queue of pending events, next one on top",
+        )
+        self.current_label = kit.label(
+            "", "currentLabel", "The event whose handler the toy loop is running now", rich=True
+        )
+        self.current_label.setWordWrap(False)
+        self.current_label.setMinimumHeight(28)
+        self.handled_table = kit.table(
+            "handledTable",
+            ["event", "waited in queue ms", "handler ms"],
+            "Handled events in the order the toy handled them: how long each waited, and how "
+            "long its handler took",
+        )
+        self.handled_table.verticalHeader().setDefaultSectionSize(22)
+        self.handled_table.horizontalHeader().setSectionResizeMode(
+            QtWidgets.QHeaderView.ResizeMode.Stretch  # the columns share the width
+        )
+        self.toy_summary = kit.label("", "toySummaryLabel", "How long the handled events waited")
+
+        queue_box = QtWidgets.QWidget()
+        queue_layout = QtWidgets.QVBoxLayout(queue_box)
+        queue_layout.setContentsMargins(0, 0, 0, 0)
+        self.queue_title = QtWidgets.QLabel("<b>Queue</b> (next on top)")
+        queue_layout.addWidget(self.queue_title)
+        queue_layout.addWidget(self.queue_list)
+        log_box = QtWidgets.QWidget()
+        log_layout = QtWidgets.QVBoxLayout(log_box)
+        log_layout.setContentsMargins(0, 0, 0, 0)
+        log_layout.addWidget(self.current_label)
+        log_layout.addWidget(self.handled_table, 1)
+        log_layout.addWidget(self.toy_summary)
+        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        split.addWidget(queue_box)
+        split.addWidget(log_box)
+        split.setSizes([160, 480])
+        split.setChildrenCollapsible(False)
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(kit.row(quick, slow, burst, self.run_button, clear, stretch=False))
+        speed = kit.row("Slow motion:", self.speed_slider, self.speed_label, stretch=False)
+        speed.setStretch(1, 1)
+        layout.addLayout(speed)
+        layout.addWidget(split, 1)
+        self._draw_labels()
+
+    # --- running the toy ----------------------------------------------------------------------
+    def post(self, kind: str, count: int) -> None:
+        """Post `count` events of `kind` into the toy's queue and make sure it turns."""
+        handler = slow_handler if kind == "slow" else quick_handler
+        for _ in range(count):
+            self.toy.post(ToyEvent(self._next_number, kind, handler))
+            self._next_number += 1
+        self._ensure_driver()
+        if self.run_button.isChecked() and self._go is not None:
+            self._go.set()
+        self._refresh_timer.start()
+        self.refresh()
+
+    def _ensure_driver(self) -> None:
+        """Start the toy's driver task once, from inside the running loop."""
+        if self._driver is not None:
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # not inside the loop (a script clicking): the refresh timer retries
+        self._go = asyncio.Event()
+        if self.run_button.isChecked() and self.toy.queue:
+            self._go.set()
+        self._driver = self._spawn(drive_toy_loop(self.toy, self._cpu, self._go), "toy loop")
+
+    def _toggle(self, running: bool) -> None:
+        self.run_button.setText("Pause the toy" if running else "Run the toy")
+        if self._go is not None:
+            if running and self.toy.queue:
+                self._go.set()
+            elif not running:
+                self._go.clear()  # the turn in progress finishes, then the driver waits
+        self._refresh_timer.start()
+        self.refresh()
+
+    def _clear(self) -> None:
+        # The toy's own thread empties its queue, between two turns: only that thread
+        # ever takes events out, so a turn never finds its event gone.
+        self._cpu.submit(self.toy.queue.clear)
+        self._refresh_timer.start()
+        self.toy.handled.clear()
+        self._shown_handled = 0
+        self.handled_table.setRowCount(0)
+        self.refresh()
+
+    def _set_speed(self, value: int) -> None:
+        self.toy.slow_motion_s = value * 0.05
+        self.speed_label.setText(
+            f"{value * 50} ms pause per line" if value else "full speed (no pauses)"
+        )
+
+    def stop(self) -> None:
+        """End the turn in progress at once and stop drawing (the panel is shutting down)."""
+        self.toy.stopping.set()
+        self._refresh_timer.stop()
+
+    def shutdown_cpu(self) -> None:
+        """Wait for the toy's thread (its turn ends at once after `stop()`)."""
+        self._cpu.shutdown(wait=True, cancel_futures=True)
+
+    # --- drawing --------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Draw the toy's state: queue, current event, new log rows, highlighted line."""
+        toy = self.toy
+        self._ensure_driver()
+        queue = list(toy.queue)  # one C-level copy: safe while the toy thread pops
+        numbers = [event.number for event in queue]
+        if numbers != self._shown_queue:
+            self._draw_queue(queue, numbers)
+        handled = toy.handled[self._shown_handled :]
+        for event in handled:
+            self._add_handled_row(event)
+        if handled:
+            self._shown_handled += len(handled)
+            self.handled_table.scrollToBottom()
+            self._summarize()
+        self._draw_labels()
+        if toy.line != self._shown_line:
+            self._shown_line = toy.line
+            self.highlight_line(toy.line)
+        if not queue and toy.current is None and toy.line == "wait":
+            self._refresh_timer.stop()
+
+    def _draw_queue(self, queue: list[ToyEvent], numbers: list[int]) -> None:
+        """Update the queue list in place: take the events gone off the top, add the new."""
+        shown, view = self._shown_queue, self.queue_list
+        gone = fifo_gone(shown, numbers)
+        for _ in range(gone):
+            view.takeItem(0)
+        for event in queue[len(shown) - gone :]:
+            item = QtWidgets.QListWidgetItem(event.name)
+            if event.kind == "slow":
+                item.setForeground(QtGui.QColor(BAD))
+            view.addItem(item)
+        self._shown_queue = numbers
+        self.queue_title.setText(f"<b>Queue</b>: {len(queue)} waiting (next on top)")
+
+    def highlight_line(self, line: str) -> None:
+        """Mark the line the toy is on (its file line number, found by inspect) in the source,
+        and follow a running toy (not an idle one) if that line is out of view."""
+        self._marker.mark(source_line(*TOY_LINE_MARKERS[line]), follow=line != "wait")
+
+    def _draw_labels(self) -> None:
+        current = self.toy.current
+        if current is not None and not math.isnan(current.started_at):
+            busy = time.perf_counter() - current.started_at
+            color = BAD if current.kind == "slow" else GOOD
+            text = (
+                f"Handling <b style='color:{color}'>{current.name}</b>: its handler has run "
+                f"{busy:.2f} s; nothing else is handled meanwhile"
+            )
+        elif current is not None:
+            text = f"Took <b>{current.name}</b> off the queue; calling its handler next"
+        elif not self.run_button.isChecked():
+            text = "<b>Paused</b>: posted events wait in the queue"
+        elif self.toy.queue:
+            text = "Back at the top of the loop: the oldest event is next"
+        else:
+            text = "Waiting for an event: post one"
+        self.current_label.setText(text)
+
+    def _add_handled_row(self, event: ToyEvent) -> None:
+        table = self.handled_table
+        row = table.rowCount()
+        table.insertRow(row)
+        cells = [event.name, f"{event.waited_ms:.0f}", f"{event.handler_ms:.0f}"]
+        late = event.waited_ms > 0.8 * SLOW_HANDLER_S * 1000
+        for column, text in enumerate(cells):
+            item = QtWidgets.QTableWidgetItem(text)
+            if event.kind == "slow":
+                item.setForeground(QtGui.QColor(BAD))
+            if late:
+                item.setBackground(QtGui.QColor(LATE_BACKGROUND))
+            if column:
+                item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight)
+            table.setItem(row, column, item)
+        if row > MAX_LOG_ROWS:
+            table.removeRow(0)
+
+    def _summarize(self) -> None:
+        events = self.toy.handled
+        if not events:
+            self.toy_summary.setText("")
+            return
+        worst = max(events, key=lambda event: event.waited_ms)
+        self.toy_summary.setText(
+            f"{len(events)} handled. Longest wait: {worst.name}, {worst.waited_ms:.0f} ms "
+            f"in the queue. Handler times: quick ~{QUICK_HANDLER_S * 1000:.0f} ms, "
+            f"slow ~{SLOW_HANDLER_S * 1000:.0f} ms."
+        )

@@ -1,0 +1,110 @@
+"""Lesson `toy_loop`: first in, first out; a slow handler delays every event behind it;
+slow motion and the line markers tell the truth about where the toy is. No window."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from guidemo.lessons import toy_loop
+from guidemo.lessons.toy_loop import (
+    TOY_LINE_MARKERS,
+    ToyEvent,
+    ToyEventLoop,
+    drive_toy_loop,
+    quick_handler,
+    slow_handler,
+)
+
+pytestmark = pytest.mark.timeout(60)
+
+
+async def handle_all(toy: ToyEventLoop, count: int, timeout: float = 10.0) -> None:
+    """Drive `toy` with its real driver until `count` events are handled."""
+    loop = asyncio.get_running_loop()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="toy-test") as cpu:
+        go = asyncio.Event()
+        go.set()
+        driver = asyncio.create_task(drive_toy_loop(toy, cpu, go))
+        deadline = loop.time() + timeout
+        try:
+            while len(toy.handled) < count:
+                assert loop.time() < deadline, f"handled {len(toy.handled)} of {count}"
+                await asyncio.sleep(0.01)
+        finally:
+            toy.stopping.set()
+            driver.cancel()
+            await asyncio.gather(driver, return_exceptions=True)
+
+
+def test_events_are_handled_in_order_and_a_slow_one_delays_those_behind():
+    toy = ToyEventLoop()
+    kinds = ["quick", "slow", "quick", "quick"]
+    for number, kind in enumerate(kinds, 1):
+        toy.post(ToyEvent(number, kind, slow_handler if kind == "slow" else quick_handler))
+    asyncio.run(handle_all(toy, len(kinds)))
+
+    assert [event.name for event in toy.handled] == ["quick #1", "slow #2", "quick #3", "quick #4"]
+    took = [event.handler_ms for event in toy.handled]
+    waited = [event.waited_ms for event in toy.handled]
+    assert 15 <= took[0] < 500 and took[1] >= 950, took
+    assert waited[0] < 500 and waited[2] >= 900 and waited[3] >= 900, waited
+    assert toy.current is None and not toy.queue
+
+
+def test_run_one_on_an_empty_queue_does_nothing():
+    toy = ToyEventLoop()
+    assert toy.run_one() is None
+    assert toy.handled == [] and toy.line == "wait"
+
+
+def test_stopping_cuts_a_slow_handler_short():
+    toy = ToyEventLoop()
+    toy.stopping.set()
+    toy.post(ToyEvent(1, "slow", slow_handler))
+    event = toy.run_one()
+    assert event is not None and event.handler_ms < 200, "quitting does not wait a second"
+
+
+def test_the_toy_says_which_line_it_is_on_and_pauses_before_each_in_slow_motion():
+    toy = ToyEventLoop()
+    toy.slow_motion_s = 0.05
+    seen: list[tuple[str, ToyEvent | None]] = []
+
+    def spy(toy: ToyEventLoop) -> None:
+        seen.append((toy.line, toy.current))
+
+    toy.post(ToyEvent(1, "quick", spy))
+    event = toy.run_one()
+    assert seen == [("call", event)], "the handler runs while the toy is on 'call'"
+    assert toy.line == "log" and toy.current is None
+    assert event is not None and event.waited_ms >= 2 * 50 - 5, "stops before pop and call"
+
+
+def line_value_before(obj: Callable[..., object], fragment: str) -> str:
+    """The value the toy's `line` was last set to above the line holding `fragment`."""
+    lines = inspect.getsource(obj).splitlines()
+    index = next(i for i, text in enumerate(lines) if fragment in text)
+    for text in reversed(lines[:index]):
+        setting = re.search(r'(?:_at\(|\.line = )"(\w+)"', text)
+        if setting:
+            return setting.group(1)
+    raise AssertionError(f"nothing sets the line above {fragment!r}")
+
+
+def test_each_line_marker_points_at_a_line_that_runs_while_the_toy_says_so():
+    assert set(TOY_LINE_MARKERS) == {"wait", "pop", "call", "log"}
+    for name, (obj, fragment) in TOY_LINE_MARKERS.items():
+        assert line_value_before(obj, fragment) == name, (name, fragment)
+
+
+def test_importing_the_lesson_leaves_qt_out():
+    code = f"import sys, {toy_loop.__name__}; assert 'PySide6' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
