@@ -145,7 +145,9 @@ def test_500_messages_per_second_keep_the_loop_live(window, run):
         connect(panel, 500)
         await wait_until(lambda: shown_count(panel) >= 100, what="stream running")
         started, first = time.perf_counter(), panel.push_stats.messages
-        await wait_until(lambda: panel.push_stats.messages >= first + 1000, 10, "1000 more messages")
+        await wait_until(
+            lambda: panel.push_stats.messages >= first + 1000, 10, "1000 more messages"
+        )
         took = time.perf_counter() - started
         await wait_until(lambda: shown_count(panel) >= first + 1000, what="label caught up")
         return started, took, panel.push_stats.messages - first
@@ -201,3 +203,23 @@ def test_three_ways_from_a_thread_deliver_everything_in_order(window, run):
         assert row[1:4] == ["400 / 400", "yes", "yes"], row
         assert 0 < float(row[4]) <= float(row[5]) < 1000, row
 
+
+def test_the_hooks_the_benchmark_drives(window, run):
+    """guidemo.bench measures push -> screen through exactly these: keep them working."""
+    panel = window.show_panel("websocket")
+
+    async def scenario() -> list[float]:
+        panel.rate_spin.setValue(100)
+        panel.connect_push()
+        await wait_until(lambda: panel.ws is not None, what="connected")
+        sink: list[float] = []
+        panel.latency_sink = sink
+        await wait_until(lambda: len(sink) >= 30, what="30 delays in the sink")
+        panel.latency_sink = None
+        panel.disconnect_push()
+        return sink
+
+    sink = run(scenario())
+    assert all(0 < delay < 500 for delay in sink), sink
+    assert panel.ws is None
+    assert "Not connected" in label(panel, "wsStatusLabel")
