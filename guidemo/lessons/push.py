@@ -21,8 +21,6 @@ BACKOFF_FIRST_S = 0.25
 BACKOFF_MAX_S = 8.0
 RESTART_DOWNTIME_S = 1.5
 
-StateCallback = Callable[[str, str, aiohttp.ClientWebSocketResponse | None], None]
-
 
 class BadMessage(ValueError):
     """A message that is not what the protocol promised."""
@@ -70,7 +68,7 @@ async def keep_receiving(
     session: aiohttp.ClientSession,
     url: URL,
     on_text: Callable[[str], None],
-    on_state: StateCallback,
+    on_state: Callable[[str, str, aiohttp.ClientWebSocketResponse | None], None],
 ) -> None:
     """Connect to the WebSocket and hand every message to `on_text` as it arrives.
 

@@ -16,13 +16,11 @@ from dataclasses import dataclass, field
 
 PACE_S = 0.001  # the demo worker threads send one message per millisecond
 
-Deliver = Callable[[int, float], None]  # (seq, perf_counter() when sent), in the GUI thread
-
 
 def send_by_call_soon_threadsafe(
     count: int,
     loop: asyncio.AbstractEventLoop,
-    deliver: Deliver,
+    deliver: Callable[[int, float], None],
     stop: threading.Event,
 ) -> None:
     """Worker thread, way 2: ask the asyncio loop to call `deliver` (it wakes the loop up)."""
@@ -43,7 +41,9 @@ def send_by_socket(count: int, sock: socket.socket, stop: threading.Event) -> No
             time.sleep(PACE_S)
 
 
-def watch_socket(loop: asyncio.AbstractEventLoop, sock: socket.socket, deliver: Deliver) -> None:
+def watch_socket(
+    loop: asyncio.AbstractEventLoop, sock: socket.socket, deliver: Callable[[int, float], None]
+) -> None:
     """GUI side of way 3: the loop calls `on_readable` when data is there; nobody waits."""
     buffer = bytearray()
     sock.setblocking(False)
