@@ -14,6 +14,7 @@ import html
 BAD = "#b00020"  # frozen, failed, early, the wrong way
 GOOD = "#1b7f3b"  # live, ok, the right way
 MUTED = "#777777"  # pending, cancelled, secondary text
+NOTE = "#a05a00"  # worth noticing, not wrong: reconnecting, ticks skipped
 TEXT = "#202020"
 HIGHLIGHT = "#ffe08a"  # the line running now, the control to use now
 LATE_BACKGROUND = "#fde2e1"

@@ -10,7 +10,8 @@ import time
 import pytest
 from PySide6 import QtWidgets
 
-from guidemo.panels.websocket import WAYS, WebSocketPanel
+from guidemo.panels.websocket import WebSocketPanel
+from guidemo.panels.websocket.threads import WAYS
 from tests.conftest import wait_until
 
 pytestmark = pytest.mark.timeout(60)
@@ -60,7 +61,7 @@ def test_pushed_ticks_reach_plot_log_and_labels(window, run):
     ticks = [line for line in log_text(panel).splitlines() if line.startswith("#")]
     seqs = [int(line.split()[0][1:]) for line in ticks]
     assert len(seqs) >= 25 and seqs == list(range(seqs[0], seqs[0] + len(seqs)))
-    xs, ys = panel.push_curve.getData()
+    xs, ys = panel.view.push_curve.getData()
     assert len(xs) >= 25 and min(xs) > -6 and max(xs) <= 0.5 and max(abs(ys)) <= 1.0
     text = label(panel, "wsLatencyLabel")
     p50 = float(re.search(r"server → screen p50 <b>([\d.]+) ms", text).group(1))
@@ -143,11 +144,13 @@ def test_500_messages_per_second_keep_the_loop_live(window, run):
     async def scenario() -> tuple[float, float, int]:
         connect(panel, 500)
         await wait_until(lambda: shown_count(panel) >= 100, what="stream running")
-        started, first = time.perf_counter(), panel.messages
-        await wait_until(lambda: panel.messages >= first + 1000, 10, "1000 more messages")
+        started, first = time.perf_counter(), panel.push_stats.messages
+        await wait_until(
+            lambda: panel.push_stats.messages >= first + 1000, 10, "1000 more messages"
+        )
         took = time.perf_counter() - started
         await wait_until(lambda: shown_count(panel) >= first + 1000, what="label caught up")
-        return started, took, panel.messages - first
+        return started, took, panel.push_stats.messages - first
 
     started, took, received = run(scenario())
     stats = window.monitor.stats_since(started)
@@ -170,7 +173,7 @@ def test_polling_counts_requests_and_ticks_it_never_saw(window, run):
         await wait_until(
             lambda: (
                 "20 requests" in label(panel, "pollLatencyLabel")
-                or (panel.polls > 20 and "requests" in label(panel, "pollLatencyLabel"))
+                or (panel.poll_stats.polls > 20 and "requests" in label(panel, "pollLatencyLabel"))
             ),
             what="20 polls",
         )
@@ -180,7 +183,7 @@ def test_polling_counts_requests_and_ticks_it_never_saw(window, run):
     text = label(panel, "pollLatencyLabel")
     seen, total = map(int, re.search(r"saw (\d+) of (\d+) server ticks", text).groups())
     assert total > 2 * seen, text  # a 100/s clock polled every 50 ms: most ticks are missed
-    assert len(panel.poll_curve.getData()[0]) >= 10
+    assert len(panel.view.poll_curve.getData()[0]) >= 10
 
 
 def test_three_ways_from_a_thread_deliver_everything_in_order(window, run):
@@ -199,3 +202,24 @@ def test_three_ways_from_a_thread_deliver_everything_in_order(window, run):
     for row in rows:
         assert row[1:4] == ["400 / 400", "yes", "yes"], row
         assert 0 < float(row[4]) <= float(row[5]) < 1000, row
+
+
+def test_the_hooks_the_benchmark_drives(window, run):
+    """guidemo.bench measures push -> screen through exactly these: keep them working."""
+    panel = window.show_panel("websocket")
+
+    async def scenario() -> list[float]:
+        panel.rate_spin.setValue(100)
+        panel.connect_push()
+        await wait_until(lambda: panel.ws is not None, what="connected")
+        sink: list[float] = []
+        panel.latency_sink = sink
+        await wait_until(lambda: len(sink) >= 30, what="30 delays in the sink")
+        panel.latency_sink = None
+        panel.disconnect_push()
+        return sink
+
+    sink = run(scenario())
+    assert all(0 < delay < 500 for delay in sink), sink
+    assert panel.ws is None
+    assert "Not connected" in label(panel, "wsStatusLabel")

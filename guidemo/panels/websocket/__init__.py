@@ -1,0 +1,279 @@
+"""Panel `websocket`: the server pushes and the GUI never asks, next to polling; and three
+ways a worker thread can tell the GUI thread that something happened.
+
+The lessons are `guidemo.lessons.push` and `guidemo.lessons.thread_to_gui(_qt)`; the frame
+batcher and the statistics are in `batcher`, the thread section in `threads`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import aiohttp
+from PySide6 import QtWidgets
+from yarl import URL
+
+from guidemo.lessons.push import (
+    POLL_PATH,
+    PUSH_PATH,
+    RESTART_DOWNTIME_S,
+    BadMessage,
+    backoff_delays,
+    is_tick,
+    keep_receiving,
+    parse_message,
+    poll_ticks,
+    restart_server,
+)
+from guidemo.lessons.thread_to_gui import send_by_call_soon_threadsafe, send_by_socket, watch_socket
+from guidemo.lessons.thread_to_gui_qt import WorkerSignals, send_by_qt_signal
+from guidemo.panels.base import Panel, PanelContext
+from guidemo.panels.websocket.batcher import (
+    FrameBatcher,
+    Item,
+    PollStats,
+    PushStats,
+    sort_frame,
+)
+from guidemo.panels.websocket.threads import ThreadWays
+from guidemo.panels.websocket.view import StreamView
+from guidemo.services import ServerControl
+from guidemo.widgets.palette import BAD, GOOD, NOTE
+
+__all__ = ["WebSocketPanel"]
+
+LABEL_EVERY_S = 0.1  # the numbers change 10 times a second: readable, and cheap
+
+
+class WebSocketPanel(Panel):
+    """Push and poll side by side. What the bench drives: `rate_spin`, `connect_push()`,
+    `ws` (set while connected), `latency_sink` and `disconnect_push()`."""
+
+    slug = "websocket"
+    title = "Server push (WebSocket) vs polling"
+    sources = (
+        keep_receiving,
+        backoff_delays,
+        parse_message,
+        FrameBatcher,
+        poll_ticks,
+        restart_server,
+        WorkerSignals,
+        send_by_qt_signal,
+        send_by_call_soon_threadsafe,
+        send_by_socket,
+        watch_socket,
+    )
+
+    def __init__(self, context: PanelContext) -> None:
+        super().__init__(context)
+        self.session: aiohttp.ClientSession | None = None
+        self.ws: aiohttp.ClientWebSocketResponse | None = None
+        # When a list, each frame flush appends the push -> screen delays (ms) of its ticks.
+        self.latency_sink: list[float] | None = None
+        self._stream_task: asyncio.Task[Any] | None = None
+        self._poll_task: asyncio.Task[Any] | None = None
+        self._restart_task: asyncio.Task[Any] | None = None
+        self._last_labels = 0.0
+        self.push_stats = PushStats()
+        self.poll_stats = PollStats()
+        ws_url = URL(context.server_url).with_scheme("ws").with_path(PUSH_PATH)
+        self.view = StreamView(str(ws_url), can_restart=context.server is not None)
+        self.rate_spin = self.view.rate_spin  # the benchmark sets the rate through it
+        self.threads = ThreadWays(self.spawn)
+        self.set_controls(self._build_controls())
+        self.batcher = FrameBatcher(self._flush, self._streaming, self)
+
+    # --- widgets -------------------------------------------------------------------------
+    def _build_controls(self) -> QtWidgets.QWidget:
+        v = self.view  # its widgets do what the methods below say
+        v.url_edit.returnPressed.connect(self.connect_push)
+        v.rate_spin.valueChanged.connect(self._rate_changed)
+        v.connect_button.clicked.connect(self.connect_push)
+        v.disconnect_button.clicked.connect(self.disconnect_push)
+        v.message_edit.returnPressed.connect(self.send_echo)
+        v.send_button.clicked.connect(self.send_echo)
+        v.bad_button.clicked.connect(self.provoke_bad)
+        v.restart_button.clicked.connect(self.restart_embedded_server)
+        v.poll_button.toggled.connect(self.set_polling)
+        controls = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(controls)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.threads)
+        return controls
+
+    # --- push -----------------------------------------------------------------------------
+    def connect_push(self) -> None:
+        """(Re)connect to the URL in wsUrlEdit; counters start from zero."""
+        url = URL(self.view.url_edit.text().strip())
+        if url.scheme not in ("ws", "wss") or not url.host:
+            self.view.set_status(f"Not a WebSocket URL: {url}", BAD)
+            return
+        self._stop_stream()
+        # What the old connection left for the next frame belongs to the old counts.
+        self.batcher.pending = [item for item in self.batcher.pending if item[0] == "poll"]
+        self.push_stats = PushStats(rate=self.rate_spin.value())
+        target = url.update_query(rate=self.rate_spin.value())
+        self._stream_task = self.spawn(
+            keep_receiving(self._session(), target, self._on_text, self._on_state), "stream ticks"
+        )
+        self.view.set_connected(True)
+
+    def disconnect_push(self) -> None:
+        self._stop_stream()
+        self.view.set_status("Not connected (you disconnected).", None)
+        self.view.set_connected(False)
+
+    def _session(self) -> aiohttp.ClientSession:
+        if self.session is None:
+            self.session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=None, connect=3)
+            )
+        return self.session
+
+    def _stop_stream(self) -> None:
+        if self._stream_task is not None:
+            self._stream_task.cancel()
+            self._stream_task = None
+        self.ws = None
+
+    def _on_text(self, text: str) -> None:
+        """Called once per message, at up to 500 a second: parse, stamp, queue. No widgets."""
+        received = time.time()
+        try:
+            message = parse_message(text)
+        except BadMessage as error:
+            self.batcher.add(("bad", str(error)))
+            return
+        self.batcher.add((message["type"], message, received))
+
+    def _on_state(
+        self, state: str, detail: str, ws: aiohttp.ClientWebSocketResponse | None
+    ) -> None:
+        self.ws = ws
+        if state == "connecting":
+            self.view.set_status(f"Connecting to {detail}…", NOTE)
+        elif state == "connected":
+            self.view.set_status(f"Connected to {detail}: the server pushes, we wait.", GOOD)
+            self.batcher.add(("connected", detail))
+        else:
+            self.view.set_status(f"<b>Disconnected</b>: {detail}", BAD)
+            self.batcher.add(("error", f"disconnected: {detail}"))
+
+    def _rate_changed(self, rate: int) -> None:
+        if self.ws is not None and not self.ws.closed:
+            self.spawn(self._send(json.dumps({"rate": rate})), f"set rate {rate}")
+
+    def send_echo(self) -> None:
+        self._send_if_connected(json.dumps({"echo": self.view.message_edit.text()}), "send echo")
+
+    def provoke_bad(self) -> None:
+        self._send_if_connected("bad", "ask for a bad message")
+
+    def _send_if_connected(self, text: str, name: str) -> None:
+        if self.ws is None or self.ws.closed:
+            self.view.set_status("Not connected: press Connect first.", BAD)
+            return
+        self.spawn(self._send(text), name)
+
+    async def _send(self, text: str) -> None:
+        ws = self.ws
+        if ws is None:
+            return
+        try:
+            await ws.send_str(text)
+        except (aiohttp.ClientError, ConnectionError) as error:
+            self.batcher.add(("error", f"could not send {text!r}: {error}"))
+
+    def restart_embedded_server(self) -> None:
+        if self._restart_task is None and self.context.server is not None:
+            self.view.restart_button.setEnabled(False)
+            self._restart_task = self.spawn(self._restart(self.context.server), "restart server")
+
+    async def _restart(self, server: ServerControl) -> None:
+        self.batcher.add(("error", f"server stopping; back in {RESTART_DOWNTIME_S:g} s"))
+        try:
+            await restart_server(server)
+            self.batcher.add(("note", "server started again"))
+        finally:
+            self._restart_task = None
+            self.view.restart_button.setEnabled(True)
+
+    # --- polling ----------------------------------------------------------------------------
+    def set_polling(self, on: bool) -> None:
+        if self._poll_task is not None:
+            self._poll_task.cancel()
+            self._poll_task = None
+        self.view.poll_button.setText("Stop polling" if on else "Poll over HTTP")
+        if not on:
+            return
+        self.poll_stats = PollStats()
+        url = URL(self.view.url_edit.text().strip())
+        target = url.with_scheme("https" if url.scheme == "wss" else "http").with_path(POLL_PATH)
+        interval = self.view.poll_interval_spin.value
+        self._poll_task = self.spawn(
+            poll_ticks(
+                self._session(),
+                target,
+                lambda: interval() / 1000,
+                self._on_poll,
+                self.poll_stats.failed,
+            ),
+            "poll /api/tick",
+        )
+        self.batcher.add(("note", f"polling {target}"))
+
+    def _on_poll(self, tick: Any) -> None:
+        if not is_tick(tick):
+            self.poll_stats.failed(BadMessage(f"not a tick: {str(tick)[:60]!r}"))
+            return
+        self.poll_stats.polls += 1
+        self.batcher.add(("poll", tick, time.time()))
+
+    # --- once per frame -------------------------------------------------------------------
+    def _streaming(self) -> bool:
+        return self._stream_task is not None or self._poll_task is not None
+
+    def _flush(self, items: list[Item]) -> None:
+        """Everything that arrived since the last frame, into the widgets in one go."""
+        frame = sort_frame(items, self.push_stats, self.poll_stats, self.rate_spin.value())
+        self.view.draw(frame.lines, self.push_stats.points, self.poll_stats.points, time.time())
+        shown = time.time()  # the widgets have the new data now; Qt repaints them next
+        delays = frame.shown(shown, self.push_stats, self.poll_stats)
+        if self.latency_sink is not None:
+            self.latency_sink.extend(delays)
+        if shown - self._last_labels >= LABEL_EVERY_S or not self._streaming():
+            self._last_labels = shown
+            self.view.push_label.setText(self.push_stats.summary(shown))
+            self.view.poll_label.setText(self.poll_stats.summary(self._poll_task is not None))
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    async def shutdown(self) -> None:
+        self.threads.stop.set()  # first, so the workers stop while their tasks are cancelled
+        await super().shutdown()
+
+    async def stop_work(self) -> None:
+        self.batcher.timer.stop()
+        self.threads.join(timeout=2)
+        if self.session is not None:
+            await self.session.close()
+            self.session = None
+
+    async def screenshot_demo(self) -> None:
+        self.rate_spin.setValue(50)
+        self.connect_push()
+        self.view.poll_interval_spin.setValue(100)
+        self.view.poll_button.setChecked(True)
+        self.threads.count_spin.setValue(300)
+        await asyncio.sleep(0.3)
+        self.send_echo()
+        self.threads.start()
+        await asyncio.sleep(1.0)
+        self.provoke_bad()
+        while self.threads.task is not None:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(max(0.0, 2.5 - 1.3))

@@ -1,0 +1,168 @@
+"""The websocket panel's stream controls, built apart from what they do: connection and
+talk rows, status, chart and log side by side, the push summary, the polling row.
+
+No behaviour here: the panel connects the signals and feeds the views once per frame.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+
+from PySide6 import QtCore, QtWidgets
+
+from guidemo.lessons.push import RESTART_DOWNTIME_S
+from guidemo.widgets.colored_log import ColoredLog
+from guidemo.widgets.kit import label, make_button, named
+from guidemo.widgets.rolling_plot import RollingPlot
+
+PLOT_WINDOW_S = 5.0
+LOG_LINES = 400
+PUSHED_COLOR = (40, 110, 220)
+POLLED_COLOR = (230, 120, 20)
+
+
+def _row(*widgets: QtWidgets.QWidget | str, stretch_first: bool = False) -> QtWidgets.QHBoxLayout:
+    """Widgets (strings as labels) in a row; the first, or else the last, takes the room."""
+    layout = QtWidgets.QHBoxLayout()
+    last = len(widgets) - 1
+    for index, item in enumerate(widgets):
+        widget = QtWidgets.QLabel(item) if isinstance(item, str) else item
+        grows = index == 0 if stretch_first else index == last
+        layout.addWidget(widget, 1 if grows else 0)
+    return layout
+
+
+class StreamView(QtWidgets.QWidget):
+    """Every stream control of the panel, with its objectName and tooltip."""
+
+    def __init__(self, ws_url: str, can_restart: bool) -> None:
+        super().__init__()
+        self.url_edit = named(
+            QtWidgets.QLineEdit(ws_url),
+            "wsUrlEdit",
+            "The WebSocket to connect to. Point it at a dead port (e.g. :9) to watch the "
+            "reconnect backoff; polling uses the same host and port",
+        )
+        self.rate_spin = named(
+            QtWidgets.QSpinBox(), "rateSpin", "How many ticks a second the server pushes (1 to 500)"
+        )
+        self.rate_spin.setRange(1, 500)
+        self.rate_spin.setValue(20)
+        self.rate_spin.setSuffix(" msg/s")
+        self.rate_spin.setKeyboardTracking(False)
+        self.connect_button = make_button(
+            "Connect", "connectButton", "Open the WebSocket and show what the server pushes"
+        )
+        self.disconnect_button = make_button(
+            "Disconnect", "disconnectButton", "Close the WebSocket and stop reconnecting"
+        )
+        self.message_edit = named(
+            QtWidgets.QLineEdit("hello"), "messageEdit", "Text to send; the server echoes it back"
+        )
+        self.send_button = make_button(
+            "Send", "sendButton", "Send the text; the echo appears in the log"
+        )
+        self.bad_button = make_button(
+            'Send "bad"',
+            "provokeBadButton",
+            "Ask the server for one malformed message: it shows as an error row, the stream "
+            "carries on",
+        )
+        self.restart_button = make_button(
+            f"Restart server ({RESTART_DOWNTIME_S:g} s down)",
+            "restartServerButton",
+            "Stop the embedded server, keep it down a moment, start it again on the same port",
+        )
+        if not can_restart:
+            self.restart_button.setEnabled(False)
+            self.restart_button.setToolTip("No embedded server to restart in this window")
+        self.status_label = label(
+            "Not connected.",
+            "wsStatusLabel",
+            "The WebSocket's state, and the reconnect backoff",
+            rich=True,
+        )
+        self.plot = named(
+            RollingPlot(PLOT_WINDOW_S, (-1.1, 1.1), "seconds ago (server time)"),
+            "wsPlot",
+            "The server's value over the last 5 s: pushed (line) and polled (dots)",
+        )
+        self.push_curve = self.plot.line("pushed", PUSHED_COLOR)
+        self.poll_curve = self.plot.dots("polled", POLLED_COLOR)
+        self.log = named(
+            ColoredLog(LOG_LINES), "wsLog", "Every message received, newest last; errors in red"
+        )
+        self.log.setPlaceholderText("Pushed messages appear here, one line each")
+        self.push_label = label(
+            "push: —",
+            "wsLatencyLabel",
+            "Messages received, the delay from the server stamping a tick to the panel "
+            "showing it, missed ticks, bad messages",
+            rich=True,
+        )
+        self.poll_interval_spin = named(
+            QtWidgets.QSpinBox(),
+            "pollIntervalSpin",
+            "How often to ask /api/tick for the newest value",
+        )
+        self.poll_interval_spin.setRange(10, 5000)
+        self.poll_interval_spin.setSingleStep(50)
+        self.poll_interval_spin.setValue(200)
+        self.poll_interval_spin.setSuffix(" ms")
+        self.poll_button = make_button(
+            "Poll over HTTP", "pollButton", "Start or stop asking the server for the newest tick"
+        )
+        self.poll_button.setCheckable(True)
+        self.poll_label = label(
+            "poll: —",
+            "pollLatencyLabel",
+            "Requests made, how old the value shown was, and how many of the server's "
+            "ticks polling never saw",
+            rich=True,
+        )
+        self._lay_out()
+        self.set_connected(False)
+
+    def _lay_out(self) -> None:
+        views = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        views.addWidget(self.plot)
+        views.addWidget(self.log)
+        views.setStretchFactor(0, 1)
+        views.setStretchFactor(1, 1)
+        views.setChildrenCollapsible(False)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        connection = (self.url_edit, self.rate_spin, self.connect_button, self.disconnect_button)
+        layout.addLayout(_row(*connection, stretch_first=True))
+        talk = (self.message_edit, self.send_button, self.bad_button, self.restart_button)
+        layout.addLayout(_row(*talk, stretch_first=True))
+        layout.addWidget(self.status_label)
+        layout.addWidget(views, 1)
+        layout.addWidget(self.push_label)
+        layout.addLayout(
+            _row("Poll every", self.poll_interval_spin, self.poll_button, self.poll_label)
+        )
+
+    def set_status(self, text: str, color: str | None) -> None:
+        """`text` (rich text) in `color`, a palette name, or the default colour for None."""
+        style = f" style='color:{color}'" if color is not None else ""
+        self.status_label.setText(f"<span{style}>{text}</span>")
+
+    def set_connected(self, connected: bool) -> None:
+        self.disconnect_button.setEnabled(connected)
+        self.connect_button.setText("Reconnect" if connected else "Connect")
+
+    def draw(
+        self,
+        lines: Sequence[tuple[str, str | None]],
+        pushed: deque[tuple[float, float]],
+        polled: deque[tuple[float, float]],
+        now: float,
+    ) -> None:
+        """One frame: new log lines, and both series of the chart if it is on screen."""
+        if lines:
+            self.log.append_lines(lines)
+        if self.isVisible():
+            self.plot.show_recent(self.push_curve, pushed, now)
+            self.plot.show_recent(self.poll_curve, polled, now)

@@ -1,0 +1,45 @@
+"""A read-only log fed many lines at a time, each in its own colour."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6 import QtGui, QtWidgets
+
+
+class ColoredLog(QtWidgets.QPlainTextEdit):
+    """A bounded, fixed-width, unwrapped log: old lines drop off the top.
+
+    `append_lines` adds a whole batch in one edit, so a stream of hundreds of lines a
+    second costs one layout pass per batch, not one per line.
+    """
+
+    def __init__(self, max_lines: int, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setMaximumBlockCount(max_lines)
+        self.setLineWrapMode(QtWidgets.QPlainTextEdit.LineWrapMode.NoWrap)
+        self.document().setDefaultFont(
+            QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
+        )
+
+    def append_lines(self, lines: Iterable[tuple[str, str | None]]) -> None:
+        """Append (text, colour) lines, colour a name like "#b00020" or None for plain;
+        keeps the view at the bottom if it was there."""
+        bar = self.verticalScrollBar()
+        at_bottom = bar.value() >= bar.maximum() - 4
+        cursor = QtGui.QTextCursor(self.document())
+        cursor.movePosition(QtGui.QTextCursor.MoveOperation.End)
+        cursor.beginEditBlock()
+        plain = QtGui.QTextCharFormat()
+        for text, color in lines:
+            if not self.document().isEmpty():
+                cursor.insertBlock()
+            fmt = plain
+            if color is not None:
+                fmt = QtGui.QTextCharFormat()
+                fmt.setForeground(QtGui.QColor(color))
+            cursor.insertText(text, fmt)
+        cursor.endEditBlock()
+        if at_bottom:
+            bar.setValue(bar.maximum())

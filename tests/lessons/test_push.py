@@ -1,0 +1,221 @@
+"""Lesson `push`, without a window: parsing, backoff, receiving pushed ticks, reconnecting
+after the server went away, and polling, against the real demo server."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import socket
+import subprocess
+import sys
+from typing import Any
+
+import aiohttp
+import pytest
+from yarl import URL
+
+from guidemo.lessons.push import (
+    POLL_PATH,
+    PUSH_PATH,
+    BadMessage,
+    backoff_delays,
+    close_reason,
+    is_tick,
+    keep_receiving,
+    parse_message,
+    poll_ticks,
+    restart_server,
+)
+from guidemo.server import DemoServer
+from tests.conftest import wait_until
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def test_importing_the_lesson_leaves_pyside6_out() -> None:
+    code = "import guidemo.lessons.push, sys; assert 'PySide6' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_parse_message_accepts_what_the_protocol_promises() -> None:
+    tick = parse_message('{"type": "tick", "seq": 3, "t": 1.5, "value": -0.25}')
+    assert tick == {"type": "tick", "seq": 3, "t": 1.5, "value": -0.25}
+    assert parse_message('{"type": "echo", "text": "hi"}')["text"] == "hi"
+    assert parse_message('{"type": "error", "error": "no"}')["error"] == "no"
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("this is not json {", "not JSON: 'this is not json {'"),
+        ("[" * 100_000, "not JSON"),  # nested too deep: RecursionError, not a crash
+        ("[1, 2]", "not a message this client knows"),
+        ('{"type": "gossip"}', "not a message this client knows"),
+        ('{"type": "tick", "seq": 1, "t": "now", "value": 0}', "a tick without seq, t and value"),
+    ],
+)
+def test_parse_message_names_what_is_wrong(text: str, says: str) -> None:
+    with pytest.raises(BadMessage, match=says):
+        parse_message(text)
+
+
+def test_is_tick_wants_three_numbers() -> None:
+    assert is_tick({"seq": 1, "t": 2.0, "value": 0.5})
+    assert not is_tick({"seq": 1, "t": 2.0})
+    assert not is_tick({"seq": None, "t": 2.0, "value": 0.5})
+    assert not is_tick([1, 2.0, 0.5])
+
+
+def test_backoff_doubles_up_to_a_cap() -> None:
+    assert list(itertools.islice(backoff_delays(), 8)) == [0.25, 0.5, 1, 2, 4, 8, 8, 8]
+    assert list(itertools.islice(backoff_delays(1, 3), 4)) == [1, 2, 3, 3]
+
+
+def test_close_reason_names_the_code() -> None:
+    assert close_reason(1001) == "code 1001 GOING_AWAY"
+    assert close_reason(4321) == "code 4321"
+    assert close_reason(None) == "code None"
+
+
+class Recorder:
+    """The callbacks keep_receiving and poll_ticks call, written down."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.states: list[tuple[str, str, bool]] = []
+        self.ticks: list[Any] = []
+        self.errors: list[BaseException] = []
+
+    def on_text(self, text: str) -> None:
+        self.texts.append(text)
+
+    def on_state(self, state: str, detail: str, ws: aiohttp.ClientWebSocketResponse | None) -> None:
+        self.states.append((state, detail, ws is not None))
+
+    def connections(self) -> int:
+        return [state for state, _, _ in self.states].count("connected")
+
+    def seqs(self) -> list[int]:
+        return [parse_message(text)["seq"] for text in self.texts]
+
+
+async def receiving(url: URL, record: Recorder) -> tuple[aiohttp.ClientSession, asyncio.Task[Any]]:
+    session = aiohttp.ClientSession()
+    task = asyncio.create_task(keep_receiving(session, url, record.on_text, record.on_state))
+    return session, task
+
+
+async def stop(session: aiohttp.ClientSession, task: asyncio.Task[Any]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    await session.close()
+
+
+def test_keep_receiving_hands_over_every_pushed_tick_in_order(run, server: DemoServer) -> None:
+    record = Recorder()
+    url = URL(server.url).with_scheme("ws").with_path(PUSH_PATH).with_query(rate=100)
+
+    async def scenario() -> None:
+        session, task = await receiving(url, record)
+        try:
+            await wait_until(lambda: len(record.texts) >= 20, what="20 ticks")
+        finally:
+            await stop(session, task)
+
+    run(scenario())
+    assert record.states[:2] == [("connecting", str(url), False), ("connected", str(url), True)]
+    seqs = record.seqs()
+    assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_keep_receiving_backs_off_from_a_dead_port(run) -> None:
+    record = Recorder()
+    with socket.socket() as probe:  # a port that nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = URL(f"ws://127.0.0.1:{port}{PUSH_PATH}")
+
+    async def scenario() -> None:
+        session, task = await receiving(url, record)
+        try:
+            await wait_until(
+                lambda: sum(state == "disconnected" for state, _, _ in record.states) >= 3,
+                what="three failures",
+            )
+        finally:
+            await stop(session, task)
+
+    run(scenario())
+    failures = [detail for state, detail, _ in record.states if state == "disconnected"]
+    assert all("ClientConnectorError" in detail for detail in failures), failures
+    assert [detail.rsplit("reconnecting in ", 1)[1] for detail in failures[:3]] == [
+        "0.25 s",
+        "0.5 s",
+        "1 s",
+    ]
+    assert "connected" not in [state for state, _, _ in record.states]
+
+
+def test_keep_receiving_reconnects_after_restart_server(run, server: DemoServer) -> None:
+    record = Recorder()
+    url = URL(server.url).with_scheme("ws").with_path(PUSH_PATH).with_query(rate=50)
+
+    async def scenario() -> None:
+        session, task = await receiving(url, record)
+        try:
+            await wait_until(lambda: len(record.texts) >= 5, what="first ticks")
+            await restart_server(server, downtime=0.3)
+            await wait_until(lambda: record.connections() >= 2, 15, "a second connection")
+            before = len(record.texts)
+            await wait_until(lambda: len(record.texts) >= before + 5, what="ticks after it")
+        finally:
+            await stop(session, task)
+
+    run(scenario())
+    goodbye = next(detail for state, detail, _ in record.states if state == "disconnected")
+    assert "the server closed the connection (code 1001 GOING_AWAY)" in goodbye, record.states
+    assert goodbye.endswith("reconnecting in 0.25 s")
+    seqs = record.seqs()
+    assert seqs.count(1) == 2, "each connection starts again at seq 1"
+
+
+def test_poll_ticks_asks_again_and_again(run, server: DemoServer) -> None:
+    record = Recorder()
+    url = URL(server.url).with_path(POLL_PATH)
+
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as session:
+            task = asyncio.create_task(
+                poll_ticks(session, url, lambda: 0.02, record.ticks.append, record.errors.append)
+            )
+            try:
+                await wait_until(lambda: len(record.ticks) >= 10, what="10 polls")
+            finally:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+    run(scenario())
+    assert record.errors == []
+    assert all(is_tick(tick) for tick in record.ticks), record.ticks[:3]
+    seqs = [tick["seq"] for tick in record.ticks]
+    assert seqs == sorted(seqs)
+
+
+def test_poll_ticks_reports_errors_and_keeps_asking(run, server: DemoServer) -> None:
+    record = Recorder()
+    url = URL(server.url).with_path("/no/such/path")
+
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as session:
+            task = asyncio.create_task(
+                poll_ticks(session, url, lambda: 0.02, record.ticks.append, record.errors.append)
+            )
+            try:
+                await wait_until(lambda: len(record.errors) >= 3, what="3 failed polls")
+            finally:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+    run(scenario())
+    assert record.ticks == []
+    assert all(isinstance(error, aiohttp.ClientResponseError) for error in record.errors)
