@@ -23,13 +23,16 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import linecache
 import math
 import os
+import re
 import selectors
 import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextvars import Context
 from types import FrameType
@@ -60,6 +63,34 @@ def new_event_loop(
     if kind == "guidemo" and hasattr(_PollingSelector, "fileno"):
         return GuidemoEventLoop()
     return qasync.QEventLoop(app)
+
+
+_SKIPPED_FILES = (os.path.abspath(__file__), os.path.join(os.path.dirname(__file__), "monitor.py"))
+_ASYNCIO_DIR = os.path.dirname(asyncio.__file__) + os.sep
+# Qt calls that run a nested event loop until they return.
+_NESTED_CALL = re.compile(
+    r"\b(exec_?|processEvents|question|information|warning|critical|about|getText|getInt"
+    r"|getDouble|getItem|getOpenFileNames?|getSaveFileName|getExistingDirectory|wait\w*)\s*\("
+)
+
+
+def nested_loop_caller(frame: FrameType | None) -> str:
+    """ "exec() in ask_blocking() (dialogs.py:41)": the code that started a nested Qt loop.
+
+    Walks out of this module, the monitor and asyncio's own frames to the first frame of
+    the code that called into Qt; its source line tells which call it was.
+    """
+    while frame is not None:
+        filename = os.path.abspath(frame.f_code.co_filename)
+        if filename not in _SKIPPED_FILES and not filename.startswith(_ASYNCIO_DIR):
+            break
+        frame = frame.f_back
+    if frame is None:
+        return "a nested Qt event loop"
+    filename, line = frame.f_code.co_filename, frame.f_lineno
+    call = _NESTED_CALL.search(linecache.getline(filename, line))
+    what = f"{call.group(1)}()" if call else "a nested Qt event loop"
+    return f"{what} in {frame.f_code.co_name}() ({os.path.basename(filename)}:{line})"
 
 
 def loop_name(loop: asyncio.AbstractEventLoop) -> str:
@@ -122,6 +153,10 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
         self._qt_loop: QtCore.QEventLoop | None = None  # set while running
         self._in_turn = False
         self._notifier_paused = False  # by a nested Qt loop inside a callback
+        self._paused_since: float | None = None  # when a nested Qt loop was first seen
+        self._paused_where = ""
+        # Told (started, duration_s, where) after each pause; the HUD's monitor listens.
+        self.pause_listeners: list[Callable[[float, float, str], None]] = []
         self._error: BaseException | None = None
 
     def run_forever(self) -> None:
@@ -246,6 +281,7 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
             # blocks until that nested loop ends. Stop the notifier from spinning.
             self._notifier.setEnabled(False)
             self._notifier_paused = True
+            self.note_nested_loop()
             return
         self._in_turn = True
         try:
@@ -255,6 +291,8 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
             self._stopping = True
         finally:
             self._in_turn = False
+            if self._paused_since is not None:
+                self._report_pause()
         if self._stopping:
             self._qt_loop.quit()
             self._qt_loop = None
@@ -264,6 +302,25 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
             self._notifier_paused = False
             self._notifier.setEnabled(True)
         self._arm()
+
+    @property
+    def in_turn(self) -> bool:
+        """True while an asyncio turn runs. Seen from a Qt timer, it means that one of
+        asyncio's callbacks is running a nested Qt event loop: asyncio is paused."""
+        return self._in_turn
+
+    def note_nested_loop(self) -> None:
+        """A nested Qt loop runs inside the current turn: note when, and who started it."""
+        if self._in_turn and self._paused_since is None:
+            self._paused_since = time.perf_counter()
+            self._paused_where = nested_loop_caller(sys._getframe(1))
+
+    def _report_pause(self) -> None:
+        assert self._paused_since is not None
+        started, self._paused_since = self._paused_since, None
+        duration = time.perf_counter() - started
+        for listener in list(self.pause_listeners):
+            listener(started, duration, self._paused_where)
 
     def _arm(self) -> None:
         """Arm the single timer for what asyncio needs next (as `_run_once` computes

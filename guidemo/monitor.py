@@ -3,7 +3,17 @@
 The probe is a Qt timer that should fire every PROBE_INTERVAL_S; how late it actually
 fires is the loop's lag. A frozen GUI thread cannot report its own freeze, so a watchdog
 thread checks the probe's last heartbeat and, while it is stale, samples the GUI
-thread's stack (sys._current_frames) to name the function it is stuck in.
+thread's stack every WATCHDOG_POLL_S (sys._current_frames). Once the GUI thread is back,
+the samples become the freeze's profile: which call paths it was stuck in, and for what
+share of the time.
+
+The watchdog turns each sample into text at once and drops the frame: a frame keeps its
+function's locals alive, and locals freed on the watchdog thread (a QPainter, a widget)
+would be freed on the wrong thread.
+
+Pauses are the other way asyncio can stop: a nested Qt event loop (`QDialog.exec()`)
+started inside an asyncio callback keeps the window painting, so no freeze shows, but
+holds every asyncio task until it returns. guidemo's loop reports those (loop.py).
 """
 
 from __future__ import annotations
@@ -14,8 +24,10 @@ import sys
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FrameType
+from typing import Protocol
 
 from PySide6 import QtCore
 
@@ -23,11 +35,19 @@ from guidemo.stats import percentile
 
 PROBE_INTERVAL_S = 0.050  # 20 probes a second: fine-grained lag, well under 1% CPU
 FREEZE_THRESHOLD_S = 0.100  # a gap this long means the GUI thread was blocked
-WATCHDOG_POLL_S = 0.010
-WINDOW_S = 10.0  # stats() covers this much recent history
+WATCHDOG_POLL_S = 0.005  # stack samples during a freeze: 200 a second
+WINDOW_S = 10.0  # stats() covers this much recent lag history
+KEEP_EVENTS = 100  # freezes and pauses kept (newest last)
+PATH_DEPTH = 4  # functions named in a profile's call path
 
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _OWN_FILES = {os.path.abspath(__file__)}
+# guidemo's own display code: a stall only in these is guidemo's, not the learner's (whose
+# code is the lessons, the HTTP helpers, and anything outside the package).
+_DISPLAY_PLACES = tuple(
+    _PACKAGE_DIR + place
+    for place in ("panels" + os.sep, "widgets" + os.sep, "ui" + os.sep, "app.py", "loop.py")
+)
 
 
 @dataclass(frozen=True)
@@ -36,50 +56,111 @@ class Freeze:
 
     started: float  # time.perf_counter() when the GUI thread last got back to the loop
     duration_s: float
-    where: str  # "slow_sleep() (work.py:22)"
+    where: str  # "slow_sleep() (jobs.py:22)": the place seen most often
+    own: bool = False  # the stall was in guidemo's own display code, not in lesson code
+    profile: list[tuple[str, float]] = field(default_factory=list)  # (path, share), largest first
+    panel: str = ""  # the panel on screen when it happened
+    at: float = 0.0  # time.time() of its start, for the wall clock
+
+    @property
+    def kind(self) -> str:
+        return "freeze"
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A stretch in which asyncio was held by a nested Qt event loop in one of its
+    callbacks (the window kept painting: only asyncio stood still)."""
+
+    started: float
+    duration_s: float
+    where: str  # "exec() in ask_blocking() (dialogs.py:41)"
+    panel: str = ""
+    at: float = 0.0
+
+    @property
+    def kind(self) -> str:
+        return "pause"
 
 
 @dataclass
 class LagStats:
-    """Loop lag over the recent window, and the freezes seen so far (newest last)."""
+    """Loop lag over the recent window; freezes and pauses seen so far (newest last)."""
 
     p50_ms: float
     p99_ms: float
     max_ms: float
     samples: int
     freezes: list[Freeze] = field(default_factory=list)
+    pauses: list[Pause] = field(default_factory=list)
 
 
-def describe_frame(frame: FrameType | None) -> str:
-    """Name the code a thread is stuck in, preferring guidemo's own functions.
+@dataclass(frozen=True)
+class StackSample:
+    """Where a thread was at one moment, as text only."""
 
-    The innermost frame is often library code (socket, ssl, http.client); the function
-    a learner cares about is the innermost one of this package that called it.
+    path: str  # "slow_sleep <- run_in_click_handler <- run_blocking"
+    where: str  # "slow_sleep() (jobs.py:19)"
+    own: bool
+
+
+def _in_package(filename: str) -> bool:
+    return filename.startswith(_PACKAGE_DIR) and filename not in _OWN_FILES
+
+
+def _is_display(filename: str) -> bool:
+    return filename.startswith(_DISPLAY_PLACES)
+
+
+def sample_frame(frame: FrameType | None) -> StackSample:
+    """Describe a stack, preferring guidemo's own functions to library internals.
+
+    The innermost frame is often library code (socket, ssl, http.client); the function a
+    learner cares about is the innermost one of this package that called it.
     """
-    chosen = None
+    names: list[str] = []
+    where = ""
+    lesson = display = False
     innermost = frame
     while frame is not None:
         filename = os.path.abspath(frame.f_code.co_filename)
-        if filename.startswith(_PACKAGE_DIR) and filename not in _OWN_FILES:
-            chosen = frame
-            break
+        if _in_package(filename):
+            if not where:
+                base = os.path.basename(filename)
+                where = f"{frame.f_code.co_name}() ({base}:{frame.f_lineno})"
+            if len(names) < PATH_DEPTH:
+                names.append(frame.f_code.co_name)
+            display = display or _is_display(filename)
+            lesson = lesson or not _is_display(filename)
         frame = frame.f_back
-    chosen = chosen or innermost
-    if chosen is None:
-        return "unknown"
-    code = chosen.f_code
-    return f"{code.co_name}() ({os.path.basename(code.co_filename)}:{chosen.f_lineno})"
+    if not where:
+        if innermost is None:
+            return StackSample("unknown", "unknown", False)
+        code = innermost.f_code
+        where = f"{code.co_name}() ({os.path.basename(code.co_filename)}:{innermost.f_lineno})"
+        names = [code.co_name]
+    return StackSample(" <- ".join(names), where, display and not lesson)
 
 
-def where_thread_is(thread_id: int) -> str:
-    """Describe where thread `thread_id` is now, as text, holding its frame only briefly.
+def sample_thread(thread_id: int) -> StackSample:
+    """Sample thread `thread_id` now; its frame never outlives this call (see above)."""
+    return sample_frame(sys._current_frames().get(thread_id))
 
-    A frame keeps its function's locals alive. Held by this (watchdog) thread after the
-    GUI thread has left the function, those locals would be freed here, on the wrong
-    thread: fatal for Qt objects such as an active QPainter. So the frame never outlives
-    this call.
-    """
-    return describe_frame(sys._current_frames().get(thread_id))
+
+def describe_frame(frame: FrameType | None) -> str:
+    """ "func() (file.py:N)": the innermost guidemo function on this stack."""
+    return sample_frame(frame).where
+
+
+class PausingLoop(Protocol):
+    """guidemo's loop reports pauses to listeners (stock qasync has none to report)."""
+
+    pause_listeners: list[Callable[[float, float, str], None]]
+
+    @property
+    def in_turn(self) -> bool: ...
+
+    def note_nested_loop(self) -> None: ...
 
 
 class _Watchdog(threading.Thread):
@@ -96,7 +177,7 @@ class _Watchdog(threading.Thread):
         while not self._stop_event.wait(wait_s):
             stale_for = time.perf_counter() - monitor.last_beat
             if stale_for > FREEZE_THRESHOLD_S:
-                monitor.note_stuck_in(where_thread_is(monitor.gui_thread_id))
+                monitor.note_sample(sample_thread(monitor.gui_thread_id))
                 wait_s = WATCHDOG_POLL_S  # frozen: sample often
             else:  # healthy: sleep until the heartbeat could first be called stale
                 wait_s = max(WATCHDOG_POLL_S, FREEZE_THRESHOLD_S - stale_for)
@@ -107,28 +188,37 @@ class _Watchdog(threading.Thread):
 
 
 class LoopMonitor(QtCore.QObject):
-    """Measures loop lag, detects freezes, and tells the HUD about both."""
+    """Measures loop lag, detects freezes (and pauses), and tells the HUD about them."""
 
     freezeDetected = QtCore.Signal(object)  # a Freeze, once the GUI thread is back
+    pauseDetected = QtCore.Signal(object)  # a Pause, once asyncio runs again
+    probed = QtCore.Signal()  # after every probe: the HUD's clock, so it needs no timer
 
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
         self.gui_thread_id = threading.get_ident()
         self.last_beat = time.perf_counter()
-        self._stuck_samples: Counter[str] = Counter()  # where the watchdog saw the GUI thread
-        self._stuck_lock = threading.Lock()
-        self.freezes: list[Freeze] = []
+        self.current_panel: Callable[[], str] = lambda: ""  # set by the window
+        self._samples: list[StackSample] = []  # taken by the watchdog during a freeze
+        self._samples_lock = threading.Lock()
+        self.freezes: deque[Freeze] = deque(maxlen=KEEP_EVENTS)
+        self.pauses: deque[Pause] = deque(maxlen=KEEP_EVENTS)
         self._lags: deque[tuple[float, float]] = deque()  # (perf_counter, lag_ms)
         self._timer = QtCore.QTimer(self)
         self._timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
         self._timer.setInterval(round(PROBE_INTERVAL_S * 1000))
         self._timer.timeout.connect(self._probe)
         self._watchdog: _Watchdog | None = None
+        self._loop: PausingLoop | None = None
 
-    def start(self) -> None:
-        """Start probing (again a no-op while running)."""
+    def start(self, loop: object = None) -> None:
+        """Start probing (a no-op while running); listen to `loop`'s pauses if it has any."""
         if self._watchdog is not None:
             return
+        listeners = getattr(loop, "pause_listeners", None)
+        if isinstance(listeners, list):
+            listeners.append(self._note_pause)
+            self._loop = loop  # type: ignore[assignment]
         self.last_beat = time.perf_counter()
         self._timer.start()
         self._watchdog = _Watchdog(self)
@@ -136,11 +226,16 @@ class LoopMonitor(QtCore.QObject):
 
     def stop(self) -> None:
         self._timer.stop()
+        if self._loop is not None:
+            self._loop.pause_listeners.remove(self._note_pause)
+            self._loop = None
         if self._watchdog is not None:
             self._watchdog.stop()
             self._watchdog = None
 
     def _probe(self) -> None:
+        if self._loop is not None and self._loop.in_turn:
+            self._loop.note_nested_loop()  # a Qt timer inside an asyncio turn: a nested loop
         now = time.perf_counter()
         gap = now - self.last_beat
         self.last_beat = now
@@ -152,30 +247,53 @@ class LoopMonitor(QtCore.QObject):
             # The block began somewhere within one probe interval after the last beat:
             # take the middle, so the estimate is off by at most half an interval.
             self._record_freeze(now - gap, gap - PROBE_INTERVAL_S / 2)
+        else:
+            with self._samples_lock:  # a stale sample or two from a near-freeze
+                self._samples.clear()
+        self.probed.emit()
 
-    def note_stuck_in(self, where: str) -> None:
+    def note_sample(self, sample: StackSample) -> None:
         """Called by the watchdog thread, every WATCHDOG_POLL_S, while the GUI thread is stuck."""
-        with self._stuck_lock:
-            self._stuck_samples[where] += 1
+        with self._samples_lock:
+            self._samples.append(sample)
 
     def _record_freeze(self, started: float, duration_s: float) -> None:
-        # The place seen most often wins: the last sample or two may be taken just after
-        # the GUI thread got free again, back in the loop's own code.
-        with self._stuck_lock:
-            seen = self._stuck_samples.most_common(1)
-            self._stuck_samples.clear()
+        with self._samples_lock:
+            samples, self._samples = self._samples, []
+        # The last sample or two may be taken just after the GUI thread got free again,
+        # back in the loop's own code: the place seen most often names the freeze.
+        places = Counter(sample.where for sample in samples)
+        paths = Counter(sample.path for sample in samples)
+        total = len(samples)
         freeze = Freeze(
-            started=started, duration_s=duration_s, where=seen[0][0] if seen else "unknown"
+            started=started,
+            duration_s=duration_s,
+            where=places.most_common(1)[0][0] if samples else "unknown",
+            own=total > 0 and sum(s.own for s in samples) * 2 > total,
+            profile=[(path, count / total) for path, count in paths.most_common()],
+            panel=self.current_panel(),
+            at=time.time() - (time.perf_counter() - started),
         )
         self.freezes.append(freeze)
         self.freezeDetected.emit(freeze)
+
+    def _note_pause(self, started: float, duration_s: float, where: str) -> None:
+        pause = Pause(
+            started=started,
+            duration_s=duration_s,
+            where=where,
+            panel=self.current_panel(),
+            at=time.time() - (time.perf_counter() - started),
+        )
+        self.pauses.append(pause)
+        self.pauseDetected.emit(pause)
 
     def recent_lags(self) -> list[tuple[float, float]]:
         """(perf_counter, lag_ms) of every probe in the last WINDOW_S seconds, oldest first."""
         return list(self._lags)
 
     def stats(self) -> LagStats:
-        """Lag p50/p99/max over the last WINDOW_S seconds, and every freeze so far."""
+        """Lag p50/p99/max over the last WINDOW_S seconds; freezes and pauses kept."""
         return self.stats_since(time.perf_counter() - WINDOW_S)
 
     def stats_since(self, since: float) -> LagStats:
@@ -187,4 +305,5 @@ class LoopMonitor(QtCore.QObject):
             max_ms=max(lags, default=0.0),
             samples=len(lags),
             freezes=list(self.freezes),
+            pauses=list(self.pauses),
         )

@@ -1,31 +1,42 @@
-"""The always-visible HUD: heartbeat, loop lag, a lag plot, and the last freeze."""
+"""The always-visible HUD: heartbeat, loop lag, a lag plot, the last freeze and its history.
+
+It must stay cheap (it runs all the time) and honest: the banner shows the last freeze
+the *learner* caused; guidemo's own short stalls (building a view, say) go to the
+history, marked as such, and never replace it.
+"""
 
 from __future__ import annotations
 
+import html
 import time
+from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from guidemo.monitor import WINDOW_S, Freeze, LoopMonitor
+from guidemo.freeze_report import report_data, save_report
+from guidemo.monitor import WINDOW_S, Freeze, LoopMonitor, Pause
+from guidemo.widgets.kit import make_button, named
+from guidemo.widgets.palette import BAD, MUTED
 
-FRAME_MS = 200  # the heartbeat: 5 frames a second shows it beating and costs little
-FRAMES_PER_REDRAW = 3  # numbers and plot change about twice a second: readable, and cheap
-HEARTBEAT_STEPS = 5  # frames per pulse: one pulse a second
+PROBES_PER_FRAME = 2  # the heartbeat moves on every 2nd probe: 10 frames a second
+FRAMES_PER_REDRAW = 5  # numbers and plot change twice a second: readable, and cheap
+HEARTBEAT_STEPS = 10  # frames per pulse: one pulse a second
 MIN_Y_MS = 20.0  # the lag plot's smallest y range
+HISTORY_SHOWN = 10
+Event = Freeze | Pause
 
 
 class Heartbeat(QtWidgets.QWidget):
-    """A dot that pulses once per second, advanced by a timer of the event loop.
+    """A dot that pulses once per second, moved by the loop's own lag probe.
 
-    When the loop is blocked no timer runs, so the pulse visibly stops.
+    When the loop is blocked no timer runs, so the pulse stops within a frame (100 ms).
     """
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("heartbeat")
         self.setFixedSize(28, 28)
-        # It paints its whole rectangle, so Qt need not repaint what lies beneath it
-        # five times a second: a measurable part of the app's idle CPU.
+        # It paints its whole rectangle, so Qt need not repaint what lies beneath it.
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setToolTip("Pulses while the event loop runs; stops when the loop is blocked")
         self._phase = 0
@@ -36,15 +47,19 @@ class Heartbeat(QtWidgets.QWidget):
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         painter = QtGui.QPainter(self)
-        painter.fillRect(self.rect(), self.palette().window())  # opaque: see __init__
-        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
-        pulse = abs(HEARTBEAT_STEPS / 2 - self._phase) / (HEARTBEAT_STEPS / 2)  # 1 -> 0 -> 1
-        radius = 5 + 7 * (1 - pulse)
-        color = QtGui.QColor(220, 40, 60)
-        color.setAlphaF(0.45 + 0.55 * (1 - pulse))
-        painter.setBrush(color)
-        painter.setPen(QtCore.Qt.PenStyle.NoPen)
-        painter.drawEllipse(QtCore.QPointF(14, 14), radius, radius)
+        try:
+            painter.fillRect(self.rect(), self.palette().window())
+            painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+            pulse = abs(HEARTBEAT_STEPS / 2 - self._phase) / (HEARTBEAT_STEPS / 2)  # 1 -> 0 -> 1
+            scale = min(self.width(), self.height()) / 28
+            radius = (5 + 7 * (1 - pulse)) * scale
+            color = QtGui.QColor(220, 40, 60)
+            color.setAlphaF(0.45 + 0.55 * (1 - pulse))
+            painter.setBrush(color)
+            painter.setPen(QtCore.Qt.PenStyle.NoPen)
+            painter.drawEllipse(QtCore.QPointF(self.width() / 2, self.height() / 2), radius, radius)
+        finally:
+            painter.end()  # never left active, whatever happens mid-paint
 
 
 class LagSparkline(QtWidgets.QWidget):
@@ -58,11 +73,16 @@ class LagSparkline(QtWidgets.QWidget):
         super().__init__(parent)
         self.setObjectName("lagPlot")
         self.setToolTip("Loop lag in ms over the last 10 s (the scale adapts to the worst lag)")
-        self.setFixedHeight(56)
-        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent)  # as Heartbeat
-        self.setMinimumWidth(260)
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setMinimumWidth(160)
+        self.setSizePolicy(
+            QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed
+        )
         self._samples: list[tuple[float, float]] = []
         self._y_max = MIN_Y_MS
+
+    def sizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(260, self.fontMetrics().height() * 4)
 
     def set_samples(self, samples: list[tuple[float, float]]) -> None:
         self._samples = samples
@@ -72,11 +92,18 @@ class LagSparkline(QtWidgets.QWidget):
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         painter = QtGui.QPainter(self)
-        painter.fillRect(self.rect(), self.palette().window())  # opaque: see __init__
-        width, height = self.width() - 1, self.height() - 14
+        try:
+            self._paint(painter)
+        finally:
+            painter.end()
+
+    def _paint(self, painter: QtGui.QPainter) -> None:
+        painter.fillRect(self.rect(), self.palette().window())
+        text_h = self.fontMetrics().height()
+        width, height = self.width() - 1, self.height() - text_h - 2
         painter.setPen(QtGui.QColor(150, 150, 150))
         painter.drawRect(0, 0, width, height)
-        painter.drawText(4, height + 12, f"0-{self._y_max:.0f} ms, last {WINDOW_S:.0f} s")
+        painter.drawText(4, self.height() - 3, f"0-{self._y_max:.0f} ms, last {WINDOW_S:.0f} s")
         if not self._samples:
             return
         now = time.perf_counter()
@@ -90,8 +117,61 @@ class LagSparkline(QtWidgets.QWidget):
         painter.drawPolyline(points)
 
 
+def describe_event(event: Event) -> str:
+    """One line of plain text: "UI frozen 2.00 s in slow_sleep() (jobs.py:19)"."""
+    if isinstance(event, Pause):
+        return f"asyncio paused {event.duration_s:.2f} s by {event.where}"
+    return f"UI frozen {event.duration_s:.2f} s in {event.where}"
+
+
+def profile_text(freeze: Freeze, limit: int = 3) -> str:
+    """ "92% slow_sleep <- run_in_click_handler; 8% ...": where the time went."""
+    return "; ".join(f"{share:.0%} {path}" for path, share in freeze.profile[:limit])
+
+
+class FreezeHistory(QtWidgets.QFrame):
+    """The last freezes and pauses, newest first: when, panel, what, where the time went."""
+
+    COLUMNS = ("when", "panel", "what", "where the time went")
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent, QtCore.Qt.WindowType.Popup)
+        self.setObjectName("freezeHistoryPopup")
+        self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+        self.tree = named(
+            QtWidgets.QTreeWidget(),
+            "freezeHistoryList",
+            "The last freezes and pauses, newest first; guidemo's own stalls are greyed",
+        )
+        self.tree.setHeaderLabels(list(self.COLUMNS))
+        self.tree.setRootIsDecorated(False)
+        self.tree.setWordWrap(True)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.tree)
+
+    def show_events(self, events: list[Event]) -> None:
+        self.tree.clear()
+        for event in events[:HISTORY_SHOWN]:
+            own = isinstance(event, Freeze) and event.own
+            what = describe_event(event) + ("  (guidemo's own)" if own else "")
+            detail = profile_text(event) if isinstance(event, Freeze) else event.where
+            item = QtWidgets.QTreeWidgetItem(
+                [time.strftime("%H:%M:%S", time.localtime(event.at)), event.panel, what, detail]
+            )
+            if own:
+                for column in range(len(self.COLUMNS)):
+                    item.setForeground(column, QtGui.QColor(MUTED))
+            item.setToolTip(3, profile_text(event, 10) if isinstance(event, Freeze) else detail)
+            self.tree.addTopLevelItem(item)
+        if not events:
+            self.tree.addTopLevelItem(QtWidgets.QTreeWidgetItem(["", "", "No freeze yet", ""]))
+        for column in range(3):
+            self.tree.resizeColumnToContents(column)
+
+
 class Hud(QtWidgets.QFrame):
-    """Shows what the LoopMonitor measures; costs a few repaints a second."""
+    """Shows what the LoopMonitor measures; costs a few small repaints a second."""
 
     def __init__(
         self, monitor: LoopMonitor, loop_name: str, parent: QtWidgets.QWidget | None = None
@@ -100,25 +180,46 @@ class Hud(QtWidgets.QFrame):
         self.setObjectName("hud")
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
         self.monitor = monitor
+        self.loop_name = loop_name
+        self.report_dir = Path.home() / "guidemo-reports"  # where exportFreezesButton saves
+        self.events: list[Event] = []  # newest first
 
         self.heartbeat = Heartbeat()
-        self.lag_label = QtWidgets.QLabel("lag —")
-        self.lag_label.setObjectName("lagLabel")
-        self.lag_label.setToolTip(
-            "How late the loop runs a 50 ms timer: now, and the 99th percentile of the last 10 s"
+        self.lag_label = named(
+            QtWidgets.QLabel("lag —"),
+            "lagLabel",
+            "How late the loop runs a 50 ms timer: now, and the 99th percentile of the last 10 s",
         )
-        self.lag_label.setMinimumWidth(230)
-        self.freeze_label = QtWidgets.QLabel("No freeze yet")
-        self.freeze_label.setObjectName("freezeLabel")
-        self.freeze_label.setToolTip(
-            "The last time the GUI thread was blocked for over 100 ms, and where it was stuck"
+        self.freeze_label = named(
+            QtWidgets.QLabel("No freeze yet"),
+            "freezeLabel",
+            "The last time your code blocked the GUI thread (over 100 ms) or held asyncio, "
+            "and where",
         )
         self.freeze_label.setTextInteractionFlags(
             QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
         )
-        loop_label = QtWidgets.QLabel(f"loop: <b>{loop_name}</b>")
-        loop_label.setObjectName("loopLabel")
-        loop_label.setToolTip("The event loop the app runs on (guidemo's own, or stock qasync)")
+        self.freeze_label.setWordWrap(True)
+        self.history_button = named(
+            QtWidgets.QToolButton(),
+            "freezeHistory",
+            "The last 10 freezes and pauses: when, which panel, where the time went",
+        )
+        self.history_button.setText("History")
+        self.history_button.clicked.connect(self.show_history)
+        self.history = FreezeHistory(self)
+        self.export_button = make_button(
+            "Save report",
+            "exportFreezesButton",
+            "Save the freeze history with profiles, versions and the lag series "
+            "as Markdown (and JSON beside it), to attach to a question",
+            self.export_report,
+        )
+        loop_label = named(
+            QtWidgets.QLabel(f"loop: <b>{loop_name}</b>"),
+            "loopLabel",
+            "The event loop the app runs on (guidemo's own, or stock qasync)",
+        )
 
         self.plot = LagSparkline()
         layout = QtWidgets.QHBoxLayout(self)
@@ -127,34 +228,85 @@ class Hud(QtWidgets.QFrame):
         layout.addWidget(self.lag_label)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.freeze_label, 2)
+        layout.addWidget(self.history_button)
+        layout.addWidget(self.export_button)
         layout.addWidget(loop_label)
+        self._fit_lag_label()
 
-        monitor.freezeDetected.connect(self._on_freeze)
-        self._frame = 0
-        self._refresh = QtCore.QTimer(self)
-        self._refresh.setInterval(FRAME_MS)
-        self._refresh.timeout.connect(self._next_frame)
-        self._refresh.start()
+        monitor.freezeDetected.connect(self._on_event)
+        monitor.pauseDetected.connect(self._on_event)
+        monitor.probed.connect(self._on_probe)
+        self._probes = 0
+        self._shown_lag_text = ""
 
-    def _next_frame(self) -> None:
+    def _fit_lag_label(self) -> None:
+        """A fixed width: a changing number must not re-lay out the whole HUD."""
+        sample = "lag 999.9 ms   p99 (10 s) 9999.9 ms"
+        self.lag_label.setFixedWidth(self.lag_label.fontMetrics().horizontalAdvance(sample) + 8)
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        if event.type() == QtCore.QEvent.Type.FontChange:
+            self._fit_lag_label()
+        super().changeEvent(event)
+
+    def _on_probe(self) -> None:
+        """Called on every lag probe (20 a second); draws only what is visible."""
+        self._probes += 1
+        if self._probes % PROBES_PER_FRAME or not self._visible():
+            return
         self.heartbeat.beat()
-        self._frame += 1
-        if self._frame % FRAMES_PER_REDRAW == 0:
+        if (self._probes // PROBES_PER_FRAME) % FRAMES_PER_REDRAW == 0:
             self._redraw()
+
+    def _visible(self) -> bool:
+        window = self.window()
+        return self.isVisible() and not window.isMinimized()
 
     def _redraw(self) -> None:
         samples = self.monitor.recent_lags()
         if not samples:
             return
         stats = self.monitor.stats()
-        self.lag_label.setText(
-            f"lag <b>{samples[-1][1]:5.1f} ms</b> &nbsp; p99 (10 s) <b>{stats.p99_ms:.1f} ms</b>"
-        )
+        text = f"lag <b>{samples[-1][1]:5.1f} ms</b> &nbsp; p99 (10 s) <b>{stats.p99_ms:.1f} ms</b>"
+        if text != self._shown_lag_text:
+            self._shown_lag_text = text
+            self.lag_label.setText(text)
         self.plot.set_samples(samples)
 
-    def _on_freeze(self, freeze: Freeze) -> None:
-        clock = time.strftime("%H:%M:%S")
+    def _on_event(self, event: Event) -> None:
+        self.events.insert(0, event)
+        del self.events[HISTORY_SHOWN * 10 :]
+        self.history_button.setText(f"History ({len(self.events)})")
+        if isinstance(event, Freeze) and event.own:
+            return  # guidemo's own stall: in the history, never on the banner
+        clock = time.strftime("%H:%M:%S", time.localtime(event.at))
+        if isinstance(event, Pause):
+            headline, where = f"asyncio paused {event.duration_s:.2f} s", f"by {event.where}"
+        else:
+            headline, where = f"UI frozen {event.duration_s:.2f} s", f"in {event.where}"
         self.freeze_label.setText(
-            f"<span style='color:#b00020'><b>UI frozen {freeze.duration_s:.2f} s</b></span>"
-            f" in {freeze.where} &nbsp;<span style='color:#777'>at {clock}</span>"
+            f"<span style='color:{BAD}'><b>{headline}</b></span> {html.escape(where)}"
+            f" &nbsp;<span style='color:{MUTED}'>at {clock}</span>"
         )
+        if isinstance(event, Freeze) and event.profile:
+            self.freeze_label.setToolTip(f"Where the time went: {profile_text(event, 10)}")
+
+    def show_history(self) -> None:
+        """Open the history under its button (one click from the HUD)."""
+        self.history.show_events(self.events)
+        self.history.resize(max(640, self.width() // 2), 260)
+        below = self.history_button.mapToGlobal(QtCore.QPoint(0, self.history_button.height()))
+        self.history.move(below)
+        self.history.show()
+
+    def export_report(self) -> Path:
+        """Save the report to `report_dir` and say where in the banner's tooltip."""
+        stats = self.monitor.stats()
+        data = report_data(self.loop_name, stats.freezes, stats.pauses, self.monitor.recent_lags())
+        path = save_report(self.report_dir, data)
+        self.export_button.setToolTip(f"Saved {path} (and .json beside it); click to save again")
+        self.export_button.setText("Saved ✓")
+        QtCore.QTimer.singleShot(
+            3000, self.export_button, lambda: self.export_button.setText("Save report")
+        )
+        return path

@@ -86,7 +86,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self._add_shortcuts()
         self._restore_settings()
-        self.monitor.start()
+        self.monitor.current_panel = lambda: self.current_panel().slug
+        self.monitor.start(self.loop)
 
     # --- public API -------------------------------------------------------------------
     def show_panel(self, slug: str) -> Panel:
@@ -105,6 +106,7 @@ class MainWindow(QtWidgets.QMainWindow):
     async def shutdown(self) -> None:
         """Stop all work, in order: panel tasks and workers, the monitor, the thread pool."""
         await asyncio.gather(*(panel.shutdown() for panel in self.panels.values()))
+        self.monitor.current_panel = lambda: ""  # the monitor may outlive this window
         self.context.errors.listeners.remove(self.error_log.report)
         if self._owns_context:
             self.context.stop()
