@@ -42,7 +42,7 @@ def test_block_button_freezes_and_the_monitor_names_the_function(window, run):
     run(scenario())
     freeze = window.monitor.freezes[-1]
     assert 0.9 <= freeze.duration_s <= 1.15, freeze
-    assert freeze.where.startswith("slow_sleep() (work.py:"), freeze.where
+    assert freeze.where.startswith("slow_sleep() (jobs.py:"), freeze.where
     assert window.monitor.stats().max_ms > 900
     hud_text = window.findChild(QtWidgets.QLabel, "freezeLabel").text()
     assert "UI frozen" in hud_text and "slow_sleep()" in hud_text
@@ -62,7 +62,7 @@ def test_block_button_with_cpu_job_names_busy_cpu(window, run):
         await wait_until(lambda: len(window.monitor.freezes) > before, what="freeze record")
 
     run(scenario())
-    assert window.monitor.freezes[-1].where.startswith("busy_cpu() (work.py:")
+    assert window.monitor.freezes[-1].where.startswith("busy_cpu() (jobs.py:")
 
 
 @pytest.mark.parametrize("button", ["executorButton", "qthreadButton", "processButton"])

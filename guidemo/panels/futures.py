@@ -15,7 +15,7 @@ from PySide6 import QtCore, QtWidgets
 
 from guidemo.panels.base import Panel, PanelContext
 from guidemo.widgets.kit import make_button
-from guidemo.work import slow_sleep
+from guidemo.lessons.jobs import slow_sleep
 
 Log = Callable[[str], None]
 INPUT_DRAIN_MS = 250  # clicks queued during a freeze arrive right after it: ignore them

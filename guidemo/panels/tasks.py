@@ -20,7 +20,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.panels.base import Panel, PanelContext
 from guidemo.widgets.kit import make_button
-from guidemo.work import slow_sleep
+from guidemo.lessons.jobs import slow_sleep
 
 REFRESH_MS = 250  # the table and the timeline, 4 times a second, only while visible
 LINGER_S = 3.0  # a finished task stays in the table this long, greyed, with its end state
