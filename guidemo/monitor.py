@@ -36,7 +36,7 @@ class Freeze:
 
     started: float  # time.perf_counter() when the GUI thread last got back to the loop
     duration_s: float
-    where: str  # "slow_sleep() (work.py:22)"
+    where: str  # "slow_sleep() (jobs.py:23)"
 
 
 @dataclass
