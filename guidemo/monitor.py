@@ -56,7 +56,7 @@ class Freeze:
 
     started: float  # time.perf_counter() when the GUI thread last got back to the loop
     duration_s: float
-    where: str  # "slow_sleep() (jobs.py:22)": the place seen most often
+    where: str  # "slow_sleep() (jobs.py:23)": the place seen most often
     own: bool = False  # the stall was in guidemo's own display code, not in lesson code
     profile: list[tuple[str, float]] = field(default_factory=list)  # (path, share), largest first
     panel: str = ""  # the panel on screen when it happened

@@ -1,90 +1,34 @@
-"""Panel `blocking`: the same slow job run four ways, and what each does to the UI."""
+"""Panel `blocking`: the same slow job run four ways, and what each does to the UI.
+
+The four ways are lesson code (`guidemo.lessons.blocking`, `guidemo.lessons.qthread`);
+this module builds the controls, runs one way at a time, and reports the lag it caused.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import random
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import Executor
 from multiprocessing.pool import Pool
 from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
+from guidemo.lessons.blocking import (
+    run_in_click_handler,
+    run_in_executor,
+    run_in_process,
+    small_task,
+)
+from guidemo.lessons.jobs import JOBS, Job, busy_cpu, slow_sleep
+from guidemo.lessons.qthread import JobThread, run_in_qthread
 from guidemo.panels.base import Panel, PanelContext
-from guidemo.widgets.kit import make_button
-from guidemo.work import JOBS, busy_cpu, slow_sleep
-
-Job = Callable[..., Any]
-INPUT_DRAIN_MS = 250  # clicks queued during a freeze arrive right after it: ignore them
+from guidemo.widgets.freeze_guard import INPUT_DRAIN_MS, QueuedClicks, ignored_clicks_text
+from guidemo.widgets.kit import dspin, label, log_view, make_button, named, row, table
+from guidemo.widgets.palette import BAD, GOOD
 
 
-# --- the four ways, as a learner would write them -------------------------------------
-def run_in_click_handler(job: Job, seconds: float) -> Any:
-    """Call the job right here, in the GUI thread: nothing else runs until it returns."""
-    return job(seconds)
-
-
-async def run_in_executor(
-    executor: Executor, job: Job, seconds: float, cancel: threading.Event
-) -> Any:
-    """Hand the job to a thread pool and await it: the loop stays free meanwhile."""
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(executor, job, seconds, cancel)
-
-
-class JobThread(QtCore.QThread):
-    """A QThread that runs one job and reports back through a signal."""
-
-    finishedWith = QtCore.Signal(object)  # the job's result, delivered in the GUI thread
-
-    def __init__(self, job: Job, seconds: float, cancel: threading.Event) -> None:
-        super().__init__()
-        self.job, self.seconds, self.cancel = job, seconds, cancel
-
-    def run(self) -> None:  # runs in the new thread
-        self.finishedWith.emit(self.job(self.seconds, self.cancel))
-
-
-async def run_in_qthread(thread: JobThread) -> Any:
-    """Start the QThread and await its signal: Qt delivers it in the GUI thread for us."""
-    result: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-    thread.finishedWith.connect(lambda value: result.done() or result.set_result(value))
-    thread.start()
-    return await result
-
-
-async def run_in_process(pool: Pool, job: Job, seconds: float) -> Any:
-    """Run the job in another process: no shared GIL, so even pure-Python work can't lag the UI."""
-    loop = asyncio.get_running_loop()
-    result: asyncio.Future[Any] = loop.create_future()
-
-    def deliver(setter: Callable[[Any], None], value: Any) -> None:  # runs in the GUI thread
-        if not result.done():
-            setter(value)
-
-    # The pool calls back from its own thread: hop onto the loop thread-safely.
-    pool.apply_async(
-        job,
-        (seconds,),
-        callback=lambda value: loop.call_soon_threadsafe(deliver, result.set_result, value),
-        error_callback=lambda exc: loop.call_soon_threadsafe(deliver, result.set_exception, exc),
-    )
-    return await result
-
-
-async def small_task(number: int, log: Callable[[str], None]) -> None:
-    """A little task that runs every now and then, like the lecture's async_executor."""
-    start = time.perf_counter()
-    while True:
-        log(f"small task {number} ran at +{time.perf_counter() - start:5.2f} s")
-        await asyncio.sleep(random.uniform(0.1, 0.6))
-
-
-# --- the panel --------------------------------------------------------------------------
 class BlockingPanel(Panel):
     slug = "blocking"
     title = "Blocking vs offloaded"
@@ -105,95 +49,85 @@ class BlockingPanel(Panel):
         self._cancel = threading.Event()
         self._job_task: asyncio.Task[Any] | None = None
         self._ticker_tasks: list[asyncio.Task[Any]] = []
-        self._threads: list[
-            JobThread
-        ] = []  # kept until they end: Qt aborts if one is freed running
-        self.set_controls(self.build_controls())
+        self._threads: list[JobThread] = []  # kept until they end: Qt aborts if one is freed
+        controls = self.build_controls()
+        self._queued_clicks = QueuedClicks(controls)
+        self.set_controls(controls)
 
     def build_controls(self) -> QtWidgets.QWidget:
-        self.duration_spin = QtWidgets.QDoubleSpinBox(objectName="durationSpin")
-        self.duration_spin.setRange(0.1, 30.0)
-        self.duration_spin.setSingleStep(0.5)
-        self.duration_spin.setValue(2.0)
-        self.duration_spin.setSuffix(" s")
-        self.duration_spin.setToolTip("How long the job runs (0.1 to 30 s)")
-        self.work_kind = QtWidgets.QComboBox(objectName="workKind")
-        self.work_kind.addItems(list(JOBS))
-        self.work_kind.setToolTip(
-            "sleep: waits without using the CPU (like I/O). cpu: a pure-Python busy loop"
+        self.duration_spin = dspin("durationSpin", 0.1, 30.0, 2.0, "How long the job runs")
+        self.work_kind = named(
+            QtWidgets.QComboBox(),
+            "workKind",
+            "sleep: waits without using the CPU (like I/O). cpu: a pure-Python busy loop",
         )
+        self.work_kind.addItems(list(JOBS))
 
         buttons = {
             "blockButton": (
                 "Run in the click handler",
                 "Runs the job directly in the handler: the whole UI freezes",
+                self.run_blocking,
             ),
             "executorButton": (
                 "await run_in_executor",
                 "Runs the job in a thread pool and awaits it",
+                lambda: self.start_job("run_in_executor"),
             ),
             "qthreadButton": (
                 "QThread + signal",
                 "Runs the job in a QThread that reports back through a signal",
+                lambda: self.start_job("QThread"),
             ),
-            "processButton": ("Process pool", "Runs the job in a separate process (no shared GIL)"),
+            "processButton": (
+                "Process pool",
+                "Runs the job in a separate process (no shared GIL)",
+                lambda: self.start_job("process"),
+            ),
             "compareButton": (
                 "Compare cpu: thread vs process",
                 "Runs the cpu job in a thread, then in a process, and lists both",
+                self.start_compare,
             ),
             "cancelButton": (
                 "Cancel",
                 "Stops the running job where that is possible, and says when it is not",
+                self.cancel_job,
             ),
         }
-        self.buttons: dict[str, QtWidgets.QPushButton] = {}
-        for name, (text, tip) in buttons.items():
-            self.buttons[name] = make_button(text, name, tip)
-        self.buttons["blockButton"].setStyleSheet("color: #b00020; font-weight: 600;")
+        self.buttons: dict[str, QtWidgets.QPushButton] = {
+            name: make_button(text, name, tip, slot, role="danger" if name == "blockButton" else "")
+            for name, (text, tip, slot) in buttons.items()
+        }
         self.buttons["cancelButton"].setEnabled(False)
-        self.buttons["blockButton"].clicked.connect(self.run_blocking)
-        self.buttons["executorButton"].clicked.connect(lambda: self.start_job("run_in_executor"))
-        self.buttons["qthreadButton"].clicked.connect(lambda: self.start_job("QThread"))
-        self.buttons["processButton"].clicked.connect(lambda: self.start_job("process"))
-        self.buttons["compareButton"].clicked.connect(self.start_compare)
-        self.buttons["cancelButton"].clicked.connect(self.cancel_job)
 
-        self.result_label = QtWidgets.QLabel(
-            "Pick a job and a way to run it.", objectName="resultLabel"
-        )
-        self.result_label.setWordWrap(True)
-        self.result_label.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        self.result_label.setToolTip(
-            "The last run: result, wall time, and the worst UI lag during it"
+        self.result_label = label(
+            "Pick a job and a way to run it.",
+            "resultLabel",
+            "The last run: result, wall time, and the worst UI lag during it",
+            rich=True,
         )
         self.result_label.setMinimumHeight(48)
-        self.progress = QtWidgets.QProgressBar(objectName="busyBar")
+        self.progress = named(
+            QtWidgets.QProgressBar(),
+            "busyBar",
+            "Animated by the event loop: it stops moving when the loop is blocked",
+        )
         self.progress.setRange(0, 1)
         self.progress.setTextVisible(False)
-        self.progress.setToolTip(
-            "Animated by the event loop: it stops moving when the loop is blocked"
+        self.history = table(
+            "historyTable",
+            ["way", "job", "wall s", "max lag ms", "p99 lag ms", "outcome"],
+            "Every run so far, newest first: compare the ways side by side",
+        )
+        self.ticker = log_view(
+            "tickerLog",
+            "Small tasks that only run when the event loop is free",
+            "Four small asyncio tasks write here while a job runs",
+            max_lines=300,
         )
 
-        self.history = QtWidgets.QTableWidget(0, 6, objectName="historyTable")
-        self.history.setHorizontalHeaderLabels(
-            ["way", "job", "wall s", "max lag ms", "p99 lag ms", "outcome"]
-        )
-        self.history.setToolTip("Every run so far, newest first: compare the ways side by side")
-        self.history.verticalHeader().setVisible(False)
-        self.history.horizontalHeader().setStretchLastSection(True)
-        self.history.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.ticker = QtWidgets.QPlainTextEdit(objectName="tickerLog")
-        self.ticker.setReadOnly(True)
-        self.ticker.setMaximumBlockCount(300)
-        self.ticker.setPlaceholderText("Four small asyncio tasks write here while a job runs")
-        self.ticker.setToolTip("Small tasks that only run when the event loop is free")
-
-        form = QtWidgets.QHBoxLayout()
-        form.addWidget(QtWidgets.QLabel("Job:"))
-        form.addWidget(self.work_kind)
-        form.addWidget(QtWidgets.QLabel("Duration:"))
-        form.addWidget(self.duration_spin)
-        form.addStretch(1)
+        form = row("Job:", self.work_kind, "Duration:", self.duration_spin)
         grid = QtWidgets.QGridLayout()
         for index, name in enumerate(buttons):
             grid.addWidget(self.buttons[name], index // 3, index % 3)
@@ -228,13 +162,17 @@ class BlockingPanel(Panel):
         wall = time.perf_counter() - started
         outcome = self._describe(kind, result)
 
-        def finish() -> None:  # after the lag probe has run again and seen the freeze
+        def finish(ignored_clicks: int) -> None:  # the lag probe has seen the freeze by now
             self._report("click handler", kind, wall, started, outcome)
+            if ignored_clicks:
+                self.result_label.setText(
+                    f"{self.result_label.text()} {ignored_clicks_text(ignored_clicks)}."
+                )
             self._set_running(False)
 
         # Clicks made during the freeze are delivered now: keep the buttons off a moment
         # longer so they do not start the freeze all over again.
-        QtCore.QTimer.singleShot(INPUT_DRAIN_MS, finish)
+        self._queued_clicks.hold(finish)
 
     def start_job(self, way: str) -> None:
         """One job at a time: the run buttons are disabled until it ends."""
@@ -315,7 +253,7 @@ class BlockingPanel(Panel):
         stats = self.context.monitor.stats_since(started)
         lag = stats.max_ms
         verdict = "UI frozen" if lag > 100 else "UI live"
-        color = "#b00020" if lag > 100 else "#1b7f3b"
+        color = BAD if lag > 100 else GOOD
         self.result_label.setText(
             f"<b>{way}</b> ({kind}): {outcome}. Wall time <b>{wall:.2f} s</b>; worst UI lag "
             f"<b style='color:{color}'>{lag:.0f} ms</b> ({verdict}), p99 {stats.p99_ms:.1f} ms."

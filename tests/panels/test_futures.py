@@ -213,3 +213,11 @@ def test_blocking_result_freezes_the_ui(window, run):
     assert freeze.where.startswith("block_on_job() (futures.py:"), freeze
     assert freeze.duration_s >= 0.45
     assert any("job.result()   returned (" in x for x in log_lines(panel))
+
+
+def test_source_view_shows_the_lesson(window):
+    panel = window.show_panel("futures")
+    source = panel.findChild(QtWidgets.QTextBrowser, "sourceView").toPlainText()
+    for name in ("report_when_done", "wait_for_it", "submit_job", "await_job", "block_on_job"):
+        assert f"def {name}(" in source, name
+    assert "futures.py:" in source

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
+
+Job = Callable[..., Any]  # called as job(seconds) or job(seconds, cancel)
 
 
 def slow_sleep(seconds: float, cancel: threading.Event | None = None) -> float:
@@ -37,4 +41,4 @@ def busy_cpu(seconds: float, cancel: threading.Event | None = None) -> int:
     return loops
 
 
-JOBS = {"sleep": slow_sleep, "cpu": busy_cpu}
+JOBS: dict[str, Job] = {"sleep": slow_sleep, "cpu": busy_cpu}

@@ -204,3 +204,12 @@ def test_debug_mode_shows_slow_callbacks_in_the_panel_not_on_stderr(window, run,
     assert asyncio_logger.propagate == propagate_before
     assert panel.log_handler not in asyncio_logger.handlers
     assert "Executing" not in capfd.readouterr().err
+
+
+def test_source_view_shows_the_lessons(window):
+    panel = window.show_panel("tasks")
+    source = panel.findChild(QtWidgets.QTextBrowser, "sourceView").toPlainText()
+    for code in ("def task_state(", "def awaiting_chain(", "class HandlerTracer(", "def example_"):
+        assert code in source, code
+    for filename in ("task_inspection.py:", "handler_trace.py:", "debug_mode.py:"):
+        assert filename in source, filename

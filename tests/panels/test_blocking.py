@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 
 import pytest
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
+from guidemo.lessons import blocking, jobs, qthread
 from guidemo.panels.blocking import BlockingPanel
 from tests.conftest import wait_until
 
@@ -23,6 +25,20 @@ def controls(panel: BlockingPanel) -> dict[str, QtWidgets.QWidget]:
 
 def job_done(panel: BlockingPanel) -> bool:
     return panel.findChild(QtWidgets.QPushButton, "executorButton").isEnabled()
+
+
+def post_click(widget: QtWidgets.QWidget) -> None:
+    """Queue a press and release, as the window system does during a freeze."""
+    pos = QtCore.QPointF(widget.rect().center())
+    left = QtCore.Qt.MouseButton.LeftButton
+    for kind, buttons in (
+        (QtCore.QEvent.Type.MouseButtonPress, left),
+        (QtCore.QEvent.Type.MouseButtonRelease, QtCore.Qt.MouseButton.NoButton),
+    ):
+        event = QtGui.QMouseEvent(
+            kind, pos, widget.mapToGlobal(pos), left, buttons, QtCore.Qt.KeyboardModifier.NoModifier
+        )
+        QtWidgets.QApplication.postEvent(widget, event)
 
 
 def test_block_button_freezes_and_the_monitor_names_the_function(window, run):
@@ -42,12 +58,31 @@ def test_block_button_freezes_and_the_monitor_names_the_function(window, run):
     run(scenario())
     freeze = window.monitor.freezes[-1]
     assert 0.9 <= freeze.duration_s <= 1.15, freeze
-    assert freeze.where.startswith("slow_sleep() (work.py:"), freeze.where
+    assert freeze.where.startswith("slow_sleep() (jobs.py:"), freeze.where
     assert window.monitor.stats().max_ms > 900
     hud_text = window.findChild(QtWidgets.QLabel, "freezeLabel").text()
     assert "UI frozen" in hud_text and "slow_sleep()" in hud_text
     assert f"{freeze.duration_s:.2f} s" in hud_text
     assert ui["executorButton"].isEnabled()
+
+
+def test_clicks_queued_during_the_freeze_are_ignored_and_counted(window, run):
+    panel = window.show_panel("blocking")
+    ui = controls(panel)
+    ui["durationSpin"].setValue(0.3)
+    ui["workKind"].setCurrentText("sleep")
+    rows_before = ui["historyTable"].rowCount()
+
+    async def scenario() -> None:
+        post_click(ui["executorButton"])  # delivered only once the blocking handler returns
+        ui["blockButton"].click()
+        await wait_until(lambda: "UI frozen" in ui["resultLabel"].text(), what="result")
+
+    run(scenario())
+    text = ui["resultLabel"].text()
+    assert "1 click made while the window was frozen was ignored" in text, text
+    assert ui["historyTable"].rowCount() == rows_before + 1, "the queued click started nothing"
+    assert job_done(panel)
 
 
 def test_block_button_with_cpu_job_names_busy_cpu(window, run):
@@ -62,7 +97,7 @@ def test_block_button_with_cpu_job_names_busy_cpu(window, run):
         await wait_until(lambda: len(window.monitor.freezes) > before, what="freeze record")
 
     run(scenario())
-    assert window.monitor.freezes[-1].where.startswith("busy_cpu() (work.py:")
+    assert window.monitor.freezes[-1].where.startswith("busy_cpu() (jobs.py:")
 
 
 @pytest.mark.parametrize("button", ["executorButton", "qthreadButton", "processButton"])
@@ -150,10 +185,14 @@ def test_second_click_while_running_starts_nothing(window, run):
 def test_source_view_shows_the_real_functions(window):
     panel = window.show_panel("blocking")
     source = panel.findChild(QtWidgets.QTextBrowser, "sourceView").toPlainText()
-    import inspect
-
-    from guidemo.panels import blocking
-
-    for function in (blocking.run_in_executor, blocking.run_in_process, blocking.slow_sleep):
+    shown = (
+        blocking.run_in_executor,
+        blocking.run_in_process,
+        qthread.JobThread,
+        qthread.run_in_qthread,
+        jobs.slow_sleep,
+    )
+    for function in shown:
         first_line = inspect.getsource(function).splitlines()[0].strip()
         assert first_line in source
+    assert "jobs.py:" in source and "blocking.py:" in source, "file names shown are the lessons'"

@@ -1,0 +1,82 @@
+"""Panel `futures`: an asyncio Future resolved by hand, and a thread's Future joined to the loop.
+
+Two boxes, one module each (`playground`, `thread_jobs`), writing to one shared log; the
+code they run is the lesson `guidemo.lessons.futures`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+
+from PySide6 import QtWidgets
+
+from guidemo.lessons.futures import (
+    await_job,
+    block_on_job,
+    outcome,
+    report_when_done,
+    slow_square,
+    submit_job,
+    wait_for_it,
+)
+from guidemo.panels.base import Panel, PanelContext
+from guidemo.panels.futures.playground import FuturePlayground
+from guidemo.panels.futures.thread_jobs import ThreadJobs
+from guidemo.widgets.kit import log_view
+
+
+class FuturesPanel(Panel):
+    slug = "futures"
+    title = "Futures: a result that arrives later"
+    sources = (
+        report_when_done,
+        outcome,
+        wait_for_it,
+        slow_square,
+        submit_job,
+        await_job,
+        block_on_job,
+    )
+
+    def __init__(self, context: PanelContext) -> None:
+        super().__init__(context)
+        self.future_log = log_view(
+            "futureLog",
+            "Every call and every callback, in the order they happened",
+            "Create a future, attach callbacks, then resolve it",
+        )
+        self.playground = FuturePlayground(self.log, self.spawn)
+        self.thread_jobs = ThreadJobs(context, self.log, self.spawn)
+
+        controls = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(controls)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(self.playground)
+        layout.addWidget(self.thread_jobs)
+        layout.addWidget(self.future_log, 1)
+        self.set_controls(controls)
+
+    def log(self, text: str) -> None:
+        clock = datetime.datetime.now().strftime("%H:%M:%S.%f")[:-3]
+        self.future_log.appendPlainText(f"{clock}  {text}")
+
+    async def shutdown(self) -> None:
+        self.thread_jobs.cancel.set()  # first, so pool jobs end while their tasks are cancelled
+        await super().shutdown()
+
+    async def screenshot_demo(self) -> None:
+        playground, thread_jobs = self.playground, self.thread_jobs
+        playground.new_future()
+        playground.add_callback()
+        playground.add_callback()
+        playground.await_future()
+        await asyncio.sleep(0.05)
+        playground.value_edit.setText("42")
+        playground.set_result()
+        await asyncio.sleep(0.05)
+        playground.set_result()  # a second time: InvalidStateError, shown in the log
+        thread_jobs.job_spin.setValue(0.8)
+        thread_jobs.start_wrap()
+        while thread_jobs.wrap_task is not None:
+            await asyncio.sleep(0.05)

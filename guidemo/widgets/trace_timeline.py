@@ -1,0 +1,135 @@
+"""A timeline of short bars: one per handler a thread ran, as wide as it took.
+
+Used by the `tasks` panel to draw `guidemo.lessons.handler_trace`'s bars; it draws
+anything with a start, a duration, a label and a lane.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Protocol
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from guidemo.widgets.palette import MUTED
+
+FRAME_S = 0.016  # one frame at 60 Hz: a handler longer than this can make the window stutter
+BAR_FAST = QtGui.QColor(40, 100, 210, 70)
+BAR_SLOW = QtGui.QColor(230, 140, 20)
+BAR_FROZEN = QtGui.QColor(200, 30, 50)
+
+
+class TimelineBar(Protocol):
+    @property
+    def start(self) -> float: ...  # time.perf_counter()
+
+    @property
+    def duration(self) -> float: ...  # seconds
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def lane(self) -> int: ...  # index into the timeline's lanes
+
+
+class TraceTimeline(QtWidgets.QWidget):
+    """The last `window_s` seconds, one lane per title in `lanes`: one bar per handler.
+
+    A bar is as wide as its handler took, and as tall, up to one frame (FRAME_S): short
+    handlers are the teeth of a comb, a blocked thread is a wall. Hover a bar for its name.
+    """
+
+    def __init__(
+        self,
+        lanes: Sequence[str],
+        window_s: float = 10.0,
+        parent: QtWidgets.QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.lanes = list(lanes)
+        self.window_s = window_s
+        self.setMinimumHeight(120)
+        self.setMouseTracking(True)
+        self.bars: Sequence[TimelineBar] = []
+        self.now = time.perf_counter()
+
+    def show_bars(self, bars: Sequence[TimelineBar], now: float) -> None:
+        """Draw `bars` in the window that ends at `now` (a time.perf_counter() value)."""
+        self.bars, self.now = bars, now
+        self.update()
+
+    def _geometry(self) -> tuple[float, float, list[tuple[int, int]]]:
+        left, width = 4.0, max(1.0, self.width() - 8.0)
+        lane_h = (self.height() - 22) // max(1, len(self.lanes))
+        lanes = [(2 + lane * lane_h + 14, lane_h - 18) for lane in range(len(self.lanes))]
+        return left, width / self.window_s, lanes
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
+        with QtGui.QPainter(self) as painter:  # ended even if drawing fails
+            self._paint(painter)
+
+    def _paint(self, painter: QtGui.QPainter) -> None:
+        painter.fillRect(self.rect(), self.palette().base())
+        left, per_s, lanes = self._geometry()
+        origin = self.now - self.window_s
+        small = QtGui.QFont(self.font())
+        small.setPointSizeF(max(7.0, small.pointSizeF() - 1))
+        painter.setFont(small)
+        for lane, (top, height) in enumerate(lanes):
+            painter.setPen(QtGui.QColor(MUTED))
+            painter.drawText(QtCore.QPointF(left, top - 3), self.lanes[lane])
+            lane_rect = QtCore.QRectF(left, top, per_s * self.window_s, height)
+            painter.fillRect(lane_rect, QtGui.QColor(0, 0, 0, 12))
+        for bar in self.bars:
+            top, height = lanes[bar.lane]
+            x = left + (bar.start - origin) * per_s
+            w = max(1.0, bar.duration * per_s)
+            if x + w < left:
+                continue
+            color = BAR_FAST  # see-through: where many short ones crowd, the comb darkens
+            if bar.duration >= FRAME_S:  # longer than a frame: the window can stutter
+                color = BAR_SLOW if bar.duration < 0.1 else BAR_FROZEN
+            # Height too: a frame's worth (16 ms) or more is full height, so short handlers
+            # are the teeth of a comb and a blocked loop is a wall.
+            tall = height * min(1.0, max(0.15, bar.duration / FRAME_S))
+            painter.fillRect(QtCore.QRectF(x, top + height - tall, w, tall), color)
+            if w > 80:
+                painter.setPen(QtGui.QColor("white"))
+                text = f"{bar.duration * 1000:.0f} ms  {bar.label}"
+                elided = painter.fontMetrics().elidedText(
+                    text, QtCore.Qt.TextElideMode.ElideRight, int(w - 6)
+                )
+                flags = QtCore.Qt.AlignmentFlag.AlignVCenter
+                painter.drawText(QtCore.QRectF(x + 3, top, w - 6, height), flags, elided)
+        painter.setPen(QtGui.QColor(MUTED))
+        bottom = self.height() - 4
+        for second in range(0, int(self.window_s) + 1, 2):
+            x = left + second * per_s
+            painter.drawLine(QtCore.QPointF(x, bottom - 12), QtCore.QPointF(x, bottom - 8))
+            text = f"-{self.window_s - second:g} s" if second < self.window_s else "now"
+            width = painter.fontMetrics().horizontalAdvance(text)
+            x = min(max(0.0, x - width / 2), self.width() - width - 1.0)
+            painter.drawText(QtCore.QPointF(x, bottom + 1), text)
+
+    def bar_at(self, point: QtCore.QPointF) -> TimelineBar | None:
+        left, per_s, lanes = self._geometry()
+        origin = self.now - self.window_s
+        for bar in reversed(self.bars):
+            top, height = lanes[bar.lane]
+            x = left + (bar.start - origin) * per_s
+            if top <= point.y() <= top + height and x - 2 <= point.x() <= x + max(
+                2.0, bar.duration * per_s
+            ):
+                return bar
+        return None
+
+    def mouseMoveEvent(self, event: QtGui.QMouseEvent) -> None:
+        bar = self.bar_at(event.position())
+        if bar is not None:
+            QtWidgets.QToolTip.showText(
+                event.globalPosition().toPoint(), f"{bar.duration * 1000:.1f} ms: {bar.label}", self
+            )
+        else:
+            QtWidgets.QToolTip.hideText()

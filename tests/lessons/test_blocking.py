@@ -1,0 +1,96 @@
+"""Lesson `blocking`: the click-handler way holds the thread; the executor and process
+ways keep the loop running. Plain asyncio, no Qt."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import multiprocessing
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from guidemo.lessons.blocking import (
+    run_in_click_handler,
+    run_in_executor,
+    run_in_process,
+    small_task,
+)
+from guidemo.lessons.jobs import busy_cpu, slow_sleep
+
+pytestmark = pytest.mark.timeout(60)
+
+
+async def ticks_while(job: asyncio.Future[object] | asyncio.Task[object]) -> int:
+    """How many 10 ms ticks the loop ran while `job` was pending."""
+    ticks = 0
+    while not job.done():
+        await asyncio.sleep(0.01)
+        ticks += 1
+    return ticks
+
+
+def test_run_in_click_handler_returns_only_when_done():
+    started = time.perf_counter()
+    assert run_in_click_handler(slow_sleep, 0.2) >= 0.19
+    assert time.perf_counter() - started >= 0.19
+
+
+def test_run_in_executor_keeps_the_loop_free():
+    async def scenario() -> tuple[float, int]:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            job = asyncio.ensure_future(run_in_executor(pool, slow_sleep, 0.5, threading.Event()))
+            ticks = await ticks_while(job)
+            return await job, ticks
+
+    slept, ticks = asyncio.run(scenario())
+    assert slept >= 0.49
+    assert ticks >= 10, "the loop ran other work meanwhile"
+
+
+def test_run_in_executor_job_stops_on_its_cancel_flag():
+    async def scenario() -> float:
+        cancel = threading.Event()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            job = asyncio.ensure_future(run_in_executor(pool, slow_sleep, 20.0, cancel))
+            await asyncio.sleep(0.1)
+            cancel.set()
+            return await asyncio.wait_for(job, 5)
+
+    assert asyncio.run(scenario()) < 5
+
+
+def test_run_in_process_returns_the_result_and_its_errors():
+    async def scenario() -> tuple[int, int]:
+        with multiprocessing.get_context("spawn").Pool(processes=1) as pool:
+            job = asyncio.ensure_future(run_in_process(pool, busy_cpu, 0.3))
+            ticks = await ticks_while(job)
+            with pytest.raises(ValueError, match="math domain error"):
+                await run_in_process(pool, math.sqrt, -1.0)
+            return await job, ticks
+
+    loops, ticks = asyncio.run(scenario())
+    assert loops > 0
+    assert ticks >= 5, "the loop ran other work meanwhile"
+
+
+def test_small_task_runs_again_and_again_until_cancelled():
+    lines: list[str] = []
+
+    async def scenario() -> None:
+        task = asyncio.ensure_future(small_task(1, lines.append))
+        while len(lines) < 3:
+            await asyncio.sleep(0.05)
+        task.cancel()
+
+    asyncio.run(asyncio.wait_for(scenario(), 10))
+    assert lines[0].startswith("small task 1 ran at +")
+
+
+def test_imports_without_qt():
+    code = "import sys, guidemo.lessons.blocking; assert 'PySide6' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -1,0 +1,50 @@
+"""Lesson `handler_trace`: the event filter times each handler the GUI thread runs and
+leaves nothing behind when stopped. Needs a Qt application (QtCore), no window."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from PySide6 import QtCore
+
+from guidemo.lessons.handler_trace import LONGEST_KEPT, TRACE_KEEP_S, HandlerTracer, TraceBar
+from tests.conftest import wait_until
+
+pytestmark = pytest.mark.timeout(30)
+
+
+def test_a_slow_handler_is_one_long_bar(run, event_loop_for_tests):
+    tracer = HandlerTracer(event_loop_for_tests)
+    timer = QtCore.QTimer()
+    timer.setObjectName("slowTimer")
+    timer.setSingleShot(True)
+    timer.timeout.connect(lambda: time.sleep(0.15))
+
+    async def scenario() -> None:
+        tracer.start()
+        timer.start(0)
+        await wait_until(lambda: any(bar.duration >= 0.14 for bar in tracer.bars), 5)
+        tracer.stop()
+
+    run(scenario())
+    slow = [bar for bar in tracer.bars if bar.duration >= 0.14]
+    assert len(slow) == 1 and slow[0].duration < 1.0, slow
+    assert slow[0].label.startswith("Timer → QTimer 'slowTimer'"), slow[0]
+    assert tracer.longest[0] == slow[0]
+    assert sum(bar.duration < 0.016 for bar in tracer.bars) >= 1, "and short ones beside it"
+
+    count = len(tracer.bars)
+    run(asyncio.sleep(0.05))  # the loop and Qt keep handling events, untraced
+    assert len(tracer.bars) == count, "no filter left behind"
+    assert not tracer.active
+
+
+def test_keeps_the_longest_and_drops_old_bars(qapp, event_loop_for_tests):
+    tracer = HandlerTracer(event_loop_for_tests)
+    for second, duration in enumerate([0.5, 0.1, 0.3, 0.2, 0.4]):
+        tracer.add(TraceBar(float(second), duration, f"bar {second}", 0))
+    assert [bar.duration for bar in tracer.longest] == [0.5, 0.4, 0.3][:LONGEST_KEPT]
+    tracer.add(TraceBar(TRACE_KEEP_S + 1.5, 0.01, "late", 0))
+    assert [bar.label for bar in tracer.bars] == ["bar 2", "bar 3", "bar 4", "late"]

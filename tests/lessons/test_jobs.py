@@ -1,0 +1,43 @@
+"""Lesson `jobs`: the slow jobs block for as long as asked, stop on their cancel flag,
+and import without Qt (a worker process imports them)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+
+from guidemo.lessons.jobs import JOBS, busy_cpu, slow_sleep
+
+
+def test_slow_sleep_blocks_the_calling_thread():
+    started = time.perf_counter()
+    slept = slow_sleep(0.2)
+    assert 0.19 <= time.perf_counter() - started < 1.0
+    assert 0.19 <= slept < 1.0
+
+
+def test_slow_sleep_wakes_up_when_cancelled():
+    cancel = threading.Event()
+    threading.Timer(0.1, cancel.set).start()
+    assert slow_sleep(10.0, cancel) < 2.0
+
+
+def test_busy_cpu_counts_loops_and_stops_on_its_flag():
+    assert busy_cpu(0.05) > 0
+    cancel = threading.Event()
+    cancel.set()
+    started = time.perf_counter()
+    assert busy_cpu(10.0, cancel) > 0
+    assert time.perf_counter() - started < 1.0
+
+
+def test_jobs_by_name():
+    assert list(JOBS) == ["sleep", "cpu"]  # the order of the panel's job list
+    assert JOBS["sleep"] is slow_sleep and JOBS["cpu"] is busy_cpu
+
+
+def test_imports_without_qt():
+    code = "import sys, guidemo.lessons.jobs; assert 'PySide6' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
