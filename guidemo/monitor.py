@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import statistics
 import sys
+import sysconfig
 import threading
 import time
 from collections import Counter, deque
@@ -102,6 +103,29 @@ class StackSample:
     path: str  # "slow_sleep <- run_in_click_handler <- run_blocking"
     where: str  # "slow_sleep() (jobs.py:19)"
     own: bool
+    at: float = 0.0  # time.perf_counter() when taken
+
+
+# Library code: the standard library and installed packages. Not named in call paths.
+_LIBRARY_PLACES = tuple(
+    {
+        os.path.abspath(sysconfig.get_paths()[key]) + os.sep
+        for key in ("stdlib", "purelib", "platlib")
+    }
+)
+
+
+def _is_library(filename: str) -> bool:
+    return filename.startswith(_LIBRARY_PLACES) or filename.startswith("<")
+
+
+_LOOP_FILE = _PACKAGE_DIR + "loop.py"
+_LOOP_FUNCTIONS = {"run_forever", "run_until_complete", "_run_once", "exec", "exec_"}
+
+
+def _is_loop(filename: str, name: str) -> bool:
+    """The event loop's own frame: what lies outward of it did not cause the stall."""
+    return filename == _LOOP_FILE or (name in _LOOP_FUNCTIONS and _is_library(filename))
 
 
 def _in_package(filename: str) -> bool:
@@ -118,28 +142,31 @@ def sample_frame(frame: FrameType | None) -> StackSample:
     The innermost frame is often library code (socket, ssl, http.client); the function a
     learner cares about is the innermost one of this package that called it.
     """
-    names: list[str] = []
+    names: list[str] = []  # functions of guidemo and of the user's code, innermost first
     where = ""
     lesson = display = False
     innermost = frame
     while frame is not None:
-        filename = os.path.abspath(frame.f_code.co_filename)
-        if _in_package(filename):
-            if not where:
-                base = os.path.basename(filename)
-                where = f"{frame.f_code.co_name}() ({base}:{frame.f_lineno})"
+        raw = frame.f_code.co_filename  # "<frozen os>" for some standard modules
+        filename = raw if raw.startswith("<") else os.path.abspath(raw)
+        if _is_loop(filename, frame.f_code.co_name):
+            break  # the loop itself: the caller of what froze, not part of it
+        if _in_package(filename) or not _is_library(filename):
             if len(names) < PATH_DEPTH:
                 names.append(frame.f_code.co_name)
             display = display or _is_display(filename)
             lesson = lesson or not _is_display(filename)
+        if not where and _in_package(filename):
+            where = f"{frame.f_code.co_name}() ({os.path.basename(filename)}:{frame.f_lineno})"
         frame = frame.f_back
     if not where:
         if innermost is None:
             return StackSample("unknown", "unknown", False)
         code = innermost.f_code
         where = f"{code.co_name}() ({os.path.basename(code.co_filename)}:{innermost.f_lineno})"
-        names = [code.co_name]
-    return StackSample(" <- ".join(names), where, display and not lesson)
+        if not names:  # stuck in Qt's own C++ code (painting, layout), called by the loop
+            return StackSample(f"Qt, inside {code.co_name}", where, True, time.perf_counter())
+    return StackSample(" <- ".join(names), where, display and not lesson, time.perf_counter())
 
 
 def sample_thread(thread_id: int) -> StackSample:
@@ -260,17 +287,29 @@ class LoopMonitor(QtCore.QObject):
     def _record_freeze(self, started: float, duration_s: float) -> None:
         with self._samples_lock:
             samples, self._samples = self._samples, []
-        # The last sample or two may be taken just after the GUI thread got free again,
-        # back in the loop's own code: the place seen most often names the freeze.
-        places = Counter(sample.where for sample in samples)
-        paths = Counter(sample.path for sample in samples)
-        total = len(samples)
+        # Each sample stands for the time since the one before. Counting samples instead
+        # would under-weigh pure-Python work: while it holds the GIL, the watchdog gets
+        # to sample less often. The place with the most time names the freeze (the last
+        # sample may be taken just after the GUI thread got free, in the loop's code).
+        places: Counter[str] = Counter()
+        paths: Counter[str] = Counter()
+        own_time = 0.0
+        previous = started
+        for sample in samples:
+            weight = max(0.0, sample.at - previous)
+            previous = max(previous, sample.at)
+            places[sample.where] += weight
+            paths[sample.path] += weight
+            own_time += weight if sample.own else 0.0
+        total = sum(paths.values())
         freeze = Freeze(
             started=started,
             duration_s=duration_s,
-            where=places.most_common(1)[0][0] if samples else "unknown",
-            own=total > 0 and sum(s.own for s in samples) * 2 > total,
-            profile=[(path, count / total) for path, count in paths.most_common()],
+            where=places.most_common(1)[0][0] if total else "unknown",
+            own=total > 0 and own_time * 2 > total,
+            profile=[(path, weight / total) for path, weight in paths.most_common()]
+            if total
+            else [],
             panel=self.current_panel(),
             at=time.time() - (time.perf_counter() - started),
         )

@@ -1,0 +1,116 @@
+"""The HUD's monitor: freezes with their profile, guidemo's own stalls, pauses, no held frames."""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+import weakref
+
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from guidemo.lessons.jobs import busy_cpu, slow_sleep
+from guidemo.monitor import sample_frame
+from tests.conftest import TEST_LOOP_KIND, wait_until
+
+
+def block_in_two_places() -> None:
+    """One freeze that moves: 1 s in slow_sleep, then 0.5 s in busy_cpu."""
+    slow_sleep(1.0)
+    busy_cpu(0.5)
+
+
+@pytest.mark.timeout(60)
+def test_a_freeze_through_two_functions_gets_a_profile_with_both(window, run):
+    async def scenario() -> None:
+        before = len(window.monitor.freezes)
+        QtCore.QTimer.singleShot(0, window, block_in_two_places)
+        await wait_until(lambda: len(window.monitor.freezes) > before, what="the freeze")
+
+    run(scenario())
+    freeze = window.monitor.freezes[-1]
+    assert 1.4 <= freeze.duration_s <= 1.8, freeze.duration_s
+    shares = dict(freeze.profile)
+    sleep_share = sum(share for path, share in shares.items() if path.startswith("slow_sleep"))
+    cpu_share = sum(share for path, share in shares.items() if path.startswith("busy_cpu"))
+    assert 0.5 <= sleep_share <= 0.8 and 0.2 <= cpu_share <= 0.45, freeze.profile
+    assert any("block_in_two_places" in path for path in shares), freeze.profile
+    assert freeze.profile == sorted(freeze.profile, key=lambda item: -item[1])
+    assert freeze.where.startswith("slow_sleep() (jobs.py:")
+    assert not freeze.own
+    assert freeze.panel == window.current_panel().slug
+
+
+@pytest.mark.timeout(60)
+def test_a_stall_in_guidemo_display_code_is_marked_own_and_stays_off_the_banner(window, run):
+    view = window.current_panel().source_view
+    # Called straight from Qt (partial adds no Python frame): a slow render in guidemo's
+    # own display code, with no lesson or user code on the stack.
+    slow_render = functools.partial(view.show_objects, [sample_frame] * 300)
+    banner = window.findChild(QtWidgets.QLabel, "freezeLabel")
+
+    async def scenario() -> None:
+        before, text = len(window.monitor.freezes), banner.text()
+        QtCore.QTimer.singleShot(0, window, slow_render)
+        await wait_until(lambda: len(window.monitor.freezes) > before, what="the stall")
+        assert window.monitor.freezes[-1].own, window.monitor.freezes[-1].profile
+        assert banner.text() == text
+        history = window.findChild(QtWidgets.QToolButton, "freezeHistory")
+        history.click()
+        tree = window.findChild(QtWidgets.QTreeWidget, "freezeHistoryList")
+        assert "guidemo's own" in tree.topLevelItem(0).text(2)
+        window.hud.history.hide()
+
+    run(scenario())
+
+
+@pytest.mark.timeout(60)
+def test_the_report_button_saves_markdown_and_json(window, run, tmp_path):
+    async def scenario() -> None:
+        before = len(window.monitor.freezes)
+        QtCore.QTimer.singleShot(0, window, lambda: slow_sleep(0.3))
+        await wait_until(lambda: len(window.monitor.freezes) > before, what="a freeze")
+
+    run(scenario())
+    window.hud.report_dir = tmp_path
+    window.findChild(QtWidgets.QPushButton, "exportFreezesButton").click()
+    (markdown,) = tmp_path.glob("guidemo-freezes-*.md")
+    data = json.loads(markdown.with_suffix(".json").read_text())
+    assert data["loop"] == TEST_LOOP_KIND and data["versions"]["pyside6"]
+    assert data["freezes"][-1]["where"].startswith("<lambda>") or data["freezes"][-1]["where"]
+    assert data["freezes"][-1]["profile"] and data["lag_ms_last_10_s"]
+    text = markdown.read_text()
+    assert text.startswith("# guidemo freeze report") and "slow_sleep" in text
+
+
+class Canary:
+    """Notes the thread it is finalised on."""
+
+    def __init__(self, finalised_on: list[str]) -> None:
+        weakref.finalize(self, lambda: finalised_on.append(threading.current_thread().name))
+
+
+@pytest.mark.timeout(60)
+def test_the_watchdog_never_keeps_a_frozen_frames_locals_alive(window, run):
+    """Objects local to a frozen slot die on the GUI thread, right when the slot returns."""
+    finalised_on: list[str] = []
+
+    def frozen_slot_with_a_local() -> None:
+        canary = Canary(finalised_on)  # noqa: F841 (alive in this frame while it is frozen)
+        slow_sleep(0.4)
+
+    async def scenario() -> None:
+        for _ in range(3):
+            before = len(window.monitor.freezes)
+            QtCore.QTimer.singleShot(0, window, frozen_slot_with_a_local)
+            await wait_until(lambda b=before: len(window.monitor.freezes) > b, what="freeze")
+
+    run(scenario())
+    assert finalised_on == ["MainThread"] * 3
+
+
+def test_a_sample_is_text_only():
+    sample = sample_frame(__import__("sys")._getframe())
+    assert isinstance(sample.path, str) and isinstance(sample.where, str)
+    assert "test_a_sample_is_text_only" in sample.where
