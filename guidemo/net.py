@@ -1,10 +1,12 @@
-"""HTTP client helpers shared by the panels: one GET, told as a record, never as a crash.
+"""HTTP client helpers for the lessons and the benchmark: one GET, told as a record, never
+as a crash.
 
 `fetch` (aiohttp, for coroutines) and `fetch_blocking` (urllib.request from the standard
 library, for plain threads and for the deliberately blocking way) do the same job the same
 way: a per-request timeout, a cap on the body size, the body checked (UTF-8, JSON), and
 every failure turned into a short sentence in `FetchResult.error`. A panel can therefore
-show 10,000 requests, a few hundred of them broken, as rows, and carry on.
+show 10,000 requests, a few hundred of them broken, as rows, and carry on. Qt-free; the
+three ways of using them are the lesson `guidemo.lessons.news`.
 """
 
 from __future__ import annotations

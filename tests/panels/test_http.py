@@ -24,15 +24,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
+from guidemo.lessons.news import count_word
 from guidemo.net import MAX_URLS
-from guidemo.panels.http import HttpPanel, count_word
+from guidemo.panels.http import HttpPanel
 from guidemo.server import expected_word_count, news_articles
 from tests.conftest import wait_until
 
 pytestmark = pytest.mark.timeout(90)
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NAMES = ["urlEdit", "countSpin", "latencySpin", "concurrencySpin", "timeoutSpin", "sizeCapSpin"]
 NAMES += ["wordEdit", "asyncButton", "syncButton", "threadsButton", "cancelButton"]
 NAMES += ["resultsTable", "summaryLabel", "timeline", "progressBar", "examplesCombo"]
@@ -215,7 +216,7 @@ def test_sync_freezes_then_async_is_much_faster_and_live(window, run, panel):
     assert frozen_after_warning > 3.5, "the warning was on screen before the freeze began"
     assert freeze.duration_s > 3.0, freeze
     assert re.match(
-        r"(fetch_blocking|fetch_all_sync|get_news_sync)\(\) \((net|http)\.py:", freeze.where
+        r"(fetch_blocking|fetch_all_sync|get_news_sync)\(\) \((net|news)\.py:", freeze.where
     ), freeze.where
     assert "frozen" in summary(panel)
     sync_s = wall_time(panel)
@@ -445,6 +446,44 @@ def test_cancel_threads_drops_the_queue_and_lets_running_ones_finish(window, run
     assert sum(row[4] == "cancelled before it started" for row in rows) == 16
     assert "Python cannot stop a thread" in summary(panel)
     assert_all_settled(panel)
+
+
+def test_clicks_made_during_the_sync_freeze_start_nothing_and_are_counted(run, panel):
+    scenario(panel, count=5, latency=0.2, concurrency=5, word="async")  # frozen for ~1.2 s
+    button = widget(panel, "syncButton")
+    label = widget(panel, "summaryLabel")
+
+    def press_twice() -> None:  # another thread: the GUI thread is frozen meanwhile
+        for _ in range(2):
+            for kind in (
+                QtCore.QEvent.Type.MouseButtonPress,
+                QtCore.QEvent.Type.MouseButtonRelease,
+            ):
+                spot = QtCore.QPointF(5, 5)
+                event = QtGui.QMouseEvent(
+                    kind,
+                    spot,
+                    button.mapToGlobal(spot),
+                    QtCore.Qt.MouseButton.LeftButton,
+                    QtCore.Qt.MouseButton.LeftButton,
+                    QtCore.Qt.KeyboardModifier.NoModifier,
+                )
+                QtCore.QCoreApplication.postEvent(button, event)
+
+    async def sync_run() -> None:
+        click(panel, "syncButton")
+        await wait_until(lambda: "window freezes" in label.text(), 1, "warning first")
+        presser = threading.Timer(0.5, press_twice)
+        presser.start()
+        await wait_until(lambda: idle(panel), 30, "sync run to end")
+        presser.join()
+
+    run(sync_run())
+    text = summary(panel)
+    assert "2 clicks made while the window was frozen were ignored" in text, text
+    assert text.startswith("sync: 6 requests in"), "no second run was started"
+    assert len(table_rows(panel)) == 6
+    assert not panel.tasks
 
 
 def test_one_run_at_a_time(window, run, panel):

@@ -1,0 +1,188 @@
+"""The http panel's widgets, built apart from what they do: `HttpPanel` wires them."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from guidemo.net import MAX_URLS
+from guidemo.panels.http_run import EXAMPLES, WAYS
+from guidemo.panels.http_table import ResultsTable
+from guidemo.widgets import waterfall
+from guidemo.widgets.kit import dspin, label, line_edit, make_button, named, spin
+
+BAR_COLORS = {"sync": (200, 55, 60), "threads": (226, 140, 30), "async": (35, 140, 80)}
+
+
+class HttpControls(QtWidgets.QWidget):
+    """The URL box, the news and limit fields, the run buttons, progress and summary, the
+    results table and the waterfall."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self._build_url_box())
+        layout.addLayout(self._build_form())
+        layout.addLayout(self._build_buttons())
+        self.progress = named(
+            QtWidgets.QProgressBar(),
+            "progressBar",
+            "Requests answered (or failed) out of all requests of the run",
+        )
+        self.progress.setFormat("%v / %m")
+        self.progress.setValue(0)
+        layout.addWidget(self.progress)
+        self.summary = label(
+            "Pick a way to run the requests. Try sync, then async, and compare.",
+            "summaryLabel",
+            "The run: requests, failures, time, the word count, the speed-up",
+            rich=True,
+        )
+        self.summary.setMinimumHeight(36)
+        self.summary.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.summary)
+        layout.addWidget(self._build_results(), 1)
+
+    def _build_url_box(self) -> QtWidgets.QPlainTextEdit:
+        self.url_edit = named(
+            QtWidgets.QPlainTextEdit(),
+            "urlEdit",
+            "One URL per line, http:// or https:// only; spaces are stripped and empty lines "
+            f"skipped; at most {MAX_URLS:,} are requested. Leave it empty for the news scenario",
+        )
+        self.url_edit.setPlaceholderText(
+            "Empty: the news scenario (a list of sources, then each source's articles).\n"
+            "Or your own URLs, one per line (http and https only)."
+        )
+        self.url_edit.setLineWrapMode(QtWidgets.QPlainTextEdit.LineWrapMode.NoWrap)
+        self.url_edit.setFixedHeight(52)
+        return self.url_edit
+
+    def _build_form(self) -> QtWidgets.QGridLayout:
+        self.count_spin = spin(
+            "countSpin", 1, 200, 10, "How many news sources (requests = 1 + sources)"
+        )
+        self.latency_spin = dspin(
+            "latencySpin", 0.0, 5.0, 0.2, "How long the demo server waits before each answer"
+        )
+        self.concurrency_spin = spin(
+            "concurrencySpin",
+            1,
+            500,
+            20,
+            "At most this many requests in flight (async and threads)",
+        )
+        self.timeout_spin = dspin(
+            "timeoutSpin", 0.2, 120.0, 5.0, "A request that takes longer than this fails", step=1.0
+        )
+        self.size_cap_spin = dspin(
+            "sizeCapSpin",
+            0.01,
+            500.0,
+            5.0,
+            "Stop reading a body that grows beyond this",
+            suffix=" MB",
+            step=1.0,
+        )
+        self.word_edit = line_edit(
+            "wordEdit", "The word to count in every article's title and description", "async"
+        )
+        self.word_edit.setMaximumWidth(110)
+        self.examples = named(
+            QtWidgets.QComboBox(), "examplesCombo", "Fill the URL box with a ready-made list to try"
+        )
+        self.examples.addItems(EXAMPLES)
+
+        form = QtWidgets.QGridLayout()
+        form.setHorizontalSpacing(6)
+        fields: list[tuple[str, QtWidgets.QWidget]] = [
+            ("Sources", self.count_spin),
+            ("Latency", self.latency_spin),
+            ("Word", self.word_edit),
+            ("Concurrency", self.concurrency_spin),
+            ("Timeout", self.timeout_spin),
+            ("Size cap", self.size_cap_spin),
+        ]
+        self.scenario_labels: list[QtWidgets.QLabel] = []
+        for index, (text, widget) in enumerate(fields):
+            caption = QtWidgets.QLabel(text)
+            caption.setBuddy(widget)
+            if index < 3:
+                self.scenario_labels.append(caption)
+            form.addWidget(caption, index // 3, (index % 3) * 2)
+            form.addWidget(widget, index // 3, (index % 3) * 2 + 1)
+        form.setColumnStretch(6, 1)
+        form.addWidget(self.examples, 0, 7)
+        return form
+
+    def _build_buttons(self) -> QtWidgets.QHBoxLayout:
+        self.buttons: dict[str, QtWidgets.QPushButton] = {
+            "asyncButton": make_button(
+                "async (aiohttp)",
+                "asyncButton",
+                "One ClientSession, all requests concurrent up to the limit, on the GUI "
+                "thread's event loop",
+                role="good",
+            ),
+            "syncButton": make_button(
+                "sync, one by one",
+                "syncButton",
+                "The same requests one after another with a blocking client, in the GUI "
+                "thread: the window freezes",
+                role="danger",
+            ),
+            "threadsButton": make_button(
+                "thread pool",
+                "threadsButton",
+                "The same requests on a pool of threads, as many as the limit",
+            ),
+            "cancelButton": make_button(
+                "Cancel",
+                "cancelButton",
+                "Async: stops at once. Threads: drops the queued requests; running ones finish",
+            ),
+        }
+        self.buttons["cancelButton"].setEnabled(False)
+        row = QtWidgets.QHBoxLayout()
+        for button in self.buttons.values():
+            row.addWidget(button)
+        return row
+
+    def _build_results(self) -> QtWidgets.QSplitter:
+        self.table = ResultsTable()
+        self.timeline = named(
+            waterfall.Waterfall(
+                [(way, BAR_COLORS[way]) for way in WAYS],
+                "seconds since the run started",
+                "Run a way: its requests appear here",
+            ),
+            "timeline",
+            "Waterfall: one bar per request from start to end, for the last run of each way. "
+            "Stairs = one after another; a block of overlapping bars = concurrent. "
+            "Grey: failed; light grey: cancelled",
+        )
+        results = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        results.addWidget(self.table)
+        results.addWidget(self.timeline)
+        results.setStretchFactor(0, 3)
+        results.setStretchFactor(1, 2)
+        results.setSizes([150, 190])
+        results.setChildrenCollapsible(False)
+        return results
+
+    def show_mode(self, idle: bool) -> None:
+        """The news fields count only while the URL box is empty (and no run is going)."""
+        scenario = self.url_edit.document().isEmpty()
+        for widget in [self.count_spin, self.latency_spin, self.word_edit, *self.scenario_labels]:
+            widget.setEnabled(scenario and idle)
+
+    def set_running(self, running: bool, sync: bool = False) -> None:
+        """During a run only Cancel works (and not even Cancel while sync freezes the window)."""
+        for name, button in self.buttons.items():
+            button.setEnabled(running if name == "cancelButton" else not running)
+        if running and sync:
+            self.buttons["cancelButton"].setEnabled(False)  # nothing could deliver the click
+        for widget in (self.url_edit, self.examples):
+            widget.setEnabled(not running)
+        self.show_mode(not running)
