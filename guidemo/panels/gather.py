@@ -34,12 +34,13 @@ from guidemo.widgets.lanes import LaneChart
 from guidemo.widgets.palette import BAD, GOOD, MUTED
 
 CANCELLED = "#78409a"  # purple, like the lane chart's cancelled mark
+RUNNING = "#555555"  # a task the run stopped waiting for (not shown once it has ended)
 STATE_COLORS = {
     "result": GOOD,
     "exception": BAD,
     "cancelled": CANCELLED,
     "never started": MUTED,
-    "running": "#555555",
+    "running": RUNNING,
 }
 COLUMNS = ["way", "step (s)", "caller back (s)", "all ended (s)", "A", "B", "C", "caller got"]
 BUTTONS = {  # objectName: (text, tooltip); the first four run the WAYS in order
