@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import random
 import re
 import warnings
 
@@ -63,6 +64,9 @@ def test_instances_interleave_and_the_scheduled_shutdown_cancels_them(window, ru
     chart = find(panel, LaneChart, "lanes")
 
     async def scenario() -> None:
+        # Seeded: the instances' first pauses are 0.47, 0.21, 0.79 and 0.31 s, so several
+        # print again before the shutdown (unseeded, about 1 run in 20 had fewer than two).
+        random.seed(4)
         start_instances(panel, 4, 30.0, 1.5)
         assert not idle(panel), "a second start is refused while instances run"
         await wait_until(lambda: idle(panel), 8, "shutdown and end")
@@ -143,7 +147,7 @@ def test_say_lots_prints_and_sleeps_one_at_a_time(window, run):
     async def scenario() -> None:
         say.click()
         assert not say.isEnabled()
-        panel.start_say_lots()  # a direct second start is refused too
+        panel.many.start_say_lots()  # a direct second start is refused too
         await wait_until(lambda: say.isEnabled(), 5, "say_lots done")
 
     run(scenario())
@@ -255,7 +259,7 @@ def test_greedy_coroutine_freezes_the_loop_and_polite_one_does_not(window, run):
     assert int(row[3]) == 0, "the lag probe could not run while it worked"
     assert float(row[4]) > 600
     new = window.monitor.freezes[freezes_before:]
-    assert len(new) == 1 and new[0].where.startswith("greedy_worker() (coroutines.py:"), new
+    assert len(new) == 1 and new[0].where.startswith("greedy_worker() (giving_up_control.py:"), new
     assert 0.7 <= new[0].duration_s <= 1.1
     assert "greedy_worker()" in row[6]
 

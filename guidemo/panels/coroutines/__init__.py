@@ -1,0 +1,72 @@
+"""Panel `coroutines`: four tabs, each a small section with its own lesson.
+
+Many coroutines taking turns on one loop, a coroutine that is never awaited, coroutines
+by hand (generators and a toy task loop), and a coroutine that does not give up control.
+The sourceView follows the open tab.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6 import QtWidgets
+
+from guidemo.panels.base import Panel, PanelContext
+from guidemo.panels.coroutines.by_hand import ByHandSection
+from guidemo.panels.coroutines.giving_up_control import ControlSection
+from guidemo.panels.coroutines.many import ManySection
+from guidemo.panels.coroutines.never_awaited import NeverAwaitedSection
+from guidemo.panels.coroutines.section import Section
+from guidemo.widgets.kit import named
+
+__all__ = ["CoroutinesPanel"]
+
+
+class CoroutinesPanel(Panel):
+    slug = "coroutines"
+    title = "Coroutines: taking turns on one loop"
+    sources = ManySection.sources  # the first tab's, until another tab is opened
+
+    def __init__(self, context: PanelContext) -> None:
+        super().__init__(context)
+        self.many = ManySection(self)
+        self.never_awaited = NeverAwaitedSection(self)
+        self.by_hand = ByHandSection(self)
+        self.control = ControlSection(self)
+        self.sections: list[Section] = [self.many, self.never_awaited, self.by_hand, self.control]
+        self.tabs = named(
+            QtWidgets.QTabWidget(),
+            "coroutineTabs",
+            "Four ways to look at coroutines; the code on the right follows",
+        )
+        for section in self.sections:
+            self.tabs.addTab(section, section.tab_title)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        for scroll in self.tabs.tabBar().findChildren(QtWidgets.QToolButton):
+            scroll.setToolTip("Show more tabs")  # the tab bar's own scroll arrows
+        self.set_controls(self.tabs)
+
+    def _tab_changed(self, index: int) -> None:
+        self.sections[index].show_source()
+
+    # --- what the sections use ------------------------------------------------------------
+    def show_source(self, objects: Sequence[object], highlight: Sequence[int] = ()) -> None:
+        self.source_view.show_objects(objects, highlight_lines=highlight)
+
+    def adopt(self, task: asyncio.Task[Any], name: str) -> None:
+        """Keep a task the lesson code created itself like one from spawn(): named
+        "<slug>: <name>", kept alive, cancelled at shutdown, its error logged."""
+        task.set_name(f"{self.slug}: {name}")
+        self.tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    # --- lifecycle ------------------------------------------------------------------------
+    async def stop_work(self) -> None:
+        for section in self.sections:
+            await section.stop()
+
+    async def screenshot_demo(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        await self.many.screenshot_demo()

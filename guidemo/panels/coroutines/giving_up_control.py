@@ -1,0 +1,136 @@
+"""Tab "Giving up control": a worker that never awaits freezes the loop; a polite one not."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from PySide6 import QtWidgets
+
+from guidemo.lessons.giving_up_control import greedy_worker, polite_worker
+from guidemo.panels.coroutines.section import Host, Section
+from guidemo.widgets.freeze_guard import QueuedClicks, ignored_clicks_text
+from guidemo.widgets.kit import label, make_button, named, row
+from guidemo.widgets.palette import BAD, GOOD
+
+COLUMNS = (
+    "coroutine",
+    "wall s",
+    "work slices",
+    "lag probes ran",
+    "max lag ms",
+    "p99 ms",
+    "freeze",
+)
+FROZEN_MS = 100  # a worst lag above this means the UI froze while the worker ran
+
+
+class ControlSection(Section):
+    tab_title = "Giving up control"
+    sources = (greedy_worker, polite_worker)
+
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self._control_task: asyncio.Task[None] | None = None
+        self._queued_clicks = QueuedClicks(self)
+        self.work_spin = named(
+            QtWidgets.QDoubleSpinBox(), "workSpin", "How long each worker keeps working"
+        )
+        self.work_spin.setRange(0.2, 5.0)
+        self.work_spin.setSingleStep(0.5)
+        self.work_spin.setValue(1.0)
+        self.work_spin.setSuffix(" s")
+        self.greedy_button = make_button(
+            "greedy_worker (never awaits)",
+            "greedyButton",
+            "Works without awaiting: the loop and the whole UI freeze. Disabled while running",
+            lambda: self.start_control("greedy"),
+            role="danger",
+        )
+        self.polite_button = make_button(
+            "polite_worker (await sleep(0))",
+            "politeButton",
+            "The same work with await asyncio.sleep(0) between slices. Disabled while running",
+            lambda: self.start_control("polite"),
+        )
+        self.control_table = named(
+            QtWidgets.QTableWidget(0, len(COLUMNS)),
+            "controlTable",
+            "Each run, newest first: measured while it ran",
+        )
+        self.control_table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.control_table.verticalHeader().setVisible(False)
+        self.control_table.horizontalHeader().setStretchLastSection(True)
+        self.control_table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.control_summary = label(
+            "Run both and compare: the HUD's heartbeat stops during the greedy one.",
+            "controlSummary",
+            "What the latest worker did to the loop, measured while it ran",
+            rich=True,
+        )
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(row("work for", self.work_spin, self.greedy_button, self.polite_button))
+        layout.addWidget(self.control_summary)
+        layout.addWidget(self.control_table, 1)
+
+    def start_control(self, which: str) -> None:
+        if self._control_task is not None:
+            return  # one at a time: both buttons are disabled meanwhile
+        self.greedy_button.setEnabled(False)
+        self.polite_button.setEnabled(False)
+        self.control_summary.setText(f"Running the {which} worker…")
+        self._control_task = self.host.spawn(self._run_control(which), f"{which} worker")
+
+    async def _queued_input_drained(self) -> int:
+        """Wait until the clicks queued during a freeze have arrived (and been ignored)."""
+        drained: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        def release(ignored: int) -> None:
+            if not drained.done():
+                drained.set_result(ignored)
+
+        self._queued_clicks.hold(release)
+        return await drained
+
+    async def _run_control(self, which: str) -> None:
+        worker = greedy_worker if which == "greedy" else polite_worker
+        monitor = self.host.context.monitor
+        seconds = self.work_spin.value()
+        freezes_before = len(monitor.freezes)
+        try:
+            started = time.perf_counter()
+            slices = await worker(seconds)
+            ended = time.perf_counter()
+            # The lag probe can only record a freeze once the loop is free again, and clicks
+            # made during a freeze arrive now: wait for them before reporting.
+            ignored = await self._queued_input_drained()
+            during = monitor.stats_since(started)
+            probes = during.samples - monitor.stats_since(ended).samples  # probes while it ran
+            freezes = [f for f in monitor.freezes[freezes_before:] if worker.__name__ in f.where]
+            freeze = f"{freezes[0].duration_s:.2f} s in {freezes[0].where}" if freezes else "none"
+            cells = [
+                f"{worker.__name__}",
+                f"{ended - started:.2f}",
+                f"{slices}",
+                f"{probes}",
+                f"{during.max_ms:.0f}",
+                f"{during.p99_ms:.1f}",
+                freeze,
+            ]
+            self.control_table.insertRow(0)
+            for column, text in enumerate(cells):
+                self.control_table.setItem(0, column, QtWidgets.QTableWidgetItem(text))
+            self.control_table.resizeColumnsToContents()
+            frozen = during.max_ms > FROZEN_MS
+            color = BAD if frozen else GOOD
+            self.control_summary.setText(
+                f"<b>{worker.__name__}</b>: {slices} slices in {ended - started:.2f} s; the lag "
+                f"probe ran {probes} times meanwhile; worst lag "
+                f"<b style='color:{color}'>{during.max_ms:.0f} ms</b>"
+                + (f" (UI frozen, freeze {freeze})" if frozen else " (UI live)")
+                + (f"<br>{ignored_clicks_text(ignored)}" if ignored else "")
+            )
+        finally:
+            self._control_task = None
+            self.greedy_button.setEnabled(True)
+            self.polite_button.setEnabled(True)

@@ -1,0 +1,41 @@
+"""What the coroutines panel's tabs share: a section is one tab, with the lessons it shows."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Sequence
+from typing import Any, ClassVar, Protocol
+
+from PySide6 import QtWidgets
+
+from guidemo.services import PanelContext
+
+
+class Host(Protocol):
+    """What a section needs from the panel it sits in."""
+
+    context: PanelContext
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]: ...
+
+    def adopt(self, task: asyncio.Task[Any], name: str) -> None: ...
+
+    def show_source(self, objects: Sequence[object], highlight: Sequence[int] = ()) -> None: ...
+
+
+class Section(QtWidgets.QWidget):
+    """One tab of the coroutines panel: its controls, and the lesson code it runs."""
+
+    tab_title: ClassVar[str]
+    sources: ClassVar[tuple[object, ...]]  # what the sourceView shows while this tab is open
+
+    def __init__(self, host: Host) -> None:
+        super().__init__()
+        self.host = host
+
+    def show_source(self, highlight: Sequence[int] = ()) -> None:
+        """Show this section's lessons in the panel's sourceView, marking `highlight` lines."""
+        self.host.show_source(self.sources, highlight)
+
+    async def stop(self) -> None:
+        """Stop what the section owns besides its tasks (the panel cancels those)."""

@@ -1,0 +1,47 @@
+"""Lesson `giving_up_control`: only a coroutine that awaits lets others run meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+
+import pytest
+
+from guidemo.lessons.giving_up_control import greedy_worker, polite_worker
+
+pytestmark = pytest.mark.timeout(30)
+
+
+def test_importing_it_leaves_qt_out() -> None:
+    code = "import sys, guidemo.lessons.giving_up_control; assert 'PySide6' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+async def ticks_while(worker, seconds: float) -> tuple[int, int]:
+    """(slices the worker did, times a 0-delay ticker ran while it worked)."""
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    counting = asyncio.create_task(ticker())
+    await asyncio.sleep(0)  # let the ticker start
+    ticks = 0
+    slices = await worker(seconds)
+    during = ticks
+    counting.cancel()
+    return slices, during
+
+
+def test_the_greedy_worker_lets_nothing_else_run(run) -> None:
+    slices, ticks = run(ticks_while(greedy_worker, 0.2))
+    assert slices > 0 and ticks == 0
+
+
+def test_the_polite_worker_gives_the_loop_a_turn_after_each_slice(run) -> None:
+    slices, ticks = run(ticks_while(polite_worker, 0.2))
+    assert slices > 0 and ticks >= slices // 2
