@@ -24,7 +24,7 @@ import sys
 import sysconfig
 import threading
 import time
-from collections import Counter, deque
+from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FrameType
@@ -228,8 +228,8 @@ class LoopMonitor(QtCore.QObject):
         self.current_panel: Callable[[], str] = lambda: ""  # set by the window
         self._samples: list[StackSample] = []  # taken by the watchdog during a freeze
         self._samples_lock = threading.Lock()
-        self.freezes: deque[Freeze] = deque(maxlen=KEEP_EVENTS)
-        self.pauses: deque[Pause] = deque(maxlen=KEEP_EVENTS)
+        self.freezes: list[Freeze] = []  # the last KEEP_EVENTS, newest last
+        self.pauses: list[Pause] = []
         self._lags: deque[tuple[float, float]] = deque()  # (perf_counter, lag_ms)
         self._timer = QtCore.QTimer(self)
         self._timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
@@ -291,8 +291,8 @@ class LoopMonitor(QtCore.QObject):
         # would under-weigh pure-Python work: while it holds the GIL, the watchdog gets
         # to sample less often. The place with the most time names the freeze (the last
         # sample may be taken just after the GUI thread got free, in the loop's code).
-        places: Counter[str] = Counter()
-        paths: Counter[str] = Counter()
+        places: defaultdict[str, float] = defaultdict(float)
+        paths: defaultdict[str, float] = defaultdict(float)
         own_time = 0.0
         previous = started
         for sample in samples:
@@ -305,15 +305,14 @@ class LoopMonitor(QtCore.QObject):
         freeze = Freeze(
             started=started,
             duration_s=duration_s,
-            where=places.most_common(1)[0][0] if total else "unknown",
+            where=max(places, key=places.__getitem__) if total else "unknown",
             own=total > 0 and own_time * 2 > total,
-            profile=[(path, weight / total) for path, weight in paths.most_common()]
-            if total
-            else [],
+            profile=sorted(((p, w / total) for p, w in paths.items()), key=lambda pw: -pw[1]),
             panel=self.current_panel(),
             at=time.time() - (time.perf_counter() - started),
         )
         self.freezes.append(freeze)
+        del self.freezes[:-KEEP_EVENTS]
         self.freezeDetected.emit(freeze)
 
     def _note_pause(self, started: float, duration_s: float, where: str) -> None:
@@ -325,6 +324,7 @@ class LoopMonitor(QtCore.QObject):
             at=time.time() - (time.perf_counter() - started),
         )
         self.pauses.append(pause)
+        del self.pauses[:-KEEP_EVENTS]
         self.pauseDetected.emit(pause)
 
     def recent_lags(self) -> list[tuple[float, float]]:

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from guidemo.panels.gather_run import JobRecord, Run, describe, job_cell, summary_html
+from guidemo.panels.gather.run import JobRecord, Run, describe, job_cell, summary_html
 
 pytestmark = pytest.mark.timeout(30)
 

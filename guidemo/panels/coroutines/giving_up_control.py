@@ -96,7 +96,6 @@ class ControlSection(Section):
         worker = greedy_worker if which == "greedy" else polite_worker
         monitor = self.host.context.monitor
         seconds = self.work_spin.value()
-        freezes_before = len(monitor.freezes)
         try:
             started = time.perf_counter()
             slices = await worker(seconds)
@@ -106,7 +105,11 @@ class ControlSection(Section):
             ignored = await self._queued_input_drained()
             during = monitor.stats_since(started)
             probes = during.samples - monitor.stats_since(ended).samples  # probes while it ran
-            freezes = [f for f in monitor.freezes[freezes_before:] if worker.__name__ in f.where]
+            freezes = [
+                f
+                for f in monitor.freezes
+                if f.started + f.duration_s >= started and worker.__name__ in f.where
+            ]
             freeze = f"{freezes[0].duration_s:.2f} s in {freezes[0].where}" if freezes else "none"
             cells = [
                 f"{worker.__name__}",

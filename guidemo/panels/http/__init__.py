@@ -1,8 +1,8 @@
 """Panel `http`: the same downloads three ways (aiohttp, one by one, a thread pool), live.
 
 The code the buttons run is the lesson `guidemo.lessons.news` (with the GETs of
-`guidemo.net`); a run's bookkeeping and the sentences about it are in `http_run`, the
-widgets in `http_controls` and `http_table`. This module wires them: it starts and cancels
+`guidemo.net`); a run's bookkeeping and the sentences about it are in `run`, the
+widgets in `controls` and `table`. This module wires them: it starts and cancels
 runs, and draws a run's rows, progress and waterfall, at most once a frame.
 """
 
@@ -28,8 +28,8 @@ from guidemo.lessons.news import (
 )
 from guidemo.net import fetch, fetch_blocking
 from guidemo.panels.base import Panel, PanelContext
-from guidemo.panels.http_controls import HttpControls
-from guidemo.panels.http_run import (
+from guidemo.panels.http.controls import HttpControls
+from guidemo.panels.http.run import (
     Run,
     RunRecord,
     example_text,

@@ -19,7 +19,7 @@ from guidemo.lessons.gather import (
     with_task_group,
 )
 from guidemo.panels.base import Panel, PanelContext
-from guidemo.panels.gather_run import (
+from guidemo.panels.gather.run import (
     KEEP_RUNS,
     WAYS,
     CleanTotals,

@@ -6,7 +6,7 @@ import time
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from guidemo.panels.http_run import CANCELLED, FAILED, OK, RUNNING, Run
+from guidemo.panels.http.run import CANCELLED, FAILED, OK, RUNNING, Run
 from guidemo.widgets.delegates import ElideRight
 from guidemo.widgets.palette import BAD, MUTED, TEXT
 

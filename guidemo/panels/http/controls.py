@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from guidemo.net import MAX_URLS
-from guidemo.panels.http_run import EXAMPLES, WAYS
-from guidemo.panels.http_table import ResultsTable
+from guidemo.panels.http.run import EXAMPLES, WAYS
+from guidemo.panels.http.table import ResultsTable
 from guidemo.widgets import waterfall
 from guidemo.widgets.kit import dspin, label, line_edit, make_button, named, spin
 
