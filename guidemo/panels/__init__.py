@@ -1,7 +1,7 @@
 """The one place panels are registered: their order here is their order in the app.
 
-A panel's module is imported when the panel is first built, so the window can appear
-before the heavier ones (plots pull in pyqtgraph and numpy) are loaded.
+Each entry names its class as "module:Class"; `load()` imports the module, so importing
+this registry (the command line does, to check `--panel`) stays cheap.
 """
 
 from __future__ import annotations
