@@ -74,8 +74,18 @@ class Panel(QtWidgets.QWidget):
         layout.addWidget(body, 1)
 
     def set_controls(self, controls: QtWidgets.QWidget) -> None:
-        """Put the panel's live controls and results below the explanation."""
-        self._left.addWidget(controls)
+        """Put the panel's live controls and results below the explanation.
+
+        They sit in a scroll area: on a small screen (1024x768, a projector) or at a large
+        zoom nothing is cut off, it scrolls; on a large one tables and plots grow.
+        """
+        scroll = QtWidgets.QScrollArea()
+        scroll.setObjectName("controlsScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scroll.setWidget(controls)
+        self.controls = controls
+        self._left.addWidget(scroll)
         self._left.setStretchFactor(0, 2)
         self._left.setStretchFactor(1, 3)
         self._left.setSizes([260, 420])
