@@ -34,7 +34,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextvars import Context
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -46,6 +45,7 @@ import qasync  # after PySide6 and QT_API, so qasync picks PySide6
 from guidemo.stats import LOOP_KINDS
 
 _MAX_TIMER_MS = 24 * 3600 * 1000  # asyncio never waits longer than a day either
+TURN_BUDGET_S = 0.002  # asyncio runs this long at most before Qt gets its turn
 _LONG_WAIT = 0.05  # seconds; shorter poll() timeouts oversleep by 50 us at most
 
 
@@ -60,7 +60,7 @@ def new_event_loop(
     """
     if kind not in LOOP_KINDS:
         raise ValueError(f"unknown loop kind {kind!r}, expected one of {LOOP_KINDS}")
-    if kind == "guidemo" and hasattr(_PollingSelector, "fileno"):
+    if kind == "guidemo" and hasattr(selectors.DefaultSelector, "fileno"):
         return GuidemoEventLoop()
     return qasync.QEventLoop(app)
 
@@ -98,17 +98,8 @@ def loop_name(loop: asyncio.AbstractEventLoop) -> str:
     return "guidemo" if isinstance(loop, GuidemoEventLoop) else "qasync"
 
 
-class _PollingSelector(selectors.DefaultSelector):
-    """The platform's best selector, except that `select()` never waits.
-
-    asyncio's `_run_once` computes how long to wait and passes it to `select()`. Here Qt
-    has already done the waiting before it starts a turn, so the selector only collects
-    what is ready. Forcing the timeout here, rather than copying `_run_once`, keeps every
-    line of asyncio's turn (timer heap, FIFO batch, cancelled handles) unchanged.
-    """
-
-    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
-        return super().select(0)
+def _poll_only() -> None:
+    """A callback that does nothing; see GuidemoEventLoop._turn."""
 
 
 class GuidemoEventLoop(asyncio.SelectorEventLoop):
@@ -121,7 +112,7 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
     """
 
     if TYPE_CHECKING:  # asyncio's private parts this class drives (typeshed omits them)
-        _selector: _PollingSelector
+        _selector: selectors.EpollSelector  # or kqueue: any selector with a fileno()
         _csock: socket.socket
         _ready: collections.deque[asyncio.Handle]
         _scheduled: list[asyncio.TimerHandle]
@@ -138,7 +129,8 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
         def _asyncgen_finalizer_hook(self, agen: object) -> None: ...
 
     def __init__(self) -> None:
-        super().__init__(_PollingSelector())
+        super().__init__(selectors.DefaultSelector())
+        self._poll_handle = asyncio.Handle(_poll_only, (), self)
         # Qt watches the epoll/kqueue fd itself: readable == some socket is ready.
         self._notifier = QtCore.QSocketNotifier(
             self._selector.fileno(), QtCore.QSocketNotifier.Type.Read
@@ -178,11 +170,18 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
                 finalizer=self._asyncgen_finalizer_hook,
             )
             asyncio.events._set_running_loop(self)
+            dispatcher = QtCore.QAbstractEventDispatcher.instance()
             with self._signals_wake_qt():
                 self._qt_loop = QtCore.QEventLoop()
                 self._notifier.setEnabled(True)
                 self._arm()
-                self._qt_loop.exec()
+                if dispatcher is not None:
+                    dispatcher.aboutToBlock.connect(self._before_qt_waits)
+                try:
+                    self._qt_loop.exec()
+                finally:
+                    if dispatcher is not None:
+                        dispatcher.aboutToBlock.disconnect(self._before_qt_waits)
             if self._error is not None:  # KeyboardInterrupt/SystemExit from a turn
                 error, self._error = self._error, None
                 raise error
@@ -231,32 +230,6 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
         self._error = KeyboardInterrupt()
         self.stop()
 
-    def call_soon(
-        self, callback: Callable[..., object], *args: object, context: Context | None = None
-    ) -> asyncio.Handle:
-        handle = super().call_soon(callback, *args, context=context)
-        if not self._in_turn and self._qt_loop is not None:
-            self._arm()  # called from a Qt slot: no turn follows that would arm the timer
-        return handle
-
-    def call_at(
-        self,
-        when: float,
-        callback: Callable[..., object],
-        *args: object,
-        context: Context | None = None,
-    ) -> asyncio.TimerHandle:
-        handle = super().call_at(when, callback, *args, context=context)  # call_later too
-        if not self._in_turn and self._qt_loop is not None:
-            self._arm()  # called from a Qt slot: no turn follows that would arm the timer
-        return handle
-
-    def stop(self) -> None:
-        """Stop after the current batch of callbacks, as asyncio does."""
-        super().stop()
-        if not self._in_turn and self._qt_loop is not None:
-            self._arm()  # called from a Qt slot: no turn follows that would notice
-
     def close(self) -> None:
         """Drop the Qt objects before asyncio closes the fd the notifier watches."""
         if self.is_running():
@@ -266,6 +239,20 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
                 self._notifier.setEnabled(False)
                 self._timer.stop()
         super().close()
+
+    def _before_qt_waits(self) -> None:
+        """Qt is about to wait for events: make sure it also waits for asyncio's next one.
+
+        A Qt slot may have called `call_soon`, `call_later` or `stop` outside any asyncio
+        turn; no turn follows that would arm the timer for it, so arm it here, once per
+        Qt iteration, rather than in every `call_soon` (a cost asyncio's hottest path
+        would pay on every call). Qt waiting *inside* a turn means that one of asyncio's
+        callbacks runs a nested Qt loop (dialog.exec()): asyncio is paused; note it.
+        """
+        if self._in_turn:
+            self.note_nested_loop()
+        elif self._qt_loop is not None:
+            self._arm()
 
     def _turn(self) -> None:
         """One asyncio turn, started by Qt (socket ready, timer due, or callbacks ready).
@@ -285,7 +272,20 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
             return
         self._in_turn = True
         try:
+            # Several asyncio turns per wake-up while callbacks are ready (a chain of
+            # call_soon, a burst of completed futures), within TURN_BUDGET_S; then Qt
+            # gets its turn, so its timers, input and repaints stay on time.
+            deadline = time.perf_counter() + TURN_BUDGET_S
+            if not self._ready:
+                # Qt has done the waiting: asyncio's turn must only collect what is
+                # ready. asyncio polls its selector without waiting whenever a callback
+                # is ready, so give it one that does nothing. (Forcing select()'s timeout
+                # in a selector subclass cost a Python call on every turn; this costs one
+                # per wake-up, and every line of asyncio's _run_once stays its own.)
+                self._ready.append(self._poll_handle)
             self._run_once()
+            while self._ready and not self._stopping and time.perf_counter() < deadline:
+                self._run_once()
         except BaseException as exc:  # asyncio lets these leave run_forever(); so do we
             self._error = exc
             self._stopping = True

@@ -17,6 +17,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 import warnings
 from collections.abc import Iterator
 
@@ -563,3 +564,75 @@ def test_nested_qt_loop_in_a_callback_blocks_asyncio(qapp: QtCore.QCoreApplicati
         loop.close()
     assert during == []
     assert sorted(after) == ["io", "later", "soon"]
+
+
+def test_qt_stays_on_time_during_a_call_soon_chain(loop: asyncio.AbstractEventLoop) -> None:
+    """asyncio may run several turns per wake-up, but Qt's timers still get theirs."""
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    async def main() -> int:
+        timer = QtCore.QTimer()
+        timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+        timer.timeout.connect(tick)
+        timer.start(10)
+        done = loop.create_future()
+        count = 0
+        end = time.perf_counter() + 0.6
+
+        def step() -> None:
+            nonlocal count
+            count += 1
+            if time.perf_counter() < end:
+                loop.call_soon(step)
+            else:
+                done.set_result(count)
+
+        last[0] = time.perf_counter()
+        loop.call_soon(step)
+        ran = await done
+        timer.stop()
+        return ran
+
+    ran = loop.run_until_complete(main())
+    assert ran > 1000
+    assert len(gaps) >= 20, "the Qt timer hardly ran while asyncio was busy"
+    assert max(gaps) < 0.08, f"Qt's 10 ms timer waited up to {max(gaps) * 1000:.0f} ms"
+
+
+def test_a_nested_loop_in_a_callback_is_reported_as_a_pause(
+    qapp: QtCore.QCoreApplication,
+) -> None:
+    loop = GuidemoEventLoop()
+    pauses: list[tuple[float, float, str]] = []
+    loop.pause_listeners.append(lambda *pause: pauses.append(pause))
+
+    async def ticker() -> None:
+        while True:
+            await asyncio.sleep(0.01)
+
+    async def opens_a_nested_loop() -> None:
+        nested = QtCore.QEventLoop()
+        QtCore.QTimer.singleShot(300, nested.quit)
+        nested.exec()
+
+    async def main() -> None:
+        ticking = asyncio.create_task(ticker())
+        await asyncio.sleep(0.05)
+        await opens_a_nested_loop()
+        await asyncio.sleep(0.05)
+        ticking.cancel()
+
+    try:
+        loop.run_until_complete(main())
+    finally:
+        loop.close()
+    assert len(pauses) == 1, pauses
+    _, duration, where = pauses[0]
+    assert 0.2 <= duration <= 0.5, duration
+    assert where.startswith("exec() in opens_a_nested_loop() (test_loop.py:"), where
