@@ -46,6 +46,7 @@ from guidemo.stats import LOOP_KINDS
 
 _MAX_TIMER_MS = 24 * 3600 * 1000  # asyncio never waits longer than a day either
 TURN_BUDGET_S = 0.002  # asyncio runs this long at most before Qt gets its turn
+LONG_TURN_S = 0.05  # a turn this long blocked the GUI thread: its times are kept
 _LONG_WAIT = 0.05  # seconds; shorter poll() timeouts oversleep by 50 us at most
 
 
@@ -144,6 +145,8 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
         self._armed_when: float | None = None  # deadline the timer is armed for
         self._qt_loop: QtCore.QEventLoop | None = None  # set while running
         self._in_turn = False
+        self.turn_started = 0.0  # time.perf_counter() when the current/last turn began
+        self.long_turn = (0.0, 0.0)  # (start, end) of the last turn that ran > LONG_TURN_S
         self._notifier_paused = False  # by a nested Qt loop inside a callback
         self._paused_since: float | None = None  # when a nested Qt loop was first seen
         self._paused_where = ""
@@ -275,7 +278,8 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
             # Several asyncio turns per wake-up while callbacks are ready (a chain of
             # call_soon, a burst of completed futures), within TURN_BUDGET_S; then Qt
             # gets its turn, so its timers, input and repaints stay on time.
-            deadline = time.perf_counter() + TURN_BUDGET_S
+            now = time.perf_counter()
+            deadline = now + TURN_BUDGET_S
             if not self._ready:
                 # Qt has done the waiting: asyncio's turn must only collect what is
                 # ready. asyncio polls its selector without waiting whenever a callback
@@ -283,14 +287,22 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
                 # in a selector subclass cost a Python call on every turn; this costs one
                 # per wake-up, and every line of asyncio's _run_once stays its own.)
                 self._ready.append(self._poll_handle)
-            self._run_once()
-            while self._ready and not self._stopping and time.perf_counter() < deadline:
+            while True:
+                self.turn_started = now  # the monitor dates a freeze inside a turn by it
                 self._run_once()
+                if not self._ready or self._stopping:
+                    break
+                now = time.perf_counter()
+                if now >= deadline:
+                    break
         except BaseException as exc:  # asyncio lets these leave run_forever(); so do we
             self._error = exc
             self._stopping = True
         finally:
             self._in_turn = False
+            ended = time.perf_counter()
+            if ended - self.turn_started > LONG_TURN_S:  # a callback blocked: say when
+                self.long_turn = (self.turn_started, ended)
             if self._paused_since is not None:
                 self._report_pause()
         if self._stopping:

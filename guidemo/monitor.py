@@ -183,6 +183,8 @@ class PausingLoop(Protocol):
     """guidemo's loop reports pauses to listeners (stock qasync has none to report)."""
 
     pause_listeners: list[Callable[[float, float, str], None]]
+    turn_started: float
+    long_turn: tuple[float, float]
 
     @property
     def in_turn(self) -> bool: ...
@@ -204,6 +206,7 @@ class _Watchdog(threading.Thread):
         while not self._stop_event.wait(wait_s):
             stale_for = time.perf_counter() - monitor.last_beat
             if stale_for > FREEZE_THRESHOLD_S:
+                monitor.note_frozen()
                 monitor.note_sample(sample_thread(monitor.gui_thread_id))
                 wait_s = WATCHDOG_POLL_S  # frozen: sample often
             else:  # healthy: sleep until the heartbeat could first be called stale
@@ -225,6 +228,11 @@ class LoopMonitor(QtCore.QObject):
         super().__init__(parent)
         self.gui_thread_id = threading.get_ident()
         self.last_beat = time.perf_counter()
+        # When the GUI thread last woke up to handle events (Qt's dispatcher tells us): a
+        # freeze starts in the event handled after that, not at some unknown time after
+        # the last probe. Read by the watchdog thread when it sees a freeze.
+        self.awake_at = self.last_beat
+        self._freeze_began: float | None = None
         self.current_panel: Callable[[], str] = lambda: ""  # set by the window
         self._samples: list[StackSample] = []  # taken by the watchdog during a freeze
         self._samples_lock = threading.Lock()
@@ -237,6 +245,7 @@ class LoopMonitor(QtCore.QObject):
         self._timer.timeout.connect(self._probe)
         self._watchdog: _Watchdog | None = None
         self._loop: PausingLoop | None = None
+        self._dispatcher: QtCore.QAbstractEventDispatcher | None = None
 
     def start(self, loop: object = None) -> None:
         """Start probing (a no-op while running); listen to `loop`'s pauses if it has any."""
@@ -247,12 +256,18 @@ class LoopMonitor(QtCore.QObject):
             listeners.append(self._note_pause)
             self._loop = loop  # type: ignore[assignment]
         self.last_beat = time.perf_counter()
+        self._dispatcher = QtCore.QAbstractEventDispatcher.instance()
+        if self._dispatcher is not None:
+            self._dispatcher.awake.connect(self._on_awake)
         self._timer.start()
         self._watchdog = _Watchdog(self)
         self._watchdog.start()
 
     def stop(self) -> None:
         self._timer.stop()
+        if self._dispatcher is not None:
+            self._dispatcher.awake.disconnect(self._on_awake)
+            self._dispatcher = None
         if self._loop is not None:
             self._loop.pause_listeners.remove(self._note_pause)
             self._loop = None
@@ -270,14 +285,29 @@ class LoopMonitor(QtCore.QObject):
         self._lags.append((now, lag_ms))
         while self._lags and self._lags[0][0] < now - WINDOW_S:
             self._lags.popleft()
+        began, self._freeze_began = self._freeze_began, None
         if gap - PROBE_INTERVAL_S > FREEZE_THRESHOLD_S:
-            # The block began somewhere within one probe interval after the last beat:
-            # take the middle, so the estimate is off by at most half an interval.
-            self._record_freeze(now - gap, gap - PROBE_INTERVAL_S / 2)
+            if began is None:  # not seen by the watchdog: the middle of the probe interval
+                began = now - gap + PROBE_INTERVAL_S / 2
+            ended = now
+            if self._loop is not None and self._loop.long_turn[0] == began:
+                ended = self._loop.long_turn[1]  # it was an asyncio turn: its exact end
+            self._record_freeze(began, ended - began)
         else:
             with self._samples_lock:  # a stale sample or two from a near-freeze
                 self._samples.clear()
         self.probed.emit()
+
+    def _on_awake(self) -> None:
+        self.awake_at = time.perf_counter()
+
+    def note_frozen(self) -> None:
+        """Called by the watchdog once it sees the heartbeat stale. The freeze began at the
+        latest moment the GUI thread is known to have been free: its last wake-up for
+        events, the last beat, or the start of the asyncio turn it is stuck in."""
+        if self._freeze_began is None:
+            turn = self._loop.turn_started if self._loop is not None else 0.0
+            self._freeze_began = max(self.awake_at, self.last_beat, turn)
 
     def note_sample(self, sample: StackSample) -> None:
         """Called by the watchdog thread, every WATCHDOG_POLL_S, while the GUI thread is stuck."""
