@@ -18,6 +18,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("QT_API", "pyside6")  # qasync must pick PySide6
@@ -51,11 +52,14 @@ def run_app(
     loop_kind: str = "guidemo",
     on_ready: Callable[[MainWindow], None] | None = None,
     lifecycle: Lifecycle | None = None,
+    zoom: float | None = None,
+    size: tuple[int, int] | None = None,
 ) -> int:
     """Run the app until its window closes or a quit signal; return the exit code.
 
     `lifecycle` is installed by the command line before Qt is imported; code that calls
-    run_app directly gets one installed here.
+    run_app directly gets one installed here. `zoom` scales the whole window (else the
+    remembered zoom); `size` is the window's size for screenshots (else 1600x1000).
     """
     if lifecycle is None:
         lifecycle = Lifecycle()
@@ -72,17 +76,24 @@ def run_app(
         )  # closing the window ends _main(), which stops the loop
         loop = new_event_loop(app, loop_kind)
         with asyncio.Runner(loop_factory=lambda: loop) as runner:
-            return runner.run(_main(lifecycle, panel, screenshot_dir, on_ready))
+            options = StartOptions(panel, screenshot_dir, on_ready, zoom, size)
+            return runner.run(_main(lifecycle, options))
     finally:
         lifecycle.finished()
 
 
-async def _main(
-    lifecycle: Lifecycle,
-    panel: str | None,
-    screenshot_dir: Path | None,
-    on_ready: Callable[[MainWindow], None] | None,
-) -> int:
+@dataclass(frozen=True)
+class StartOptions:
+    """What the command line asked for."""
+
+    panel: str | None = None
+    screenshot_dir: Path | None = None
+    on_ready: Callable[[MainWindow], None] | None = None
+    zoom: float | None = None
+    size: tuple[int, int] | None = None
+
+
+async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
     """Start up in order, wait for the window to close, then stop in order."""
     main_task = asyncio.current_task()
     if main_task is not None:
@@ -90,23 +101,27 @@ async def _main(
     async with DemoServer() as server:
         context = PanelContext.start(server.url, server)
         try:
-            window = MainWindow(server.url, server=server, context=context)
+            window = MainWindow(server.url, server=server, context=context, lazy=True)
             try:
-                if panel:
-                    window.show_panel(panel)
+                if options.zoom is not None:
+                    window.set_zoom(options.zoom)
+                if options.panel:
+                    window.show_panel(options.panel)
                 window.show()
-                if screenshot_dir is not None:
+                if options.screenshot_dir is not None:
                     window.remember_state = False
                     lifecycle.running(asyncio.get_running_loop(), window.close)
-                    await save_screenshots(window, screenshot_dir)
+                    size = QtCore.QSize(*options.size) if options.size else SCREENSHOT_SIZE
+                    await save_screenshots(window, options.screenshot_dir, size)
                     window.close()
                 else:
                     await first_paint(window)
                     lifecycle.running(asyncio.get_running_loop(), window.close)
                     print(f"guidemo: window ready, demo server at {server.url}", flush=True)
+                    window.build_remaining()  # the other panels, in idle time from now on
                     freeze_startup_objects()
-                    if on_ready is not None:
-                        on_ready(window)
+                    if options.on_ready is not None:
+                        options.on_ready(window)
                 await window.closed.wait()
             finally:
                 lifecycle.stopping()
@@ -153,10 +168,12 @@ class _PaintWatcher(QtCore.QObject):
             self._painted.set_result(None)
 
 
-async def save_screenshots(window: MainWindow, directory: Path) -> list[Path]:
+async def save_screenshots(
+    window: MainWindow, directory: Path, size: QtCore.QSize = SCREENSHOT_SIZE
+) -> list[Path]:
     """Render every panel, after its short demo has run, to `directory/<slug>.png`."""
     directory.mkdir(parents=True, exist_ok=True)
-    window.resize(SCREENSHOT_SIZE)
+    window.resize(size)
     saved = []
     for slug, panel in window.panels.items():
         window.show_panel(slug)

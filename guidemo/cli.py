@@ -25,6 +25,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="render every panel to DIR/<slug>.png, then exit",
     )
     parser.add_argument(
+        "--size",
+        metavar="WxH",
+        type=_size,
+        help="with --screenshot: the window's size, e.g. 1280x720 (default 1600x1000)",
+    )
+    parser.add_argument(
+        "--zoom",
+        metavar="FACTOR",
+        type=_zoom,
+        help="scale the whole window, e.g. 1.5 for a projector (Ctrl+= / Ctrl+- / Ctrl+0)",
+    )
+    parser.add_argument(
         "--loop",
         choices=LOOP_KINDS,
         default="guidemo",
@@ -55,6 +67,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated workloads to run (default: all; names in guidemo/bench/workloads.py)",
     )
     return parser
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected WIDTHxHEIGHT, e.g. 1280x720, not {text!r}"
+        ) from None
+    if not (320 <= width <= 10_000 and 240 <= height <= 10_000):
+        raise argparse.ArgumentTypeError(f"size {text} out of range (320x240 to 10000x10000)")
+    return width, height
+
+
+def _zoom(text: str) -> float:
+    try:
+        factor = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number such as 1.5, not {text!r}") from None
+    if not 0.5 <= factor <= 3.0:
+        raise argparse.ArgumentTypeError(f"zoom {factor:g} out of range (0.5 to 3)")
+    return factor
 
 
 def _comma_list(text: str) -> list[str]:
@@ -92,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
         screenshot_dir=args.screenshot,
         loop_kind=args.loop,
         lifecycle=lifecycle,
+        zoom=args.zoom,
+        size=args.size,
     )
 
 

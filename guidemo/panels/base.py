@@ -28,7 +28,15 @@ from guidemo.services import PanelContext
 from guidemo.widgets.kit import named
 from guidemo.widgets.source_view import SourceView
 
-__all__ = ["Panel", "PanelContext"]
+__all__ = ["Panel", "PanelContext", "first_sentence"]
+
+
+def first_sentence(markdown: str) -> str:
+    """The first sentence of the first paragraph of `markdown` (for the one-line summary)."""
+    paragraph = next((p for p in markdown.split("\n\n") if p.strip() and not p.startswith("#")), "")
+    text = " ".join(paragraph.split())
+    end = text.find(". ")
+    return text if end < 0 else text[: end + 1]
 
 
 class Panel(QtWidgets.QWidget):
@@ -51,13 +59,28 @@ class Panel(QtWidgets.QWidget):
         self.setObjectName(f"panel-{self.slug}")
 
         title = named(QtWidgets.QLabel(self.title), "panelTitle", self.title)
+        text = explanation(self.slug)
         self.explanation = named(QtWidgets.QTextBrowser(), "explanation", "What this panel teaches")
         self.explanation.setOpenExternalLinks(True)
-        self.explanation.setMarkdown(explanation(self.slug))
+        self.explanation.setMarkdown(text)
+        # Presenter layout (Ctrl+E): the explanation shrinks to its first sentence.
+        self.summary = named(
+            QtWidgets.QLabel(first_sentence(text)),
+            "explanationSummary",
+            "The explanation in one line; Ctrl+E shows all of it again",
+        )
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(QtCore.Qt.TextFormat.MarkdownText)
+        self.summary.hide()
         self.source_view = SourceView(self.sources)
 
+        about = QtWidgets.QWidget()
+        about_layout = QtWidgets.QVBoxLayout(about)
+        about_layout.setContentsMargins(0, 0, 0, 0)
+        about_layout.addWidget(self.summary)
+        about_layout.addWidget(self.explanation)
         self._left = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
-        self._left.addWidget(self.explanation)
+        self._left.addWidget(about)
         self._left.setChildrenCollapsible(False)
 
         body = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
@@ -89,6 +112,14 @@ class Panel(QtWidgets.QWidget):
         self._left.setStretchFactor(0, 2)
         self._left.setStretchFactor(1, 3)
         self._left.setSizes([260, 420])
+
+    def set_zoom(self, zoom: float) -> None:
+        """Follow the window's zoom where a widget does not follow the app font itself."""
+        self.source_view.set_zoom(zoom)
+
+    def set_explanation_collapsed(self, collapsed: bool) -> None:
+        self.summary.setVisible(collapsed)
+        self.explanation.setVisible(not collapsed)
 
     # --- what subclasses may override ---------------------------------------------------
     async def screenshot_demo(self) -> None:

@@ -1,9 +1,18 @@
-"""The main window: navigator of panels on the left, the panel beside it, HUD on top."""
+"""The main window: navigator of panels on the left, the panel beside it, HUD on top.
+
+Panels are built when first shown (the app builds the rest in idle time after its first
+paint, so the window appears fast); code that builds a window itself gets them all at
+once. The window fits the screen it opens on, zooms as a whole (Ctrl+= / Ctrl+- /
+Ctrl+0), goes full screen (F11), and can collapse every explanation to its first line
+(Ctrl+E) when a teacher talks over it. The error list takes no room until an error
+comes: then a badge with the count opens it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator, Mapping
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -12,16 +21,39 @@ from guidemo.panels.base import Panel
 from guidemo.services import PanelContext, ServerControl
 from guidemo.ui.error_log import ErrorLog
 from guidemo.ui.hud import Hud
-from guidemo.widgets.palette import STYLE_SHEET
+from guidemo.widgets.palette import BAD, style_sheet
 
 log = logging.getLogger(__name__)
 DEFAULT_SIZE = QtCore.QSize(1440, 920)
 SCREENSHOT_SIZE = QtCore.QSize(1600, 1000)
-NAVIGATOR_WIDTH = 210
+NAVIGATOR_EM = 15  # navigator width in letter widths: it grows with the zoom
+ZOOM_STEPS = (0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0)
+BACKGROUND_BUILD_MS = 30  # after the first paint, one more panel every so often
+
+
+class _LazyPanels(Mapping[str, Panel]):
+    """`window.panels`: every panel by slug, in order; a panel not built yet is built
+    when asked for, so code outside never sees the difference."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self._window = window
+
+    def __getitem__(self, slug: str) -> Panel:
+        return self._window.panel(slug)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(SLUGS)
+
+    def __len__(self) -> int:
+        return len(SLUGS)
 
 
 class MainWindow(QtWidgets.QMainWindow):
-    """Build it inside a running event loop; `await window.closed.wait()` then `shutdown()`."""
+    """Build it inside a running event loop; `await window.closed.wait()` then `shutdown()`.
+
+    `lazy=True` (the app) builds only the first panel now and the others on first show
+    or via `build_remaining()`.
+    """
 
     def __init__(
         self,
@@ -29,6 +61,7 @@ class MainWindow(QtWidgets.QMainWindow):
         parent: QtWidgets.QWidget | None = None,
         server: ServerControl | None = None,
         context: PanelContext | None = None,
+        lazy: bool = False,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("MainWindow")
@@ -37,34 +70,34 @@ class MainWindow(QtWidgets.QMainWindow):
         self.loop = asyncio.get_running_loop()
         self.closed = asyncio.Event()
         self.settings = QtCore.QSettings("guidemo", "guidemo")
-        self.remember_state = True  # save size and last panel on close
+        self.remember_state = True  # save size, zoom and last panel on close
+        self.zoom = 1.0
+        self._base_font = QtGui.QFont(QtWidgets.QApplication.font())
 
         self.error_log = ErrorLog()
         # The services come from the composition root (app.py); code that builds a window
         # on its own (tests, the benchmark) gets a fresh set, stopped by shutdown().
         self._owns_context = context is None
         self.context = context or PanelContext.start(server_url, server)
-        self.context.errors.listeners.append(self.error_log.report)
+        self.context.errors.listeners.append(self._on_error)
         self.monitor = self.context.monitor
         self.executor = self.context.executor
-        self.setStyleSheet(STYLE_SHEET)
+        self._built: dict[str, Panel] = {}
+        self.panels: Mapping[str, Panel] = _LazyPanels(self)
 
-        self.panels: dict[str, Panel] = {}
         self.panel_list = QtWidgets.QListWidget()
         self.panel_list.setObjectName("panelList")
-        self.panel_list.setToolTip("The panels; Ctrl+1..9 switch between them")
+        self.panel_list.setToolTip("The panels, in the lecture's order; Ctrl+1..9 switch to them")
+        self.panel_list.setWordWrap(True)
         self.stack = QtWidgets.QStackedWidget()
         for number, entry in enumerate(PANELS, start=1):
-            panel = entry.load()(self.context)
-            self.panels[entry.slug] = panel
-            self.stack.addWidget(panel)
+            self.stack.addWidget(QtWidgets.QWidget())  # a placeholder until it is built
+            shortcut = f" (Ctrl+{number})" if number <= 9 else ""
             item = QtWidgets.QListWidgetItem(f"{number}  {entry.title}")
             item.setData(QtCore.Qt.ItemDataRole.UserRole, entry.slug)
-            item.setToolTip(f"{entry.title} (Ctrl+{number})")
+            item.setToolTip(f"{entry.title}{shortcut}")
             self.panel_list.addItem(item)
-        self.panel_list.currentRowChanged.connect(self.stack.setCurrentIndex)
-        self.panel_list.setWordWrap(True)
-        self.panel_list.setFixedWidth(NAVIGATOR_WIDTH)
+        self.panel_list.currentRowChanged.connect(self._show_row)
 
         self.hud = Hud(self.monitor, self.context.loop_kind)
         central = QtWidgets.QWidget()
@@ -76,63 +109,170 @@ class MainWindow(QtWidgets.QMainWindow):
         grid.setColumnStretch(1, 1)
         grid.setRowStretch(1, 1)
         self.setCentralWidget(central)
-
-        errors = QtWidgets.QDockWidget("Errors", self)
-        errors.setObjectName("errorDock")
-        errors.setWidget(self.error_log)
-        errors.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
-        self.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, errors)
-        self.resizeDocks([errors], [80], QtCore.Qt.Orientation.Vertical)
+        self._build_error_area()
 
         self._add_shortcuts()
-        self._restore_settings()
+        self._restore_settings(lazy)
         self.monitor.current_panel = lambda: self.current_panel().slug
         self.monitor.start(self.loop)
 
     # --- public API -------------------------------------------------------------------
+    def panel(self, slug: str) -> Panel:
+        """The panel `slug`, built now if it was not yet (KeyError for an unknown slug)."""
+        if slug not in self._built:
+            index = SLUGS.index(slug)
+            panel = PANELS[index].load()(self.context)
+            self._built[slug] = panel
+            placeholder = self.stack.widget(index)
+            showing = self.stack.currentIndex() == index
+            self.stack.insertWidget(index, panel)
+            if placeholder is not None:
+                self.stack.removeWidget(placeholder)
+                placeholder.deleteLater()
+            if showing:
+                self.stack.setCurrentIndex(index)
+        return self._built[slug]
+
     def show_panel(self, slug: str) -> Panel:
         """Switch to the panel `slug` and return it (KeyError for an unknown slug)."""
-        panel = self.panels[slug]
+        panel = self.panel(slug)
         self.panel_list.setCurrentRow(SLUGS.index(slug))
         return panel
 
     def current_panel(self) -> Panel:
-        return self.stack.currentWidget()  # type: ignore[return-value]
+        slug = SLUGS[max(0, self.stack.currentIndex())]
+        return self.panel(slug)
+
+    def build_remaining(self) -> None:
+        """Build the panels not built yet, one per event-loop pass, so the window stays
+        live meanwhile (the app calls this after its first paint)."""
+        missing = [slug for slug in SLUGS if slug not in self._built]
+        if missing:
+            self.panel(missing[0])
+            QtCore.QTimer.singleShot(BACKGROUND_BUILD_MS, self, self.build_remaining)
 
     def report_error(self, error: BaseException, context: str) -> None:
         """Show an unhandled error in the errorLog (and in logging); the app carries on."""
         self.context.report_error(error, context)
 
+    def set_zoom(self, factor: float) -> None:
+        """Scale every font, row and plot label of the window together (1.0 = normal)."""
+        self.zoom = min(max(factor, ZOOM_STEPS[0]), ZOOM_STEPS[-1])
+        font = QtGui.QFont(self._base_font)
+        font.setPointSizeF(self._base_font.pointSizeF() * self.zoom)
+        QtWidgets.QApplication.setFont(font)
+        self.setStyleSheet(style_sheet(self.zoom))
+        self.panel_list.setFixedWidth(round(self.fontMetrics().averageCharWidth() * NAVIGATOR_EM))
+        for panel in self._built.values():
+            panel.set_zoom(self.zoom)
+
+    def zoom_in(self) -> None:
+        self.set_zoom(next((z for z in ZOOM_STEPS if z > self.zoom + 1e-6), ZOOM_STEPS[-1]))
+
+    def zoom_out(self) -> None:
+        smaller = [z for z in ZOOM_STEPS if z < self.zoom - 1e-6]
+        self.set_zoom(smaller[-1] if smaller else ZOOM_STEPS[0])
+
+    def set_presenting(self, presenting: bool) -> None:
+        """Collapse every explanation to its first line, to talk over it (Ctrl+E)."""
+        self.presenting = presenting
+        self.presenter_action.setChecked(presenting)
+        for panel in self._built.values():
+            panel.set_explanation_collapsed(presenting)
+
+    def toggle_full_screen(self) -> None:
+        self.setWindowState(self.windowState() ^ QtCore.Qt.WindowState.WindowFullScreen)
+
     async def shutdown(self) -> None:
         """Stop all work, in order: panel tasks and workers, the monitor, the thread pool."""
-        await asyncio.gather(*(panel.shutdown() for panel in self.panels.values()))
+        await asyncio.gather(*(panel.shutdown() for panel in self._built.values()))
         self.monitor.current_panel = lambda: ""  # the monitor may outlive this window
-        self.context.errors.listeners.remove(self.error_log.report)
+        self.context.errors.listeners.remove(self._on_error)
         if self._owns_context:
             self.context.stop()
 
     # --- behaviour ----------------------------------------------------------------------
-    def _add_shortcuts(self) -> None:
-        quit_action = QtGui.QAction("Quit", self)
-        quit_action.setShortcut(QtGui.QKeySequence("Ctrl+Q"))
-        quit_action.triggered.connect(self.close)
-        self.addAction(quit_action)
-        for number, slug in enumerate(SLUGS[:9], start=1):
-            action = QtGui.QAction(f"Show {slug}", self)
-            action.setShortcut(QtGui.QKeySequence(f"Ctrl+{number}"))
-            action.triggered.connect(lambda _=False, s=slug: self.show_panel(s))
-            self.addAction(action)
+    def _show_row(self, row: int) -> None:
+        if 0 <= row < len(SLUGS):
+            panel = self.panel(SLUGS[row])
+            panel.set_zoom(self.zoom)
+            panel.set_explanation_collapsed(self.presenting)
+            self.stack.setCurrentIndex(row)
 
-    def _restore_settings(self) -> None:
+    def _build_error_area(self) -> None:
+        """The error list lives in a dock that stays hidden until the first error."""
+        self.error_dock = QtWidgets.QDockWidget("Errors", self)
+        self.error_dock.setObjectName("errorDock")
+        self.error_dock.setWidget(self.error_log)
+        self.error_dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, self.error_dock)
+        self.error_dock.hide()
+        self.error_badge = QtWidgets.QToolButton()
+        self.error_badge.setObjectName("errorBadge")
+        self.error_badge.setToolTip("Unhandled errors so far: click to show or hide the list")
+        self.error_badge.setStyleSheet(f"color: {BAD}; font-weight: 600;")
+        self.error_badge.clicked.connect(
+            lambda: self.error_dock.setVisible(not self.error_dock.isVisible())
+        )
+        self.error_badge.hide()
+        self.statusBar().addPermanentWidget(self.error_badge)
+        self.statusBar().setSizeGripEnabled(False)
+
+    def _on_error(self, error: BaseException, context: str) -> None:
+        self.error_log.report(error, context)
+        count = self.error_log.list.count()
+        self.error_badge.setText(f"⚠ {count} error{'s' if count != 1 else ''}")
+        self.error_badge.show()
+
+    def _add_shortcuts(self) -> None:
+        def action(
+            text: str, keys: str | QtGui.QKeySequence.StandardKey, slot: object
+        ) -> QtGui.QAction:
+            item = QtGui.QAction(text, self)
+            item.setShortcut(QtGui.QKeySequence(keys))
+            item.triggered.connect(slot)
+            self.addAction(item)
+            return item
+
+        action("Quit", "Ctrl+Q", self.close)
+        action("Zoom in", "Ctrl+=", self.zoom_in)
+        action("Zoom in", "Ctrl++", self.zoom_in)
+        action("Zoom out", "Ctrl+-", self.zoom_out)
+        action("Normal size", "Ctrl+0", lambda: self.set_zoom(1.0))
+        action("Full screen", "F11", self.toggle_full_screen)
+        self.presenting = False
+        self.presenter_action = action(
+            "Collapse explanations", "Ctrl+E", lambda: self.set_presenting(not self.presenting)
+        )
+        self.presenter_action.setCheckable(True)
+        for number, slug in enumerate(SLUGS[:9], start=1):
+            action(f"Show {slug}", f"Ctrl+{number}", lambda _=False, s=slug: self.show_panel(s))
+
+    def _restore_settings(self, lazy: bool) -> None:
         size = self.settings.value("size")
-        self.resize(size if isinstance(size, QtCore.QSize) and size.isValid() else DEFAULT_SIZE)
+        wanted = size if isinstance(size, QtCore.QSize) and size.isValid() else DEFAULT_SIZE
+        self.resize(fit_to_screen(wanted, self.screen()))
+        zoom = self.settings.value("zoom", 1.0)
+        self.set_zoom(float(zoom) if isinstance(zoom, (int, float, str)) else 1.0)
         last = self.settings.value("lastPanel", "")
         self.show_panel(last if last in SLUGS else SLUGS[0])
+        if not lazy:
+            for slug in SLUGS:
+                self.panel(slug)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         if self.remember_state:
             self.settings.setValue("size", self.size())
+            self.settings.setValue("zoom", self.zoom)
             self.settings.setValue("lastPanel", self.current_panel().slug)
             self.settings.sync()
         self.closed.set()
         event.accept()
+
+
+def fit_to_screen(size: QtCore.QSize, screen: QtGui.QScreen | None) -> QtCore.QSize:
+    """`size`, made no larger than the screen's available area (minus a small margin)."""
+    if screen is None:
+        return size
+    room = screen.availableGeometry().size()
+    return QtCore.QSize(min(size.width(), room.width()), min(size.height(), room.height()))

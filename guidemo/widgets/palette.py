@@ -20,14 +20,26 @@ HIGHLIGHT = "#ffe08a"  # the line running now, the control to use now
 LATE_BACKGROUND = "#fde2e1"
 DISABLED_TEXT = "#a0a0a0"
 
-STYLE_SHEET = f"""
+TITLE_POINTS = 18.0  # a panel's title at zoom 1.0
+BANNER_POINTS = 12.0  # the HUD's freeze banner at zoom 1.0: readable from the back
+
+
+def style_sheet(zoom: float = 1.0) -> str:
+    """The app's one style sheet, at a zoom factor (its point sizes scale with it)."""
+    return f"""
 QPushButton[role="danger"] {{ color: {BAD}; font-weight: 600; }}
 QPushButton[role="good"] {{ color: {GOOD}; font-weight: 600; }}
 QPushButton[role="danger"]:disabled, QPushButton[role="good"]:disabled {{
     color: {DISABLED_TEXT}; font-weight: 400;
 }}
-QLabel#panelTitle {{ font-size: 18pt; font-weight: 600; margin: 2px 0 4px 0; }}
+QLabel#panelTitle {{
+    font-size: {TITLE_POINTS * zoom:.1f}pt; font-weight: 600; margin: 2px 0 4px 0;
+}}
+QLabel#freezeLabel {{ font-size: {BANNER_POINTS * zoom:.1f}pt; }}
 """
+
+
+STYLE_SHEET = style_sheet()
 
 
 def colored(text: str, color: str, bold: bool = False) -> str:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 from collections.abc import Iterable, Sequence
 
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import PythonLexer
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 _FORMATTER_STYLE = "friendly"
 
@@ -18,7 +16,17 @@ def source_html(obj: object, highlight_lines: Sequence[int] = ()) -> str:
     """One function's (or class's) source as highlighted HTML, with its file and lines.
 
     `highlight_lines` are file line numbers to mark, e.g. the line a toy loop is on.
+    Cached: panels show the same functions again and again (tabs, slow motion).
     """
+    return _source_html(obj, tuple(highlight_lines))
+
+
+@functools.lru_cache(maxsize=1024)
+def _source_html(obj: object, highlight_lines: tuple[int, ...]) -> str:
+    from pygments import highlight  # imported on first use: not on the start-up path
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+
     lines, first = inspect.getsourcelines(obj)  # type: ignore[arg-type]
     filename = os.path.basename(inspect.getsourcefile(obj) or "?")  # type: ignore[arg-type]
     name = getattr(obj, "__qualname__", repr(obj))
@@ -41,16 +49,17 @@ def source_html(obj: object, highlight_lines: Sequence[int] = ()) -> str:
 class SourceView(QtWidgets.QTextBrowser):
     """objectName `sourceView`: the highlighted source of the code a panel runs.
 
-    Highlighting every panel's source took about half of the window's start-up, so the
-    first rendering waits until the view is shown (or its text is asked for).
+    Highlighting is work for the GUI thread, so it waits until the view is shown, and
+    then until the panel itself has been painted (or until its text is asked for).
     """
 
     def __init__(self, objects: Iterable[object] = (), parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("sourceView")
         self.setOpenLinks(False)
-        font = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
-        super().document().setDefaultFont(font)
+        self._font = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
+        self._points = self._font.pointSizeF()
+        super().document().setDefaultFont(self._font)
         self.setToolTip("The source of the functions this panel's controls run, read live")
         self.objects: list[object] = list(objects)
         self._rendered = False
@@ -60,8 +69,15 @@ class SourceView(QtWidgets.QTextBrowser):
             self.show_objects(self.objects)
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
-        self._ensure_rendered()
+        if not self._rendered:
+            QtCore.QTimer.singleShot(0, self, self._ensure_rendered)
         super().showEvent(event)
+
+    def set_zoom(self, zoom: float) -> None:
+        """The code's font follows the window's zoom (it is not the app's font)."""
+        if abs(self._font.pointSizeF() - self._points * zoom) > 0.01:
+            self._font.setPointSizeF(self._points * zoom)
+            super().document().setDefaultFont(self._font)
 
     def document(self) -> QtGui.QTextDocument:
         self._ensure_rendered()
