@@ -179,7 +179,8 @@ async def save_screenshots(
         window.show_panel(slug)
         started = time.perf_counter()
         try:
-            await asyncio.wait_for(panel.screenshot_demo(), SCREENSHOT_DEMO_TIMEOUT_S)
+            demo = asyncio.create_task(panel.screenshot_demo(), name=f"app: {slug} demo")
+            await asyncio.wait_for(demo, SCREENSHOT_DEMO_TIMEOUT_S)
         except TimeoutError:
             window.report_error(TimeoutError(f"{slug} demo took too long"), "screenshot")
         # Let the HUD and plots catch up (at least two of their refreshes).

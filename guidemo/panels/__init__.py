@@ -19,6 +19,7 @@ class PanelEntry:
     slug: str
     title: str
     path: str  # "module:Class"
+    nav: str = ""  # a shorter name for the navigator, when the title is long
 
     def load(self) -> type[Panel]:
         module_name, class_name = self.path.split(":")

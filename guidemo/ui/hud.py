@@ -222,15 +222,20 @@ class Hud(QtWidgets.QFrame):
         )
 
         self.plot = LagSparkline()
-        layout = QtWidgets.QHBoxLayout(self)
+        # Two rows: the live numbers and the buttons on top, the freeze banner below it,
+        # the whole width, big enough to read from the back of a room.
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.heartbeat)
+        top.addWidget(self.lag_label)
+        top.addWidget(self.plot, 1)
+        top.addWidget(self.history_button)
+        top.addWidget(self.export_button)
+        top.addWidget(loop_label)
+        layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(8, 2, 8, 2)
-        layout.addWidget(self.heartbeat)
-        layout.addWidget(self.lag_label)
-        layout.addWidget(self.plot, 1)
-        layout.addWidget(self.freeze_label, 2)
-        layout.addWidget(self.history_button)
-        layout.addWidget(self.export_button)
-        layout.addWidget(loop_label)
+        layout.setSpacing(0)
+        layout.addLayout(top)
+        layout.addWidget(self.freeze_label)
         self._fit_lag_label()
 
         monitor.freezeDetected.connect(self._on_event)
@@ -241,8 +246,13 @@ class Hud(QtWidgets.QFrame):
 
     def _fit_lag_label(self) -> None:
         """A fixed width: a changing number must not re-lay out the whole HUD."""
+        bold = QtGui.QFont(QtWidgets.QApplication.font())
+        bold.setBold(True)
         sample = "lag 999.9 ms   p99 (10 s) 9999.9 ms"
-        self.lag_label.setFixedWidth(self.lag_label.fontMetrics().horizontalAdvance(sample) + 8)
+        width = QtGui.QFontMetrics(bold).horizontalAdvance(sample)
+        self.lag_label.setFixedWidth(width + 8)
+        self.plot.setFixedHeight(QtGui.QFontMetrics(QtWidgets.QApplication.font()).height() * 3)
+        self.heartbeat.setFixedSize(self.plot.height() // 2 + 8, self.plot.height() // 2 + 8)
 
     def changeEvent(self, event: QtCore.QEvent) -> None:
         if event.type() == QtCore.QEvent.Type.FontChange:

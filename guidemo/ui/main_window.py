@@ -26,7 +26,7 @@ from guidemo.widgets.palette import BAD, style_sheet
 log = logging.getLogger(__name__)
 DEFAULT_SIZE = QtCore.QSize(1440, 920)
 SCREENSHOT_SIZE = QtCore.QSize(1600, 1000)
-NAVIGATOR_EM = 15  # navigator width in letter widths: it grows with the zoom
+NAVIGATOR_EM = 24  # navigator width in letter widths: it grows with the zoom
 ZOOM_STEPS = (0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0)
 BACKGROUND_BUILD_MS = 30  # after the first paint, one more panel every so often
 
@@ -93,7 +93,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for number, entry in enumerate(PANELS, start=1):
             self.stack.addWidget(QtWidgets.QWidget())  # a placeholder until it is built
             shortcut = f" (Ctrl+{number})" if number <= 9 else ""
-            item = QtWidgets.QListWidgetItem(f"{number}  {entry.title}")
+            item = QtWidgets.QListWidgetItem(f"{number}  {entry.nav or entry.title}")
             item.setData(QtCore.Qt.ItemDataRole.UserRole, entry.slug)
             item.setToolTip(f"{entry.title}{shortcut}")
             self.panel_list.addItem(item)
@@ -162,7 +162,9 @@ class MainWindow(QtWidgets.QMainWindow):
         font.setPointSizeF(self._base_font.pointSizeF() * self.zoom)
         QtWidgets.QApplication.setFont(font)
         self.setStyleSheet(style_sheet(self.zoom))
-        self.panel_list.setFixedWidth(round(self.fontMetrics().averageCharWidth() * NAVIGATOR_EM))
+        metrics = QtGui.QFontMetrics(font)
+        self.panel_list.setFixedWidth(round(metrics.averageCharWidth() * NAVIGATOR_EM))
+        self.hud._fit_lag_label()
         for panel in self._built.values():
             panel.set_zoom(self.zoom)
 
