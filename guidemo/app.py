@@ -54,6 +54,7 @@ def run_app(
     lifecycle: Lifecycle | None = None,
     zoom: float | None = None,
     size: tuple[int, int] | None = None,
+    tour: bool = False,
 ) -> int:
     """Run the app until its window closes or a quit signal; return the exit code.
 
@@ -76,7 +77,7 @@ def run_app(
         )  # closing the window ends _main(), which stops the loop
         loop = new_event_loop(app, loop_kind)
         with asyncio.Runner(loop_factory=lambda: loop) as runner:
-            options = StartOptions(panel, screenshot_dir, on_ready, zoom, size)
+            options = StartOptions(panel, screenshot_dir, on_ready, zoom, size, tour)
             return runner.run(_main(lifecycle, options))
     finally:
         lifecycle.finished()
@@ -91,6 +92,7 @@ class StartOptions:
     on_ready: Callable[[MainWindow], None] | None = None
     zoom: float | None = None
     size: tuple[int, int] | None = None
+    tour: bool = False
 
 
 async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
@@ -119,6 +121,8 @@ async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
                     lifecycle.running(asyncio.get_running_loop(), window.close)
                     print(f"guidemo: window ready, demo server at {server.url}", flush=True)
                     window.build_remaining()  # the other panels, in idle time from now on
+                    if options.tour:
+                        window.tour.start()
                     freeze_startup_objects()
                     if options.on_ready is not None:
                         options.on_ready(window)

@@ -25,6 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="render every panel to DIR/<slug>.png, then exit",
     )
     parser.add_argument(
+        "--tour", action="store_true", help="start the guided tour through the lecture"
+    )
+    parser.add_argument(
         "--size",
         metavar="WxH",
         type=_size,
@@ -128,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         lifecycle=lifecycle,
         zoom=args.zoom,
         size=args.size,
+        tour=args.tour,
     )
 
 

@@ -8,24 +8,17 @@ never with qtbot.wait*, which would nest a second loop inside the running one.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import tempfile
 from collections.abc import Callable, Coroutine, Iterator
-from pathlib import Path
 from typing import Any
 
-
-def offscreen_platform(width: int, height: int) -> str:
-    """QT_QPA_PLATFORM for a headless screen of this size (Qt's default is 800x800)."""
-    screen = {"name": "test", "x": 0, "y": 0, "width": width, "height": height}
-    config = Path(tempfile.mkdtemp(prefix="guidemo-screen-")) / "screen.json"
-    config.write_text(json.dumps({"screens": [{**screen, "logicalDpi": 96, "dpr": 1}]}))
-    return f"offscreen:configfile={config}"
-
+from tests.headless import offscreen_platform
 
 # Headless, set here rather than by the caller, on a desktop-sized screen.
 os.environ["QT_QPA_PLATFORM"] = offscreen_platform(1920, 1200)
+
+
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="guidemo-test-config-")  # QSettings
 os.environ.setdefault("QT_API", "pyside6")
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from tests.conftest import offscreen_platform, wait_until
+from tests.conftest import wait_until
+from tests.headless import offscreen_platform
 
 CONTROLS = (
     QtWidgets.QAbstractButton,

@@ -224,7 +224,7 @@ class Hud(QtWidgets.QFrame):
         self.plot = LagSparkline()
         # Two rows: the live numbers and the buttons on top, the freeze banner below it,
         # the whole width, big enough to read from the back of a room.
-        top = QtWidgets.QHBoxLayout()
+        top = self._top = QtWidgets.QHBoxLayout()
         top.addWidget(self.heartbeat)
         top.addWidget(self.lag_label)
         top.addWidget(self.plot, 1)
@@ -243,6 +243,10 @@ class Hud(QtWidgets.QFrame):
         monitor.probed.connect(self._on_probe)
         self._probes = 0
         self._shown_lag_text = ""
+
+    def add_button(self, button: QtWidgets.QAbstractButton) -> None:
+        """A window-level button beside the HUD's own (the tour's)."""
+        self._top.insertWidget(self._top.indexOf(self.history_button), button)
 
     def _fit_lag_label(self) -> None:
         """A fixed width: a changing number must not re-lay out the whole HUD."""

@@ -21,6 +21,8 @@ from guidemo.panels.base import Panel
 from guidemo.services import PanelContext, ServerControl
 from guidemo.ui.error_log import ErrorLog
 from guidemo.ui.hud import Hud
+from guidemo.ui.tour import Tour
+from guidemo.widgets.kit import make_button
 from guidemo.widgets.palette import BAD, style_sheet
 
 log = logging.getLogger(__name__)
@@ -113,6 +115,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self._add_shortcuts()
         self._restore_settings(lazy)
+        self._build_tour()
         self.monitor.current_panel = lambda: self.current_panel().slug
         self.monitor.start(self.loop)
 
@@ -193,7 +196,26 @@ class MainWindow(QtWidgets.QMainWindow):
         if self._owns_context:
             self.context.stop()
 
+    def show_tour_panel(self, visible: bool) -> None:
+        self.tour_dock.setVisible(visible)
+
     # --- behaviour ----------------------------------------------------------------------
+    def _build_tour(self) -> None:
+        self.tour = Tour(self)
+        self.tour_dock = QtWidgets.QDockWidget("Tour", self)
+        self.tour_dock.setObjectName("tourDock")
+        self.tour_dock.setWidget(self.tour.panel)
+        self.tour_dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.tour_dock)
+        self.tour_dock.hide()
+        button = make_button(
+            "Tour",
+            "tourButton",
+            "A guided tour through the lecture: one control at a time, with what it measured",
+            lambda: self.tour.stop() if self.tour.active else self.tour.start(),
+        )
+        self.hud.add_button(button)
+
     def _show_row(self, row: int) -> None:
         if 0 <= row < len(SLUGS):
             panel = self.panel(SLUGS[row])
