@@ -30,7 +30,8 @@ DEFAULT_SIZE = QtCore.QSize(1440, 920)
 SCREENSHOT_SIZE = QtCore.QSize(1600, 1000)
 NAVIGATOR_EM = 24  # navigator width in letter widths: it grows with the zoom
 ZOOM_STEPS = (0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0)
-BACKGROUND_BUILD_MS = 30  # after the first paint, one more panel every so often
+BACKGROUND_BUILD_MS = 150  # after the first paint, one more panel every so often
+BACKGROUND_START_MS = 1000  # ... starting a moment after it, once the window is up
 
 
 class _LazyPanels(Mapping[str, Panel]):
@@ -146,13 +147,16 @@ class MainWindow(QtWidgets.QMainWindow):
         slug = SLUGS[max(0, self.stack.currentIndex())]
         return self.panel(slug)
 
-    def build_remaining(self) -> None:
-        """Build the panels not built yet, one per event-loop pass, so the window stays
-        live meanwhile (the app calls this after its first paint)."""
+    def build_remaining(self, delay_ms: int = BACKGROUND_START_MS) -> None:
+        """Build the panels not built yet, one at a time, so the window stays live
+        meanwhile (the app calls this after its first paint)."""
+        QtCore.QTimer.singleShot(delay_ms, self, self._build_next)
+
+    def _build_next(self) -> None:
         missing = [slug for slug in SLUGS if slug not in self._built]
         if missing:
             self.panel(missing[0])
-            QtCore.QTimer.singleShot(BACKGROUND_BUILD_MS, self, self.build_remaining)
+            QtCore.QTimer.singleShot(BACKGROUND_BUILD_MS, self, self._build_next)
 
     def report_error(self, error: BaseException, context: str) -> None:
         """Show an unhandled error in the errorLog (and in logging); the app carries on."""

@@ -137,7 +137,9 @@ class TourPanel(QtWidgets.QFrame):
         super().__init__(parent)
         self.setObjectName("tourPanel")
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
-        self.setStyleSheet(f"QFrame#tourPanel {{ background: {HIGHLIGHT}33; }}")
+        tint = QtGui.QColor(HIGHLIGHT)
+        rgba = f"rgba({tint.red()}, {tint.green()}, {tint.blue()}, 60)"
+        self.setStyleSheet(f"QFrame#tourPanel {{ background: {rgba}; }}")
         self.heading = named(QtWidgets.QLabel(), "tourHeading", "The step of the tour")
         self.text = named(
             QtWidgets.QTextBrowser(), "tourText", "What to do now, what to watch, and the takeaway"
