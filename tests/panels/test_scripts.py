@@ -66,6 +66,8 @@ def pid_alive(pid: int) -> bool:
 def test_a_script_streams_line_by_line_then_its_exit_code(window, run) -> None:
     panel = fresh(window)
     before = len(panel.runs)
+    errors = window.findChild(QtWidgets.QListWidget, "errorLog")
+    errors_before = errors.count()
     choose(panel, "say_lots", "--count 3 --pause 0.4")
     run_button, stop_button = button(panel, "runScriptButton"), button(panel, "stopScriptButton")
 
@@ -74,6 +76,7 @@ def test_a_script_streams_line_by_line_then_its_exit_code(window, run) -> None:
         await wait_until(lambda: streamed(panel), what="the first line")
         assert panel.process is not None and panel.process.returncode is None  # still running
         assert not run_button.isEnabled() and stop_button.isEnabled()
+        await wait_until(lambda: re.search(r"running: pid \d+, 0\.[5-9] s", status(panel)))
         panel.run_chosen()  # a second run while one is going: ignored
         await wait_until(lambda: len(panel.runs) > before, what="the end of the run")
 
@@ -94,6 +97,7 @@ def test_a_script_streams_line_by_line_then_its_exit_code(window, run) -> None:
     assert [table.item(0, c).text() for c in (1, 3, 4)] == ["say_lots", "0", "ok"]
     assert run_button.isEnabled() and not stop_button.isEnabled()
     assert panel.process is None
+    assert errors.count() == errors_before  # nothing went wrong on the way
 
 
 def test_without_unbuffered_the_lines_wait_in_the_pipe_until_the_end(window, run) -> None:
@@ -205,7 +209,9 @@ def test_panel_shutdown_with_a_script_running_leaves_no_child(window, run) -> No
 
     pid = run(scenario())
     assert not pid_alive(pid)  # killed and reaped: not even a zombie
-    assert panel.process is None and panel.runs[-1].stopped == "killed: the panel closed"
+    last = panel.runs[-1]
+    assert panel.process is None and last.stopped == "killed: the panel closed"
+    assert (last.exit_code, last.meaning) == (-signal.SIGKILL, "killed by SIGKILL")
 
 
 # The real app: start a long script, quit with Ctrl+Q, then check the child is gone.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import shlex
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,7 +66,7 @@ class ScriptsPanel(Panel):
         self.runs: list[Run] = []  # finished runs, oldest first
         self.current: Run | None = None  # the run going on now
         self._run_task: asyncio.Task[Any] | None = None
-        self._started = 0.0  # loop.time() at the start of the current run
+        self._started = 0.0  # time.monotonic() at the start of the current run
         self._pending: list[tuple[str, str | None]] = []  # lines not yet drawn
 
         self._flush_timer = QtCore.QTimer(self)  # draw arriving lines at most every 30 ms
@@ -213,11 +214,10 @@ class ScriptsPanel(Panel):
         self._refresh_buttons()
 
     async def _run(self, script: Script, command: list[str]) -> None:
-        loop = asyncio.get_running_loop()
         run = Run(len(self.runs) + 1, script.name, self.args_edit.text().strip(), None, 0.0)
         self.current = run
         self._note(f"--- run {run.number}: {shlex.join(['python', *command[1:]])}", MUTED)
-        self._started = loop.time()
+        self._started = time.monotonic()
         try:
             self.process = process = await start_script(command)
             self._note(f"started: pid {process.pid}", MUTED)
@@ -232,8 +232,9 @@ class ScriptsPanel(Panel):
         finally:
             if self.process is not None and self.process.returncode is None:
                 await kill(self.process)  # cancelled (panel closing): leave no child behind
+                run.exit_code = self.process.returncode
                 run.stopped = run.stopped or "killed: the panel closed"
-            run.wall_s = loop.time() - self._started
+            run.wall_s = self._elapsed()
             self.process = None
             self.current = None
             self._run_task = None
@@ -290,7 +291,7 @@ class ScriptsPanel(Panel):
 
     # --- showing ----------------------------------------------------------------------------
     def _elapsed(self) -> float:
-        return asyncio.get_running_loop().time() - self._started
+        return time.monotonic() - self._started
 
     def _line(self, stream: str, text: str) -> None:
         """One line from the child: stamped now, drawn with the next batch."""
