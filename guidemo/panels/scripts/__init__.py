@@ -58,7 +58,7 @@ class Run:
 class ScriptsPanel(Panel):
     slug = "scripts"
     title = "Scripts: the loop without a GUI"
-    sources = RUNNER_SOURCES  # the chosen script's own module is shown first (see _show_source)
+    sources = RUNNER_SOURCES  # the chosen script's own module is shown first (see _source_objects)
 
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)
@@ -249,7 +249,7 @@ class ScriptsPanel(Panel):
             f"{run.script}: exit code {code} ({run.meaning}) after {run.wall_s:.2f} s; "
             f"{run.out_lines} lines on stdout, {run.err_lines} on stderr"
         )
-        self._note(f"{self._elapsed():7.3f} s  exit code {code}: {run.meaning}", color)
+        self._note(f"{run.wall_s:7.3f} s  exit code {code}: {run.meaning}", color)
         self._flush()
         self.status.setText(colored(summary, color))
         self._add_row(run)
