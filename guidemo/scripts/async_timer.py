@@ -16,7 +16,9 @@ import random
 import sys
 import time
 
-from guidemo.scripts._shared import arguments, between, close_loop, interrupted
+from guidemo.scripts._shared import CtrlC, arguments, between, close_loop, interrupted
+
+STOPPED = "stopped the loop; the instances still running are cancelled"
 
 
 async def display_date(num: int, run_for: float, max_pause: float, rng: random.Random) -> None:
@@ -53,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)  # the "current" loop: what ensure_future below uses
+    tasks = []  # keep a reference to each task: the loop holds them only weakly
+    ctrl_c = CtrlC(loop, loop.stop)  # Ctrl+C stops the loop, as shutdown() does
     try:
-        tasks = []  # keep a reference to each task: the loop holds them only weakly
         half = (args.instances + 1) // 2
         for num in range(1, args.instances + 1):
             coro = display_date(num, args.run_for, args.max_pause, rng)
@@ -64,11 +67,13 @@ def main(argv: list[str] | None = None) -> int:
                 tasks.append(loop.create_task(coro))  # the same, asked of the loop itself
         loop.call_later(args.stop_after, shutdown, loop)
         print("about to run the loop")
-        loop.run_forever()  # blocks until shutdown() stops it
-    except KeyboardInterrupt:
-        return interrupted("stopping the loop; the instances still running are cancelled")
+        loop.run_forever()  # blocks until shutdown() (or Ctrl+C) stops it
+        if ctrl_c.pressed:
+            return interrupted(STOPPED)
+    except KeyboardInterrupt:  # where CtrlC could not take Ctrl+C over
+        return interrupted(STOPPED)
     finally:
-        close_loop(loop)
+        close_loop(loop, tasks)
         asyncio.set_event_loop(None)
     print("loop exited")
     return 0

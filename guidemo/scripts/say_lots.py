@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from guidemo.scripts._shared import arguments, between, close_loop, interrupted
+from guidemo.scripts._shared import CtrlC, arguments, between, close_loop, interrupted
 
 
 async def say_lots(count: int, pause: float) -> int:
@@ -35,12 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     loop = asyncio.new_event_loop()
+    task = loop.create_task(say_lots(args.count, args.pause))
+    CtrlC(loop, task.cancel)  # Ctrl+C cancels say_lots, which says how far it got
     try:
-        said = loop.run_until_complete(say_lots(args.count, args.pause))
-    except KeyboardInterrupt:
-        return interrupted("stopping; the loop cancels what still runs")
+        said = loop.run_until_complete(task)
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        return interrupted("say_lots was cancelled")
     finally:
-        close_loop(loop)  # on Ctrl+C this cancels say_lots, which says how far it got
+        close_loop(loop)
     print(f"done with the loop: {said} lines")
     return 0
 

@@ -193,10 +193,11 @@ def test_bad_arguments_get_a_message_and_exit_code_2(name: str, args: list[str])
 @pytest.mark.parametrize(
     ("name", "marker", "args", "says"),
     [
-        # a KeyboardInterrupt lands wherever the script is: usually in the loop's wait, then
-        # say_lots is cancelled and says so; sometimes in its own step (no such line)
-        ("say_lots", "line 2 of", ["--count", "100", "--pause", "0.1"], None),
+        ("say_lots", "line 2 of", ["--count", "100", "--pause", "0.1"], "cancelled after 2"),
+        ("say_lots", "line 2 of", ["--count", "1000", "--pause", "0"], "say_lots cancelled"),
         ("async_timer", "instance 4:", ["--run-for", "60", "--stop-after", "90"], "cancelled"),
+        # never pausing: Ctrl+C comes while the loop is busy, not while it waits
+        ("async_timer", "instance 4:", ["--max-pause", "0", "--run-for", "60"], "cancelled"),
         ("gather", "task C", ["--step", "5"], "task C: cancelled at step 1 of 4"),
         ("just_coroutines", "yielding", ["--pause", "1"], None),
         ("async_executor", "in a thread", ["--run-for", "60", "--job", "0.5"], "waiting for"),

@@ -135,7 +135,7 @@ def test_stop_sends_sigint_and_shows_what_the_script_prints(window, run) -> None
     assert last.exit_code == 130 and last.meaning == "stopped by Ctrl+C (128 + SIGINT)"
     assert last.stopped.startswith("SIGINT at") and "killed" not in last.stopped
     errors = [text for _, text in streamed(panel, "err")]
-    assert errors == ["Ctrl+C: stopping the loop; the instances still running are cancelled"]
+    assert errors == ["Ctrl+C: stopped the loop; the instances still running are cancelled"]
     assert any("cancelled: the loop stopped" in text for _, text in streamed(panel))
     assert "Stop: sent SIGINT (Ctrl+C)" in output(panel)
 
