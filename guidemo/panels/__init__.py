@@ -39,6 +39,7 @@ PANELS: list[PanelEntry] = [
     PanelEntry(
         "futures", "Futures: a result that arrives later", "guidemo.panels.futures:FuturesPanel"
     ),
+    PanelEntry("scripts", "Scripts: the loop without a GUI", "guidemo.panels.scripts:ScriptsPanel"),
     PanelEntry(
         "gather",
         "Running a bunch of tasks: gather and friends",

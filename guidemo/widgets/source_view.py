@@ -13,7 +13,7 @@ _FORMATTER_STYLE = "friendly"
 
 
 def source_html(obj: object, highlight_lines: Sequence[int] = ()) -> str:
-    """One function's (or class's) source as highlighted HTML, with its file and lines.
+    """One function's (class's, module's) source as highlighted HTML, with its file and lines.
 
     `highlight_lines` are file line numbers to mark, e.g. the line a toy loop is on.
     Cached: panels show the same functions again and again (tabs, slow motion).
@@ -28,8 +28,9 @@ def _source_html(obj: object, highlight_lines: tuple[int, ...]) -> str:
     from pygments.lexers import PythonLexer
 
     lines, first = inspect.getsourcelines(obj)  # type: ignore[arg-type]
+    first = max(first, 1)  # a whole module comes back as starting at line 0
     filename = os.path.basename(inspect.getsourcefile(obj) or "?")  # type: ignore[arg-type]
-    name = getattr(obj, "__qualname__", repr(obj))
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", repr(obj))
     formatter = HtmlFormatter(
         style=_FORMATTER_STYLE,
         noclasses=True,

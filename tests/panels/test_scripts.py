@@ -1,0 +1,254 @@
+"""Panel `scripts`: real child processes, their output streamed, Ctrl+C, kill, no orphans."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from PySide6 import QtWidgets
+
+from guidemo.panels.scripts import ScriptsPanel
+from tests.child_signals import ctrl_c_not_ignored  # noqa: F401 (a fixture)
+from tests.conftest import wait_until
+
+pytestmark = [pytest.mark.timeout(60), pytest.mark.usefixtures("ctrl_c_not_ignored")]
+ROOT = Path(__file__).resolve().parents[2]
+LINE = re.compile(r"^\s*([\d.]+) s  (out|err)  (.*)$")
+
+
+def fresh(window) -> ScriptsPanel:
+    panel = window.show_panel("scripts")
+    button(panel, "clearScriptOutputButton").click()
+    return panel
+
+
+def button(panel: ScriptsPanel, name: str) -> QtWidgets.QPushButton:
+    found = panel.findChild(QtWidgets.QPushButton, name)
+    assert found is not None, name
+    return found
+
+
+def choose(panel: ScriptsPanel, script: str, args: str, unbuffered: bool = True) -> None:
+    panel.findChild(QtWidgets.QComboBox, "scriptCombo").setCurrentText(script)
+    panel.findChild(QtWidgets.QLineEdit, "scriptArgsEdit").setText(args)
+    panel.findChild(QtWidgets.QCheckBox, "unbufferedCheck").setChecked(unbuffered)
+
+
+def output(panel: ScriptsPanel) -> str:
+    panel._flush()  # lines waiting for the next 30 ms batch
+    return panel.findChild(QtWidgets.QPlainTextEdit, "scriptOutput").toPlainText()
+
+
+def streamed(panel: ScriptsPanel, stream: str = "out") -> list[tuple[float, str]]:
+    """(seconds since the start, text) of each line the child wrote on `stream`."""
+    found = (LINE.match(line) for line in output(panel).splitlines())
+    return [(float(m.group(1)), m.group(3)) for m in found if m and m.group(2) == stream]
+
+
+def status(panel: ScriptsPanel) -> str:
+    return panel.findChild(QtWidgets.QLabel, "scriptStatus").text()
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_a_script_streams_line_by_line_then_its_exit_code(window, run) -> None:
+    panel = fresh(window)
+    before = len(panel.runs)
+    errors = window.findChild(QtWidgets.QListWidget, "errorLog")
+    errors_before = errors.count()
+    choose(panel, "say_lots", "--count 3 --pause 0.4")
+    run_button, stop_button = button(panel, "runScriptButton"), button(panel, "stopScriptButton")
+
+    async def scenario() -> None:
+        run_button.click()
+        await wait_until(lambda: streamed(panel), what="the first line")
+        assert panel.process is not None and panel.process.returncode is None  # still running
+        assert not run_button.isEnabled() and stop_button.isEnabled()
+        await wait_until(lambda: re.search(r"running: pid \d+, 0\.[5-9] s", status(panel)))
+        panel.run_chosen()  # a second run while one is going: ignored
+        await wait_until(lambda: len(panel.runs) > before, what="the end of the run")
+
+    run(scenario())
+    lines = streamed(panel)
+    assert [text for _, text in lines] == [
+        *(f"line {i} of 3: run by the loop" for i in (1, 2, 3)),
+        "done with the loop: 3 lines",
+    ]
+    times = [t for t, _ in lines]
+    assert times[1] - times[0] > 0.3 and times[2] - times[1] > 0.3  # came as printed
+    last = panel.runs[-1]
+    assert len(panel.runs) == before + 1
+    assert (last.exit_code, last.out_lines, last.err_lines, last.stopped) == (0, 4, 0, "")
+    assert last.wall_s >= 1.2
+    assert "exit code 0 (ok)" in status(panel)
+    table = panel.findChild(QtWidgets.QTableWidget, "scriptRuns")
+    assert [table.item(0, c).text() for c in (1, 3, 4)] == ["say_lots", "0", "ok"]
+    assert run_button.isEnabled() and not stop_button.isEnabled()
+    assert panel.process is None
+    assert errors.count() == errors_before  # nothing went wrong on the way
+
+
+def test_without_unbuffered_the_lines_wait_in_the_pipe_until_the_end(window, run) -> None:
+    panel = fresh(window)
+    before = len(panel.runs)
+    choose(panel, "say_lots", "--count 3 --pause 0.3", unbuffered=False)
+    assert (
+        "python -m guidemo.scripts.say_lots"
+        in panel.findChild(QtWidgets.QLabel, "scriptCommand").text()
+    )
+
+    async def scenario() -> None:
+        button(panel, "runScriptButton").click()
+        await wait_until(lambda: len(panel.runs) > before, what="the end of the run")
+
+    run(scenario())
+    times = [t for t, _ in streamed(panel)]
+    assert len(times) == 4 and panel.runs[-1].exit_code == 0
+    assert times[-1] - times[0] < 0.25  # all at once, at the exit
+
+
+def test_stop_sends_sigint_and_shows_what_the_script_prints(window, run) -> None:
+    panel = fresh(window)
+    choose(panel, "async_timer", "--instances 3 --run-for 60 --stop-after 90 --max-pause 0.3")
+
+    async def scenario() -> None:
+        button(panel, "runScriptButton").click()
+        await wait_until(lambda: len(streamed(panel)) >= 4, what="some instances printing")
+        button(panel, "stopScriptButton").click()
+        assert not button(panel, "stopScriptButton").isEnabled()  # one Ctrl+C is enough
+        await wait_until(lambda: panel.process is None, what="the script to end")
+
+    run(scenario())
+    last = panel.runs[-1]
+    assert last.exit_code == 130 and last.meaning == "stopped by Ctrl+C (128 + SIGINT)"
+    assert last.stopped.startswith("SIGINT at") and "killed" not in last.stopped
+    errors = [text for _, text in streamed(panel, "err")]
+    assert errors == ["Ctrl+C: stopped the loop; the instances still running are cancelled"]
+    assert any("cancelled: the loop stopped" in text for _, text in streamed(panel))
+    assert "Stop: sent SIGINT (Ctrl+C)" in output(panel)
+
+
+def test_a_script_still_running_after_the_grace_is_killed(window, run) -> None:
+    """async_executor waits for its thread's 30 s job after Ctrl+C: the grace runs out."""
+    panel = fresh(window)
+    choose(panel, "async_executor", "--run-for 60 --job 30")
+    panel.findChild(QtWidgets.QDoubleSpinBox, "graceSpin").setValue(0.5)
+
+    async def scenario() -> None:
+        button(panel, "runScriptButton").click()
+        await wait_until(
+            lambda: any("in a thread" in text for _, text in streamed(panel)), what="the job"
+        )
+        button(panel, "stopScriptButton").click()
+        await wait_until(lambda: panel.process is None, timeout=10, what="the kill")
+
+    run(scenario())
+    last = panel.runs[-1]
+    assert last.exit_code == -signal.SIGKILL and last.meaning == "killed by SIGKILL"
+    assert last.stopped.endswith("killed after the 0.5 s grace")
+    assert last.wall_s < 10
+    assert "waiting for it to end" in output(panel)  # what it said on Ctrl+C
+    assert "killed it (SIGKILL)" in output(panel)
+
+
+def test_bad_arguments_are_explained_not_run(window, run) -> None:
+    panel = fresh(window)
+    before = len(panel.runs)
+    choose(panel, "say_lots", '--count "5')
+    button(panel, "runScriptButton").click()
+    assert "Bad arguments: No closing quotation" in status(panel)
+    assert panel.process is None and len(panel.runs) == before
+
+    choose(panel, "say_lots", "--count 0")
+
+    async def scenario() -> None:
+        button(panel, "runScriptButton").click()
+        await wait_until(lambda: len(panel.runs) > before, what="the end of the run")
+
+    run(scenario())
+    last = panel.runs[-1]
+    assert (last.exit_code, last.meaning) == (2, "bad command-line arguments")
+    assert any("0 is not between 1 and 1000" in text for _, text in streamed(panel, "err"))
+
+
+def test_the_source_view_shows_the_chosen_script_and_the_runner(window) -> None:
+    panel = fresh(window)
+    source = panel.findChild(QtWidgets.QTextBrowser, "sourceView")
+    choose(panel, "gather", "")
+    text = source.toPlainText()
+    assert text.startswith("guidemo.scripts.gather")
+    assert "async def factorial" in text and "asyncio.gather(" in text
+    assert "create_subprocess_exec" in text and "send_signal(signal.SIGINT)" in text
+    choose(panel, "just_coroutines", "")
+    assert "coro.send(None)" in source.toPlainText()
+
+
+def test_panel_shutdown_with_a_script_running_leaves_no_child(window, run) -> None:
+    panel = fresh(window)
+    choose(panel, "say_lots", "--count 1000 --pause 0.2")
+
+    async def scenario() -> int:
+        button(panel, "runScriptButton").click()
+        await wait_until(lambda: streamed(panel), what="the script running")
+        assert panel.process is not None
+        pid = panel.process.pid
+        await panel.shutdown()
+        return pid
+
+    pid = run(scenario())
+    assert not pid_alive(pid)  # killed and reaped: not even a zombie
+    last = panel.runs[-1]
+    assert panel.process is None and last.stopped == "killed: the panel closed"
+    assert (last.exit_code, last.meaning) == (-signal.SIGKILL, "killed by SIGKILL")
+
+
+# The real app: start a long script, quit with Ctrl+Q, then check the child is gone.
+DRIVER = textwrap.dedent(
+    """
+    import sys
+    from PySide6 import QtCore, QtTest, QtWidgets
+    from guidemo.app import run_app
+
+    def on_ready(window):
+        panel = window.show_panel("scripts")
+        panel.findChild(QtWidgets.QComboBox, "scriptCombo").setCurrentText("say_lots")
+        panel.findChild(QtWidgets.QLineEdit, "scriptArgsEdit").setText("--count 1000")
+        panel.findChild(QtWidgets.QPushButton, "runScriptButton").click()
+        def started():
+            if panel.process is None or panel.current is None or not panel.current.out_lines:
+                QtCore.QTimer.singleShot(50, window, started)
+                return
+            print("CHILD", panel.process.pid, flush=True)
+            QtTest.QTest.keyClick(window, QtCore.Qt.Key.Key_Q,
+                                  QtCore.Qt.KeyboardModifier.ControlModifier)
+        QtCore.QTimer.singleShot(50, window, started)
+
+    sys.exit(run_app(on_ready=on_ready))
+    """
+)
+
+
+@pytest.mark.timeout(60)
+def test_quitting_the_app_with_a_script_running_leaves_no_orphan(tmp_path) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path))
+    env["PYTHONWARNINGS"] = "error::ResourceWarning"
+    app = subprocess.run(
+        [sys.executable, "-c", DRIVER], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=50,
+    )  # fmt: skip
+    assert app.returncode == 0, app.stderr
+    assert app.stderr == ""
+    pid = int(re.search(r"^CHILD (\d+)$", app.stdout, re.MULTILINE).group(1))
+    assert not pid_alive(pid), "the script outlived the app"
