@@ -35,9 +35,14 @@ def layer_of(module: str) -> int:
 
 
 def imports_of(path: Path) -> set[str]:
-    """Every guidemo module `path` imports, at module level or inside functions."""
+    """Every guidemo module `path` imports, at module level or inside functions (not the
+    ones under `if TYPE_CHECKING:`, which never run)."""
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+            node.body = []
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
