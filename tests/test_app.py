@@ -17,7 +17,7 @@ from guidemo.panels import PANELS, panel_classes
 from tests.conftest import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
-SLUGS = ["blocking", "http", "event-loop", "callbacks", "coroutines", "futures", "scripts"]
+SLUGS = ["start", "blocking", "http", "event-loop", "callbacks", "coroutines", "futures", "scripts"]
 SLUGS += ["gather", "websocket", "tasks"]
 
 

@@ -27,6 +27,12 @@ class PanelEntry:
 
 
 PANELS: list[PanelEntry] = [
+    PanelEntry(
+        "start",
+        "Start here: waiting for many things at once",
+        "guidemo.panels.start:StartPanel",
+        nav="Start here",
+    ),
     PanelEntry("blocking", "Blocking vs offloaded", "guidemo.panels.blocking:BlockingPanel"),
     PanelEntry("http", "Many downloads: async vs sync vs threads", "guidemo.panels.http:HttpPanel"),
     PanelEntry("event-loop", "The event loop", "guidemo.panels.event_loop:EventLoopPanel"),

@@ -52,6 +52,9 @@ class Panel(QtWidgets.QWidget):
     title: ClassVar[str]
     sources: ClassVar[Sequence[object]] = ()  # the lesson code the sourceView shows
 
+    panelRequested = QtCore.Signal(str)  # "show me that panel" (a link, a button)
+    tourRequested = QtCore.Signal()
+
     def __init__(self, context: PanelContext, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context

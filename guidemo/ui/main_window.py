@@ -126,6 +126,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if slug not in self._built:
             index = SLUGS.index(slug)
             panel = PANELS[index].load()(self.context)
+            panel.panelRequested.connect(self.show_panel)
+            panel.tourRequested.connect(lambda: self.tour.start())
             self._built[slug] = panel
             placeholder = self.stack.widget(index)
             showing = self.stack.currentIndex() == index

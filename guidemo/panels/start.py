@@ -1,0 +1,88 @@
+"""Panel `start`: the overview. The three approaches, where to find each, and references."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from guidemo.explanations import explanation
+from guidemo.lessons.toy_loop import ToyEventLoop
+from guidemo.panels import PANELS
+from guidemo.panels.base import Panel, PanelContext, first_sentence
+from guidemo.widgets.kit import label, make_button
+
+LIVE_EVERY_MS = 1000
+
+
+class StartPanel(Panel):
+    slug = "start"
+    title = "Start here: waiting for many things at once"
+    sources = (ToyEventLoop.run_one, ToyEventLoop.post)
+
+    def __init__(self, context: PanelContext) -> None:
+        super().__init__(context)
+        controls = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(controls)
+        layout.setContentsMargins(0, 4, 0, 0)
+        self.live = label(
+            "",
+            "liveLabel",
+            "Measured now: how often the loop came back, how late, and how many tasks it has",
+            rich=True,
+        )
+        tour = make_button(
+            "Start the guided tour",
+            "startTourButton",
+            "A walk through the whole lecture, one control at a time (also: Tour, top right)",
+            self.tourRequested.emit,
+            role="good",
+        )
+        layout.addWidget(tour)
+        layout.addWidget(self.live)
+        grid = QtWidgets.QGridLayout()
+        grid.setColumnStretch(1, 1)
+        for row, entry in enumerate(e for e in PANELS if e.slug != self.slug):
+            button = make_button(
+                entry.nav or entry.title,
+                f"open-{entry.slug}",
+                f"Open the panel: {entry.title}",
+                functools.partial(self.panelRequested.emit, entry.slug),
+            )
+            summary = QtWidgets.QLabel(first_sentence(explanation(entry.slug)))
+            summary.setWordWrap(True)
+            summary.setTextFormat(QtCore.Qt.TextFormat.MarkdownText)
+            grid.addWidget(button, row, 0)
+            grid.addWidget(summary, row, 1)
+        layout.addLayout(grid)
+        layout.addStretch(1)
+        self.set_controls(controls)
+        self._timer = QtCore.QTimer(self)
+        self._timer.setInterval(LIVE_EVERY_MS)
+        self._timer.timeout.connect(self.refresh)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        self.refresh()
+        self._timer.start()
+        super().showEvent(event)
+
+    def hideEvent(self, event: QtGui.QHideEvent) -> None:
+        self._timer.stop()
+        super().hideEvent(event)
+
+    def refresh(self) -> None:
+        """The loop, measured now: it is running this very label."""
+        stats = self.context.monitor.stats()
+        try:
+            tasks = len(asyncio.all_tasks(asyncio.get_running_loop()))
+        except RuntimeError:  # shown before the loop runs
+            tasks = 0
+        self.live.setText(
+            f"Right now this window's loop ran its 50 ms probe <b>{stats.samples}</b> times "
+            f"in the last 10 s, at worst <b>{stats.max_ms:.0f} ms</b> late (p99 "
+            f"{stats.p99_ms:.1f} ms), and holds <b>{tasks}</b> asyncio tasks."
+        )
+
+    async def screenshot_demo(self) -> None:
+        self.refresh()
