@@ -28,6 +28,7 @@ class PanelEntry:
 PANELS: list[PanelEntry] = [
     PanelEntry("blocking", "Blocking vs offloaded", "guidemo.panels.blocking:BlockingPanel"),
     PanelEntry("http", "Many downloads: async vs sync vs threads", "guidemo.panels.http:HttpPanel"),
+    PanelEntry("limits", "Limits: why you throttle", "guidemo.panels.limits:LimitsPanel"),
     PanelEntry("event-loop", "The event loop", "guidemo.panels.event_loop:EventLoopPanel"),
     PanelEntry("callbacks", "Callbacks", "guidemo.panels.callbacks:CallbacksPanel"),
     PanelEntry(
