@@ -17,8 +17,8 @@ from guidemo.panels import PANELS, panel_classes
 from tests.conftest import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
-SLUGS = ["blocking", "http", "event-loop", "callbacks", "coroutines", "futures", "gather"]
-SLUGS += ["websocket", "tasks"]
+SLUGS = ["blocking", "http", "limits", "downloader", "event-loop", "callbacks", "coroutines"]
+SLUGS += ["futures", "gather", "websocket", "tasks"]
 
 
 def app_env(tmp_path: Path) -> dict[str, str]:

@@ -95,9 +95,10 @@ async def with_semaphore(
 
 
 class TokenBucket:
-    """At most `rate` takes a second on average and `burst` at once: a pace, not a cap."""
+    """At most `rate` takes a second on average and `burst` at once: a pace, not a cap.
+    (A burst of 2, not 1, lets a late wake-up be made good by the next take.)"""
 
-    def __init__(self, rate: float, burst: int = 1) -> None:
+    def __init__(self, rate: float, burst: int = 2) -> None:
         self.rate, self.burst = rate, burst
         self.tokens = float(burst)
         self.updated = time.monotonic()

@@ -29,6 +29,11 @@ PANELS: list[PanelEntry] = [
     PanelEntry("blocking", "Blocking vs offloaded", "guidemo.panels.blocking:BlockingPanel"),
     PanelEntry("http", "Many downloads: async vs sync vs threads", "guidemo.panels.http:HttpPanel"),
     PanelEntry("limits", "Limits: why you throttle", "guidemo.panels.limits:LimitsPanel"),
+    PanelEntry(
+        "downloader",
+        "Downloader: a pool of workers and a queue",
+        "guidemo.panels.downloader:DownloaderPanel",
+    ),
     PanelEntry("event-loop", "The event loop", "guidemo.panels.event_loop:EventLoopPanel"),
     PanelEntry("callbacks", "Callbacks", "guidemo.panels.callbacks:CallbacksPanel"),
     PanelEntry(

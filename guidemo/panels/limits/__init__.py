@@ -277,11 +277,11 @@ class LimitsPanel(Panel):
         self.table.resizeColumnsToContents()
 
     async def screenshot_demo(self) -> None:
-        self.count_spin.setValue(100)
-        self.rate_spin.setValue(50)
-        self.latency_spin.setValue(0.1)
+        self.count_spin.setValue(80)
+        self.rate_spin.setValue(40)
+        self.latency_spin.setValue(0.05)
         self.semaphore_spin.setValue(10)
-        self.pace_spin.setValue(50)
+        self.pace_spin.setValue(40)
         self.run_all()
         while self._task is not None:
             await asyncio.sleep(0.05)
