@@ -64,6 +64,7 @@ class DownloadRun:
     way: str
     workers: int
     jobs: int
+    latency: float
     started: float = field(default_factory=time.perf_counter)
     took: int = 0
     done: int = 0
@@ -94,6 +95,7 @@ class DownloaderPanel(Panel):
         self._task: asyncio.Task[None] | None = None
         self._run: DownloadRun | None = None
         self._downloader: Downloader | None = None
+        self._latest: dict[str, DownloadRun] = {}  # the last finished run of each way
         self.news_server = context.server_url  # where the news is (tests change it)
         self.set_controls(self._build_controls())
         self._refresh = QtCore.QTimer(self)
@@ -229,7 +231,7 @@ class DownloaderPanel(Panel):
         except RuntimeError as exc:
             self.summary.setText(colored(f"{WAYS[way][3]}: {exc}", BAD))
             return False
-        run = DownloadRun(way, self.workers_spin.value(), len(jobs))
+        run = DownloadRun(way, self.workers_spin.value(), len(jobs), latency)
         downloader = self._make(way, run, session)
         self._run, self._downloader = run, downloader
         self._start_lanes(run)
@@ -297,7 +299,9 @@ class DownloaderPanel(Panel):
             if self.lanes.lane(name).open_segment() is not None:
                 self.lanes.finish(name, "cancelled", "cancelled")
         self.lanes.redraw()
-        self.summary.setText(_summary(run))
+        if run.cancelled_at is None:
+            self._latest[run.way] = run
+        self.summary.setText(_summary(run, self._latest))
         self._add_row(run)
 
     def _add_row(self, run: DownloadRun) -> None:
@@ -338,12 +342,12 @@ class DownloaderPanel(Panel):
         self.sources_spin.setValue(20)
         self.latency_spin.setValue(0.1)
         self.workers_spin.setValue(5)
-        self.run_all()
+        self.start(["tasks", "pool", "threads"])  # threads last: their STOPs in the picture
         while self._task is not None:
             await asyncio.sleep(0.05)
 
 
-def _summary(run: DownloadRun) -> str:
+def _summary(run: DownloadRun, latest: dict[str, DownloadRun]) -> str:
     name = f"<b>{WAYS[run.way][3]}</b>"
     found = f"'{WORD}' found {run.words} times"
     if run.cancelled_at is None:
@@ -363,6 +367,14 @@ def _summary(run: DownloadRun) -> str:
         text += " " + colored(f"{run.failed} failed, e.g. {run.first_error}", BAD)
     elif run.cancelled_at is None:
         text += " " + colored("No job failed.", GOOD)
+    same = [
+        f"{WAYS[other.way][3]} {other.wall:.2f} s"
+        for other in latest.values()
+        if other.way != run.way
+        and (other.jobs, other.workers, other.latency) == (run.jobs, run.workers, run.latency)
+    ]
+    if same:
+        text += " Same jobs and workers: " + "; ".join(same) + "."
     return text
 
 

@@ -78,6 +78,8 @@ def test_three_ways_download_every_job_and_agree_on_the_count(window, run):
         assert 0.55 <= float(row["total (s)"]) < 2.0, row  # 3 rounds of 0.2 s, not 12
     assert find(panel, QtWidgets.QProgressBar, "queueBar").value() == 0
     assert "No job failed" in summary(panel)
+    assert "Same jobs and workers: queue.Queue + threads " in summary(panel)
+    assert "asyncio.Queue + tasks " in summary(panel)
     lanes = find(panel, LaneChart, "workerLanes")  # the last way's workers: pool threads
     assert len(lanes.lane_names()) == 4 and all(n.startswith("pool_") for n in lanes.lane_names())
     assert sum(len(lanes.lane(n).events) for n in lanes.lane_names()) == 12
