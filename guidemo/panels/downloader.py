@@ -219,7 +219,7 @@ class DownloaderPanel(Panel):
                         break
         finally:
             self._refresh.stop()
-            self._task, self._run, self._downloader = None, None, None
+            self._task, self._run = None, None  # the downloader stays, for stop_work()
             self._set_running(False)
 
     async def _run_one(self, way: str, session: aiohttp.ClientSession) -> bool:
@@ -329,7 +329,8 @@ class DownloaderPanel(Panel):
 
     # --- shutdown and the README screenshot ----------------------------------------------------
     async def stop_work(self) -> None:
-        """Threads cannot be cancelled like tasks: drain their queue and wait for them."""
+        """Threads cannot be cancelled like tasks: drain their queue and wait for them (a
+        second cancel, say Cancel and then quit, may have stopped the run waiting)."""
         downloader = self._downloader
         if isinstance(downloader, ThreadsAndQueue):
             downloader.cancel()

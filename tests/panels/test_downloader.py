@@ -154,6 +154,20 @@ def test_closing_the_panel_mid_run_waits_for_its_threads(window, run):
     assert idle(panel)
 
 
+def test_cancel_then_close_still_waits_for_the_threads(window, run):
+    panel = setup(window, sources=60, latency=0.5, workers=4)
+
+    async def scenario() -> None:
+        button(panel, "threadQueueButton").click()
+        await wait_until(lambda: panel._run is not None and panel._run.took >= 4, 10)
+        button(panel, "cancelButton").click()
+        await asyncio.sleep(0.05)  # the run is now waiting for its threads...
+        await panel.shutdown()  # ...and is cancelled a second time
+
+    run(scenario())
+    assert worker_threads() == []
+
+
 def test_no_server_is_a_clear_message(window, run):
     panel = setup(window, sources=5, latency=0.0, workers=2)
     with socket.socket() as probe:  # a port nobody listens on
