@@ -22,6 +22,8 @@ from typing import Any, TypeVar
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from guidemo.server_limited import add_limited_routes
+
 MAX_LATENCY = 30.0
 MAX_SIZE = 10_000_000
 MAX_SOURCES = 200
@@ -368,6 +370,7 @@ def make_app() -> web.Application:
     app[STARTED_AT] = time.time()
     app[WEBSOCKETS] = weakref.WeakSet()
     app.add_routes([web.get(path, handler) for path, handler, _ in ROUTES])
+    add_limited_routes(app)
     app.on_shutdown.append(close_websockets)
     return app
 

@@ -26,38 +26,35 @@ class PanelEntry:
         return getattr(importlib.import_module(module_name), class_name)
 
 
+# In the lecture's order: the overview, blocking, the loop and its callbacks, coroutines
+# and futures, dialogs (the GUI's own trap), the loop as a script, running many tasks,
+# real HTTP work (and throttling, and the threaded exercise), server push, the inspector.
+P = "guidemo.panels."
 PANELS: list[PanelEntry] = [
-    PanelEntry(
-        "start",
-        "Start here: waiting for many things at once",
-        "guidemo.panels.start:StartPanel",
-        nav="Start here",
-    ),
-    PanelEntry("blocking", "Blocking vs offloaded", "guidemo.panels.blocking:BlockingPanel"),
-    PanelEntry("http", "Many downloads: async vs sync vs threads", "guidemo.panels.http:HttpPanel"),
-    PanelEntry("event-loop", "The event loop", "guidemo.panels.event_loop:EventLoopPanel"),
-    PanelEntry("callbacks", "Callbacks", "guidemo.panels.callbacks:CallbacksPanel"),
-    PanelEntry(
-        "coroutines",
-        "Coroutines: taking turns on one loop",
-        "guidemo.panels.coroutines:CoroutinesPanel",
-    ),
-    PanelEntry(
-        "futures", "Futures: a result that arrives later", "guidemo.panels.futures:FuturesPanel"
-    ),
-    PanelEntry("scripts", "Scripts: the loop without a GUI", "guidemo.panels.scripts:ScriptsPanel"),
-    PanelEntry(
-        "gather",
-        "Running a bunch of tasks: gather and friends",
-        "guidemo.panels.gather:GatherPanel",
-    ),
-    PanelEntry(
-        "websocket",
-        "Server push (WebSocket) vs polling",
-        "guidemo.panels.websocket:WebSocketPanel",
-    ),
-    PanelEntry("tasks", "Tasks, trace and debug mode", "guidemo.panels.tasks:TasksPanel"),
-]
+    PanelEntry("start", "Start here: waiting for many things at once", P + "start:StartPanel",
+               nav="Start here"),
+    PanelEntry("blocking", "Blocking vs offloaded", P + "blocking:BlockingPanel"),
+    PanelEntry("event-loop", "The event loop", P + "event_loop:EventLoopPanel"),
+    PanelEntry("callbacks", "Callbacks", P + "callbacks:CallbacksPanel"),
+    PanelEntry("coroutines", "Coroutines: taking turns on one loop",
+               P + "coroutines:CoroutinesPanel", nav="Coroutines"),
+    PanelEntry("futures", "Futures: a result that arrives later", P + "futures:FuturesPanel",
+               nav="Futures and awaitables"),
+    PanelEntry("scripts", "Scripts: the loop without a GUI", P + "scripts:ScriptsPanel",
+               nav="The loop as a script"),
+    PanelEntry("gather", "Running a bunch of tasks: gather and friends",
+               P + "gather:GatherPanel", nav="Running many tasks"),
+    PanelEntry("http", "Many downloads: async vs sync vs threads", P + "http:HttpPanel",
+               nav="HTTP: async vs sync vs threads"),
+    PanelEntry("limits", "Limits: why you throttle", P + "limits:LimitsPanel",
+               nav="Limits and throttling"),
+    PanelEntry("downloader", "Downloader: a pool of workers and a queue",
+               P + "downloader:DownloaderPanel", nav="Downloader: workers + queue"),
+    PanelEntry("websocket", "Server push (WebSocket) vs polling", P + "websocket:WebSocketPanel",
+               nav="Server push (WebSocket)"),
+    PanelEntry("tasks", "Tasks, trace and debug mode", P + "tasks:TasksPanel",
+               nav="Task inspector"),
+]  # fmt: skip
 SLUGS: list[str] = [entry.slug for entry in PANELS]
 
 

@@ -1,0 +1,93 @@
+"""The limits panel's chart: requests sent and accepted over time, against the server's limit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from guidemo.panels.limits.run import WAYS, WayRun
+from guidemo.widgets.kit import named
+
+WAY_COLORS = {"gather": (200, 40, 50), "semaphore": (215, 130, 20), "bucket": (30, 140, 75)}
+LIMIT_COLOR = (90, 90, 90)
+
+
+class LimitsChart(QtWidgets.QWidget):
+    """Cumulative requests by the time they were sent, the last run of each way: a dashed
+    line for every attempt, a solid one for those the server accepted; the dotted line is
+    the most the server accepts by that time (burst + rate x t)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plot = named(
+            pg.PlotWidget(),
+            "limitsChart",
+            "Requests over time, by when they were sent. Dashed: every attempt; solid: the "
+            "ones the server accepted; dotted grey: the most it accepts by then "
+            "(burst + rate × seconds). A dashed line above the dotted one is refused.",
+        )
+        self.plot.setBackground("w")
+        self.plot.hideButtons()
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.setMinimumHeight(160)
+        item = self.plot.getPlotItem()
+        item.showGrid(x=True, y=True, alpha=0.2)
+        item.setLabel("bottom", "seconds since the way started")
+        item.setLabel("left", "requests (cumulative)")
+        for axis in ("left", "bottom"):
+            item.getAxis(axis).enableAutoSIPrefix(False)
+            item.getAxis(axis).setTextPen((40, 40, 40))
+        self.sent: dict[str, pg.PlotDataItem] = {}
+        self.ok: dict[str, pg.PlotDataItem] = {}
+        for way, color in WAY_COLORS.items():
+            dashed = pg.mkPen(color, width=1.5, style=QtCore.Qt.PenStyle.DashLine)
+            self.sent[way] = item.plot(pen=dashed)
+            self.ok[way] = item.plot(pen=pg.mkPen(color, width=2.5))
+        dotted = pg.mkPen(LIMIT_COLOR, width=1.5, style=QtCore.Qt.PenStyle.DotLine)
+        self.limit = item.plot(pen=dotted)
+        self.runs: dict[str, WayRun] = {}
+        ways = " &nbsp; ".join(
+            f"<span style='color:rgb{color}'>&#9632;</span>&nbsp;{WAYS[way]}"
+            for way, color in WAY_COLORS.items()
+        )
+        legend = QtWidgets.QLabel(
+            f"<small>{ways} &nbsp;·&nbsp; dashed: sent, solid: accepted, "
+            "dotted grey: the most the server accepts by then</small>"
+        )
+        legend.setObjectName("limitsLegend")
+        legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        legend.setWordWrap(True)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(legend)
+
+    def show_run(self, run: WayRun) -> None:
+        """Draw (or redraw, while it goes) the curves of `run`, the latest of its way."""
+        self.runs[run.way] = run
+        sent_x, sent_y, ok_x, ok_y = run.curves()
+        self.sent[run.way].setData(*_steps(sent_x, sent_y))
+        self.ok[run.way].setData(*_steps(ok_x, ok_y))
+        span = max([0.5, *(other.wall for other in self.runs.values())])
+        self.limit.setData([0.0, span], [run.burst, run.burst + run.rate * span])
+        most = max(other.count for other in self.runs.values())
+        item = self.plot.getPlotItem()
+        item.setXRange(0, span * 1.02, padding=0)
+        item.setYRange(0, most * 1.05, padding=0)
+
+    def counts(self, way: str) -> tuple[int, int]:
+        """(attempts drawn, accepted drawn) for `way`: what the curves end at."""
+        sent, ok = self.sent[way].getData()[1], self.ok[way].getData()[1]
+        return (int(sent[-1]) if sent is not None and len(sent) else 0), (
+            int(ok[-1]) if ok is not None and len(ok) else 0
+        )
+
+
+def _steps(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A staircase through the points that starts at (0, 0): counts jump, they do not slope."""
+    xs = np.repeat(np.concatenate(([0.0], x)), 2)[1:]
+    ys = np.repeat(np.concatenate(([0], y)), 2)[:-1]
+    return xs, ys
