@@ -91,6 +91,7 @@ class TargetMarker(QtWidgets.QWidget):
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(PULSE_MS)
         self._timer.timeout.connect(self._pulse)
+        self.hide()  # a child widget shows with its window unless told otherwise
 
     def follow(self, target: QtWidgets.QWidget | None) -> None:
         self._target = target
