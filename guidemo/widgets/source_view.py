@@ -47,6 +47,9 @@ def _source_html(obj: object, highlight_lines: tuple[int, ...]) -> str:
     return header + body
 
 
+RENDER_AFTER_PAINT_MS = 50  # the window reaches the screen first, then the code is drawn
+
+
 class SourceView(QtWidgets.QTextBrowser):
     """objectName `sourceView`: the highlighted source of the code a panel runs.
 
@@ -64,15 +67,19 @@ class SourceView(QtWidgets.QTextBrowser):
         self.setToolTip("The source of the functions this panel's controls run, read live")
         self.objects: list[object] = list(objects)
         self._rendered = False
+        self._render_pending = False
 
     def _ensure_rendered(self) -> None:
         if not self._rendered:
             self.show_objects(self.objects)
 
-    def showEvent(self, event: QtGui.QShowEvent) -> None:
-        if not self._rendered:
-            QtCore.QTimer.singleShot(0, self, self._ensure_rendered)
-        super().showEvent(event)
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
+        """The first paint shows the view empty; the code follows right after it, so
+        highlighting never delays the panel appearing."""
+        super().paintEvent(event)
+        if not self._rendered and not self._render_pending:
+            self._render_pending = True
+            QtCore.QTimer.singleShot(RENDER_AFTER_PAINT_MS, self, self._ensure_rendered)
 
     def set_zoom(self, zoom: float) -> None:
         """The code's font follows the window's zoom (it is not the app's font)."""
