@@ -67,8 +67,8 @@ async def small_task(number: int, log: Callable[[str], None]) -> None:
         await asyncio.sleep(pause)
         late = time.perf_counter() - asked_at - pause
         clock = datetime.datetime.now().strftime("%H:%M:%S.%f")[:-3]
-        note = f"   <- woke {late:.2f} s late: the loop was blocked" if late >= 0.1 else ""
-        log(f"{clock}  small task {number} ran{note}")
+        note = f", {late:.2f} s late" if late >= 0.1 else ""  # the loop was busy elsewhere
+        log(f"{clock}  task {number} ran{note}")
 
 
 async def busy_ui(ticks: list[float], period: float = 0.001) -> None:

@@ -105,11 +105,11 @@ def test_small_tasks_tick_without_a_job_and_a_freeze_shows_as_a_gap(window, run)
         names = {task.get_name() for task in panel.tasks}
         assert {f"blocking: small task {n}" for n in range(1, 5)} <= names, names
         ui["blockButton"].click()
-        await wait_until(lambda: "woke" in ticker.toPlainText(), what="a late tick")
+        await wait_until(lambda: "late" in ticker.toPlainText(), what="a late tick")
 
     run(scenario())
     lines = ticker.toPlainText().splitlines()
-    clock = re.compile(r"(\d\d):(\d\d):(\d\d\.\d{3})  small task \d ran")
+    clock = re.compile(r"(\d\d):(\d\d):(\d\d\.\d{3})  task \d ran")
     times = [
         int(found[1]) * 3600 + int(found[2]) * 60 + float(found[3])
         for found in map(clock.match, lines)
@@ -118,8 +118,8 @@ def test_small_tasks_tick_without_a_job_and_a_freeze_shows_as_a_gap(window, run)
     assert len(times) == len(lines), lines  # every line starts with its wall-clock time
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     assert max(gaps) >= 0.9, gaps  # no task ran during the 1 s freeze
-    late = [line for line in lines if "woke" in line]
-    assert all("s late: the loop was blocked" in line for line in late), late
+    late = [float(line.split(", ")[1].removesuffix(" s late")) for line in lines if "late" in line]
+    assert 0.3 <= max(late) <= 1.5, late  # each was due within 0.6 s of the 1 s freeze
 
 
 def test_small_tasks_stop_when_the_panel_is_hidden(window, run):
@@ -225,7 +225,7 @@ def test_compare_shows_thread_and_process_side_by_side_with_a_verdict(window, ru
     assert thread.wall_s >= 2.9 and process.wall_s >= 2.9, "long enough to see a difference"
     assert "starting the worker" not in process.outcome, "the pool was started before timing"
     # The GIL's cost, measured: a busy UI beside a thread gets much less done.
-    assert process.ui_ticks_per_s >= 2 * thread.ui_ticks_per_s, (thread, process)
+    assert process.ui_ticks_per_s >= 1.5 * thread.ui_ticks_per_s, (thread, process)
     text = compare.text()
     for run_ in (thread, process):
         for shown in (f"{run_.lag.max_ms:.0f} ms", f"{run_.lag.p99_ms:.1f} ms", run_.work):

@@ -188,9 +188,16 @@ class BlockingPanel(Panel):
             return
         if not self._ticker_tasks:
             self._ticker_tasks = [
-                self.spawn(small_task(n, self.ticker.appendPlainText), f"small task {n}")
-                for n in range(1, 5)
+                self.spawn(small_task(n, self._tick), f"small task {n}") for n in range(1, 5)
             ]
+
+    def _tick(self, line: str) -> None:
+        """Append a small task's line; follow the end unless the reader scrolled up."""
+        bar = self.ticker.verticalScrollBar()
+        following = bar.value() >= bar.maximum() - bar.pageStep()  # a resize moves it a bit
+        self.ticker.appendPlainText(line)
+        if following:
+            bar.setValue(bar.maximum())
 
     def _stop_ticker(self) -> None:
         for task in self._ticker_tasks:
@@ -357,11 +364,12 @@ class BlockingPanel(Panel):
     async def screenshot_demo(self) -> None:
         self.duration_spin.setValue(1.0)
         self.work_kind.setCurrentText("sleep")
-        self.run_blocking()
-        await asyncio.sleep(INPUT_DRAIN_MS / 1000 + 0.1)
         self.start_job("run_in_executor")
         while self._job_task is not None:
             await asyncio.sleep(0.05)
         self.start_compare()
         while self._job_task is not None:
             await asyncio.sleep(0.05)
+        self.work_kind.setCurrentText("sleep")
+        self.run_blocking()  # last, so the small tasks' log ends with the gap it made
+        await asyncio.sleep(INPUT_DRAIN_MS / 1000 + 0.1)

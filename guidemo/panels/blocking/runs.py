@@ -88,34 +88,45 @@ def lag_html(ms: float, decimals: int = 0) -> str:
     return f"<span style='color:{color}'>{ms:.{decimals}f} ms</span>"
 
 
+def ticks_verdict(thread: RunRecord, process: RunRecord) -> str:
+    """What the busy UI got done beside each, in words that follow the numbers."""
+    slow, fast = thread.ui_ticks_per_s, process.ui_ticks_per_s
+    if fast >= PLAIN_RATIO * max(slow, 1.0):
+        return (
+            f"in a thread the cpu job held the GIL, so the busy UI got <b style='color:{BAD}'>"
+            f"{fast / max(slow, 1.0):.1f}x less done</b> ({slow:.0f} vs {fast:.0f} ticks a "
+            "second); in a process it computed beside the UI, on its own GIL."
+        )
+    return (
+        f"no plain difference in what the UI got done this time ({slow:.0f} vs {fast:.0f} "
+        "ticks a second): the machine may be busy with other work. Run it again."
+    )
+
+
+def lag_verdict(thread: RunRecord, process: RunRecord) -> str:
+    worse = "more" if thread.lag.p99_ms > process.lag.p99_ms else "no more"
+    return (
+        f"Beside the thread the UI lagged {worse} than beside the process (p99 "
+        f"{thread.lag.p99_ms:.1f} vs {process.lag.p99_ms:.1f} ms)."
+    )
+
+
 def verdict_html(thread: RunRecord, process: RunRecord, startup_s: float) -> str:
     """The two runs side by side, and what they show, in words a learner can check."""
     cells = "".join(
-        f"<tr><td><b>{name}</b></td><td align=right>{lag_html(run.lag.max_ms)}</td>"
+        f"<tr><td><b>{name}</b>&nbsp;&nbsp;</td><td align=right>{lag_html(run.lag.max_ms)}</td>"
         f"<td align=right>{lag_html(run.lag.p99_ms, 1)}</td>"
         f"<td align=right>{run.ui_ticks_per_s:.0f} /s</td>"
         f"<td align=right>{run.work}</td><td align=right>{run.wall_s:.2f} s</td></tr>"
         for name, run in (("in a thread", thread), ("in a process", process))
     )
     table = (
-        "<table cellspacing=0 cellpadding=2><tr style='color:#555'><th></th>"
-        "<th>worst UI lag</th><th>p99 UI lag</th><th>UI ticks (1 ms timer)</th>"
-        f"<th>the job's work</th><th>wall</th></tr>{cells}</table>"
+        "<table cellspacing=0 cellpadding=3><tr style='color:#555'><th></th>"
+        "<th>&nbsp;worst UI lag&nbsp;</th><th>&nbsp;p99 UI lag&nbsp;</th>"
+        "<th>&nbsp;UI ticks (1 ms timer)&nbsp;</th><th>&nbsp;the job's work&nbsp;</th>"
+        f"<th>&nbsp;wall</th></tr>{cells}</table>"
     )
-    slow, fast = thread.ui_ticks_per_s, process.ui_ticks_per_s
-    if fast >= PLAIN_RATIO * max(slow, 1.0):
-        verdict = (
-            f"<b>Verdict:</b> in a thread the cpu job held the GIL, so the busy UI got "
-            f"<b style='color:{BAD}'>{fast / max(slow, 1.0):.1f}x less done</b> "
-            f"({slow:.0f} vs {fast:.0f} ticks a second) and lagged more (p99 "
-            f"{thread.lag.p99_ms:.1f} vs {process.lag.p99_ms:.1f} ms). In a process it "
-            "computed beside the UI, on its own GIL."
-        )
-    else:
-        verdict = (
-            f"<b>Verdict:</b> no plain difference this time ({slow:.0f} vs {fast:.0f} UI ticks "
-            "a second): the machine may be busy with other work. Run it again."
-        )
+    verdict = f"<b>Verdict:</b> {ticks_verdict(thread, process)} {lag_verdict(thread, process)}"
     started = (
         f"starting the worker process ({startup_s:.2f} s) came first and is not counted"
         if startup_s

@@ -54,6 +54,9 @@ class FuturesPanel(Panel):
             "Every call and every callback, in the order they happened",
             "Create a future, attach callbacks, then resolve it",
         )
+        self.future_log.setMinimumHeight(120)  # and any height above: its size hint would
+        policy = QtWidgets.QSizePolicy.Policy  # make the controls scroll on a 1000 px screen
+        self.future_log.setSizePolicy(policy.Expanding, policy.Ignored)
         self.playground = FuturePlayground(self.log, self.spawn)
         self.thread_jobs = ThreadJobs(context, self.log, self.spawn)
         self.awaitables = AwaitablesBox(context, self.log, self.spawn)
@@ -69,7 +72,11 @@ class FuturesPanel(Panel):
 
     def log(self, text: str) -> None:
         clock = datetime.datetime.now().strftime("%H:%M:%S.%f")[:-3]
+        bar = self.future_log.verticalScrollBar()
+        following = bar.value() >= bar.maximum() - bar.pageStep()  # a resize moves it a bit
         self.future_log.appendPlainText(f"{clock}  {text}")
+        if following:  # keep the newest line in view unless the reader scrolled up
+            bar.setValue(bar.maximum())
 
     async def shutdown(self) -> None:
         self.thread_jobs.cancel.set()  # first, so pool jobs end while their tasks are cancelled
@@ -95,8 +102,8 @@ class FuturesPanel(Panel):
         self.awaitables.start_countdown()
         while thread_jobs.wrap_task is not None or self.awaitables.countdown_task is not None:
             await asyncio.sleep(0.05)
-        self.awaitables.start_bad_await()  # 42: the real TypeError, in the log
         thread_jobs.job_spin.setValue(5.0)
         for _ in range(4):  # two run, two wait: the queue line shows them
             thread_jobs.submit()
+        self.awaitables.start_bad_await()  # 42: the real TypeError, in the log
         await asyncio.sleep(0.3)
