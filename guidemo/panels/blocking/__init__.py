@@ -66,7 +66,7 @@ class BlockingPanel(Panel):
         self._startup_s = 0.0  # how long starting the worker process took in this run
         self._cancel = threading.Event()
         self._job_task: asyncio.Task[Any] | None = None
-        self._ticker_tasks: list[asyncio.Task[Any]] = []
+        self._ticker_tasks: list[asyncio.Task[Any]] = []  # cancelled by shutdown()
         self._threads: list[JobThread] = []  # kept until they end: Qt aborts if one is freed
         self.comparison: dict[str, RunRecord] = {}  # the last Compare: way -> its run
         controls = self.build_controls()
@@ -172,14 +172,10 @@ class BlockingPanel(Panel):
         layout.addWidget(lists, 1)
         return controls
 
-    # --- the small tasks: always ticking while the panel is on screen ---------------------
+    # --- the small tasks: ticking from the panel's first showing until shutdown ------------
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
         self._start_ticker()
-
-    def hideEvent(self, event: QtGui.QHideEvent) -> None:
-        super().hideEvent(event)
-        self._stop_ticker()
 
     def _start_ticker(self) -> None:
         try:
@@ -198,11 +194,6 @@ class BlockingPanel(Panel):
         self.ticker.appendPlainText(line)
         if following:
             bar.setValue(bar.maximum())
-
-    def _stop_ticker(self) -> None:
-        for task in self._ticker_tasks:
-            task.cancel()
-        self._ticker_tasks = []
 
     # --- running -----------------------------------------------------------------------
     def job(self) -> tuple[str, Job, float]:
