@@ -7,6 +7,8 @@ imports Qt; the jobs themselves are in `guidemo.lessons.jobs`.
 from __future__ import annotations
 
 import asyncio
+import datetime
+import multiprocessing
 import random
 import threading
 import time
@@ -31,6 +33,12 @@ async def run_in_executor(
     return await loop.run_in_executor(executor, job, seconds, cancel)
 
 
+def start_process_pool() -> Pool:
+    """One worker process, started fresh ("spawn"): before its first job it must boot a
+    new Python and import the job's module, so the first run also pays for that."""
+    return multiprocessing.get_context("spawn").Pool(processes=1)
+
+
 async def run_in_process(pool: Pool, job: Job, seconds: float) -> Any:
     """Run the job in another process: no shared GIL, so even pure-Python work can't lag the UI."""
     loop = asyncio.get_running_loop()
@@ -51,8 +59,21 @@ async def run_in_process(pool: Pool, job: Job, seconds: float) -> Any:
 
 
 async def small_task(number: int, log: Callable[[str], None]) -> None:
-    """A little task that runs every now and then, like the lecture's async_executor."""
-    start = time.perf_counter()
+    """A little task that wakes now and then, like the lecture's async_executor: it can run
+    only while the loop is free, so a blocked loop shows as a gap in its clock times."""
     while True:
-        log(f"small task {number} ran at +{time.perf_counter() - start:5.2f} s")
-        await asyncio.sleep(random.uniform(0.1, 0.6))
+        pause = random.uniform(0.1, 0.6)
+        asked_at = time.perf_counter()
+        await asyncio.sleep(pause)
+        late = time.perf_counter() - asked_at - pause
+        clock = datetime.datetime.now().strftime("%H:%M:%S.%f")[:-3]
+        note = f", {late:.2f} s late" if late >= 0.1 else ""  # the loop was busy elsewhere
+        log(f"{clock}  task {number} ran{note}")
+
+
+async def busy_ui(ticks: list[float], period: float = 0.001) -> None:
+    """Stand-in for a busy UI (an animation, many small tasks): wake every `period` s and
+    note the time. Each wake-up needs the GIL back, so a CPU-bound thread slows it down."""
+    while True:
+        await asyncio.sleep(period)
+        ticks.append(time.perf_counter())

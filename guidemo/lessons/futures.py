@@ -11,12 +11,14 @@ import asyncio
 import concurrent.futures
 import threading
 from collections.abc import Callable
-from concurrent.futures import Executor
-from typing import Any
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import Any, ParamSpec, TypeVar
 
 from guidemo.lessons.jobs import slow_sleep
 
 Log = Callable[[str], None]
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 # --- asyncio.Future ----------------------------------------------------------------------
@@ -57,6 +59,35 @@ def slow_square(x: int, seconds: float, cancel: threading.Event) -> tuple[int, s
     """Runs in a pool thread: wait `seconds` (stoppable), then return x*x and the thread's name."""
     slow_sleep(seconds, cancel)
     return x * x, threading.current_thread().name
+
+
+class QueueFull(RuntimeError):
+    """BoundedThreadPool.submit says no: as many jobs as allowed are already waiting."""
+
+
+class BoundedThreadPool(ThreadPoolExecutor):
+    """A thread pool that says no when its queue is full (submit from one thread only).
+
+    ThreadPoolExecutor's own queue has no limit: after a burst of submits, every later
+    job, and anyone blocked on its result(), waits behind all of them.
+    """
+
+    def __init__(self, threads: int, max_waiting: int, name: str) -> None:
+        super().__init__(max_workers=threads, thread_name_prefix=name)
+        self.threads, self.max_waiting = threads, max_waiting
+        self.unfinished: list[concurrent.futures.Future[Any]] = []  # oldest first
+
+    def submit(
+        self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> concurrent.futures.Future[T]:
+        self.unfinished = [job for job in self.unfinished if not job.done()]
+        if len(self.unfinished) >= self.threads + self.max_waiting:
+            raise QueueFull(
+                f"{self.threads} jobs running and {self.max_waiting} waiting, the limit"
+            )
+        job = super().submit(fn, *args, **kwargs)
+        self.unfinished.append(job)
+        return job
 
 
 def submit_job(

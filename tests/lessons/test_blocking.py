@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import math
 import multiprocessing
+import re
 import subprocess
 import sys
 import threading
@@ -15,10 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from guidemo.lessons.blocking import (
+    busy_ui,
     run_in_click_handler,
     run_in_executor,
     run_in_process,
     small_task,
+    start_process_pool,
 )
 from guidemo.lessons.jobs import busy_cpu, slow_sleep
 
@@ -78,17 +81,55 @@ def test_run_in_process_returns_the_result_and_its_errors():
     assert ticks >= 5, "the loop ran other work meanwhile"
 
 
-def test_small_task_runs_again_and_again_until_cancelled():
+def test_small_task_writes_the_clock_time_and_says_when_it_woke_late():
     lines: list[str] = []
 
     async def scenario() -> None:
         task = asyncio.ensure_future(small_task(1, lines.append))
-        while len(lines) < 3:
+        while len(lines) < 2:
             await asyncio.sleep(0.05)
+        time.sleep(0.8)  # block the loop, as a click handler would
+        before = len(lines)
+        while len(lines) == before:
+            await asyncio.sleep(0.01)
         task.cancel()
 
     asyncio.run(asyncio.wait_for(scenario(), 10))
-    assert lines[0].startswith("small task 1 ran at +")
+    clock = r"\d\d:\d\d:\d\d\.\d{3}"
+    assert re.fullmatch(clock + "  task 1 ran", lines[0]), lines[0]
+    late = re.fullmatch(clock + r"  task 1 ran, (\d\.\d\d) s late", lines[-1])
+    assert late, lines[-1]
+    assert 0.2 <= float(late.group(1)) <= 1.0, lines[-1]  # the sleep was 0.1-0.6 s of the 0.8
+
+
+def test_busy_ui_ticks_about_every_millisecond():
+    ticks: list[float] = []
+
+    async def scenario() -> None:
+        task = asyncio.ensure_future(busy_ui(ticks))
+        await asyncio.sleep(0.5)
+        task.cancel()
+
+    asyncio.run(scenario())
+    assert 50 <= len(ticks) <= 600, len(ticks)  # at most one per ms, many when the loop is free
+
+
+def test_a_started_pool_answers_at_once_the_first_job_waits_for_it():
+    async def scenario() -> tuple[float, float]:
+        pool = start_process_pool()
+        try:
+            started = time.perf_counter()
+            await run_in_process(pool, slow_sleep, 0.0)
+            first = time.perf_counter() - started
+            started = time.perf_counter()
+            await run_in_process(pool, slow_sleep, 0.0)
+            return first, time.perf_counter() - started
+        finally:
+            pool.terminate()
+            pool.join()
+
+    first, second = asyncio.run(scenario())
+    assert first > second, (first, second)  # the first one waited for Python to start
 
 
 def test_imports_without_qt():

@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from guidemo.lessons.futures import (
+    BoundedThreadPool,
+    QueueFull,
     await_job,
     block_on_job,
     outcome,
@@ -118,6 +120,23 @@ def test_block_on_job_waits_in_the_calling_thread():
             return time.perf_counter() - started
 
     assert asyncio.run(scenario()) >= 0.25
+
+
+def test_bounded_pool_refuses_a_job_when_its_queue_is_full():
+    cancel = threading.Event()
+    pool = BoundedThreadPool(threads=2, max_waiting=3, name="bounded-test")
+    try:
+        jobs = [pool.submit(slow_square, n, 10.0, cancel) for n in range(5)]  # 2 run, 3 wait
+        with pytest.raises(QueueFull, match="2 jobs running and 3 waiting, the limit"):
+            pool.submit(slow_square, 5, 10.0, cancel)
+        assert jobs[-1].cancel(), "a waiting job can still be cancelled"
+        again = pool.submit(slow_square, 6, 0.0, cancel)  # room again
+        cancel.set()
+        assert again.result(timeout=5) == (36, again.result()[1])
+        assert again.result()[1].startswith("bounded-test")
+    finally:
+        cancel.set()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def test_imports_without_qt():

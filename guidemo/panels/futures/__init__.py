@@ -1,7 +1,9 @@
-"""Panel `futures`: an asyncio Future resolved by hand, and a thread's Future joined to the loop.
+"""Panel `futures`: an asyncio Future resolved by hand, a thread's Future joined to the
+loop, and what `await` accepts.
 
-Two boxes, one module each (`playground`, `thread_jobs`), writing to one shared log; the
-code they run is the lesson `guidemo.lessons.futures`.
+Three boxes, one module each (`playground`, `thread_jobs`, `awaitables`), writing to one
+shared log; the code they run is the lessons `guidemo.lessons.futures` and
+`guidemo.lessons.awaitables`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import datetime
 
 from PySide6 import QtWidgets
 
+from guidemo.lessons.awaitables import Countdown, await_it
 from guidemo.lessons.futures import (
+    BoundedThreadPool,
     await_job,
     block_on_job,
     outcome,
@@ -21,6 +25,7 @@ from guidemo.lessons.futures import (
     wait_for_it,
 )
 from guidemo.panels.base import Panel, PanelContext
+from guidemo.panels.futures.awaitables import AwaitablesBox
 from guidemo.panels.futures.playground import FuturePlayground
 from guidemo.panels.futures.thread_jobs import ThreadJobs
 from guidemo.widgets.kit import log_view
@@ -35,8 +40,11 @@ class FuturesPanel(Panel):
         wait_for_it,
         slow_square,
         submit_job,
+        BoundedThreadPool,
         await_job,
         block_on_job,
+        Countdown,
+        await_it,
     )
 
     def __init__(self, context: PanelContext) -> None:
@@ -46,24 +54,36 @@ class FuturesPanel(Panel):
             "Every call and every callback, in the order they happened",
             "Create a future, attach callbacks, then resolve it",
         )
+        self.future_log.setMinimumHeight(120)  # and any height above: its size hint would
+        policy = QtWidgets.QSizePolicy.Policy  # make the controls scroll on a 1000 px screen
+        self.future_log.setSizePolicy(policy.Expanding, policy.Ignored)
         self.playground = FuturePlayground(self.log, self.spawn)
         self.thread_jobs = ThreadJobs(context, self.log, self.spawn)
+        self.awaitables = AwaitablesBox(context, self.log, self.spawn)
 
         controls = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(controls)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(self.playground)
         layout.addWidget(self.thread_jobs)
+        layout.addWidget(self.awaitables)
         layout.addWidget(self.future_log, 1)
         self.set_controls(controls)
 
     def log(self, text: str) -> None:
         clock = datetime.datetime.now().strftime("%H:%M:%S.%f")[:-3]
+        bar = self.future_log.verticalScrollBar()
+        following = bar.value() >= bar.maximum() - bar.pageStep()  # a resize moves it a bit
         self.future_log.appendPlainText(f"{clock}  {text}")
+        if following:  # keep the newest line in view unless the reader scrolled up
+            bar.setValue(bar.maximum())
 
     async def shutdown(self) -> None:
         self.thread_jobs.cancel.set()  # first, so pool jobs end while their tasks are cancelled
         await super().shutdown()
+
+    async def stop_work(self) -> None:
+        self.thread_jobs.stop()
 
     async def screenshot_demo(self) -> None:
         playground, thread_jobs = self.playground, self.thread_jobs
@@ -78,5 +98,12 @@ class FuturesPanel(Panel):
         playground.set_result()  # a second time: InvalidStateError, shown in the log
         thread_jobs.job_spin.setValue(0.8)
         thread_jobs.start_wrap()
-        while thread_jobs.wrap_task is not None:
+        self.awaitables.countdown_spin.setValue(2)
+        self.awaitables.start_countdown()
+        while thread_jobs.wrap_task is not None or self.awaitables.countdown_task is not None:
             await asyncio.sleep(0.05)
+        thread_jobs.job_spin.setValue(5.0)
+        for _ in range(4):  # two run, two wait: the queue line shows them
+            thread_jobs.submit()
+        self.awaitables.start_bad_await()  # 42: the real TypeError, in the log
+        await asyncio.sleep(0.3)

@@ -107,14 +107,14 @@ class FuturePlayground(QtWidgets.QGroupBox):
         grid.addWidget(self.new_future_button, 0, 0)
         grid.addWidget(self.add_callback_button, 0, 1)
         grid.addWidget(self.await_future_button, 0, 2)
+        grid.addWidget(self.cancel_future_button, 0, 3)
         value_row = row("value", self.value_edit, stretch=False)
         value_row.addWidget(self.set_result_button, 1)
         grid.addLayout(value_row, 1, 0)
         grid.addWidget(self.set_exception_button, 1, 1)
-        grid.addWidget(self.cancel_future_button, 1, 2)
-        grid.addWidget(self.result_button, 2, 0)
-        grid.addWidget(self.exception_button, 2, 1)
-        grid.addWidget(self.state, 3, 0, 1, 3)
+        grid.addWidget(self.result_button, 1, 2)
+        grid.addWidget(self.exception_button, 1, 3)
+        grid.addWidget(self.state, 2, 0, 1, 4)
         self.refresh()
 
     def refresh(self) -> None:

@@ -1,32 +1,47 @@
 """Panel `blocking`: the same slow job run four ways, and what each does to the UI.
 
 The four ways are lesson code (`guidemo.lessons.blocking`, `guidemo.lessons.qthread`);
-this module builds the controls, runs one way at a time, and reports the lag it caused.
+this module builds the controls, runs one way at a time, and reports the lag it caused;
+`runs.py` keeps the history and draws the thread-vs-process verdict.
 """
 
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import threading
 import time
 from multiprocessing.pool import Pool
 from typing import Any
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.lessons.blocking import (
+    busy_ui,
     run_in_click_handler,
     run_in_executor,
     run_in_process,
     small_task,
+    start_process_pool,
 )
 from guidemo.lessons.jobs import JOBS, Job, busy_cpu, slow_sleep
 from guidemo.lessons.qthread import JobThread, run_in_qthread
+from guidemo.monitor import LagStats
 from guidemo.panels.base import Panel, PanelContext
+from guidemo.panels.blocking.runs import (
+    COMPARE_SECONDS,
+    FROZEN_MS,
+    RunRecord,
+    add_to_history,
+    cancelled_outcome,
+    describe,
+    history_table,
+    verdict_html,
+)
 from guidemo.widgets.freeze_guard import INPUT_DRAIN_MS, QueuedClicks, ignored_clicks_text
-from guidemo.widgets.kit import dspin, label, log_view, make_button, named, row, table
+from guidemo.widgets.kit import dspin, label, log_view, make_button, named, row
 from guidemo.widgets.palette import BAD, GOOD
+
+WAYS = {"run_in_executor": "in a thread", "process": "in a process"}
 
 
 class BlockingPanel(Panel):
@@ -37,19 +52,23 @@ class BlockingPanel(Panel):
         run_in_executor,
         JobThread,
         run_in_qthread,
+        start_process_pool,
         run_in_process,
         slow_sleep,
         busy_cpu,
         small_task,
+        busy_ui,
     )
 
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)
         self._pool: Pool | None = None
+        self._startup_s = 0.0  # how long starting the worker process took in this run
         self._cancel = threading.Event()
         self._job_task: asyncio.Task[Any] | None = None
-        self._ticker_tasks: list[asyncio.Task[Any]] = []
+        self._ticker_tasks: list[asyncio.Task[Any]] = []  # cancelled by shutdown()
         self._threads: list[JobThread] = []  # kept until they end: Qt aborts if one is freed
+        self.comparison: dict[str, RunRecord] = {}  # the last Compare: way -> its run
         controls = self.build_controls()
         self._queued_clicks = QueuedClicks(controls)
         self.set_controls(controls)
@@ -66,7 +85,8 @@ class BlockingPanel(Panel):
         buttons = {
             "blockButton": (
                 "Run in the click handler",
-                "Runs the job directly in the handler: the whole UI freezes",
+                "Runs the job directly in the handler: the whole UI freezes, and Cancel "
+                "cannot help",
                 self.run_blocking,
             ),
             "executorButton": (
@@ -81,12 +101,14 @@ class BlockingPanel(Panel):
             ),
             "processButton": (
                 "Process pool",
-                "Runs the job in a separate process (no shared GIL)",
+                "Runs the job in a separate process (no shared GIL); the first run also "
+                "starts that process",
                 lambda: self.start_job("process"),
             ),
             "compareButton": (
                 "Compare cpu: thread vs process",
-                "Runs the cpu job in a thread, then in a process, and lists both",
+                f"Runs the cpu job (at least {COMPARE_SECONDS:g} s) in a thread, then in a "
+                "process, each beside a busy UI (a 1 ms ticker), and shows both side by side",
                 self.start_compare,
             ),
             "cancelButton": (
@@ -108,6 +130,10 @@ class BlockingPanel(Panel):
             rich=True,
         )
         self.result_label.setMinimumHeight(48)
+        self.compare_label = label(
+            "", "compareLabel", "The last Compare: thread and process side by side", rich=True
+        )
+        self.compare_label.setVisible(False)  # until the first Compare
         self.progress = named(
             QtWidgets.QProgressBar(),
             "busyBar",
@@ -115,17 +141,14 @@ class BlockingPanel(Panel):
         )
         self.progress.setRange(0, 1)
         self.progress.setTextVisible(False)
-        self.history = table(
-            "historyTable",
-            ["way", "job", "wall s", "max lag ms", "p99 lag ms", "outcome"],
-            "Every run so far, newest first: compare the ways side by side",
-        )
+        self.history = history_table()
         self.ticker = log_view(
             "tickerLog",
-            "Small tasks that only run when the event loop is free",
-            "Four small asyncio tasks write here while a job runs",
+            "Four small asyncio tasks that run only when the event loop is free",
+            "Four small asyncio tasks write the time here whenever the loop lets them",
             max_lines=300,
         )
+        self.ticker.setMinimumHeight(160)
 
         form = row("Job:", self.work_kind, "Duration:", self.duration_spin)
         grid = QtWidgets.QGridLayout()
@@ -136,6 +159,7 @@ class BlockingPanel(Panel):
         lists.addWidget(self.ticker)
         lists.setStretchFactor(0, 3)
         lists.setStretchFactor(1, 2)
+        lists.setChildrenCollapsible(False)
 
         controls = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(controls)
@@ -144,8 +168,32 @@ class BlockingPanel(Panel):
         layout.addLayout(grid)
         layout.addWidget(self.progress)
         layout.addWidget(self.result_label)
+        layout.addWidget(self.compare_label)
         layout.addWidget(lists, 1)
         return controls
+
+    # --- the small tasks: ticking from the panel's first showing until shutdown ------------
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        self._start_ticker()
+
+    def _start_ticker(self) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if not self._ticker_tasks:
+            self._ticker_tasks = [
+                self.spawn(small_task(n, self._tick), f"small task {n}") for n in range(1, 5)
+            ]
+
+    def _tick(self, line: str) -> None:
+        """Append a small task's line; follow the end unless the reader scrolled up."""
+        bar = self.ticker.verticalScrollBar()
+        following = bar.value() >= bar.maximum() - bar.pageStep()  # a resize moves it a bit
+        self.ticker.appendPlainText(line)
+        if following:
+            bar.setValue(bar.maximum())
 
     # --- running -----------------------------------------------------------------------
     def job(self) -> tuple[str, Job, float]:
@@ -155,15 +203,15 @@ class BlockingPanel(Panel):
     def run_blocking(self) -> None:
         """The bad way, on purpose: the click handler itself does the work."""
         kind, job, seconds = self.job()
-        self._set_running(True)
+        self._set_running(True, cancellable=False)  # nothing can interrupt a click handler
         self.result_label.setText(f"Running {kind} for {seconds:g} s in the click handler…")
         started = time.perf_counter()
         result = run_in_click_handler(job, seconds)
         wall = time.perf_counter() - started
-        outcome = self._describe(kind, result)
+        outcome = describe(kind, result)
 
         def finish(ignored_clicks: int) -> None:  # the lag probe has seen the freeze by now
-            self._report("click handler", kind, wall, started, outcome)
+            self._report(RunRecord("click handler", kind, wall, self._lag(started), outcome))
             if ignored_clicks:
                 self.result_label.setText(
                     f"{self.result_label.text()} {ignored_clicks_text(ignored_clicks)}."
@@ -195,34 +243,72 @@ class BlockingPanel(Panel):
             self._job_task.cancel()
 
     async def _compare(self) -> None:
+        """The cpu job in a thread, then in a process, each beside a busy UI."""
         self.work_kind.setCurrentText("cpu")
+        seconds = max(self.duration_spin.value(), COMPARE_SECONDS)
+        runs: dict[str, RunRecord] = {}
         try:
-            await self._run_job("run_in_executor", keep_task=True)
-            if not self._cancel.is_set():
-                await self._run_job("process", keep_task=True)
+            self.result_label.setText("Starting the worker process first (not timed)…")
+            self._cancel = threading.Event()
+            startup = await self._start_pool()
+            for way, where in WAYS.items():
+                ticks: list[float] = []
+                ticker = self.spawn(busy_ui(ticks), f"compare: busy UI beside the job {where}")
+                try:
+                    run = await self._run_job(way, seconds, part_of_compare=True)
+                finally:
+                    ticker.cancel()
+                run.ui_ticks_per_s = len(ticks) / run.wall_s
+                runs[way] = run
+                if self._cancel.is_set():
+                    return
+            self.comparison = runs
+            thread, process = runs["run_in_executor"], runs["process"]
+            self.compare_label.setText(verdict_html(thread, process, startup))
+            self.compare_label.setVisible(True)
         finally:
             self._job_task = None
+            self._set_running(False)
 
-    async def _run_job(self, way: str, keep_task: bool = False) -> None:
-        kind, job, seconds = self.job()
+    async def _run_job(
+        self, way: str, seconds: float | None = None, part_of_compare: bool = False
+    ) -> RunRecord:
+        kind, job, chosen = self.job()
+        seconds = chosen if seconds is None else seconds
         self._cancel = threading.Event()
-        self._set_running(True)
+        self._startup_s = 0.0
         self.result_label.setText(f"Running {kind} for {seconds:g} s via {way}… the UI stays live.")
         started = time.perf_counter()
-        outcome = "?"
+        run = RunRecord(way, kind, 0.0, self._lag(started), "?")
         try:
-            result = await self._offload(way, job, seconds)
-            outcome = self._describe(kind, result)
+            run.result = await self._offload(way, job, seconds)
+            run.outcome = describe(kind, run.result)
             if self._cancel.is_set():
-                outcome = f"cancelled: the job saw its cancel flag and stopped ({outcome})"
+                run.outcome = f"cancelled: the job saw its cancel flag and stopped ({run.outcome})"
+            if self._startup_s:
+                run.outcome += (
+                    f"; includes {self._startup_s:.2f} s starting the worker process (first "
+                    "run only)"
+                )
         except asyncio.CancelledError:
-            outcome = self._cancelled_outcome(way)
+            run.outcome = cancelled_outcome(way)
             raise
         finally:
-            self._report(way, kind, time.perf_counter() - started, started, outcome)
-            self._set_running(False)
-            if not keep_task:
+            run.wall_s, run.lag = time.perf_counter() - started, self._lag(started)
+            self._report(run)
+            if not part_of_compare:
+                self._set_running(False)
                 self._job_task = None
+        return run
+
+    async def _start_pool(self) -> float:
+        """Start the worker process if it is not running; return how long that took now."""
+        if self._pool is not None:
+            return 0.0
+        started = time.perf_counter()
+        self._pool = start_process_pool()
+        await run_in_process(self._pool, slow_sleep, 0.0)  # it is up once it has answered
+        return time.perf_counter() - started
 
     async def _offload(self, way: str, job: Job, seconds: float) -> Any:
         if way == "run_in_executor":
@@ -231,63 +317,28 @@ class BlockingPanel(Panel):
             self._threads = [thread for thread in self._threads if thread.isRunning()]
             self._threads.append(JobThread(job, seconds, self._cancel))
             return await run_in_qthread(self._threads[-1])
-        if self._pool is None:
-            self._pool = multiprocessing.get_context("spawn").Pool(processes=1)
+        self._startup_s = await self._start_pool()
+        assert self._pool is not None
         return await run_in_process(self._pool, job, seconds)
 
-    def _cancelled_outcome(self, way: str) -> str:
-        if way == "process":
-            return "cancelled: the worker process was terminated"
-        return (
-            "cancelled: asked the thread to stop (Python cannot kill a thread; this job "
-            "checks a flag, a plain time.sleep would run to its end)"
-        )
+    def _lag(self, started: float) -> LagStats:
+        return self.context.monitor.stats_since(started)
 
-    @staticmethod
-    def _describe(kind: str, result: Any) -> str:
-        if kind == "sleep":
-            return f"slept {result:.2f} s"
-        return f"{result / 1e6:.1f} M loops"
-
-    def _report(self, way: str, kind: str, wall: float, started: float, outcome: str) -> None:
-        stats = self.context.monitor.stats_since(started)
-        lag = stats.max_ms
-        verdict = "UI frozen" if lag > 100 else "UI live"
-        color = BAD if lag > 100 else GOOD
+    def _report(self, run: RunRecord) -> None:
+        lag = run.lag.max_ms
+        verdict = "UI frozen" if lag > FROZEN_MS else "UI live"
+        color = BAD if lag > FROZEN_MS else GOOD
         self.result_label.setText(
-            f"<b>{way}</b> ({kind}): {outcome}. Wall time <b>{wall:.2f} s</b>; worst UI lag "
-            f"<b style='color:{color}'>{lag:.0f} ms</b> ({verdict}), p99 {stats.p99_ms:.1f} ms."
+            f"<b>{run.way}</b> ({run.kind}): {run.outcome}. Wall time <b>{run.wall_s:.2f} s"
+            f"</b>; worst UI lag <b style='color:{color}'>{lag:.0f} ms</b> ({verdict}), "
+            f"p99 {run.lag.p99_ms:.1f} ms."
         )
-        self.history.insertRow(0)
-        cells = [way, kind, f"{wall:.2f}", f"{lag:.0f}", f"{stats.p99_ms:.1f}", outcome]
-        for column, text in enumerate(cells):
-            self.history.setItem(0, column, QtWidgets.QTableWidgetItem(text))
-        self.history.resizeColumnsToContents()
+        add_to_history(self.history, run)
 
-    def _set_running(self, running: bool) -> None:
+    def _set_running(self, running: bool, cancellable: bool = True) -> None:
         for name, button in self.buttons.items():
-            button.setEnabled(running if name == "cancelButton" else not running)
+            button.setEnabled(running and cancellable if name == "cancelButton" else not running)
         self.progress.setRange(0, 0 if running else 1)  # (0, 0) = busy animation
-        if running and not self._ticker_tasks:
-            self._start_ticker()
-        elif not running:
-            self._stop_ticker()
-
-    def _start_ticker(self) -> None:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        self.ticker.clear()
-        self._ticker_tasks = [
-            self.spawn(small_task(n, self.ticker.appendPlainText), f"small task {n}")
-            for n in range(1, 5)
-        ]
-
-    def _stop_ticker(self) -> None:
-        for task in self._ticker_tasks:
-            task.cancel()
-        self._ticker_tasks = []
 
     async def shutdown(self) -> None:
         self._cancel.set()  # first, so threads stop while their tasks are cancelled
@@ -304,12 +355,12 @@ class BlockingPanel(Panel):
     async def screenshot_demo(self) -> None:
         self.duration_spin.setValue(1.0)
         self.work_kind.setCurrentText("sleep")
-        self.run_blocking()
-        await asyncio.sleep(INPUT_DRAIN_MS / 1000 + 0.1)
         self.start_job("run_in_executor")
         while self._job_task is not None:
             await asyncio.sleep(0.05)
-        self.duration_spin.setValue(1.0)
         self.start_compare()
         while self._job_task is not None:
             await asyncio.sleep(0.05)
+        self.work_kind.setCurrentText("sleep")
+        self.run_blocking()  # last, so the small tasks' log ends with the gap it made
+        await asyncio.sleep(INPUT_DRAIN_MS / 1000 + 0.1)
