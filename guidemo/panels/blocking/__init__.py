@@ -175,7 +175,8 @@ class BlockingPanel(Panel):
     # --- the small tasks: ticking from the panel's first showing until shutdown ------------
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
-        self._start_ticker()
+        # On the loop's next turn: the panel may be shown before the loop runs at all.
+        QtCore.QTimer.singleShot(0, self, self._start_ticker)
 
     def _start_ticker(self) -> None:
         try:
