@@ -17,7 +17,8 @@ from guidemo.panels import PANELS, panel_classes
 from tests.conftest import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
-SLUGS = ["blocking", "http", "event-loop", "callbacks", "coroutines", "futures", "gather"]
+SLUGS = ["blocking", "http", "event-loop", "callbacks", "coroutines", "futures", "dialogs"]
+SLUGS += ["gather"]
 SLUGS += ["websocket", "tasks"]
 
 

@@ -38,6 +38,7 @@ PANELS: list[PanelEntry] = [
     PanelEntry(
         "futures", "Futures: a result that arrives later", "guidemo.panels.futures:FuturesPanel"
     ),
+    PanelEntry("dialogs", "Modal dialogs from async code", "guidemo.panels.dialogs:DialogsPanel"),
     PanelEntry(
         "gather",
         "Running a bunch of tasks: gather and friends",
