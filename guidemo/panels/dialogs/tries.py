@@ -21,10 +21,10 @@ COLUMNS = [
     "way",
     "answer",
     "open (s)",
-    "task ticks (expected)",
-    "callback ticks",
-    "downloaded (kB)",
-    "asyncio pause recorded / error",
+    "task ticks",
+    "call_later ticks",
+    "kB downloaded",
+    "pause recorded / error",
 ]
 
 
@@ -89,7 +89,7 @@ class Try:
             WAYS[self.way],
             self.answer,
             f"{self.open_s:.2f}",
-            f"{self.task_ticks} ({self.expected_ticks})",
+            f"{self.task_ticks} of ~{self.expected_ticks}",
             str(self.callback_ticks),
             f"{self.nbytes / 1000:.1f}",
             self.pause_text(),
@@ -103,9 +103,10 @@ class Try:
         name = f"<b>{WAYS[self.way]}</b>"
         numbers = (
             f"{self.task_ticks} of ~{self.expected_ticks} task ticks, "
-            f"{self.callback_ticks} callback ticks, {self.nbytes / 1000:.1f} kB downloaded"
+            f"{self.callback_ticks} call_later ticks, {self.nbytes / 1000:.1f} kB downloaded"
         )
         if self.kept_going:
+            pause = {True: "; a pause was recorded", False: "; no pause"}[bool(self.pauses)]
             why = (
                 " Qt called the slot, not asyncio: the nested loop ran asyncio's turns as usual."
                 if self.way == "slot"
@@ -113,8 +114,8 @@ class Try:
             )
             return (
                 f"{name}: the dialog was open {self.open_s:.2f} s and the loop "
-                f"<b style='color:{GOOD}'>kept going</b>: {numbers}; "
-                f"{'a pause was recorded' if self.pauses else 'no pause'}.{why}"
+                f"<b style='color:{GOOD}'>kept going</b>: {numbers}"
+                f"{pause if self.loop_kind == 'guidemo' else ''}.{why}"
             )
         if self.loop_kind != "guidemo":
             refused = (
@@ -125,9 +126,10 @@ class Try:
                 else "."
             )
             return (
-                f"{name}: open {self.open_s:.2f} s. qasync kept running plain callbacks "
-                f"inside the dialog's nested loop, but <b style='color:{BAD}'>no task could "
-                f"take a step</b> while the dialog's task was mid-step: {numbers}{refused}"
+                f"{name}: open {self.open_s:.2f} s. qasync kept running plain callbacks inside "
+                f"the dialog's nested loop (the call_later ticks), but <b style='color:{BAD}'>"
+                f"no task could take a step</b> while the dialog's task was mid-step: "
+                f"{numbers}{refused}"
             )
         held = f" The HUD recorded it: asyncio paused {self.pause_text()}." if self.pauses else ""
         return (
