@@ -12,7 +12,6 @@ import asyncio
 import functools
 import time
 from collections.abc import Callable
-from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -78,7 +77,6 @@ class DialogsPanel(Panel):
         self.tries: list[Try] = []
         self.busy = False
         self._dialog: DemoDialog | None = None
-        self._try_task: asyncio.Task[Any] | None = None
         self.background = BackgroundWork(context.server_url, self.spawn)
         self.set_controls(self._build_controls())
 
@@ -130,7 +128,7 @@ class DialogsPanel(Panel):
         """The two coroutine ways (exec, await): one try at a time, in its own task."""
         if not self.busy:
             self._set_busy(True)
-            self._try_task = self.spawn(self._try(way), WAYS[way])
+            self.spawn(self._try(way), WAYS[way])
 
     def slot_try(self) -> None:
         """exec() right here in the click handler; the numbers are recorded by a task."""
@@ -157,8 +155,6 @@ class DialogsPanel(Panel):
             self._finish(dialog, way)
             self._set_busy(False)
             raise
-        finally:
-            self._try_task = None
         await self._record(self._finish(dialog, way), started, refused)
 
     def _new_dialog(self, way: str) -> DemoDialog:
