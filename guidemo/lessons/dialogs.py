@@ -102,13 +102,15 @@ def ask_in_slot(dialog: QtWidgets.QDialog) -> int:
 
 # --- the other work a dialog must not stop ------------------------------------------------
 
+CATCH_UP_S = 0.1  # a tick late by less than this is made up at once; a longer stall is skipped
+
 
 async def tick(period_s: float, on_tick: Callable[[], object]) -> None:
     """A task that needs the loop: one tick every `period_s` seconds, on a fixed schedule."""
     loop = asyncio.get_running_loop()
     due = loop.time()
     while True:
-        due = max(due + period_s, loop.time())  # behind after a stall? no burst, carry on
+        due = max(due + period_s, loop.time() - CATCH_UP_S)
         await asyncio.sleep(due - loop.time())
         on_tick()
 
@@ -124,7 +126,7 @@ class CallbackTicker:
 
     def tick(self) -> None:
         self.on_tick()
-        self.due = max(self.due + self.period_s, self.loop.time())
+        self.due = max(self.due + self.period_s, self.loop.time() - CATCH_UP_S)
         self.handle = self.loop.call_at(self.due, self.tick)
 
     def stop(self) -> None:
