@@ -17,8 +17,8 @@ from guidemo.panels import PANELS, panel_classes
 from tests.conftest import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
-SLUGS = ["start", "blocking", "event-loop", "callbacks", "coroutines", "futures", "scripts"]
-SLUGS += ["gather", "http", "limits", "downloader", "websocket", "tasks"]
+SLUGS = ["start", "blocking", "event-loop", "callbacks", "coroutines", "futures", "dialogs"]
+SLUGS += ["scripts", "gather", "http", "limits", "downloader", "websocket", "tasks"]
 
 
 def app_env(tmp_path: Path) -> dict[str, str]:

@@ -40,6 +40,8 @@ PANELS: list[PanelEntry] = [
                P + "coroutines:CoroutinesPanel", nav="Coroutines"),
     PanelEntry("futures", "Futures: a result that arrives later", P + "futures:FuturesPanel",
                nav="Futures and awaitables"),
+    PanelEntry("dialogs", "Modal dialogs from async code", P + "dialogs:DialogsPanel",
+               nav="Modal dialogs"),
     PanelEntry("scripts", "Scripts: the loop without a GUI", P + "scripts:ScriptsPanel",
                nav="The loop as a script"),
     PanelEntry("gather", "Running a bunch of tasks: gather and friends",
