@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import itertools
 import random
@@ -15,7 +16,7 @@ from guidemo.lessons import generators
 from guidemo.panels.coroutines import CoroutinesPanel
 from guidemo.panels.coroutines.giving_up_control import yield_cost_html
 from guidemo.widgets.lanes import LaneChart
-from guidemo.widgets.palette import HIGHLIGHT
+from guidemo.widgets.palette import BAD, HIGHLIGHT
 from guidemo.widgets.source_marks import source_line
 from tests.conftest import wait_until
 
@@ -347,3 +348,46 @@ def test_the_default_settings_end_in_a_cancellation(window, run):
     run(scenario())
     assert names == {f"coroutines: display_date {n}" for n in range(1, count + 1)}, names
     assert f"shutdown: cancelled {count} unfinished instance(s)" in text_of(panel, "coroutineLog")
+
+
+def reddish_pixels(widget: QtWidgets.QWidget) -> int:
+    """How many pixels of `widget` are drawn in (about) the palette's BAD red."""
+    image = widget.grab().toImage()
+    bad = QtGui.QColor(BAD)
+    count = 0
+    for y in range(image.height()):
+        for x in range(image.width()):
+            color = image.pixelColor(x, y)
+            near = abs(color.red() - bad.red()) + abs(color.green() - bad.green())
+            count += near + abs(color.blue() - bad.blue()) < 90
+    return count
+
+
+def test_the_greedy_button_looks_disabled_while_it_is(window, run):
+    panel = open_tab(window, 3)
+    greedy = button(panel, "greedyButton")
+    assert greedy.property("role") == "danger"
+    assert reddish_pixels(greedy) > 20, "enabled: drawn in red, the wrong way"
+    greedy.setEnabled(False)
+    try:
+        assert reddish_pixels(greedy) == 0, "disabled: grey like any disabled button"
+    finally:
+        greedy.setEnabled(True)
+
+
+def test_every_task_the_demo_starts_has_a_name(window, run):
+    panel = open_tab(window, 0)
+    unnamed: set[str] = set()
+
+    async def scenario() -> None:
+        demo = asyncio.create_task(panel.screenshot_demo(), name="test: coroutines demo")
+        while not demo.done():
+            for task in asyncio.all_tasks():
+                code = getattr(task.get_coro(), "cr_code", None)
+                if re.fullmatch(r"Task-\d+", task.get_name()) and code is not None:
+                    unnamed.add(f"{code.co_name} ({code.co_filename})")
+            await asyncio.sleep(0.05)
+        await demo
+
+    run(scenario())
+    assert not [where for where in unnamed if "guidemo" in where], unnamed
