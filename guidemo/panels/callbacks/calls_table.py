@@ -26,7 +26,7 @@ from guidemo.widgets.palette import BAD, LATE_BACKGROUND, MUTED
 # The widest text each column usually holds: its width is set from these once (the thread
 # column takes the room left).
 WIDEST = ["999", "call_soon_threadsafe", "999.9999", "999.9999", "+999.99 EARLY", "99"]
-WIDEST += ["", "RAN AFTER cancel()"]
+WIDEST += ["", "cancelled"]  # the rare "RAN AFTER cancel()" is elided, whole in its tooltip
 THREAD_COLUMN = 6
 RIGHT = QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
 
@@ -84,6 +84,8 @@ class CallsTable(QtWidgets.QTableWidget):
         late = call.error_ms > LATE_MS
         for column, text in enumerate(row_cells(call, t0)):
             item = QtWidgets.QTableWidgetItem(text)
+            if column >= THREAD_COLUMN:
+                item.setToolTip(text)
             if column in NUMBER_COLUMNS:
                 item.setTextAlignment(RIGHT)
             if early and column == ERROR_COLUMN:
