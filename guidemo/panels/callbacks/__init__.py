@@ -78,7 +78,7 @@ class CallbacksPanel(Panel):
     async def screenshot_demo(self) -> None:
         scheduling, styles = self.schedule_section, self.styles_section
         scheduling.delay_spin.setValue(300)
-        scheduling.click(scheduling.schedule_all_kinds)  # as the button does
+        scheduling.handle_click(scheduling.schedule_all_kinds)  # as the button does
         await until(lambda: "Why call_soon" in scheduling.soon_label.text())
         scheduling.schedule("call_later", 0.5)
         scheduling.schedule("call_later", 0.4)

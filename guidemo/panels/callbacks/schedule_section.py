@@ -86,14 +86,16 @@ class ScheduleSection(QtWidgets.QGroupBox):
         for name, kind in KINDS.items():
             button = make_button(kind, name, tips[name])
             button.setStyleSheet("font-family: monospace;")
-            button.clicked.connect(lambda _=False, k=kind: self.click(lambda: self.schedule(k)))
+            button.clicked.connect(
+                lambda _=False, k=kind: self.handle_click(lambda: self.schedule(k))
+            )
             self.buttons[name] = button
         self.buttons["allKindsButton"] = make_button(
             "All kinds at once",
             "allKindsButton",
             "call_later(delay), call_at(now + delay/2), call_soon, a thread's "
             "call_soon_threadsafe and call_soon again, in that order: see the order they run",
-            slot=lambda: self.click(self.schedule_all_kinds),
+            slot=lambda: self.handle_click(self.schedule_all_kinds),
         )
         self.busy_spin = kit.spin(
             "busySpin",
@@ -110,7 +112,7 @@ class ScheduleSection(QtWidgets.QGroupBox):
             "call_soon a callback that blocks the loop for this long: every call due "
             "meanwhile runs late by what is left of it (the window freezes too; the HUD "
             "names the callback)",
-            slot=lambda: self.click(self.keep_busy),
+            slot=lambda: self.handle_click(self.keep_busy),
             role="danger",
         )
         self.buttons["cancelHandleButton"] = make_button(
@@ -165,7 +167,7 @@ class ScheduleSection(QtWidgets.QGroupBox):
     def _now(self) -> float:
         return asyncio.get_running_loop().time()
 
-    def click(self, action: Callable[[], object]) -> None:
+    def handle_click(self, action: Callable[[], object]) -> None:
         """A button's slot: do what it asks, then note that the click handler is over."""
         action()
         self._soon.handler_returned()
