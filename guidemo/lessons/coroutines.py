@@ -46,6 +46,7 @@ def start_instances(count: int, run_for_s: float, say: Say) -> list[asyncio.Task
             task = asyncio.ensure_future(display_date(number, run_for_s, say))
         else:
             task = loop.create_task(display_date(number, run_for_s, say))
+        task.set_name(f"display_date {number}")  # task lists show this, not "Task-178"
         tasks.append(task)
     return tasks  # none has run a line yet: they start once this function gives the loop back
 

@@ -45,21 +45,29 @@ async def sequentially(jobs: Jobs, step_s: float, show: Show) -> list[int]:
     return results
 
 
+def start_all(jobs: Jobs, step_s: float, show: Show) -> list[asyncio.Task[int]]:
+    """Start one task per job, named after it: task lists and tracebacks say which is which."""
+    return [
+        asyncio.create_task(
+            factorial(name, number, step_s, show, fail_at),
+            name=f"factorial {name}",
+        )
+        for name, number, fail_at in jobs
+    ]
+
+
 async def with_gather(
     jobs: Jobs, step_s: float, show: Show, return_exceptions: bool = False
 ) -> list[Any]:
     """Run them all at once; the results come back in the order the jobs were passed in."""
-    return await asyncio.gather(
-        *(factorial(name, number, step_s, show, fail_at) for name, number, fail_at in jobs),
-        return_exceptions=return_exceptions,
-    )
+    tasks = start_all(jobs, step_s, show)
+    return await asyncio.gather(*tasks, return_exceptions=return_exceptions)
 
 
 async def with_as_completed(jobs: Jobs, step_s: float, show: Show) -> list[int]:
     """Run them all at once; take each result the moment its factorial finishes."""
     results = []
-    coros = [factorial(name, number, step_s, show, fail_at) for name, number, fail_at in jobs]
-    for next_done in asyncio.as_completed(coros):
+    for next_done in asyncio.as_completed(start_all(jobs, step_s, show)):
         results.append(await next_done)
         show("caller", "step", f"got {results[-1]}")  # usable before the others are done
     return results
@@ -69,7 +77,10 @@ async def with_task_group(jobs: Jobs, step_s: float, show: Show) -> list[int]:
     """Run them in a TaskGroup: if one fails, the group cancels the rest and raises."""
     async with asyncio.TaskGroup() as group:
         tasks = [
-            group.create_task(factorial(name, number, step_s, show, fail_at))
+            group.create_task(
+                factorial(name, number, step_s, show, fail_at),
+                name=f"factorial {name}",
+            )
             for name, number, fail_at in jobs
         ]
     return [task.result() for task in tasks]

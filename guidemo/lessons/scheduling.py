@@ -1,5 +1,6 @@
 """Callbacks: asking asyncio's loop to call a plain function soon, later, at a time, or from
-a thread; then the same two-request job written with await, to set beside callback style.
+a thread, and what one slow callback does to the others; then the same two-request job
+written with await, to set beside callback style.
 """
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import math
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -78,6 +80,23 @@ def schedule_at(
     when = loop.time() + delay  # absolute: seconds on loop.time()
     call.asked_for = when
     return loop.call_at(when, callback, call, loop, done)
+
+
+def busy_callback(call: ScheduledCall, loop: Loop, done: Done, seconds: float) -> None:
+    """A callback that keeps the loop busy: nothing else runs until it returns."""
+    callback(call, loop, done)  # note when it ran, like any other
+    time.sleep(seconds)  # blocks the loop's thread: every call due meanwhile waits
+
+
+def schedule_busy(
+    loop: Loop,
+    seconds: float,
+    call: ScheduledCall,
+    done: Done,
+) -> asyncio.Handle:
+    """call_soon a slow callback: calls due while it runs come late."""
+    call.asked_for = loop.time()
+    return loop.call_soon(busy_callback, call, loop, done, seconds)
 
 
 def schedule_from_thread(

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 QUICK_HANDLER_S = 0.02  # what a handler should cost: a few milliseconds
 SLOW_HANDLER_S = 1.0  # what it must not: a whole second
+KEEP_HANDLED = 1000  # the log keeps the latest events: an endless one would grow forever
 
 
 @dataclass
@@ -30,6 +31,8 @@ class ToyEvent:
     posted_at: float = math.nan  # time.perf_counter() values
     started_at: float = math.nan
     finished_at: float = math.nan
+    slowed_at_post: float = 0.0  # the toy's slow-motion total when it was posted
+    slowed_at_start: float = 0.0  # ... and when its handler started
 
     @property
     def name(self) -> str:
@@ -39,6 +42,11 @@ class ToyEvent:
     def waited_ms(self) -> float:
         """How long it sat in the queue before its handler started."""
         return (self.started_at - self.posted_at) * 1000
+
+    @property
+    def slow_motion_ms(self) -> float:
+        """How much of its wait was slow-motion pauses (none at full speed)."""
+        return (self.slowed_at_start - self.slowed_at_post) * 1000
 
     @property
     def handler_ms(self) -> float:
@@ -57,14 +65,16 @@ class ToyEventLoop:
     def __init__(self) -> None:
         self.queue: deque[ToyEvent] = deque()  # thread-safe ends
         self.current: ToyEvent | None = None
-        self.handled: list[ToyEvent] = []
+        self.handled: deque[ToyEvent] = deque(maxlen=KEEP_HANDLED)
         self.line = "wait"  # the line about to run, for the highlight
         self.slow_motion_s = 0.0  # pause before each line, to watch
+        self.slowed_s = 0.0  # all slow-motion pauses so far
         self.stopping = threading.Event()
 
     def post(self, event: ToyEvent) -> None:
         """Queue an event: a click, a key, a timer, a reply..."""
         event.posted_at = time.perf_counter()
+        event.slowed_at_post = self.slowed_s  # slow motion so far
         self.queue.append(event)
 
     def run_one(self) -> ToyEvent | None:
@@ -76,6 +86,7 @@ class ToyEventLoop:
         self.current = event
         self._at("call")
         event.started_at = time.perf_counter()
+        event.slowed_at_start = self.slowed_s
         event.handler(self)  # nothing else happens until it returns
         event.finished_at = time.perf_counter()
         self._at("log")
@@ -88,10 +99,12 @@ class ToyEventLoop:
         self.stopping.wait(seconds)  # a sleep (cut short if we quit)
 
     def _at(self, line: str) -> None:
-        """Note the line about to run; in slow motion, wait a bit."""
+        """Note the line about to run; in slow motion, wait a bit (and count it)."""
         self.line = line
         if self.slow_motion_s:
+            paused = time.perf_counter()
             self.stopping.wait(self.slow_motion_s)
+            self.slowed_s += time.perf_counter() - paused
 
 
 def quick_handler(toy: ToyEventLoop) -> None:

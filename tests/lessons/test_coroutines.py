@@ -75,3 +75,15 @@ def test_a_cancelled_shutdown_never_runs(run) -> None:
 
     run(scenario())
     assert said == []
+
+
+def test_the_instances_are_named_tasks(run) -> None:
+    async def scenario() -> list[str]:
+        tasks = start_instances(3, 60.0, lambda who, text: None)
+        names = [task.get_name() for task in tasks]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return names
+
+    assert run(scenario()) == ["display_date 1", "display_date 2", "display_date 3"]

@@ -102,3 +102,17 @@ def test_task_group_cancels_the_siblings_when_one_fails(run) -> None:
 
     run(scenario())
     assert shown.ends() == {"A": "cancelled", "B": "exception", "C": "cancelled"}
+
+
+def test_the_concurrent_ways_name_each_task_after_its_job(run) -> None:
+    """A task list (or a traceback) says "factorial B", not "Task-178"."""
+    for way in (with_gather, with_as_completed, with_task_group):
+        names: set[str] = set()
+
+        def show(lane: str, kind: str, text: str, names: set[str] = names) -> None:
+            task = asyncio.current_task()
+            if lane != "caller" and task is not None:
+                names.add(task.get_name())
+
+        run(way(CLEAN, STEP, show))
+        assert names == {"factorial A", "factorial B", "factorial C"}, way.__name__

@@ -18,8 +18,8 @@ def test_importing_it_leaves_qt_out() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-async def ticks_while(worker, seconds: float) -> tuple[int, int]:
-    """(slices the worker did, times a 0-delay ticker ran while it worked)."""
+async def ticks_while(worker, seconds: float) -> tuple[int, float, int]:
+    """(slices the worker did, seconds it gave the loop, times a 0-delay ticker ran meanwhile)."""
     ticks = 0
 
     async def ticker() -> None:
@@ -31,17 +31,18 @@ async def ticks_while(worker, seconds: float) -> tuple[int, int]:
     counting = asyncio.create_task(ticker())
     await asyncio.sleep(0)  # let the ticker start
     ticks = 0
-    slices = await worker(seconds)
+    slices, given = await worker(seconds)
     during = ticks
     counting.cancel()
-    return slices, during
+    return slices, given, during
 
 
 def test_the_greedy_worker_lets_nothing_else_run(run) -> None:
-    slices, ticks = run(ticks_while(greedy_worker, 0.2))
-    assert slices > 0 and ticks == 0
+    slices, given, ticks = run(ticks_while(greedy_worker, 0.2))
+    assert slices > 0 and ticks == 0 and given == 0.0
 
 
 def test_the_polite_worker_gives_the_loop_a_turn_after_each_slice(run) -> None:
-    slices, ticks = run(ticks_while(polite_worker, 0.2))
+    slices, given, ticks = run(ticks_while(polite_worker, 0.2))
     assert slices > 0 and ticks >= slices // 2
+    assert 0 < given < 0.2, "it measures the time it gave away: the cost of yielding"

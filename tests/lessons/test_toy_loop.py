@@ -62,7 +62,7 @@ def test_events_are_handled_in_order_and_a_slow_one_delays_those_behind():
 def test_run_one_on_an_empty_queue_does_nothing():
     toy = ToyEventLoop()
     assert toy.run_one() is None
-    assert toy.handled == [] and toy.line == "wait"
+    assert not toy.handled and toy.line == "wait"
 
 
 def test_stopping_cuts_a_slow_handler_short():
@@ -86,6 +86,29 @@ def test_the_toy_says_which_line_it_is_on_and_pauses_before_each_in_slow_motion(
     assert seen == [("call", event)], "the handler runs while the toy is on 'call'"
     assert toy.line == "log" and toy.current is None
     assert event is not None and event.waited_ms >= 2 * 50 - 5, "stops before pop and call"
+    # The toy counts its pauses: the log can say how much of a wait was slow motion.
+    assert 2 * 50 - 5 <= event.slow_motion_ms <= event.waited_ms, event
+    assert toy.slowed_s * 1000 >= 3 * 50 - 5, "three stops a turn: pop, call, log"
+
+
+def test_at_full_speed_no_part_of_a_wait_is_slow_motion():
+    toy = ToyEventLoop()
+    toy.post(ToyEvent(1, "quick", lambda toy: None))
+    toy.post(ToyEvent(2, "quick", lambda toy: None))
+    toy.run_one()
+    toy.slow_motion_s = 0.02  # slowed down while #2 waits: its wait includes those pauses
+    toy.run_one()
+    assert toy.handled[0].slow_motion_ms == 0.0
+    assert toy.handled[1].slow_motion_ms >= 2 * 20 - 5, toy.handled[1]
+
+
+def test_the_log_keeps_the_latest_events_only():
+    toy = ToyEventLoop()
+    for number in range(1, toy_loop.KEEP_HANDLED + 51):
+        toy.post(ToyEvent(number, "quick", lambda toy: None))
+        toy.run_one()
+    assert len(toy.handled) == toy_loop.KEEP_HANDLED, "bounded: a long session never grows it"
+    assert toy.handled[0].number == 51 and toy.handled[-1].number == toy_loop.KEEP_HANDLED + 50
 
 
 def line_value_before(obj: Callable[..., object], fragment: str) -> str:

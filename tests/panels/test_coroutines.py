@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import itertools
 import random
@@ -9,10 +10,14 @@ import re
 import warnings
 
 import pytest
-from PySide6 import QtWidgets
+from PySide6 import QtGui, QtWidgets
 
+from guidemo.lessons import generators
 from guidemo.panels.coroutines import CoroutinesPanel
+from guidemo.panels.coroutines.giving_up_control import yield_cost_html
 from guidemo.widgets.lanes import LaneChart
+from guidemo.widgets.palette import BAD, HIGHLIGHT
+from guidemo.widgets.source_marks import source_line
 from tests.conftest import wait_until
 
 pytestmark = pytest.mark.timeout(60)
@@ -237,6 +242,11 @@ def test_round_robin_can_be_stopped(window, run):
     assert "stopped after 1 turns" in text_of(panel, "rrLog")
 
 
+CONTROL_COLUMNS = ["coroutine", "wall s", "work slices", "slices per s", "given to loop ms"]
+CONTROL_COLUMNS += ["lag probes ran"]
+CONTROL_COLUMNS += ["max lag ms", "p99 ms", "freeze"]
+
+
 def control_row(panel: CoroutinesPanel) -> list[str]:
     table = find(panel, QtWidgets.QTableWidget, "controlTable")
     return [table.item(0, c).text() for c in range(table.columnCount())]
@@ -254,20 +264,130 @@ def test_greedy_coroutine_freezes_the_loop_and_polite_one_does_not(window, run):
         await wait_until(lambda: greedy.isEnabled(), 5, "worker end")
 
     run(scenario(greedy))
-    row = control_row(panel)
-    assert row[0] == "greedy_worker"
-    assert int(row[3]) == 0, "the lag probe could not run while it worked"
-    assert float(row[4]) > 600
+    row = dict(zip(CONTROL_COLUMNS, control_row(panel), strict=True))
+    assert row["coroutine"] == "greedy_worker"
+    assert int(row["lag probes ran"]) == 0, "the lag probe could not run while it worked"
+    assert float(row["max lag ms"]) > 600
     new = window.monitor.freezes[freezes_before:]
     assert len(new) == 1 and new[0].where.startswith("greedy_worker() (giving_up_control.py:"), new
     assert 0.7 <= new[0].duration_s <= 1.1
-    assert "greedy_worker()" in row[6]
+    assert "greedy_worker()" in row["freeze"]
+    summary = find(panel, QtWidgets.QLabel, "controlSummary")
+    assert "Run the other worker too" in summary.text()
 
     run(scenario(polite))
-    row = control_row(panel)
-    assert row[0] == "polite_worker"
-    assert float(row[1]) >= 0.8 and int(row[2]) > 100
-    assert int(row[3]) >= 10, "the lag probe kept running between slices"
-    assert float(row[4]) < 100 and row[6] == "none"
+    greedy_row = row
+    row = dict(zip(CONTROL_COLUMNS, control_row(panel), strict=True))
+    assert row["coroutine"] == "polite_worker"
+    assert float(row["wall s"]) >= 0.8 and int(row["work slices"]) > 100
+    assert int(row["lag probes ran"]) >= 10, "the lag probe kept running between slices"
+    assert float(row["max lag ms"]) < 100 and row["freeze"] == "none"
     assert len(window.monitor.freezes) == freezes_before + 1
-    assert "UI live" in find(panel, QtWidgets.QLabel, "controlSummary").text()
+    assert "UI live" in summary.text()
+    # What yielding cost, measured: the time polite_worker gave the loop, one turn a slice.
+    assert greedy_row["given to loop ms"] == "0"
+    given_ms = int(row["given to loop ms"])
+    assert 0 < given_ms < 800
+    cost = re.search(r"gave the loop ([\d,]+) turns, <b>(\d+) ms</b>", summary.text())
+    assert cost, summary.text()
+    assert cost[1].replace(",", "") == row["work slices"] and int(cost[2]) == given_ms
+    rates = [r["slices per s"] for r in (greedy_row, row)]
+    assert f"greedy_worker {rates[0]}, polite_worker {rates[1]}" in summary.text()
+
+
+def test_yield_cost_states_the_time_given_to_the_loop():
+    text = yield_cost_html(greedy=(2000, 1.0, 0.0), polite=(1500, 1.0, 0.06))
+    assert "polite_worker gave the loop 1,500 turns, <b>60 ms</b> in all (40 µs a turn)" in text
+    assert "<b>6.0%</b> of its 1.00 s not spent working" in text
+    assert "Slices done per second: greedy_worker 2,000, polite_worker 1,500" in text
+
+
+def highlighted_lines(panel: CoroutinesPanel) -> list[str]:
+    """The source lines drawn with the highlight background."""
+    document = find(panel, QtWidgets.QTextBrowser, "sourceView").document()
+    block, marked = document.begin(), []
+    while block.isValid():
+        if block.blockFormat().background().color() == QtGui.QColor(HIGHLIGHT):
+            marked.append(block.text())
+        block = block.next()
+    return marked
+
+
+def test_by_hand_marks_the_yield_the_generator_is_paused_at(window, run):
+    panel = open_tab(window, 2)
+    find(panel, QtWidgets.QSpinBox, "fibSpin").setValue(3)
+    source = find(panel, QtWidgets.QTextBrowser, "sourceView")
+    button(panel, "newGeneratorButton").click()
+    assert highlighted_lines(panel) == [], "created: no line of it has run"
+    yield_line = source_line(generators.fib, "yield a")
+    button(panel, "stepButton").click()
+    marked = highlighted_lines(panel)
+    assert len(marked) == 1 and marked[0].lstrip().startswith(str(yield_line)), marked
+    assert "yield a" in marked[0]
+    # Marked in the palette's strong highlight (as the toy loop's line), and in view.
+    cursor = source.document().find("yield a  #")
+    assert source.viewport().rect().contains(source.cursorRect(cursor))
+    for _ in range(3):
+        button(panel, "stepButton").click()
+    assert highlighted_lines(panel) == [], "returned: nothing is paused any more"
+
+
+def test_the_default_settings_end_in_a_cancellation(window, run):
+    panel = open_tab(window, 0)
+    run_for = find(panel, QtWidgets.QDoubleSpinBox, "runForSpin").value()
+    shutdown = find(panel, QtWidgets.QDoubleSpinBox, "shutdownSpin").value()
+    assert shutdown < run_for, "the scheduled shutdown comes before the instances are done"
+    count = find(panel, QtWidgets.QSpinBox, "instancesSpin").value()
+    names: set[str] = set()
+
+    async def scenario() -> None:
+        button(panel, "startInstancesButton").click()
+        names.update(task.get_name() for task in panel.tasks)
+        await wait_until(lambda: idle(panel), shutdown + 4, "the shutdown")
+
+    run(scenario())
+    assert names == {f"coroutines: display_date {n}" for n in range(1, count + 1)}, names
+    assert f"shutdown: cancelled {count} unfinished instance(s)" in text_of(panel, "coroutineLog")
+
+
+def reddish_pixels(widget: QtWidgets.QWidget) -> int:
+    """How many pixels of `widget` are drawn in (about) the palette's BAD red."""
+    image = widget.grab().toImage()
+    bad = QtGui.QColor(BAD)
+    count = 0
+    for y in range(image.height()):
+        for x in range(image.width()):
+            color = image.pixelColor(x, y)
+            near = abs(color.red() - bad.red()) + abs(color.green() - bad.green())
+            count += near + abs(color.blue() - bad.blue()) < 90
+    return count
+
+
+def test_the_greedy_button_looks_disabled_while_it_is(window, run):
+    panel = open_tab(window, 3)
+    greedy = button(panel, "greedyButton")
+    assert greedy.property("role") == "danger"
+    assert reddish_pixels(greedy) > 20, "enabled: drawn in red, the wrong way"
+    greedy.setEnabled(False)
+    try:
+        assert reddish_pixels(greedy) == 0, "disabled: grey like any disabled button"
+    finally:
+        greedy.setEnabled(True)
+
+
+def test_every_task_the_demo_starts_has_a_name(window, run):
+    panel = open_tab(window, 0)
+    unnamed: set[str] = set()
+
+    async def scenario() -> None:
+        demo = asyncio.create_task(panel.screenshot_demo(), name="test: coroutines demo")
+        while not demo.done():
+            for task in asyncio.all_tasks():
+                code = getattr(task.get_coro(), "cr_code", None)
+                if re.fullmatch(r"Task-\d+", task.get_name()) and code is not None:
+                    unnamed.add(f"{code.co_name} ({code.co_filename})")
+            await asyncio.sleep(0.05)
+        await demo
+
+    run(scenario())
+    assert not [where for where in unnamed if "guidemo" in where], unnamed

@@ -10,7 +10,7 @@ import pytest
 from PySide6 import QtGui, QtWidgets
 
 from guidemo.lessons import qt_events, toy_loop
-from guidemo.panels.event_loop import EventLoopPanel
+from guidemo.panels.event_loop import EventLoopPanel, toy_section
 from guidemo.panels.event_loop.toy_section import BURST_SIZE as BURST
 from guidemo.panels.event_loop.toy_section import fifo_gone
 from guidemo.widgets.palette import HIGHLIGHT
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.timeout(60)
 NAMES = ["quickEventButton", "slowEventButton", "burstButton", "toyRunButton", "clearToyButton"]
 NAMES += ["speedSlider", "queueList", "currentLabel", "handledTable", "realCountSpin"]
 NAMES += ["realSlowAtSpin", "realSlowSpin", "realPostButton", "realEventsTable"]
-NAMES += ["realSummaryLabel", "sourceView"]
+NAMES += ["realSummaryLabel", "sourceView", "toySummaryLabel", "speedLabel"]
 
 
 def controls(panel: EventLoopPanel) -> dict[str, QtWidgets.QWidget]:
@@ -79,7 +79,8 @@ def test_toy_handles_events_in_order_and_a_slow_one_delays_those_behind(window, 
     log = rows(ui["handledTable"])
     assert [row[0] for row in log] == posted, "first in, first out"
     waited = [float(row[1]) for row in log]
-    took = [float(row[2]) for row in log]
+    took = [float(row[3]) for row in log]
+    assert all(row[2] == "0" for row in log), "full speed: no part of a wait is slow motion"
     assert 15 <= took[0] < 500 and took[1] >= 950, took
     assert waited[0] < 500, waited
     assert waited[2] >= 900 and waited[3] >= 900, f"queued behind the slow one: {waited}"
@@ -101,7 +102,7 @@ def test_burst_posts_fifty_events_handled_in_order(window, run):
     run(scenario())
     log = rows(ui["handledTable"])
     assert [row[0] for row in log] == posted
-    assert all(float(row[2]) >= 15 for row in log), "each handler really took its 20 ms"
+    assert all(float(row[3]) >= 15 for row in log), "each handler really took its 20 ms"
     waits = [float(row[1]) for row in log]
     assert waits[-1] > waits[0] + 500, "the last of 50 waited for the 49 before it"
 
@@ -123,9 +124,15 @@ def test_slow_motion_highlights_the_line_the_toy_is_on(window, run):
 
     run(scenario())
     assert not highlighted(ui, "event.handler(self)")
-    waited_quick = float(rows(ui["handledTable"])[1][1])
+    quick = rows(ui["handledTable"])[1]
+    waited_quick, slow_motion = float(quick[1]), float(quick[2])
     # Behind a 1 s handler and five 100 ms slow-motion stops (3 of the slow one's, 2 its own).
     assert waited_quick >= 1000 + 5 * 100 - 50, waited_quick
+    # The log says which part of that wait slow motion added: the five stops, not the 1 s.
+    assert 5 * 100 - 10 <= slow_motion <= 5 * 100 + 150, quick
+    summary = ui["toySummaryLabel"].text()
+    assert f"{slow_motion:.0f} ms of it slow-motion pauses" in summary, summary
+    assert "+300 ms a turn, for every event still queued" in ui["speedLabel"].text()
 
 
 def test_real_qt_events_behind_a_slow_handler_are_late(window, run):
@@ -150,6 +157,12 @@ def test_real_qt_events_behind_a_slow_handler_are_late(window, run):
     assert max(delays[:3]) < 200, f"posted before the slow one's end: on time {delays}"
     assert min(delays[3:]) >= 350, f"queued behind the slow handler: late {delays}"
     assert "Behind it (3)" in ui["realSummaryLabel"].text()
+    # The source view shows the code that ran: post_qt_events, and the handler's sleep marked.
+    view = ui["sourceView"]
+    assert highlighted(ui, "time.sleep(event.work_s)")
+    for fragment in ("def post_qt_events(", "time.sleep(event.work_s)"):
+        cursor = view.document().find(fragment)
+        assert view.viewport().rect().contains(view.cursorRect(cursor)), fragment
     freeze = window.monitor.freezes[-1]
     assert freeze.where.startswith("handle_demo_event() (qt_events.py:"), freeze.where
     assert 0.3 <= freeze.duration_s < 1.0, freeze
@@ -196,3 +209,20 @@ def test_fifo_gone_counts_the_events_taken_off_the_top():
     assert fifo_gone([], [1, 2]) == 0
     assert fifo_gone([1, 2, 3], [7, 8]) == 3, "cleared and refilled: draw it all anew"
     assert fifo_gone([1, 2, 3], [2, 9]) == 3, "not a FIFO change: draw it all anew"
+
+
+def test_clear_resets_the_log_and_its_summary(window, run, monkeypatch):
+    monkeypatch.setattr(toy_section, "MAX_LOG_ROWS", 10)
+    ui = paused_ui(window)
+    ui["burstButton"].click()
+
+    async def scenario() -> None:
+        ui["toyRunButton"].click()
+        await wait_until(lambda: "50 handled" in ui["toySummaryLabel"].text(), 20, "burst")
+
+    run(scenario())
+    assert ui["handledTable"].rowCount() == 10, "the view keeps the latest rows"
+    assert rows(ui["handledTable"])[-1][0] == "quick #50"
+    ui["clearToyButton"].click()
+    assert ui["handledTable"].rowCount() == 0
+    assert ui["toySummaryLabel"].text() == toy_section.IDLE_SUMMARY, "no stale numbers"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from PySide6 import QtWidgets
 
@@ -192,18 +194,54 @@ def test_cancel_stops_the_run_and_its_tasks(window, run):
     assert float(result["all_s"]) < 1.5
 
 
-def test_run_all_lists_the_four_ways(window, run):
+def test_run_all_keeps_the_four_ways_side_by_side_with_the_same_settings(window, run):
     panel = setup(window)
     table = widget(panel, QtWidgets.QTableWidget, "gatherResults")
+    step = widget(panel, QtWidgets.QDoubleSpinBox, "stepSpin")
+    chart = widget(panel, LaneChart, "gatherLanes")
     rows_before = table.rowCount()
 
     async def scenario() -> None:
         button(panel, "runAllButton").click()
+        assert not step.isEnabled(), "the settings are fixed while the ways run"
+        await wait_until(lambda: table.rowCount() == rows_before + 1, 10, "the first way")
+        step.setValue(0.05)  # a script still can: the rest of the click's ways ignore it
         await wait_until(lambda: idle(panel) and table.rowCount() == rows_before + 4, 20)
 
     run(scenario())
     ways = [row(panel, i)["way"] for i in range(3, -1, -1)]
     assert ways == ["sequential", "gather", "as_completed", "TaskGroup"]
+    assert {row(panel, i)["step"] for i in range(4)} == {f"{STEP:g}"}
+    assert step.isEnabled()
+    # Sequential against the rest is the point: all four runs keep their lanes.
+    assert chart.lane_names() == [f"{way} · {lane}" for way in ways for lane in ("caller", *"ABC")]
+    summary = widget(panel, QtWidgets.QLabel, "gatherSummary").text()
+    assert f"9 steps of <b>{STEP:g} s</b>: sequential" in summary
+    assert "faster than one by one: <b>gather</b>" in summary
+
+
+def test_the_tasks_a_run_starts_are_named_after_their_jobs(window, run):
+    panel = setup(window)
+    chart = widget(panel, LaneChart, "gatherLanes")
+    seen: set[str] = set()
+
+    def factorial_tasks() -> set[str]:
+        return {
+            task.get_name() for task in asyncio.all_tasks() if "factorial" in repr(task.get_coro())
+        }
+
+    async def scenario() -> None:
+        for name, way in (("gatherButton", "gather"), ("taskGroupButton", "TaskGroup")):
+            button(panel, name).click()
+            lane = f"{way} · C"
+            await wait_until(
+                lambda lane=lane: lane in chart.lane_names() and chart.lane(lane).events
+            )
+            seen.update(factorial_tasks())
+            await wait_until(lambda: idle(panel), 10, f"{way} run to end")
+
+    run(scenario())
+    assert seen == {"gather: factorial A", "gather: factorial B", "gather: factorial C"}, seen
 
 
 def test_cancel_stops_the_tasks_gather_left_running(window, run):

@@ -78,5 +78,27 @@ def test_summary_compares_the_clean_runs() -> None:
     totals = {"sequential": (0.9, 0.1), "gather": (0.4, 0.1)}
     text = summary_html(record, 0.4, totals)
     assert "tasks still running at that moment: <b>none</b>" in text
-    assert "Clean runs, 9 steps of 0.1 s: sequential <b>0.90 s</b> · gather <b>0.40 s</b>" in text
-    assert "gather <b>2.2×</b> faster than sequential" in text
+    assert (
+        "Clean runs with 9 steps of <b>0.1 s</b>: sequential <b>0.90 s</b> · gather <b>0.40 s</b>"
+        in text
+    )
+    assert "faster than one by one: <b>gather</b> 2.2×" in text
+
+
+def test_the_speed_up_names_gather_first_even_when_another_way_was_faster() -> None:
+    totals = {"sequential": (0.9, 0.1), "TaskGroup": (0.40, 0.1), "gather": (0.41, 0.1)}
+    text = summary_html(make_run("TaskGroup"), 0.4, totals)
+    assert "faster than one by one: <b>gather</b> 2.2×, <b>TaskGroup</b> 2.2×" in text
+    assert "sequential <b>0.90 s</b> · gather <b>0.41 s</b> · TaskGroup <b>0.40 s</b>" in text
+
+
+def test_the_heading_states_the_step_of_the_runs_it_compares() -> None:
+    """Clean runs at 0.1 s, then a run that failed at 0.2 s: the heading says 0.1 s."""
+    failed = make_run("gather", step_s=0.2)
+    failed.running_at_return = []
+    text = summary_html(failed, 0.3, {"sequential": (0.9, 0.1), "gather": (0.4, 0.1)})
+    assert "9 steps of <b>0.1 s</b>" in text and "0.2 s" not in text, text
+    # A clean run at another step starts a new comparison: the old ones are left out.
+    text = summary_html(failed, 0.8, {"sequential": (0.9, 0.1), "gather": (0.8, 0.2)})
+    assert "9 steps of <b>0.2 s</b>: gather <b>0.80 s</b> <small>(1 clean run(s)" in text
+    assert "sequential" not in text and "faster" not in text, "never 0.1 s against 0.2 s"

@@ -17,9 +17,11 @@ from PySide6 import QtWidgets
 from guidemo.lessons.qt_callbacks import fetch_twice_with_callbacks
 from guidemo.lessons.scheduling import (
     ScheduledCall,
+    busy_callback,
     callback,
     fetch_twice_with_await,
     schedule_at,
+    schedule_busy,
     schedule_from_thread,
     schedule_later,
     schedule_soon,
@@ -39,6 +41,8 @@ class CallbacksPanel(Panel):
         schedule_later,
         schedule_at,
         schedule_from_thread,
+        schedule_busy,
+        busy_callback,
         fetch_twice_with_callbacks,
         fetch_twice_with_await,
         summarize,
@@ -74,10 +78,13 @@ class CallbacksPanel(Panel):
     async def screenshot_demo(self) -> None:
         scheduling, styles = self.schedule_section, self.styles_section
         scheduling.delay_spin.setValue(300)
-        scheduling.schedule_all_kinds()
+        scheduling.handle_click(scheduling.schedule_all_kinds)  # as the button does
+        await until(lambda: "Why call_soon" in scheduling.soon_label.text())
         scheduling.schedule("call_later", 0.5)
         scheduling.schedule("call_later", 0.4)
         scheduling.cancel_handle()
+        scheduling.busy_spin.setValue(400)
+        scheduling.keep_busy()  # the calls due in the next 0.4 s come late
         await until(scheduling.log.all_done)
         styles.run_callback_style()
         styles.run_await_style()

@@ -1,18 +1,23 @@
 """The callbacks panel's run state: the calls scheduled so far, numbered, and how each went.
 
-No widgets here: the schedule section draws what this holds, one table row per call.
+No widgets here: the schedule section draws what this holds, one table row per call. The
+log is bounded: it keeps the newest `keep` calls (and any older one still to run), while
+its totals count every call, so a long session costs no more per click than a short one.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+from dataclasses import dataclass
 
 from guidemo.lessons.scheduling import ScheduledCall
 
 COLUMNS = ["#", "kind", "asked for s", "ran at s", "error ms", "ran as", "thread", "state"]
 NUMBER_COLUMNS = (0, 2, 3, 4, 5)  # right-aligned
 ERROR_COLUMN = 4
+KEEP_CALLS = 200  # rows in the table; older finished calls are forgotten (totals keep them)
+LATE_MS = 100  # a call this late is drawn as late: the loop was busy when it was due
 
 
 def cancellable(call: ScheduledCall) -> bool:
@@ -25,31 +30,56 @@ def waiting(call: ScheduledCall) -> bool:
     return call.state in ("pending", "thread working")
 
 
+def ran(call: ScheduledCall) -> bool:
+    return not math.isnan(call.ran_at)
+
+
 def row_cells(call: ScheduledCall, t0: float) -> list[str]:
     """The table row of `call`, times shown relative to `t0` (a loop.time())."""
-    ran = not math.isnan(call.ran_at)
-    error = call.error_ms if ran else math.nan
+    error = call.error_ms if ran(call) else math.nan
     thread = call.from_thread
     if call.ran_in and call.ran_in != call.from_thread:
-        thread += f" → ran in {call.ran_in}"
+        thread += f" → {call.ran_in}"  # asked from a worker, ran in the loop's thread
     return [
         str(call.number),
         call.kind,
         "" if math.isnan(call.asked_for) else f"{call.asked_for - t0:.4f}",
-        f"{call.ran_at - t0:.4f}" if ran else "",
-        f"{error:+.2f}{' EARLY' if error < 0 else ''}" if ran else "",
+        f"{call.ran_at - t0:.4f}" if ran(call) else "",
+        f"{error:+.2f}{' EARLY' if error < 0 else ''}" if ran(call) else "",
         f"{call.order}" if call.order else "",
         thread,
         call.state,
     ]
 
 
-class CallLog:
-    """Every call scheduled from the panel, in the order they were scheduled."""
+@dataclass
+class Totals:
+    """What every call that ran since the last Clear did, shown in the table or not."""
 
-    def __init__(self) -> None:
-        self.calls: list[ScheduledCall] = []
+    ran: int = 0
+    min_error_ms: float = math.inf
+    max_error_ms: float = -math.inf
+    early: int = 0
+    late: int = 0  # by more than LATE_MS
+
+    def add(self, error_ms: float) -> None:
+        self.ran += 1
+        self.min_error_ms = min(self.min_error_ms, error_ms)
+        self.max_error_ms = max(self.max_error_ms, error_ms)
+        self.early += error_ms < 0
+        self.late += error_ms > LATE_MS
+
+
+class CallLog:
+    """The calls scheduled from the panel, in order: the newest `keep`, and totals of all."""
+
+    def __init__(self, keep: int = KEEP_CALLS) -> None:
+        self.keep = keep
+        self.calls: list[ScheduledCall] = []  # shown, oldest first
         self.t0: float | None = None  # loop.time() of the first call, shown as 0
+        self.totals = Totals()
+        self.forgotten = 0  # calls dropped from `calls` since the last Clear
+        self._forgotten_cancelled = 0
         self._next_number = 1
         self._ran_count = 0
 
@@ -62,11 +92,32 @@ class CallLog:
         self.calls.append(call)
         return call
 
+    def trim(self) -> list[ScheduledCall]:
+        """Forget the oldest finished calls beyond `keep`; return them (their rows go too).
+
+        Calls still to run are kept whatever their age: their rows must still change.
+        """
+        excess = len(self.calls) - self.keep
+        if excess <= 0:
+            return []
+        gone: list[ScheduledCall] = []
+        kept: list[ScheduledCall] = []
+        for call in self.calls:
+            if len(gone) < excess and not waiting(call):
+                gone.append(call)
+            else:
+                kept.append(call)
+        self.calls = kept
+        self.forgotten += len(gone)
+        self._forgotten_cancelled += sum(call.state == "cancelled" for call in gone)
+        return gone
+
     def ran(self, call: ScheduledCall) -> None:
         """Note that `call` ran, and as which one; a cancelled call that runs says so."""
         self._ran_count += 1
         call.order = self._ran_count
         call.state = "ran" if call.state != "cancelled" else "RAN AFTER cancel()"
+        self.totals.add(call.error_ms)
 
     def cancel(self, call: ScheduledCall) -> None:
         """handle.cancel(): the loop will skip it."""
@@ -81,12 +132,11 @@ class CallLog:
         return not any(map(waiting, self.calls))
 
     def forget_finished(self) -> None:
-        """Keep only the calls still to run."""
+        """Clear: keep only the calls still to run, and start the totals afresh."""
         self.calls = [call for call in self.calls if waiting(call)]
-
-    def errors_ms(self) -> list[float]:
-        """How late each call that ran was (early is negative)."""
-        return [call.error_ms for call in self.calls if not math.isnan(call.ran_at)]
+        self.totals = Totals()
+        self.forgotten = self._forgotten_cancelled = 0
 
     def cancelled_count(self) -> int:
-        return sum(call.state == "cancelled" for call in self.calls)
+        shown = sum(call.state == "cancelled" for call in self.calls)
+        return shown + self._forgotten_cancelled

@@ -20,6 +20,7 @@ from guidemo.panels.coroutines.many import ManySection
 from guidemo.panels.coroutines.never_awaited import NeverAwaitedSection
 from guidemo.panels.coroutines.section import Section
 from guidemo.widgets.kit import named
+from guidemo.widgets.source_marks import LineMarker
 
 __all__ = ["CoroutinesPanel"]
 
@@ -31,6 +32,7 @@ class CoroutinesPanel(Panel):
 
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)
+        self._marker = LineMarker(self.source_view)
         self.many = ManySection(self)
         self.never_awaited = NeverAwaitedSection(self)
         self.by_hand = ByHandSection(self)
@@ -52,8 +54,16 @@ class CoroutinesPanel(Panel):
         self.sections[index].show_source()
 
     # --- what the sections use ------------------------------------------------------------
-    def show_source(self, objects: Sequence[object], highlight: Sequence[int] = ()) -> None:
-        self.source_view.show_objects(objects, highlight_lines=highlight)
+    def show_source(self, objects: Sequence[object]) -> None:
+        self.source_view.show_objects(objects)
+
+    def mark_line(self, line: int | None) -> None:
+        """Give file line `line` of the source shown the highlight and bring it into view
+        (None: no line marked). Only two lines' background change: nothing is rendered."""
+        if line is None:
+            self._marker.clear()
+        else:
+            self._marker.mark(line, follow=True)
 
     def adopt(self, task: asyncio.Task[Any], name: str) -> None:
         """Keep a task the lesson code created itself like one from spawn(): named

@@ -119,7 +119,7 @@ class ByHandSection(Section):
             f">>> gen = fib({n})\n{self._generator!r}  state {state}: nothing has run yet"
         )
         self.step_button.setEnabled(True)
-        self.show_source()
+        self.host.mark_line(None)  # created: no line of it has run
 
     def step_generator(self) -> None:
         gen = self._generator
@@ -138,7 +138,7 @@ class ByHandSection(Section):
                 f"send(None) #{self._steps} -> {value!r}   {state}, paused at line {where}"
                 f"   locals: {local_vars}"
             )
-            self.show_source([where])
+            self.host.mark_line(where)  # the yield it is paused at
         else:
             self.hand_log.appendPlainText(
                 f"send(None) #{self._steps} -> StopIteration(value={value!r})   {state}: "
@@ -146,7 +146,7 @@ class ByHandSection(Section):
             )
             self._generator = None
             self.step_button.setEnabled(False)
-            self.show_source()
+            self.host.mark_line(None)
 
     # --- three generators in a toy task loop ------------------------------------------------
     def start_round_robin(self) -> None:

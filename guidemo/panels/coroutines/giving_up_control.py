@@ -17,12 +17,28 @@ COLUMNS = (
     "coroutine",
     "wall s",
     "work slices",
+    "slices per s",
+    "given to loop ms",
     "lag probes ran",
     "max lag ms",
     "p99 ms",
     "freeze",
 )
 FROZEN_MS = 100  # a worst lag above this means the UI froze while the worker ran
+KEEP_ROWS = 50  # the table keeps the newest runs
+Work = tuple[int, float, float]  # (slices done, seconds it ran, seconds it gave the loop)
+
+
+def yield_cost_html(greedy: Work, polite: Work) -> str:
+    """What yielding after every slice cost, from the latest run of each worker."""
+    slices, wall, given = polite
+    rates = f"greedy_worker {greedy[0] / greedy[1]:,.0f}, polite_worker {slices / wall:,.0f}"
+    return (
+        f"<b>The cost of yielding</b>: polite_worker gave the loop {slices:,} turns, "
+        f"<b>{given * 1000:.0f} ms</b> in all ({given / slices * 1e6:.0f} µs a turn): "
+        f"<b>{given / wall * 100:.1f}%</b> of its {wall:.2f} s not spent working. Slices done "
+        f"per second: {rates}. In exchange, the window stayed live while it ran."
+    )
 
 
 class ControlSection(Section):
@@ -33,6 +49,7 @@ class ControlSection(Section):
         super().__init__(host)
         self._control_task: asyncio.Task[None] | None = None
         self._queued_clicks = QueuedClicks(self)
+        self._latest: dict[str, Work] = {}  # worker -> its latest run
         self.work_spin = named(
             QtWidgets.QDoubleSpinBox(), "workSpin", "How long each worker keeps working"
         )
@@ -98,7 +115,7 @@ class ControlSection(Section):
         seconds = self.work_spin.value()
         try:
             started = time.perf_counter()
-            slices = await worker(seconds)
+            slices, given = await worker(seconds)
             ended = time.perf_counter()
             # The lag probe can only record a freeze once the loop is free again, and clicks
             # made during a freeze arrive now: wait for them before reporting.
@@ -111,18 +128,24 @@ class ControlSection(Section):
                 if f.started + f.duration_s >= started and worker.__name__ in f.where
             ]
             freeze = f"{freezes[0].duration_s:.2f} s in {freezes[0].where}" if freezes else "none"
+            where = freeze.split(" (")[0]  # the table: without the file name
+            wall = ended - started
+            self._latest[which] = (slices, wall, given)
             cells = [
                 f"{worker.__name__}",
-                f"{ended - started:.2f}",
+                f"{wall:.2f}",
                 f"{slices}",
+                f"{slices / wall:,.0f}",
+                f"{given * 1000:.0f}",
                 f"{probes}",
                 f"{during.max_ms:.0f}",
                 f"{during.p99_ms:.1f}",
-                freeze,
+                where,
             ]
             self.control_table.insertRow(0)
             for column, text in enumerate(cells):
                 self.control_table.setItem(0, column, QtWidgets.QTableWidgetItem(text))
+            self.control_table.setRowCount(min(self.control_table.rowCount(), KEEP_ROWS))
             self.control_table.resizeColumnsToContents()
             frozen = during.max_ms > FROZEN_MS
             color = BAD if frozen else GOOD
@@ -132,6 +155,11 @@ class ControlSection(Section):
                 f"<b style='color:{color}'>{during.max_ms:.0f} ms</b>"
                 + (f" (UI frozen, freeze {freeze})" if frozen else " (UI live)")
                 + (f"<br>{ignored_clicks_text(ignored)}" if ignored else "")
+                + (
+                    "<br>" + yield_cost_html(self._latest["greedy"], self._latest["polite"])
+                    if len(self._latest) == 2
+                    else "<br>Run the other worker too: the two are compared here."
+                )
             )
         finally:
             self._control_task = None

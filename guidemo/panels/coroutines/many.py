@@ -9,6 +9,7 @@ from typing import Any
 from PySide6 import QtCore, QtWidgets
 
 from guidemo.lessons.coroutines import (
+    MAX_PAUSE_S,
     display_date,
     say_lots,
     schedule_shutdown,
@@ -18,6 +19,10 @@ from guidemo.lessons.coroutines import (
 from guidemo.panels.coroutines.section import Host, Section
 from guidemo.widgets.kit import log_view, make_button, named
 from guidemo.widgets.lanes import LaneChart
+
+# By default the shutdown comes before the instances are done, so it cancels them.
+RUN_FOR_S = 6.0
+SHUTDOWN_S = 4.0
 
 
 class ManySection(Section):
@@ -56,7 +61,7 @@ class ManySection(Section):
             "How long each display_date instance keeps going",
         )
         self.run_for_spin.setRange(0.5, 60.0)
-        self.run_for_spin.setValue(6.0)
+        self.run_for_spin.setValue(RUN_FOR_S)
         self.run_for_spin.setSuffix(" s")
         self.shutdown_spin = named(
             QtWidgets.QDoubleSpinBox(),
@@ -64,7 +69,7 @@ class ManySection(Section):
             "loop.call_later(this, stop_all): cancels the instances still running then",
         )
         self.shutdown_spin.setRange(0.1, 120.0)
-        self.shutdown_spin.setValue(9.0)
+        self.shutdown_spin.setValue(SHUTDOWN_S)
         self.shutdown_spin.setSuffix(" s")
         self.start_instances_button = make_button(
             "Start instances",
@@ -174,13 +179,13 @@ class ManySection(Section):
         for number, task in enumerate(tasks, start=1):
             how = "asyncio.ensure_future" if number % 2 else "loop.create_task"
             who = f"display_date({number})"
-            self.host.adopt(task, who)  # named, kept and cancelled at exit like spawn()'s
+            self.host.adopt(task, task.get_name())  # "coroutines: display_date 3", kept
             task.add_done_callback(self._coroutine_done)
             self._instances[task] = who
             self.say(who, f"scheduled with {how}")
         self._shutdown_handle = schedule_shutdown(delay, tasks, self.say)
         self._shutdown_at = time.perf_counter() + delay
-        self.lanes.min_span_s = max(5.0, delay, run_for + 1)
+        self.lanes.min_span_s = max(2.0, min(delay, run_for + MAX_PAUSE_S))  # the planned end
         self._status_timer.start()
         self._refresh_instances()
 
@@ -270,8 +275,8 @@ class ManySection(Section):
 
     async def screenshot_demo(self) -> None:
         self.instances_spin.setValue(5)
-        self.run_for_spin.setValue(2.5)
-        self.shutdown_spin.setValue(3.5)
+        self.run_for_spin.setValue(3.0)
+        self.shutdown_spin.setValue(2.0)  # before they are done: stop_all cancels them
         self.say_lots_spin.setValue(6)
         self.start_display_dates()
         self.start_say_lots()

@@ -20,7 +20,9 @@ class Host(Protocol):
 
     def adopt(self, task: asyncio.Task[Any], name: str) -> None: ...
 
-    def show_source(self, objects: Sequence[object], highlight: Sequence[int] = ()) -> None: ...
+    def show_source(self, objects: Sequence[object]) -> None: ...
+
+    def mark_line(self, line: int | None) -> None: ...
 
 
 class Section(QtWidgets.QWidget):
@@ -33,9 +35,9 @@ class Section(QtWidgets.QWidget):
         super().__init__()
         self.host = host
 
-    def show_source(self, highlight: Sequence[int] = ()) -> None:
-        """Show this section's lessons in the panel's sourceView, marking `highlight` lines."""
-        self.host.show_source(self.sources, highlight)
+    def show_source(self) -> None:
+        """Show this section's lessons in the panel's sourceView."""
+        self.host.show_source(self.sources)
 
     async def stop(self) -> None:
         """Stop what the section owns besides its tasks (the panel cancels those)."""

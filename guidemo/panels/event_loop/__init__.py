@@ -33,7 +33,7 @@ class EventLoopPanel(Panel):
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)
         self.toy_section = ToySection(self.source_view, self.spawn)
-        self.real_section = RealEventsSection()
+        self.real_section = RealEventsSection(self.source_view)
         self.toy: ToyEventLoop = self.toy_section.toy
         controls = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(controls)

@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from guidemo.lessons.qt_events import EventReceiver, post_qt_events
+from guidemo.lessons.qt_events import EventReceiver, handle_demo_event, post_qt_events
 from guidemo.widgets import kit
 from guidemo.widgets.kit import make_button
 from guidemo.widgets.palette import BAD, LATE_BACKGROUND
+from guidemo.widgets.source_marks import LineMarker, scroll_to_definition, source_line
+from guidemo.widgets.source_view import SourceView
 
 LATE_MS = 100  # a delay this long is drawn as late
 STRETCH = QtWidgets.QHeaderView.ResizeMode.Stretch  # the columns share the width
@@ -30,8 +32,10 @@ class Batch:
 class RealEventsSection(QtWidgets.QGroupBox):
     """Posts a batch into Qt's queue and draws a row per event as Qt hands it over."""
 
-    def __init__(self) -> None:
+    def __init__(self, source_view: SourceView) -> None:
         super().__init__("The real thing: events posted into Qt's own loop")
+        self._source_view = source_view
+        self._marker = LineMarker(source_view)
         self._batch: Batch | None = None
         self._receiver = EventReceiver(self)
         self._receiver.handled.connect(self._handled)
@@ -91,10 +95,20 @@ class RealEventsSection(QtWidgets.QGroupBox):
     def post(self) -> None:
         """Post a batch of events into Qt's queue; rows appear as Qt delivers them."""
         count, slow_at = self.real_count.value(), self.real_slow_at.value()
+        self.show_code()
         self.real_table.setRowCount(0)
         self._batch = Batch(time.perf_counter(), count, slow_at)
         self.real_summary.setText(f"Posted {count} events; Qt delivers them when it gets back…")
         post_qt_events(self._receiver, count, slow_at, self.real_slow.value() / 1000)
+
+    def show_code(self) -> None:
+        """Bring post_qt_events into view and mark the slow handler's blocking line.
+
+        Done before the events are posted: Qt repaints the view before it delivers them,
+        so the marked line is on screen while the slow handler holds the window.
+        """
+        scroll_to_definition(self._source_view, post_qt_events)
+        self._marker.mark(source_line(handle_demo_event, "time.sleep("), follow=True)
 
     def _handled(self, number: int, posted: float, started: float, done: float) -> None:
         batch = self._batch or Batch(posted, 0, 0)

@@ -30,7 +30,9 @@ from guidemo.widgets.source_view import SourceView
 
 BURST_SIZE = 50
 REFRESH_MS = 100  # redraw the toy at most 10 times a second: drawing is work for the loop too
-MAX_LOG_ROWS = 1000  # the toy's own log keeps them all; the view needs not
+MAX_LOG_ROWS = 500  # the view keeps the latest events (the summary counts them all)
+PAUSES_PER_TURN = 3  # slow motion stops before pop, call and log
+IDLE_SUMMARY = "Post events: each one handled is a row."
 
 Spawn = Callable[[Coroutine[Any, Any, Any], str], asyncio.Task[Any]]
 
@@ -59,7 +61,9 @@ class ToySection(QtWidgets.QGroupBox):
         self._driver: asyncio.Task[Any] | None = None
         self._next_number = 1
         self._shown_queue: list[int] = []
-        self._shown_handled = 0
+        self._last_handled = 0  # the number of the newest event in the log
+        self._handled_count = 0  # events handled since the last Clear
+        self._longest_wait: ToyEvent | None = None
         self._shown_line = ""
         self._marker = LineMarker(source_view)
         self._build()
@@ -120,15 +124,17 @@ class ToySection(QtWidgets.QGroupBox):
         self.current_label.setMinimumHeight(28)
         self.handled_table = kit.table(
             "handledTable",
-            ["event", "waited in queue ms", "handler ms"],
-            "Handled events in the order the toy handled them: how long each waited, and how "
-            "long its handler took",
+            ["event", "waited in queue ms", "of it: slow motion ms", "handler ms"],
+            "Handled events in the order the toy handled them: how long each waited, how much "
+            "of that wait was slow-motion pauses, and how long its handler took",
         )
         self.handled_table.verticalHeader().setDefaultSectionSize(22)
         self.handled_table.horizontalHeader().setSectionResizeMode(
             QtWidgets.QHeaderView.ResizeMode.Stretch  # the columns share the width
         )
-        self.toy_summary = kit.label("", "toySummaryLabel", "How long the handled events waited")
+        self.toy_summary = kit.label(
+            IDLE_SUMMARY, "toySummaryLabel", "How long the handled events waited, and why"
+        )
 
         queue_box = QtWidgets.QWidget()
         queue_layout = QtWidgets.QVBoxLayout(queue_box)
@@ -198,14 +204,18 @@ class ToySection(QtWidgets.QGroupBox):
         self._cpu.submit(self.toy.queue.clear)
         self._refresh_timer.start()
         self.toy.handled.clear()
-        self._shown_handled = 0
         self.handled_table.setRowCount(0)
+        self._handled_count, self._longest_wait = 0, None
+        self.toy_summary.setText(IDLE_SUMMARY)
         self.refresh()
 
     def _set_speed(self, value: int) -> None:
         self.toy.slow_motion_s = value * 0.05
+        per_turn = PAUSES_PER_TURN * value * 50
         self.speed_label.setText(
-            f"{value * 50} ms pause per line" if value else "full speed (no pauses)"
+            f"{value * 50} ms pause per line: +{per_turn} ms a turn, for every event still queued"
+            if value
+            else "full speed (no pauses)"
         )
 
     def stop(self) -> None:
@@ -226,13 +236,13 @@ class ToySection(QtWidgets.QGroupBox):
         numbers = [event.number for event in queue]
         if numbers != self._shown_queue:
             self._draw_queue(queue, numbers)
-        handled = toy.handled[self._shown_handled :]
+        handled = [event for event in list(toy.handled) if event.number > self._last_handled]
         for event in handled:
             self._add_handled_row(event)
         if handled:
-            self._shown_handled += len(handled)
+            self._last_handled = handled[-1].number
             self.handled_table.scrollToBottom()
-            self._summarize()
+            self._summarize(handled)
         self._draw_labels()
         if toy.line != self._shown_line:
             self._shown_line = toy.line
@@ -282,7 +292,12 @@ class ToySection(QtWidgets.QGroupBox):
         table = self.handled_table
         row = table.rowCount()
         table.insertRow(row)
-        cells = [event.name, f"{event.waited_ms:.0f}", f"{event.handler_ms:.0f}"]
+        cells = [
+            event.name,
+            f"{event.waited_ms:.0f}",
+            f"{event.slow_motion_ms:.0f}",
+            f"{event.handler_ms:.0f}",
+        ]
         late = event.waited_ms > 0.8 * SLOW_HANDLER_S * 1000
         for column, text in enumerate(cells):
             item = QtWidgets.QTableWidgetItem(text)
@@ -293,17 +308,24 @@ class ToySection(QtWidgets.QGroupBox):
             if column:
                 item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight)
             table.setItem(row, column, item)
-        if row > MAX_LOG_ROWS:
+        if table.rowCount() > MAX_LOG_ROWS:
             table.removeRow(0)
 
-    def _summarize(self) -> None:
-        events = self.toy.handled
-        if not events:
-            self.toy_summary.setText("")
-            return
-        worst = max(events, key=lambda event: event.waited_ms)
+    def _summarize(self, new: list[ToyEvent]) -> None:
+        """Count the `new` rows in, and say what the longest wait was made of."""
+        self._handled_count += len(new)
+        worst = max([*new, *filter(None, [self._longest_wait])], key=lambda e: e.waited_ms)
+        self._longest_wait = worst
+        text = (
+            f"{self._handled_count} handled. Longest wait: {worst.name}, "
+            f"{worst.waited_ms:.0f} ms in the queue"
+        )
+        if worst.slow_motion_ms >= 1:
+            text += (
+                f", {worst.slow_motion_ms:.0f} ms of it slow-motion pauses (at full speed "
+                f"about {worst.waited_ms - worst.slow_motion_ms:.0f} ms)"
+            )
         self.toy_summary.setText(
-            f"{len(events)} handled. Longest wait: {worst.name}, {worst.waited_ms:.0f} ms "
-            f"in the queue. Handler times: quick ~{QUICK_HANDLER_S * 1000:.0f} ms, "
+            f"{text}. Handler times: quick ~{QUICK_HANDLER_S * 1000:.0f} ms, "
             f"slow ~{SLOW_HANDLER_S * 1000:.0f} ms."
         )

@@ -14,12 +14,14 @@ from guidemo.lessons.gather import (
     Show,
     factorial,
     sequentially,
+    start_all,
     with_as_completed,
     with_gather,
     with_task_group,
 )
 from guidemo.panels.base import Panel, PanelContext
 from guidemo.panels.gather.run import (
+    KEEP_ROWS,
     KEEP_RUNS,
     WAYS,
     CleanTotals,
@@ -59,6 +61,7 @@ class GatherPanel(Panel):
     sources = (
         factorial,
         sequentially,
+        start_all,
         with_gather,
         with_as_completed,
         with_task_group,
@@ -68,6 +71,7 @@ class GatherPanel(Panel):
         super().__init__(context)
         self._run_task: asyncio.Task[None] | None = None
         self._lane_runs: list[Run] = []
+        self._batch_size = 1  # how many runs the latest click asked for
         self._clean_totals: CleanTotals = {}
         self.set_controls(self.build_controls())
 
@@ -149,10 +153,17 @@ class GatherPanel(Panel):
 
     # --- running --------------------------------------------------------------------------
     def start(self, ways: list[str]) -> None:
-        """One run at a time: the run buttons are disabled until it ends or is cancelled."""
+        """One run at a time: the run buttons (and the settings) are disabled until it ends
+        or is cancelled, so every way of one click runs with the same settings."""
         if self._run_task is None:
             self._set_running(True)
-            self._run_task = self.spawn(self._run_ways(ways), " + ".join(ways))
+            self._batch_size = len(ways)
+            settings = (
+                self.step_spin.value(),
+                self.jobs(),
+                self.return_exceptions_check.isChecked(),
+            )
+            self._run_task = self.spawn(self._run_ways(ways, *settings), " + ".join(ways))
 
     def cancel(self) -> None:
         if self._run_task is not None:
@@ -161,36 +172,42 @@ class GatherPanel(Panel):
     def _set_running(self, running: bool) -> None:
         for name, button in self.buttons.items():
             button.setEnabled(running if name == "cancelButton" else not running)
+        for setting in (self.step_spin, self.failing_task_check, self.return_exceptions_check):
+            setting.setEnabled(not running)
 
     def jobs(self) -> Jobs:
         fail_at = 2 if self.failing_task_check.isChecked() else None
         return [("A", 2, None), ("B", 3, fail_at), ("C", 4, None)]
 
-    def _way(self, way: str, run: Run) -> tuple[str, Coroutine[Any, Any, Any]]:
-        jobs, step_s, show = self.jobs(), run.step_s, self._shower(run)
+    def _way(
+        self, way: str, run: Run, jobs: Jobs, return_exceptions: bool
+    ) -> tuple[str, Coroutine[Any, Any, Any]]:
+        step_s, show = run.step_s, self._shower(run)
         if way == "sequential":
             return way, sequentially(jobs, step_s, show)
         if way == "gather":
-            if self.return_exceptions_check.isChecked():
+            if return_exceptions:
                 return "gather(return_exceptions)", with_gather(jobs, step_s, show, True)
             return way, with_gather(jobs, step_s, show)
         if way == "as_completed":
             return way, with_as_completed(jobs, step_s, show)
         return way, with_task_group(jobs, step_s, show)
 
-    async def _run_ways(self, ways: list[str]) -> None:
+    async def _run_ways(
+        self, ways: list[str], step_s: float, jobs: Jobs, return_exceptions: bool
+    ) -> None:
         try:
             for way in ways:
-                await self._run_one(way)
+                await self._run_one(way, step_s, jobs, return_exceptions)
         finally:
             self._run_task = None
             self._set_running(False)
             self.gather_lanes.redraw()  # the final marks, now rather than at the next frame
 
-    async def _run_one(self, way: str) -> None:
-        run = Run(way, self.step_spin.value(), time.perf_counter())
-        run.way, coro = self._way(way, run)  # e.g. "gather(return_exceptions)"
-        run.jobs = {name: JobRecord() for name, _, _ in self.jobs()}
+    async def _run_one(self, way: str, step_s: float, jobs: Jobs, return_exceptions: bool) -> None:
+        run = Run(way, step_s, time.perf_counter())
+        run.way, coro = self._way(way, run, jobs, return_exceptions)  # "gather(return_exc…)"
+        run.jobs = {name: JobRecord() for name, _, _ in jobs}
         self._add_lanes(run)
         chart = self.gather_lanes
         chart.open_bar(run.lane("caller"), "awaiting", at=run.started)
@@ -228,6 +245,9 @@ class GatherPanel(Panel):
             if name == "caller":
                 self.gather_lanes.add_event(lane, kind, text, at=now)
                 return
+            task = asyncio.current_task()
+            if task is not None and task is not self._run_task and run.jobs[name].task is None:
+                task.set_name(f"{self.slug}: {task.get_name()}")  # "gather: factorial A"
             if kind == "step":
                 self.gather_lanes.add_event(lane, "step", text, at=now)
                 self.gather_lanes.open_bar(lane, "awaiting", at=now)
@@ -240,7 +260,7 @@ class GatherPanel(Panel):
     def _add_lanes(self, run: Run) -> None:
         chart = self.gather_lanes
         self._lane_runs.append(run)
-        while len(self._lane_runs) > KEEP_RUNS:
+        while len(self._lane_runs) > max(KEEP_RUNS, self._batch_size):  # all of one click's
             old = self._lane_runs.pop(0)
             for name in ["caller", *old.jobs]:
                 chart.remove_lane(old.lane(name))
@@ -265,15 +285,18 @@ class GatherPanel(Panel):
             if color:
                 item.setForeground(QtGui.QColor(color))
             table.setItem(0, column, item)
+        while table.rowCount() > KEEP_ROWS:
+            table.removeRow(table.rowCount() - 1)
         table.resizeColumnsToContents()
         if run.clean():
+            self._clean_totals.pop(run.way, None)  # the latest clean run goes last
             self._clean_totals[run.way] = (all_s, run.step_s)
         self.gather_summary.setText(summary_html(run, caller_s, self._clean_totals))
 
     async def screenshot_demo(self) -> None:
         self.step_spin.setValue(0.3)
         self.failing_task_check.setChecked(False)
-        self.start(["sequential", "gather"])
+        self.start(list(WAYS))
         while self._run_task is not None:
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.1)  # let the plot paint its last frame

@@ -11,8 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 WAYS = ("sequential", "gather", "as_completed", "TaskGroup")
-KEEP_RUNS = 2  # the lane chart shows this many runs, newest at the bottom
-CleanTotals = dict[str, tuple[float, float]]  # way -> (seconds until all ended, step_s)
+KEEP_RUNS = 2  # the lane chart keeps this many runs, or all of the latest click's if more
+KEEP_ROWS = 50  # the results table keeps the newest runs
+STEPS = 9  # A, B and C take 2 + 3 + 4 steps
+# way -> (seconds until all ended, step_s) of its latest clean run; the latest run is last
+CleanTotals = dict[str, tuple[float, float]]
 
 
 @dataclass
@@ -95,7 +98,8 @@ def job_cell(job: JobRecord) -> str:
 
 
 def summary_html(run: Run, caller_s: float, clean_totals: CleanTotals) -> str:
-    """Two lines, both from what was measured: the latest run, and the clean totals."""
+    """Two lines, both from what was measured: the latest run, and the clean runs that were
+    made with the same step (the latest clean run's), side by side."""
     left = run.running_at_return
     afterwards = ", ".join(f"{name} {job_cell(run.jobs[name])}" for name in left)
     latest = (
@@ -103,22 +107,29 @@ def summary_html(run: Run, caller_s: float, clean_totals: CleanTotals) -> str:
         f"<b>{caller_s:.2f} s</b>; tasks still running at that moment: "
         + (f"<b>{', '.join(left)}</b>, which went on: {afterwards}" if left else "<b>none</b>")
     )
-    lines = [latest]
-    if clean_totals:
-        parts = [
-            f"{way} <b>{seconds:.2f} s</b>"
-            + (f" <small>(step {step:g} s)</small>" if step != run.step_s else "")
-            for way, (seconds, step) in clean_totals.items()
+    if not clean_totals:
+        return latest
+    return latest + "<br>" + clean_line(clean_totals)
+
+
+def clean_line(clean_totals: CleanTotals) -> str:
+    """The clean runs made with the latest clean run's step, and gather's speed-up."""
+    step = list(clean_totals.values())[-1][1]
+    same = {way: seconds for way, (seconds, s) in clean_totals.items() if s == step}
+    order = sorted(same, key=lambda way: WAYS.index(way.split("(")[0]))
+    line = f"Clean runs with {STEPS} steps of <b>{step:g} s</b>: " + " · ".join(
+        f"{way} <b>{same[way]:.2f} s</b>" for way in order
+    )
+    other = len(clean_totals) - len(same)
+    if other:
+        line += f" <small>({other} clean run(s) with another step left out)</small>"
+    sequential = same.get("sequential")
+    if sequential:
+        faster = [
+            f"<b>{way}</b> {sequential / same[way]:.1f}×"
+            for way in sorted(order, key=lambda way: not way.startswith("gather"))
+            if way != "sequential"
         ]
-        line = f"Clean runs, 9 steps of {run.step_s:g} s: " + " · ".join(parts)
-        sequential = clean_totals.get("sequential")
-        concurrent = [
-            (way, seconds)
-            for way, (seconds, step) in clean_totals.items()
-            if way != "sequential" and sequential and step == sequential[1]
-        ]
-        if sequential and concurrent:
-            way, best = min(concurrent, key=lambda pair: pair[1])
-            line += f" → {way} <b>{sequential[0] / best:.1f}×</b> faster than sequential"
-        lines.append(line)
-    return "<br>".join(lines)
+        if faster:
+            line += " → faster than one by one: " + ", ".join(faster)
+    return line
