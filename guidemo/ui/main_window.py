@@ -22,6 +22,7 @@ from guidemo.services import PanelContext, ServerControl
 from guidemo.ui.error_log import ErrorLog
 from guidemo.ui.hud import Hud
 from guidemo.ui.tour import Tour
+from guidemo.widgets import source_view
 from guidemo.widgets.kit import make_button
 from guidemo.widgets.palette import BAD, style_sheet
 
@@ -86,6 +87,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.monitor = self.context.monitor
         self.executor = self.context.executor
         self._built: dict[str, Panel] = {}
+        self._warmed_up = False
         self.panels: Mapping[str, Panel] = _LazyPanels(self)
 
         self.panel_list = QtWidgets.QListWidget()
@@ -155,6 +157,11 @@ class MainWindow(QtWidgets.QMainWindow):
         QtCore.QTimer.singleShot(delay_ms, self, self._build_next)
 
     def _build_next(self) -> None:
+        if not self._warmed_up:
+            self._warmed_up = True
+            source_view.warm_up()
+            QtCore.QTimer.singleShot(BACKGROUND_BUILD_MS, self, self._build_next)
+            return
         missing = [slug for slug in SLUGS if slug not in self._built]
         if missing:
             self.panel(missing[0])
@@ -289,6 +296,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if not lazy:
             for slug in SLUGS:
                 self.panel(slug)
+            source_view.warm_up()
+            self._warmed_up = True
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         if self.remember_state:

@@ -47,6 +47,12 @@ def _source_html(obj: object, highlight_lines: tuple[int, ...]) -> str:
     return header + body
 
 
+def warm_up() -> None:
+    """Import Pygments and highlight a line once, so the first source a learner opens
+    does not pay for it (called in idle time after the window is up)."""
+    _source_html(warm_up, ())
+
+
 RENDER_AFTER_PAINT_MS = 50  # the window reaches the screen first, then the code is drawn
 
 

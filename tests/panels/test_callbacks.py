@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 import pytest
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.lessons import qt_callbacks, scheduling
 from guidemo.lessons.scheduling import ScheduledCall
@@ -252,7 +252,8 @@ def test_call_soon_from_a_click_runs_after_the_handler_and_the_repaint_measured(
 
     async def scenario() -> None:
         await asyncio.sleep(0.2)  # the panel shown and painted: only the click's repaint counts
-        ui["callSoonButton"].click()
+        # Clicked from Qt (a timer event), as a real click is, not from inside this coroutine.
+        QtCore.QTimer.singleShot(0, panel, ui["callSoonButton"].click)
         await wait_until(lambda: "Why call_soon" in why.text(), 5, "the explanation")
 
     run(scenario())
