@@ -48,12 +48,14 @@ def error_ms(row: dict[str, str]) -> float:
 
 
 def assert_on_time(row: dict[str, str]) -> None:
-    """guidemo's loop never runs a timer early; stock qasync may, by up to ~50 ms."""
+    """guidemo's loop never runs a timer early; stock qasync may, by up to ~50 ms. Late is
+    bounded generously: a call_soon clicked first also waits for the test's next clicks
+    (each renders its source), which run in the same step before the loop's turn."""
     if TEST_LOOP_KIND == "guidemo":
-        assert 0 <= error_ms(row) < 60, row
+        assert 0 <= error_ms(row) < 250, row
         assert "EARLY" not in row["error ms"]
     else:
-        assert abs(error_ms(row)) < 60, row
+        assert -60 < error_ms(row) < 250, row
 
 
 def finished(ui: dict[str, QtWidgets.QWidget], count: int) -> bool:
