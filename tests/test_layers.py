@@ -11,7 +11,16 @@ PACKAGE = Path(__file__).resolve().parent.parent / "guidemo"
 LAYERS = [
     ("base", ["guidemo.stats", "guidemo.explanations", "guidemo.net", "guidemo.lifecycle"]),
     ("lessons", ["guidemo.lessons"]),
-    ("runtime", ["guidemo.loop", "guidemo.monitor", "guidemo.server", "guidemo.freeze_report"]),
+    (
+        "runtime",
+        [
+            "guidemo.loop",
+            "guidemo.monitor",
+            "guidemo.server",
+            "guidemo.freeze_report",
+            "guidemo.task_accounting",
+        ],
+    ),
     ("widgets", ["guidemo.widgets", "guidemo.services"]),
     ("panels", ["guidemo.panels"]),
     ("ui", ["guidemo.ui"]),
