@@ -130,8 +130,8 @@ ROWS: list[Row] = [
         "call_later on asyncio); one frame at 60 Hz is 16.7 ms"),
     Row("http_accounting", "  task accounting off / on: req/s",
         ("requests_per_s_off", "requests_per_s_on"), 0,
-        "the saturated GETs again (3,000 per round; quick: 500), with guidemo.task_accounting "
-        "(the tasks panel's per-task columns) off and on in turns, 5 rounds each (quick: 2) "
+        "the saturated GETs again (2,000 per round; quick: 500), with guidemo.task_accounting "
+        "(the tasks panel's per-task columns) off and on in turns, 10 rounds each (quick: 2) "
         "in one process and session"),
     Row("http_accounting", "  accounting cost: req/s / CPU, %", ("cost_pct", "cpu_cost_pct"),
         1, "median over rounds of 1 - on/off (requests/s) and on/off - 1 (client CPU per "

@@ -49,7 +49,7 @@ WORKLOADS: dict[str, Workload] = {
         http_accounting,
         LOOPS,
         quick={"requests": 500, "concurrency": 100, "rounds": 2},
-        full={"requests": 3000, "concurrency": 100, "rounds": 5},
+        full={"requests": 2000, "concurrency": 100, "rounds": 10},
         timeout_s=300,
         needs_server=True,
     ),
