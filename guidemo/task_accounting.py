@@ -42,8 +42,8 @@ _clock = time.perf_counter
 _ASYNCIO_DIR = os.path.dirname(asyncio.__file__) + os.sep
 _THIS_FILE = __file__
 _GUIDEMO_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-_LIBRARY_DIRS = tuple(
-    {os.path.dirname(os.__file__) + os.sep, os.path.dirname(collections.abc.__file__) + os.sep}
+_LIBRARY_DIRS = tuple(  # the standard library, and where packages are installed
+    {os.path.dirname(os.__file__) + os.sep}
     | {path + os.sep for path in sys.path if path.endswith(("site-packages", "dist-packages"))}
 )
 
@@ -54,6 +54,10 @@ _cancelling: list[AccountedTask] = []  # the cancel() calls running now, outermo
 _OF_LOOP: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, TaskAccounting] = (
     weakref.WeakKeyDictionary()
 )
+
+
+def _no_task() -> None:
+    return None
 
 
 def creation_helper(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -106,7 +110,7 @@ class TaskStats(collections.abc.Coroutine[Any, Any, Any]):
         self.__wrapped__ = coro
         self._send = coro.send
         self._throw = coro.throw
-        self._task: Callable[[], asyncio.Task[Any] | None] = lambda: None
+        self._task: Callable[[], asyncio.Task[Any] | None] = _no_task  # a weakref, later
         self.accounting = accounting
         self.name = ""  # set when the task ends; until then the task's own name
         self.created = _clock()
@@ -145,8 +149,9 @@ class TaskStats(collections.abc.Coroutine[Any, Any, Any]):
         return self.waiting + (_clock() if now is None else now) - self.woken
 
     # --- the coroutine protocol: one call per step ---------------------------------------
-    def __next__(self) -> Any:  # the Task's step: send(None)
-        if not self.accounting.enabled:
+    def __next__(self) -> Any:  # the Task's step: send(None). Kept lean: it runs a lot
+        accounting = self.accounting
+        if not accounting.enabled:
             return self._send(None)
         start = _clock()
         woken = self.woken
@@ -161,7 +166,7 @@ class TaskStats(collections.abc.Coroutine[Any, Any, Any]):
         took = _clock() - start
         self.steps += 1
         self.busy += took
-        if took > self.slowest or took >= self.accounting.slow_step_s:
+        if took > self.slowest or took >= accounting.slow_step_s:
             self._notable_step(start, took, None)
         return result
 
