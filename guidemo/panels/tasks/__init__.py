@@ -89,6 +89,8 @@ class TasksPanel(Panel):
         self.tabs.addTab(self.finished, "Finished (last 50)")
         self.tabs.addTab(self.await_tree, "Who waits for whom")
         self.tabs.currentChanged.connect(lambda _index: self.refresh())
+        for scroll in self.tabs.tabBar().findChildren(QtWidgets.QToolButton):
+            scroll.setToolTip("Show more tabs")  # the tab bar's own scroll arrows
 
         controls = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(controls)

@@ -106,12 +106,15 @@ class AwaitTreeSection(QtWidgets.QWidget):
 
     def _item(self, node: AwaitNode) -> QtWidgets.QTreeWidgetItem:
         name = f"task {node.name!r}"
+        tip = name
         if node.cycle:
-            name = f"↻ {name}: a cycle, it waits for a task that waits for it"
+            name = f"↻ {name} (cycle)"
+            tip = f"{tip} again: it waits for a task that waits for it, so none ever ends"
         elif node.futures:
             name += f"  (+ {node.futures} future{'s' if node.futures > 1 else ''})"
+            tip = f"{tip}, also waiting for {node.futures} future(s) that are not tasks"
         item = QtWidgets.QTreeWidgetItem([name, node.where, node.how])
-        item.setToolTip(0, name)
+        item.setToolTip(0, tip)
         item.setToolTip(1, node.where)
         if node.cycle:
             for column in range(3):

@@ -174,7 +174,7 @@ class TaskRows:
             tip = stats.outcome
         name = task.get_name()
         return [
-            Cell(name, name.lower()),
+            Cell(name, name.lower(), name),
             Cell(state, state, tip),
             Cell(f"{'≥ ' if uncertain else ''}{age:.1f}", age),
             self.chain(task, stats),
