@@ -34,7 +34,7 @@ from types import CodeType, FrameType, TracebackType
 from typing import Any
 
 SLOW_STEP_S = 0.05  # a step at least this long is a "slow step" (asyncio's debug mode: 0.1)
-LOCATE_ABOVE_S = 0.001  # where a step stopped is looked up only for steps this long
+LOCATE_ABOVE_S = 0.005  # where a step stopped is looked up only for steps this long
 KEEP_FINISHED = 50
 KEEP_SLOW = 100
 
@@ -54,10 +54,6 @@ _cancelling: list[AccountedTask] = []  # the cancel() calls running now, outermo
 _OF_LOOP: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, TaskAccounting] = (
     weakref.WeakKeyDictionary()
 )
-
-
-def _no_task() -> None:
-    return None
 
 
 def creation_helper(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -94,28 +90,32 @@ class TaskStats(collections.abc.Coroutine[Any, Any, Any]):
     """What one task did, kept by the coroutine wrapper its task drives.
 
     The wrapper passes every step on to the task's own coroutine (`__wrapped__`) and
-    times it; the `cr_*` attributes are the wrapped coroutine's, so asyncio's repr and
-    `task.get_stack()` see through it.
+    times it; the `cr_*` attributes and names are the wrapped coroutine's, so asyncio's
+    repr and `task.get_stack()` see through it. (No `__getattr__`: defining one slows
+    every attribute access, and a step makes a dozen.)
     """
 
     __slots__ = (  # noqa: RUF023 (in the order __init__ sets them)
-        "__wrapped__", "_send", "_throw", "_task", "accounting", "name", "created",
-        "created_at", "steps", "busy", "waiting", "slowest", "slowest_at", "woken", "ended",
-        "outcome", "cancelled_by", "canceller", "cancelled_at", "partial", "__weakref__",
+        "__wrapped__", "_send", "_throw", "accounting", "name", "created", "_site", "steps",
+        "busy", "waiting", "slowest", "slowest_at", "woken", "ended", "outcome",
+        "cancelled_by", "canceller", "cancelled_at", "partial", "__weakref__",
+        "__name__", "__qualname__",  # the wrapped coroutine's, for asyncio's repr
     )  # fmt: skip
 
     def __init__(
-        self, coro: Coroutine[Any, Any, Any], accounting: TaskAccounting, created_at: str
+        self,
+        coro: Coroutine[Any, Any, Any],
+        accounting: TaskAccounting,
+        site: tuple[CodeType, int] | None,
     ) -> None:
         self.__wrapped__ = coro
         self._send = coro.send
         self._throw = coro.throw
-        self._task: Callable[[], asyncio.Task[Any] | None] = _no_task  # a weakref, later
         self.accounting = accounting
-        self.name = ""  # set when the task ends; until then the task's own name
+        self.name = ""  # the task's name, kept when it ends
         self.created = _clock()
         self.woken: float | None = self.created  # a new task's first step is due at once
-        self.created_at = created_at
+        self._site = site  # where it was created: formatted only when asked (created_at)
         self.steps = 0
         self.busy = self.waiting = self.slowest = 0.0
         self.slowest_at = ""
@@ -125,11 +125,19 @@ class TaskStats(collections.abc.Coroutine[Any, Any, Any]):
         self.canceller = ""  # the task that called cancel() ("" if none was running)
         self.cancelled_at = ""  # "func (file.py:N)" of the cancel() call
         self.partial = False  # accounting was off for part of the task's life
+        self.__name__ = getattr(coro, "__name__", type(coro).__name__)
+        self.__qualname__ = getattr(coro, "__qualname__", self.__name__)
 
     # --- the figures ---------------------------------------------------------------------
-    def task_name(self) -> str:
-        task = self._task()
-        return task.get_name() if task is not None else self.name
+    @property
+    def created_at(self) -> str:
+        """The code that created the task, "func (file.py:N)"."""
+        return place(*self._site) if self._site is not None else "?"
+
+    def _running_name(self) -> str:
+        """The name of the task running now: during a step, this one."""
+        task = asyncio.current_task(self.accounting.loop)
+        return task.get_name() if task is not None else self.__qualname__
 
     def lifetime(self, now: float | None = None) -> float:
         end = self.ended if self.ended is not None else (_clock() if now is None else now)
@@ -220,9 +228,6 @@ class TaskStats(collections.abc.Coroutine[Any, Any, Any]):
     def cr_running(self) -> bool:
         return self.__wrapped__.cr_running  # type: ignore[attr-defined]
 
-    def __getattr__(self, name: str) -> Any:  # __qualname__, __name__, ...
-        return getattr(self.__wrapped__, name)
-
     # --- the rare cases: slow steps, the last step ---------------------------------------
     def _suspended_at(self) -> str:
         """Where the task is parked after a step: the innermost await of its own code."""
@@ -264,7 +269,7 @@ class TaskStats(collections.abc.Coroutine[Any, Any, Any]):
             self.slowest, self.slowest_at = took, where
         accounting = self.accounting
         if took >= accounting.slow_step_s:
-            step = SlowStep(started, time.time(), took, self.task_name(), where)
+            step = SlowStep(started, time.time(), took, self._running_name(), where)
             accounting.slow_steps.append(step)
             accounting.slow_count += 1
 
@@ -276,7 +281,7 @@ class TaskStats(collections.abc.Coroutine[Any, Any, Any]):
             self._notable_step(started, took, exc)
         self.ended = _clock()
         self.woken = None
-        self.name = self.task_name()
+        self.name = self._running_name()
         if isinstance(exc, StopIteration):
             self.outcome = "finished"
         elif isinstance(exc, asyncio.CancelledError):
@@ -350,14 +355,14 @@ def _canceller(loop: asyncio.AbstractEventLoop, frame: FrameType | None) -> tupl
     return who, where, f"{where}, outside any task (a Qt handler or a callback)"
 
 
-def _creation_site(frame: FrameType | None) -> str:
-    """The first frame that is neither asyncio's nor a creation helper's."""
+def _creation_site(frame: FrameType | None) -> tuple[CodeType, int] | None:
+    """The first frame that is neither asyncio's nor a creation helper's: (code, line)."""
     while frame is not None:
         code = frame.f_code
         if not code.co_filename.startswith(_ASYNCIO_DIR) and code not in _CREATION_HELPERS:
-            return place(code, frame.f_lineno)
+            return code, frame.f_lineno
         frame = frame.f_back
-    return "?"
+    return None
 
 
 class TaskAccounting:
@@ -440,7 +445,6 @@ class TaskAccounting:
         else:
             task = AccountedTask(stats, loop=loop, **kwargs)
             task._stats = stats
-        stats._task = weakref.ref(task)
         self.tasks_accounted += 1
         return task
 
