@@ -12,7 +12,7 @@ import weakref
 from typing import Any, NamedTuple
 
 from guidemo.lessons.task_inspection import awaiting_chain, task_state
-from guidemo.task_accounting import TaskStats, stats_of
+from guidemo.task_accounting import LOCATE_ABOVE_S, TaskStats, stats_of
 
 LINGER_S = 3.0  # a finished task stays in the live table this long, greyed, with its end state
 
@@ -40,7 +40,8 @@ LIVE_COLUMNS = (
     ("idle ms", "Time the task was awaiting something not yet done: age - busy - waited"),
     ("slowest ms", "The task's longest single step: the longest it held the loop"),
     ("slowest step at", "Where the slowest step stopped: the await it reached, or the "
-     "line that raised (only looked up for steps of 1 ms or more)"),
+     f"line that raised (only looked up for steps of {LOCATE_ABOVE_S * 1000:g} ms or more: "
+     "looking costs more than a short step takes)"),
     ("created at", "The code that created the task (asyncio's own frames and helpers "
      "such as a panel's spawn() skipped)"),
 )  # fmt: skip
@@ -68,7 +69,8 @@ def account_cells(stats: TaskStats | None, now: float) -> list[Cell]:
         return [NONE] * 7
     partial = stats.partial
     idle = Cell("—", -1.0, "accounting was off for a while") if partial else ms(stats.idle(now))
-    slowest_at = stats.slowest_at or ("under 1 ms" if stats.steps else "no step yet")
+    short = f"under {LOCATE_ABOVE_S * 1000:g} ms"
+    slowest_at = stats.slowest_at or (short if stats.steps else "no step yet")
     return [
         Cell(f"{'≥ ' if partial else ''}{stats.steps:,}", stats.steps),
         ms(stats.busy, partial),
