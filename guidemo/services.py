@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from guidemo.loop import loop_name
 from guidemo.monitor import LoopMonitor
+from guidemo.task_accounting import TaskAccounting
 
 log = logging.getLogger("guidemo.errors")
 ErrorListener = Callable[[BaseException, str], None]
@@ -85,6 +86,7 @@ class PanelContext:
     errors: ErrorReporter
     server: ServerControl | None = None  # the embedded server, when there is one to restart
     loop_kind: str = "guidemo"  # "guidemo" or "qasync": some lessons differ between them
+    accounting: TaskAccounting | None = None  # per-task accounting (the tasks panel shows it)
 
     def report_error(self, error: BaseException, context: str) -> None:
         self.errors.report(error, context)
@@ -96,6 +98,8 @@ class PanelContext:
         errors = ErrorReporter()
         errors.install(loop)
         monitor = LoopMonitor()  # started by the window once built: building is no freeze
+        accounting = TaskAccounting.of(loop)
+        accounting.enable()  # every task created from now on is accounted (switchable)
         return cls(
             server_url=server_url,
             monitor=monitor,
@@ -103,10 +107,13 @@ class PanelContext:
             errors=errors,
             server=server,
             loop_kind=loop_name(loop),
+            accounting=accounting,
         )
 
     def stop(self) -> None:
         """Stop the monitor, the thread pool (jobs not started are dropped), the hooks."""
+        if self.accounting is not None:
+            self.accounting.disable()
         self.monitor.stop()
         self.executor.shutdown(wait=True, cancel_futures=True)
         self.errors.uninstall()

@@ -79,6 +79,10 @@ def test_table_shows_machine_loops_and_every_figure(quick_bench):
         assert cells[0] == "n/a" and all(float(cell) > 0 for cell in cells[1:3]), cells
     for label in ("sleep(1 ms) late by", "freeze detection error", "WS push->screen @500/s"):
         row(label)
+    # task accounting off / on on every loop, then its cost in %
+    rates = [c for c in row("task accounting off / on: req/s") if c != "/"]
+    assert len(rates) == 6 and all(float(c.replace(",", "")) > 0 for c in rates), rates
+    assert len(row("accounting cost: req/s / CPU, %")) == 3 * 3  # "a / b" per loop
     # one explanation line per figure
     assert "- HTTP saturated: requests/s:" in stdout
     assert "NEGATIVE = returned EARLY" in stdout
@@ -120,6 +124,11 @@ def test_workloads_did_the_work_they_claim(quick_bench):
             count for _, count in SLEEPS_QUICK
         ]
         assert results["callbacks"][loop]["runs"][0]["metrics"]["chained_per_s"] > 1000
+        accounted = results["http_accounting"][loop]["runs"][0]["metrics"]
+        params = report["params"]["http_accounting"]
+        assert accounted["failed"] == 0, (loop, accounted)
+        # the "on" rounds really accounted for their workers (100 per round)
+        assert accounted["tasks_accounted"] >= params["rounds"] * params["concurrency"]
     # the plain-asyncio column really ran without Qt
     for name in ("http_saturation", "timers", "callbacks"):
         assert results[name]["asyncio"]["runs"][0]["qt_loaded"] is False, name

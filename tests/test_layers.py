@@ -19,6 +19,7 @@ LAYERS = [
             "guidemo.server",
             "guidemo.server_limited",
             "guidemo.freeze_report",
+            "guidemo.task_accounting",
         ],
     ),
     ("widgets", ["guidemo.widgets", "guidemo.services"]),

@@ -88,6 +88,53 @@ async def http_saturation(loop_kind: str, p: Params) -> Result:
     return {"metrics": metrics, "samples": {"lag_ms": lags}}
 
 
+async def http_accounting(loop_kind: str, p: Params) -> Result:
+    """What per-task accounting (guidemo.task_accounting, the tasks panel's columns)
+    costs: the saturated GETs of http_saturation, with accounting off and on in turns.
+
+    Off and on alternate within one process and one session, `rounds` times each (the
+    order flips every round), so both see the same connections and the same minute of
+    the machine; the cost is the median over rounds of 1 - on/off (requests/s) and of
+    on/off - 1 (CPU per request), in %.
+    """
+    import aiohttp
+
+    from guidemo.task_accounting import TaskAccounting
+
+    accounting = TaskAccounting.of(asyncio.get_running_loop())
+    url = f"{p['server']}/api/data?size=100"
+    connector = aiohttp.TCPConnector(limit=p["concurrency"])
+    rates: dict[str, list[float]] = {"off": [], "on": []}  # requests/s of each round
+    cpus: dict[str, list[float]] = {"off": [], "on": []}  # client CPU µs per request
+    failed = 0
+    async with aiohttp.ClientSession(connector=connector) as session:
+        await get_many(session, url, p["concurrency"], p["concurrency"])  # warm-up
+        for round_ in range(p["rounds"]):
+            for on in (False, True) if round_ % 2 == 0 else (True, False):
+                if on:
+                    accounting.enable()
+                cpu, wall = time.process_time(), time.perf_counter()
+                failed += await get_many(session, url, p["requests"], p["concurrency"])
+                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                accounting.disable()
+                rates["on" if on else "off"].append(p["requests"] / wall)
+                cpus["on" if on else "off"].append(cpu / p["requests"] * 1e6)
+    median = statistics.median
+    rate_pairs = list(zip(rates["off"], rates["on"], strict=True))
+    cpu_pairs = list(zip(cpus["off"], cpus["on"], strict=True))
+    metrics = {
+        "requests_per_s_off": median(rates["off"]),
+        "requests_per_s_on": median(rates["on"]),
+        "cpu_us_per_request_off": median(cpus["off"]),
+        "cpu_us_per_request_on": median(cpus["on"]),
+        "cost_pct": median((1 - on / off) * 100 for off, on in rate_pairs),
+        "cpu_cost_pct": median((on / off - 1) * 100 for off, on in cpu_pairs),
+        "tasks_accounted": accounting.tasks_accounted,
+        "failed": failed,
+    }
+    return {"metrics": metrics, "samples": {"requests_per_s": rates, "cpu_us_per_request": cpus}}
+
+
 async def http_latency(loop_kind: str, p: Params) -> Result:
     """Slow requests (the server waits 50 ms each), each answer written into a row of a
     visible QTableWidget: total time, and how late the UI's timers ran meanwhile."""

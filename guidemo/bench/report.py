@@ -128,6 +128,15 @@ ROWS: list[Row] = [
     Row("http_saturation", "  loop lag p50 / p99 / max, ms", ("lag_p50", "lag_p99", "lag_max"),
         1, "how late a timer due every 10 ms ran during the run (a QTimer on the Qt loops, "
         "call_later on asyncio); one frame at 60 Hz is 16.7 ms"),
+    Row("http_accounting", "  task accounting off / on: req/s",
+        ("requests_per_s_off", "requests_per_s_on"), 0,
+        "the saturated GETs again (2,000 per round; quick: 500), with guidemo.task_accounting "
+        "(the tasks panel's per-task columns) off and on in turns, 10 rounds each (quick: 2) "
+        "in one process and session"),
+    Row("http_accounting", "  accounting cost: req/s / CPU, %", ("cost_pct", "cpu_cost_pct"),
+        1, "median over rounds of 1 - on/off (requests/s) and on/off - 1 (client CPU per "
+        "request), in %; target <= 5 %. Requests/s moves with the machine's load, CPU per "
+        "request less"),
     Row("http_latency", "HTTP 50 ms + table rows: total s", ("total_s",), 2,
         "1,000 GETs (quick: 100) answered after 50 ms, 100 in flight, each answer written "
         "into a row of a shown QTableWidget; the floor is requests / 100 × 0.05 s"),

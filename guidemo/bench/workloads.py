@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from guidemo.bench.app import cold_start, freeze, websocket
-from guidemo.bench.http import http_latency, http_panel, http_saturation
+from guidemo.bench.http import http_accounting, http_latency, http_panel, http_saturation
 from guidemo.bench.loops import callbacks, timers
 from guidemo.bench.measure import LOOPS, QT_LOOPS, Params, Result
 from guidemo.bench.processes import new_loop
@@ -42,6 +42,14 @@ WORKLOADS: dict[str, Workload] = {
         LOOPS,
         quick={"requests": 1000, "concurrency": 100},
         full={"requests": 10_000, "concurrency": 100},
+        timeout_s=300,
+        needs_server=True,
+    ),
+    "http_accounting": Workload(
+        http_accounting,
+        LOOPS,
+        quick={"requests": 500, "concurrency": 100, "rounds": 2},
+        full={"requests": 2000, "concurrency": 100, "rounds": 10},
         timeout_s=300,
         needs_server=True,
     ),

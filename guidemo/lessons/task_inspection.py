@@ -8,9 +8,14 @@ coroutine's `cr_await` from coroutine to coroutine shows where. Nothing here imp
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import os
 from typing import Any
+
+from guidemo.lessons.jobs import slow_sleep
+
+EXAMPLE_S = 60.0  # the example tasks end by themselves after a minute
 
 
 def task_state(task: asyncio.Task[Any]) -> str:
@@ -32,6 +37,7 @@ def awaiting_chain(task: asyncio.Task[Any]) -> list[tuple[str, str]]:
     """
     chain = []
     awaited: Any = task.get_coro()
+    awaited = getattr(awaited, "__wrapped__", awaited)  # a tool may wrap it (guidemo does)
     if inspect.iscoroutine(awaited) and inspect.getcoroutinestate(awaited) == "CORO_CREATED":
         return [(awaited.cr_code.co_name, ""), ("not started yet", "")]
     while awaited is not None and hasattr(awaited, "cr_code"):
@@ -55,18 +61,30 @@ def awaiting_chain(task: asyncio.Task[Any]) -> list[tuple[str, str]]:
     return chain
 
 
-async def example_sleeper() -> None:
-    """Wakes up once a second, does nothing, sleeps again."""
-    while True:
+async def example_sleeper(seconds: float = EXAMPLE_S) -> None:
+    """Wakes up once a second, does nothing, sleeps again; for `seconds`."""
+    for _ in range(round(seconds)):
         await asyncio.sleep(1.0)
 
 
-async def example_waiter(event: asyncio.Event) -> None:
-    """Waits for an event that nobody sets: suspended until cancelled."""
-    await event.wait()
+async def example_waiter(event: asyncio.Event, seconds: float = EXAMPLE_S) -> None:
+    """Waits for an event that nobody sets; gives up after `seconds`."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await event.wait()
 
 
-async def example_reader(queue: asyncio.Queue[int]) -> None:
-    """Takes items off a queue as they come (none ever do)."""
-    while True:
-        await queue.get()
+async def example_reader(queue: asyncio.Queue[int], seconds: float = EXAMPLE_S) -> None:
+    """Takes items off a queue as they come (none ever do); gives up after `seconds`."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            while True:
+                await queue.get()
+
+
+async def one_slow_step(seconds: float) -> None:
+    """Holds the loop for `seconds` in one step, between two awaits: every other task,
+    and the window, waits meanwhile."""
+    await asyncio.sleep(0)
+    slow_sleep(seconds)  # blocking: no await in it
+    await asyncio.sleep(0)

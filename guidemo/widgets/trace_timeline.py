@@ -6,6 +6,7 @@ anything with a start, a duration, a label and a lane.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from typing import Protocol
@@ -18,6 +19,8 @@ FRAME_S = 0.016  # one frame at 60 Hz: a handler longer than this can make the w
 BAR_FAST = QtGui.QColor(40, 100, 210, 70)
 BAR_SLOW = QtGui.QColor(230, 140, 20)
 BAR_FROZEN = QtGui.QColor(200, 30, 50)
+TICK_H = 7.0  # the axis: a tick this tall, its label below it
+TITLE_GAP, LANE_GAP, MIN_LANE_H = 1.0, 4.0, 14.0  # a lane: its title, then its bars
 
 
 class TimelineBar(Protocol):
@@ -50,7 +53,6 @@ class TraceTimeline(QtWidgets.QWidget):
         super().__init__(parent)
         self.lanes = list(lanes)
         self.window_s = window_s
-        self.setMinimumHeight(120)
         self.setMouseTracking(True)
         self.bars: Sequence[TimelineBar] = []
         self.now = time.perf_counter()
@@ -60,11 +62,31 @@ class TraceTimeline(QtWidgets.QWidget):
         self.bars, self.now = bars, now
         self.update()
 
-    def _geometry(self) -> tuple[float, float, list[tuple[int, int]]]:
+    def small_font(self) -> QtGui.QFont:
+        small = QtGui.QFont(self.font())
+        small.setPointSizeF(max(7.0, small.pointSizeF() - 1))
+        return small
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        text = QtGui.QFontMetricsF(self.small_font()).height()
+        lanes = len(self.lanes) * (text + TITLE_GAP + MIN_LANE_H + LANE_GAP)
+        return QtCore.QSize(200, max(120, math.ceil(2 + lanes + TICK_H + text + 2)))
+
+    def layout_rects(self) -> tuple[list[tuple[QtCore.QRectF, QtCore.QRectF]], QtCore.QRectF]:
+        """Where things go: (title, lane) per lane, top down, and the time axis (ticks and
+        labels) below them. Sized from the font, so that no text runs into a lane."""
+        text = QtGui.QFontMetricsF(self.small_font()).height()
         left, width = 4.0, max(1.0, self.width() - 8.0)
-        lane_h = (self.height() - 22) // max(1, len(self.lanes))
-        lanes = [(2 + lane * lane_h + 14, lane_h - 18) for lane in range(len(self.lanes))]
-        return left, width / self.window_s, lanes
+        axis_h = TICK_H + text + 2
+        axis = QtCore.QRectF(0.0, self.height() - axis_h, float(self.width()), axis_h)
+        per_lane = (axis.top() - 2) / max(1, len(self.lanes))
+        rects = []
+        for lane in range(len(self.lanes)):
+            top = 2 + lane * per_lane
+            title = QtCore.QRectF(left, top, width, text)
+            height = max(1.0, per_lane - text - TITLE_GAP - LANE_GAP)
+            rects.append((title, QtCore.QRectF(left, title.bottom() + TITLE_GAP, width, height)))
+        return rects, axis
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         with QtGui.QPainter(self) as painter:  # ended even if drawing fails
@@ -72,18 +94,19 @@ class TraceTimeline(QtWidgets.QWidget):
 
     def _paint(self, painter: QtGui.QPainter) -> None:
         painter.fillRect(self.rect(), self.palette().base())
-        left, per_s, lanes = self._geometry()
+        rects, axis = self.layout_rects()
+        left = axis.left() + 4
+        per_s = (self.width() - 8.0) / self.window_s
         origin = self.now - self.window_s
-        small = QtGui.QFont(self.font())
-        small.setPointSizeF(max(7.0, small.pointSizeF() - 1))
-        painter.setFont(small)
-        for lane, (top, height) in enumerate(lanes):
+        painter.setFont(self.small_font())
+        metrics = painter.fontMetrics()
+        for (title, lane_rect), text in zip(rects, self.lanes, strict=True):
             painter.setPen(QtGui.QColor(MUTED))
-            painter.drawText(QtCore.QPointF(left, top - 3), self.lanes[lane])
-            lane_rect = QtCore.QRectF(left, top, per_s * self.window_s, height)
+            painter.drawText(title, QtCore.Qt.AlignmentFlag.AlignLeft, text)
             painter.fillRect(lane_rect, QtGui.QColor(0, 0, 0, 12))
         for bar in self.bars:
-            top, height = lanes[bar.lane]
+            lane_rect = rects[bar.lane][1]
+            top, height = lane_rect.top(), lane_rect.height()
             x = left + (bar.start - origin) * per_s
             w = max(1.0, bar.duration * per_s)
             if x + w < left:
@@ -98,26 +121,27 @@ class TraceTimeline(QtWidgets.QWidget):
             if w > 80:
                 painter.setPen(QtGui.QColor("white"))
                 text = f"{bar.duration * 1000:.0f} ms  {bar.label}"
-                elided = painter.fontMetrics().elidedText(
-                    text, QtCore.Qt.TextElideMode.ElideRight, int(w - 6)
-                )
+                elided = metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, int(w - 6))
                 flags = QtCore.Qt.AlignmentFlag.AlignVCenter
                 painter.drawText(QtCore.QRectF(x + 3, top, w - 6, height), flags, elided)
         painter.setPen(QtGui.QColor(MUTED))
-        bottom = self.height() - 4
         for second in range(0, int(self.window_s) + 1, 2):
             x = left + second * per_s
-            painter.drawLine(QtCore.QPointF(x, bottom - 12), QtCore.QPointF(x, bottom - 8))
+            tick_top = axis.top() + 1
+            painter.drawLine(QtCore.QPointF(x, tick_top), QtCore.QPointF(x, tick_top + TICK_H - 3))
             text = f"-{self.window_s - second:g} s" if second < self.window_s else "now"
-            width = painter.fontMetrics().horizontalAdvance(text)
+            width = metrics.horizontalAdvance(text)
             x = min(max(0.0, x - width / 2), self.width() - width - 1.0)
-            painter.drawText(QtCore.QPointF(x, bottom + 1), text)
+            label = QtCore.QRectF(x, axis.top() + TICK_H, width + 1, axis.height() - TICK_H)
+            painter.drawText(label, QtCore.Qt.AlignmentFlag.AlignLeft, text)
 
     def bar_at(self, point: QtCore.QPointF) -> TimelineBar | None:
-        left, per_s, lanes = self._geometry()
+        rects, axis = self.layout_rects()
+        left, per_s = axis.left() + 4, (self.width() - 8.0) / self.window_s
         origin = self.now - self.window_s
         for bar in reversed(self.bars):
-            top, height = lanes[bar.lane]
+            lane_rect = rects[bar.lane][1]
+            top, height = lane_rect.top(), lane_rect.height()
             x = left + (bar.start - origin) * per_s
             if top <= point.y() <= top + height and x - 2 <= point.x() <= x + max(
                 2.0, bar.duration * per_s

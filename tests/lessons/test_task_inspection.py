@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import subprocess
 import sys
+import time
 
 from guidemo.lessons.task_inspection import (
     awaiting_chain,
     example_reader,
     example_sleeper,
     example_waiter,
+    one_slow_step,
     task_state,
 )
 
@@ -81,3 +84,38 @@ def test_awaiting_chain_follows_the_awaits_down_to_the_future():
 def test_imports_without_qt():
     code = "import sys, guidemo.lessons.task_inspection; assert 'PySide6' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_the_example_tasks_end_by_themselves():
+    async def scenario() -> float:
+        started = time.perf_counter()
+        await asyncio.wait_for(
+            asyncio.gather(
+                example_sleeper(1.0),
+                example_waiter(asyncio.Event(), 0.05),
+                example_reader(asyncio.Queue(), 0.05),
+            ),
+            timeout=5,
+        )
+        return time.perf_counter() - started
+
+    assert 0.9 <= asyncio.run(scenario()) < 3.0
+
+
+def test_one_slow_step_holds_the_loop_in_one_step():
+    async def scenario() -> float:
+        ticks: list[float] = []
+
+        async def ticker() -> None:
+            while True:
+                ticks.append(time.perf_counter())
+                await asyncio.sleep(0.01)
+
+        tick = asyncio.create_task(ticker())
+        await asyncio.sleep(0.05)
+        await one_slow_step(0.2)
+        await asyncio.sleep(0.05)
+        tick.cancel()
+        return max(b - a for a, b in itertools.pairwise(ticks))
+
+    assert asyncio.run(scenario()) >= 0.19, "the ticker waited for the whole step"

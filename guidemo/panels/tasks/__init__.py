@@ -1,8 +1,12 @@
-"""Panel `tasks`: what is the event loop doing right now? Its tasks and what each one
-awaits, a trace of the handlers the GUI thread ran, and asyncio's own debug mode.
+"""Panel `tasks`: what is the event loop doing right now, and where did its time go? Its
+tasks, each with what it awaits and its per-task accounting (steps, busy, waited, idle,
+slowest step, creation site, canceller); the tasks that ended; who waits for whom; a
+trace of the handlers the GUI thread ran; slow steps named by task and line, and
+asyncio's own debug mode.
 
-Three sections, one module each (`table`, `trace`, `debug`); the code they show is the
-lessons `task_inspection`, `handler_trace` and `debug_mode`.
+One module per section (`table`, `finished`, `await_tree`, `trace`, `debug`); the code
+they show is the lessons `task_inspection`, `task_graph`, `handler_trace` and
+`debug_mode`, and the accounting's step (guidemo.task_accounting).
 """
 
 from __future__ import annotations
@@ -15,19 +19,26 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.lessons.debug_mode import capture_debug_warnings, schedule_slow_callback
 from guidemo.lessons.handler_trace import HandlerTracer, TraceBar
+from guidemo.lessons.task_graph import example_family, start_cycle, wait_for_partner, waits_for
 from guidemo.lessons.task_inspection import (
     awaiting_chain,
     example_reader,
     example_sleeper,
     example_waiter,
+    one_slow_step,
     task_state,
 )
 from guidemo.panels.base import Panel, PanelContext
+from guidemo.panels.tasks.await_tree import AwaitTreeSection
 from guidemo.panels.tasks.debug import DebugSection
+from guidemo.panels.tasks.finished import FinishedTable
 from guidemo.panels.tasks.table import TaskTable
 from guidemo.panels.tasks.trace import TraceSection
+from guidemo.task_accounting import TaskAccounting, TaskStats, creation_helper
+from guidemo.widgets.kit import named
 
-REFRESH_MS = 250  # the table and the timeline, 4 times a second, only while visible
+REFRESH_MS = 250  # the visible tab and the timeline, 4 times a second, only while visible
+creation_helper(Panel.spawn)  # a task a panel spawns was created where spawn() was called
 
 
 class TasksPanel(Panel):
@@ -36,30 +47,55 @@ class TasksPanel(Panel):
     sources = (
         task_state,
         awaiting_chain,
+        TaskStats.__next__,
+        waits_for,
+        wait_for_partner,
+        start_cycle,
+        one_slow_step,
         HandlerTracer,
         capture_debug_warnings,
         schedule_slow_callback,
         example_sleeper,
         example_waiter,
         example_reader,
+        example_family,
     )
 
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)
         self.loop = asyncio.get_running_loop()
+        self.accounting = context.accounting or TaskAccounting.of(self.loop)
         self.tracer = HandlerTracer(self.loop)
-        self.slow_bars: deque[TraceBar] = deque(maxlen=200)  # from debug mode, for the trace
-        self.table = TaskTable(self.loop, self.spawn)
+        self.slow_bars: deque[TraceBar] = deque(maxlen=200)  # slow steps and callbacks
+        self.table = TaskTable(self.loop, self.spawn, self.accounting)
+        self.finished = FinishedTable(self.accounting)
+        self.await_tree = AwaitTreeSection(self.loop, self.spawn)
         self.trace = TraceSection(self.tracer, self.slow_bars)
         self.debug = DebugSection(
-            self.loop, self.slow_bars, lambda: self.trace.redraw(time.perf_counter())
+            self.loop,
+            self.accounting,
+            self.spawn,
+            self.slow_bars,
+            lambda: self.trace.redraw(time.perf_counter()),
         )
         self.log_handler = self.debug.log_handler
+
+        self.tabs = named(
+            QtWidgets.QTabWidget(),
+            "tasksTabs",
+            "The loop's tasks now, the tasks that ended, and who waits for whom",
+        )
+        self.tabs.addTab(self.table, "Live tasks")
+        self.tabs.addTab(self.finished, "Finished (last 50)")
+        self.tabs.addTab(self.await_tree, "Who waits for whom")
+        self.tabs.currentChanged.connect(lambda _index: self.refresh())
+        for scroll in self.tabs.tabBar().findChildren(QtWidgets.QToolButton):
+            scroll.setToolTip("Show more tabs")  # the tab bar's own scroll arrows
 
         controls = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(controls)
         layout.setContentsMargins(0, 4, 0, 0)
-        layout.addWidget(self.table, 3)
+        layout.addWidget(self.tabs, 3)
         layout.addWidget(self.trace, 2)
         layout.addWidget(self.debug, 1)
         self.set_controls(controls)
@@ -68,8 +104,16 @@ class TasksPanel(Panel):
         self._timer.timeout.connect(self.refresh)
 
     def refresh(self) -> None:
+        """Bring the visible tab, the slow steps and the timeline up to date."""
         now = time.perf_counter()
-        self.table.refresh(now)
+        current = self.tabs.currentWidget()
+        if current is self.table:
+            self.table.refresh(now)
+        elif current is self.finished:
+            self.finished.refresh(now)
+        elif current is self.await_tree:
+            self.await_tree.refresh()
+        self.debug.poll()
         self.trace.redraw(now)
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
@@ -90,8 +134,11 @@ class TasksPanel(Panel):
 
     async def screenshot_demo(self) -> None:
         self.table.start_examples()
+        self.await_tree.start_family()
         self.trace.trace_check.setChecked(True)
         self.debug.debug_check.setChecked(True)
+        await asyncio.sleep(0.5)
+        self.debug.run_slow_step()  # named by task and line: the accounting
         await asyncio.sleep(1.0)
-        self.debug.run_slow_callback()
-        await asyncio.sleep(1.5)
+        self.debug.run_slow_callback()  # no task runs it: only debug mode sees it
+        await asyncio.sleep(1.0)

@@ -1,4 +1,6 @@
-"""The `tasks` panel's debug-mode row: asyncio's slow-callback warnings, shown in the panel."""
+"""The `tasks` panel's slow steps: each one named by task and line (from the per-task
+accounting, no debug mode needed), and asyncio's debug mode beside it, whose warnings
+also catch slow plain callbacks (which belong to no task)."""
 
 from __future__ import annotations
 
@@ -6,15 +8,19 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
 from guidemo.lessons.debug_mode import capture_debug_warnings, schedule_slow_callback
 from guidemo.lessons.handler_trace import TraceBar
+from guidemo.lessons.task_inspection import one_slow_step
+from guidemo.task_accounting import TaskAccounting
 from guidemo.widgets.kit import check, log_view, make_button, row, spin
 
 SLOW_CALLBACK_S = 0.2
+Spawn = Callable[[Coroutine[Any, Any, Any], str], "asyncio.Task[Any]"]
 
 
 class LogRecords(QtCore.QObject):
@@ -33,24 +39,53 @@ class PanelLogHandler(logging.Handler):
 
 
 class DebugSection(QtWidgets.QWidget):
-    """Debug mode on and off, its threshold, a deliberately slow callback, and the log.
+    """Slow steps from the accounting, debug mode on and off, one threshold for both, a
+    deliberately slow task step and a deliberately slow callback, and the log.
 
-    Each "Executing ... took N seconds" warning also becomes a bar in `slow_bars`, for
-    the trace's lower lane; `on_slow_bar` is called after one is added.
+    Each slow step (and each "Executing ... took N seconds" warning) also becomes a bar
+    in `slow_bars`, for the trace's lower lane; `on_slow_bar` is called after one is added.
     """
 
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
+        accounting: TaskAccounting,
+        spawn: Spawn,
         slow_bars: deque[TraceBar],
         on_slow_bar: Callable[[], None],
     ) -> None:
         super().__init__()
-        self.loop, self.slow_bars, self.on_slow_bar = loop, slow_bars, on_slow_bar
+        self.loop, self.accounting, self.spawn = loop, accounting, spawn
+        self.slow_bars, self.on_slow_bar = slow_bars, on_slow_bar
         self._restore_debug: Callable[[], None] | None = None
+        self._slow_seen = 0  # accounting.slow_count already logged
         self.log_handler = PanelLogHandler()
         self.log_handler.bridge.record.connect(self._on_log_record)
 
+        self.threshold_spin = spin(
+            "slowThresholdSpin",
+            10,
+            2000,
+            round(accounting.slow_step_s * 1000),
+            "A task step or (in debug mode) a callback that holds the loop longer is slow",
+            " ms",
+        )
+        self.threshold_spin.setSingleStep(10)
+        self.threshold_spin.valueChanged.connect(self._threshold_changed)
+        self.step_button = make_button(
+            f"Run a {SLOW_CALLBACK_S:g} s task step",
+            "slowStepButton",
+            f"Start a task that blocks the loop for {SLOW_CALLBACK_S:g} s in one step: the "
+            "accounting names the task and the line, debug mode or not",
+            self.run_slow_step,
+        )
+        self.slow_button = make_button(
+            f"Run a {SLOW_CALLBACK_S:g} s callback",
+            "slowCallbackButton",
+            f"loop.call_soon() a callback that blocks for {SLOW_CALLBACK_S:g} s: no task "
+            "runs it, so only debug mode sees it",
+            self.run_slow_callback,
+        )
         self.debug_check = check(
             "asyncio debug mode",
             "debugModeCheck",
@@ -58,35 +93,38 @@ class DebugSection(QtWidgets.QWidget):
             "the warnings appear below instead of on stderr",
         )
         self.debug_check.toggled.connect(self.set_debug_mode)
-        self.threshold_spin = spin(
-            "slowThresholdSpin",
-            10,
-            2000,
-            50,
-            "loop.slow_callback_duration: warn about callbacks slower",
-            " ms",
-        )
-        self.threshold_spin.setSingleStep(10)
-        self.threshold_spin.valueChanged.connect(self._threshold_changed)
-        self.slow_button = make_button(
-            f"Run a {SLOW_CALLBACK_S:g} s callback",
-            "slowCallbackButton",
-            f"loop.call_soon() a callback that blocks for {SLOW_CALLBACK_S:g} s",
-            self.run_slow_callback,
-        )
         self.slow_log = log_view(
             "slowCallbackLog",
-            "What the asyncio logger said while debug mode was on",
-            "Turn on debug mode: asyncio's warnings about slow callbacks appear here",
+            "Slow task steps (from the per-task accounting) and what asyncio's logger said "
+            "while debug mode was on",
+            "Slow task steps appear here, named by task and line; turn on debug mode to "
+            "see asyncio's own warnings too",
             max_lines=200,
         )
+        self.slow_log.setMinimumHeight(5 * self.fontMetrics().height())
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(
-            row(self.debug_check, "warn above", self.threshold_spin, self.slow_button, None)
-        )
+            row("slow above", self.threshold_spin, self.step_button, self.slow_button,
+                self.debug_check, None)
+        )  # fmt: skip
         layout.addWidget(self.slow_log, 1)
+
+    def poll(self) -> None:
+        """Log the slow steps the accounting saw since the last look, as trace bars too."""
+        new = self.accounting.slow_count - self._slow_seen
+        if new <= 0:
+            return
+        self._slow_seen = self.accounting.slow_count
+        steps = list(self.accounting.slow_steps)[-new:]
+        for step in steps:
+            self._log_line(step.describe(), step.wall)
+            self.slow_bars.append(TraceBar(step.started, step.duration, step.describe(), 1))
+        self.on_slow_bar()
+
+    def run_slow_step(self) -> None:
+        self.spawn(one_slow_step(SLOW_CALLBACK_S), "one slow step")
 
     def set_debug_mode(self, on: bool) -> None:
         if on and self._restore_debug is None:
@@ -104,6 +142,7 @@ class DebugSection(QtWidgets.QWidget):
             self._restore_debug = None
 
     def _threshold_changed(self, value_ms: int) -> None:
+        self.accounting.slow_step_s = value_ms / 1000
         if self._restore_debug is not None:
             self.loop.slow_callback_duration = value_ms / 1000
 
@@ -111,7 +150,7 @@ class DebugSection(QtWidgets.QWidget):
         schedule_slow_callback(self.loop, SLOW_CALLBACK_S)
 
     def _on_log_record(self, record: logging.LogRecord) -> None:
-        self._log_line(record.getMessage(), record.created)
+        self._log_line(f"debug mode: {record.getMessage()}", record.created)
         args = record.args if isinstance(record.args, tuple) else ()
         if record.msg == "Executing %s took %.3f seconds" and len(args) == 2:
             took = args[1]

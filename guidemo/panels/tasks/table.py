@@ -1,35 +1,43 @@
-"""The `tasks` panel's table: asyncio.all_tasks(), where each task waits, and Cancel."""
+"""The `tasks` panel's live table: asyncio.all_tasks() with where each task waits and where
+its time went (per-task accounting), Cancel, and the example tasks."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, cast
 
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtWidgets
 
 from guidemo.lessons.task_inspection import (
-    awaiting_chain,
+    EXAMPLE_S,
     example_reader,
     example_sleeper,
     example_waiter,
-    task_state,
 )
-from guidemo.panels.tasks.task_rows import Task, TaskRows
-from guidemo.widgets.kit import label, make_button, row, table
-from guidemo.widgets.palette import MUTED
+from guidemo.panels.tasks.cell_table import CellTable
+from guidemo.panels.tasks.task_rows import LIVE_COLUMNS, Task, TaskRows
+from guidemo.task_accounting import TaskAccounting
+from guidemo.widgets.kit import check, label, make_button, row
 
 Spawn = Callable[[Coroutine[Any, Any, Any], str], Task]
+WIDTHS = (175, 75, 50, 250, 50, 60, 65, 70, 75, 190, 190)
+AWAITING, SHOW_AWAITING_AT = 3, 9  # shown after the numbers, so they fit on screen
 
 
 class TaskTable(QtWidgets.QWidget):
-    """One row per task of the loop, kept in place (and the selection with it)."""
+    """One row per task of the loop, kept in place (and the selection with it) unless a
+    column header is clicked to sort by it."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, spawn: Spawn) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, spawn: Spawn, accounting: TaskAccounting
+    ) -> None:
         super().__init__()
-        self.loop, self.spawn = loop, spawn
+        self.loop, self.spawn, self.accounting = loop, spawn, accounting
         self.rows = TaskRows()
+        self.examples: list[Task] = []
+        self.last_refresh_s = 0.0  # how long the last refresh took
         self._count_text = ""
         self._note = ""
         self._example_event = asyncio.Event()
@@ -38,7 +46,8 @@ class TaskTable(QtWidgets.QWidget):
         self.demo_button = make_button(
             "Start 3 example tasks",
             "demoTasksButton",
-            "Starts a sleeper, an Event waiter and a Queue reader, to look at and cancel",
+            "Starts a sleeper, an Event waiter and a Queue reader, to look at and cancel; "
+            f"they end by themselves after {EXAMPLE_S:g} s, and a second click replaces them",
             self.start_examples,
         )
         self.cancel_button = make_button(
@@ -48,77 +57,63 @@ class TaskTable(QtWidgets.QWidget):
             "it at its next await",
             self.cancel_selected,
         )
+        self.accounting_check = check(
+            "Per-task accounting",
+            "taskAccountingCheck",
+            "Time every step of every task created while this is on (steps, busy, waited, "
+            "idle, slowest step, creation site, canceller). Off: new tasks are plain "
+            "asyncio tasks, and the accounted ones stop counting",
+            checked=accounting.enabled,
+        )
+        self.accounting_check.toggled.connect(self.set_accounting)
         self.summary_label = label(
             "", "tasksSummaryLabel", "How many tasks the loop has, and what the last action did"
         )
-        self.table = table(
+        self.cells = CellTable(
             "tasksTable",
-            ["task", "state", "age s", "awaiting (outer → inner)"],
+            LIVE_COLUMNS,
             "asyncio.all_tasks(), refreshed 4 times a second while this panel is visible. "
-            "Select a row and press Cancel. Age counts from when this panel first saw the "
-            "task (≥: it already existed then)",
+            "Select a row and press Cancel; click a column's header to sort by it (a third "
+            "click: back to the order tasks came in). Hover a header for what it counts",
+            WIDTHS,
         )
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(0, 230)
-        header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.table = self.cells.widget
+        self.table.horizontalHeader().moveSection(AWAITING, SHOW_AWAITING_AT)
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        buttons = row(self.demo_button, self.cancel_button, stretch=False)
+        buttons = row(self.demo_button, self.cancel_button, self.accounting_check, stretch=False)
         buttons.addWidget(self.summary_label, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)
 
     def refresh(self, now: float | None = None) -> None:
-        """Bring the table up to date with asyncio.all_tasks(), keeping rows (and the
-        selection) in place; finished tasks stay a moment, greyed, then go."""
-        now = time.perf_counter() if now is None else now
+        """Bring the table up to date with asyncio.all_tasks(): rows added and removed,
+        only the cells whose text changed rewritten; finished tasks stay a moment,
+        greyed, then go (to the finished-tasks table)."""
+        started = time.perf_counter()
+        now = started if now is None else now
         live = asyncio.all_tasks(self.loop)
-        removed, added = self.rows.update(live, now)
-        for index in removed:
-            self.table.removeRow(index)
-        for _ in range(added):
-            self.table.insertRow(self.table.rowCount())
-        for index, task in enumerate(self.rows.tasks):
-            self._show_row(index, task, now)
+        removed, _added = self.rows.update(live, now)
+        self.cells.begin()
+        try:
+            for task in removed:
+                self.cells.remove(task)
+            for task in self.rows.tasks:
+                self.cells.show(task, self.rows.cells(task, now), grey=task.done())
+        finally:
+            self.cells.end()
         panel_tasks = sum(": " in task.get_name() for task in live)
         self._count_text = f"<b>{len(live)}</b> tasks in the loop, {panel_tasks} started by panels"
         self.set_summary(self._note)
+        self.last_refresh_s = time.perf_counter() - started
 
     def drop_finished(self) -> None:
-        for index in self.rows.drop_finished():
-            self.table.removeRow(index)
-
-    def _show_row(self, index: int, task: Task, now: float) -> None:
-        age, uncertain = self.rows.age(task, now)
-        chain = awaiting_chain(task) if not task.done() else []
-        texts = [
-            task.get_name(),
-            task_state(task),
-            f"{'≥ ' if uncertain else ''}{age:.1f}",
-            " → ".join(name for name, _ in chain) or "—",
-        ]
-        tip = "\n".join(f"{name}  {where}" for name, where in chain)
-        grey = QtGui.QColor(MUTED) if task.done() else None
-        for column, text in enumerate(texts):
-            item = self.table.item(index, column)
-            if item is None:
-                item = QtWidgets.QTableWidgetItem()
-                self.table.setItem(index, column, item)
-            if item.text() != text:
-                item.setText(text)
-            if column == 3 and item.toolTip() != tip:
-                item.setToolTip(tip)
-            if grey is not None:
-                item.setForeground(grey)
+        for task in self.rows.drop_finished():
+            self.cells.remove(task)
 
     def selected_tasks(self) -> list[Task]:
-        selected = {index.row() for index in self.table.selectionModel().selectedRows()}
-        tasks = self.rows.tasks
-        return [tasks[index] for index in sorted(selected) if index < len(tasks)]
+        return [cast(Task, key) for key in self.cells.selected_keys()]
 
     def cancel_selected(self) -> None:
         tasks = [task for task in self.selected_tasks() if not task.done()]
@@ -134,10 +129,23 @@ class TaskTable(QtWidgets.QWidget):
         self.refresh()
 
     def start_examples(self) -> None:
-        self.spawn(example_sleeper(), "example sleeper")
-        self.spawn(example_waiter(self._example_event), "example Event waiter")
-        self.spawn(example_reader(self._example_queue), "example Queue reader")
+        """Start the three example tasks, ending the previous three first: never more."""
+        for task in self.examples:
+            task.cancel()
+        self.examples = [
+            self.spawn(example_sleeper(), "example sleeper"),
+            self.spawn(example_waiter(self._example_event), "example Event waiter"),
+            self.spawn(example_reader(self._example_queue), "example Queue reader"),
+        ]
         self.refresh()
+
+    def set_accounting(self, on: bool) -> None:
+        if on:
+            self.accounting.enable()
+            self.set_summary("Accounting on: tasks created from now on are accounted.")
+        else:
+            self.accounting.disable()
+            self.set_summary("Accounting off: new tasks show —; the others stop counting (≥).")
 
     def set_summary(self, note: str) -> None:
         """The task count, then what the last action did."""

@@ -15,7 +15,7 @@ from guidemo.widgets.trace_timeline import TraceTimeline
 TRACE_WINDOW_S = 10.0  # the timeline shows this much recent history
 LANES = (
     "Qt event handlers, asyncio turns included (full height = 16 ms or more)",
-    "slow asyncio callbacks (debug mode)",
+    "slow task steps (accounting) and slow callbacks (debug mode)",
 )
 
 
