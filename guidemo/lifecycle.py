@@ -16,8 +16,8 @@ signal does depends on the stage the app is in:
   nothing; one after that means "now": the process exits at once, quietly. Whatever
   happens, a shutdown that takes longer than SHUTDOWN_DEADLINE_S ends the same way.
 
-The handler stays installed until the process is gone: putting the default handler back
-before the interpreter has finished would bring the crashes back.
+The handler stays installed until shutdown is over; then the quit signals are blocked,
+because Python itself puts the default handlers back while it finalizes.
 """
 
 from __future__ import annotations
@@ -73,9 +73,16 @@ class Lifecycle:
         self._deadline.start()
 
     def finished(self) -> None:
-        """Shutdown is over; the interpreter may now finish on its own."""
+        """Shutdown is over; the interpreter may now finish on its own.
+
+        Python puts the default handlers back while it finalizes, so a signal arriving
+        then would kill the process (exit status -2) halfway through Qt's teardown.
+        Everything is stopped by now: block the quit signals for the last moments.
+        """
         if self._deadline is not None:
             self._deadline.cancel()
+        if threading.current_thread() is threading.main_thread():
+            signal.pthread_sigmask(signal.SIG_BLOCK, QUIT_SIGNALS)
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         now = time.monotonic()
