@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import math
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
@@ -14,16 +16,59 @@ Number = TypeVar("Number", int, float)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+PLAIN_DECIMAL = re.compile(r"[0-9]{1,15}(\.[0-9]{1,15})?")  # ASCII digits only
+MAX_DIGITS = 15  # beyond this a "number" is not an honest mistake
+
+
+class HostileValue(ValueError):
+    """A value no honest client sends: a number with hundreds of digits, NaN, a long string."""
+
+
+def _describe(raw: Any) -> str:
+    """`raw` as an error message may show it: short, whatever it is."""
+    if isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) >= 10**MAX_DIGITS:
+        return f"an integer with {len(str(abs(raw)))} digits"
+    text = repr(raw)
+    return text if len(text) <= 40 else f"{text[:30]}… ({len(text):,} characters)"
+
+
+def _number(raw: Any, integer: bool) -> int | float | None:
+    """A plain number from a query string ("250", "0.5") or JSON (250, 0.5), else None.
+
+    Python's int() and float() accept "1_000", "٣" (Arabic-Indic three), "５" (fullwidth
+    five), " 7 " and "1e3"; a URL parameter here is plain ASCII digits and nothing else.
+    """
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        if abs(raw) >= 10**MAX_DIGITS:
+            raise HostileValue(f"got {_describe(raw)}")
+        return raw
+    if isinstance(raw, float):
+        if not math.isfinite(raw):
+            raise HostileValue(f"got {raw!r}")
+        return None if integer and not raw.is_integer() else raw
+    if isinstance(raw, str):
+        if len(raw) > 2 * MAX_DIGITS + 1:
+            raise HostileValue(f"got {_describe(raw)}")
+        if not PLAIN_DECIMAL.fullmatch(raw) or (integer and "." in raw):
+            return None
+        return int(raw) if integer else float(raw)
+    return None
+
+
 def _parse(name: str, raw: Any, lo: Number, hi: Number) -> Number:
-    """`raw` as a number of lo's type within lo..hi, else ValueError naming the range."""
+    """`raw` as a number of lo's type within lo..hi, else ValueError naming the range
+    (HostileValue, a ValueError too, for values like a 400-digit integer)."""
+    kind = "an integer" if isinstance(lo, int) else "a number"
+    should = f"{name} must be {kind} from {lo} to {hi}"
     try:
-        value = type(lo)(raw)
-    except (TypeError, ValueError):
-        value = None
-    if value is None or not lo <= value <= hi:  # the comparison is also False for nan
-        kind = "an integer" if isinstance(lo, int) else "a number"
-        raise ValueError(f"{name} must be {kind} from {lo} to {hi}, got {raw!r}")
-    return value
+        value = _number(raw, integer=isinstance(lo, int))
+    except HostileValue as exc:
+        raise HostileValue(f"{should}, {exc}") from None
+    if value is None or not lo <= value <= hi:
+        raise ValueError(f"{should} (plain ASCII digits), got {_describe(raw)}")
+    return type(lo)(value)
 
 
 def _param(values: Mapping[str, str], name: str, default: Number, lo: Number, hi: Number) -> Number:

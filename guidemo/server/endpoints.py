@@ -10,11 +10,13 @@ from contextlib import suppress
 from aiohttp import web
 
 from guidemo.server.checks import Handler, _param, _wait_latency
+from guidemo.server.guard import LIMITS, Limits
 from guidemo.server.news import KNOWN_SOURCES, MAX_SOURCES, news_articles, news_sources
 
 MAX_SIZE = 10_000_000
 HUGE_SIZE = 50_000_000
 FILLER = b"The event loop keeps the window alive while the network is slow.\n"
+BLOCK = FILLER * 1000  # 66,000 bytes of whole lines: pieces of it join seamlessly
 
 
 def _text(size: int) -> bytes:
@@ -22,11 +24,32 @@ def _text(size: int) -> bytes:
     return (FILLER * (size // len(FILLER) + 1))[:size]
 
 
-async def data(request: web.Request) -> web.Response:
-    """A download of `size` bytes of text, after `latency` seconds."""
+async def send_text(request: web.Request, response: web.StreamResponse, size: int) -> None:
+    """Write `size` bytes of text in pieces of 66 KB, never much more than the client has
+    taken: `write` waits while the socket's buffer is full (back-pressure), so a client
+    that reads slowly costs the server one piece, not the whole body. One that reads
+    nothing for `send_timeout` s is hung up on."""
+    timeout = request.app[LIMITS].send_timeout if LIMITS in request.app else Limits.send_timeout
+    piece = memoryview(BLOCK)
+    try:
+        for offset in range(0, size, len(BLOCK)):
+            async with asyncio.timeout(timeout):
+                await response.write(piece[: min(len(BLOCK), size - offset)])
+    except TimeoutError:
+        if request.transport is not None:
+            request.transport.abort()
+
+
+async def data(request: web.Request) -> web.StreamResponse:
+    """A download of `size` bytes of text, after `latency` seconds, streamed."""
     size = _param(request.query, "size", 1000, 0, MAX_SIZE)
     await _wait_latency(request)
-    return web.Response(body=_text(size), content_type="text/plain")
+    response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+    response.content_length = size
+    await response.prepare(request)
+    with suppress(ConnectionError):  # the client may hang up early; that is its right
+        await send_text(request, response, size)
+    return response
 
 
 async def json_items(request: web.Request) -> web.Response:
@@ -56,7 +79,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
     with suppress(ConnectionError):  # the client may hang up early; that is its right
         for number in range(chunks):
             await asyncio.sleep(interval if number else 0)
-            await response.write(_text(size))
+            await send_text(request, response, size)
     return response
 
 
@@ -116,10 +139,8 @@ async def _huge(request: web.Request) -> web.StreamResponse:
     response = web.StreamResponse(headers={"Content-Type": "text/plain"})
     response.content_length = HUGE_SIZE
     await response.prepare(request)
-    chunk = _text(64 * 1024)
     with suppress(ConnectionError):
-        for offset in range(0, HUGE_SIZE, len(chunk)):
-            await response.write(chunk[: HUGE_SIZE - offset])
+        await send_text(request, response, HUGE_SIZE)
     return response
 
 

@@ -7,14 +7,18 @@ import json
 import math
 import time
 import weakref
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from guidemo.server.checks import _param, _parse, _wait_latency
+from guidemo.server.checks import HostileValue, _param, _parse, _wait_latency
+from guidemo.server.guard import LIMITS, Limits
 
 MAX_RATE = 500.0
 POLL_TICK_RATE = 100  # ticks per second of the clock behind /api/tick
+MAX_COMMAND_BYTES = 4096  # what a client may send in one message
+BAD_REQUEST_CLOSE = 4400  # a close code of the private range 4000-4999, like HTTP's 400
 STARTED_AT = web.AppKey("started_at", float)
 WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
 
@@ -59,21 +63,37 @@ async def ticks(request: web.Request) -> web.WebSocketResponse:
     """Push ticks at `rate` per second (seq starts at 1 on each connection) and answer
     the client's messages: {"rate": n}, {"echo": "text"}, or "bad"."""
     rate = _param(request.query, "rate", 10.0, 1.0, MAX_RATE)
-    ws = web.WebSocketResponse(timeout=0.5)  # don't wait long for the client's goodbye
+    # Short waits for the client's goodbye; a client's command is a few bytes, never 4 MB.
+    ws = web.WebSocketResponse(timeout=0.5, max_msg_size=MAX_COMMAND_BYTES)
     await ws.prepare(request)
     request.app[WEBSOCKETS].add(ws)
     schedule = _Schedule(rate, asyncio.get_running_loop().time())
+    limits = request.app[LIMITS] if LIMITS in request.app else Limits()
+
+    async def send(message: str) -> None:
+        """Send, but hang up on a client that has read nothing for send_timeout s: what
+        it does not read would pile up here."""
+        try:
+            async with asyncio.timeout(limits.send_timeout):
+                await ws.send_str(message)
+        except TimeoutError:
+            if request.transport is not None:
+                request.transport.abort()
+            raise ConnectionResetError("the client reads nothing") from None
+
     async with asyncio.TaskGroup() as tasks:
-        pusher = tasks.create_task(_push_ticks(ws, schedule))
+        pusher = tasks.create_task(_push_ticks(ws, schedule, send))
         with suppress(ConnectionError):  # the client left while we were answering
             async for message in ws:
                 if message.type == WSMsgType.TEXT:
-                    await _answer(ws, message.data, schedule)
+                    await _answer(ws, message.data, schedule, send)
         pusher.cancel()
     return ws
 
 
-async def _push_ticks(ws: web.WebSocketResponse, schedule: _Schedule) -> None:
+async def _push_ticks(
+    ws: web.WebSocketResponse, schedule: _Schedule, send: Callable[[str], Awaitable[None]]
+) -> None:
     """Send every tick that is due, then sleep until the next one."""
     loop = asyncio.get_running_loop()
     with suppress(ConnectionError):
@@ -82,15 +102,22 @@ async def _push_ticks(ws: web.WebSocketResponse, schedule: _Schedule) -> None:
                 if ws.closed:
                     return
                 now = time.time()
-                await ws.send_json({"type": "tick", "seq": seq, "t": now, "value": _signal(now)})
+                await send(
+                    json.dumps({"type": "tick", "seq": seq, "t": now, "value": _signal(now)})
+                )
             # at most 0.1 s, so that a new rate takes effect soon
             await asyncio.sleep(min(schedule.wait(loop.time()), 0.1))
 
 
-async def _answer(ws: web.WebSocketResponse, text: str, schedule: _Schedule) -> None:
+async def _answer(
+    ws: web.WebSocketResponse,
+    text: str,
+    schedule: _Schedule,
+    send: Callable[[str], Awaitable[None]],
+) -> None:
     """Reply to one message from the client; a bad one gets an error, never a hang-up."""
     if text == "bad":
-        await ws.send_str("this is not json {")  # on request: lets clients test their errors
+        await send("this is not json {")  # on request: lets clients test their errors
         return
     try:
         command = json.loads(text)
@@ -99,15 +126,19 @@ async def _answer(ws: web.WebSocketResponse, text: str, schedule: _Schedule) -> 
     if isinstance(command, dict) and "rate" in command:
         try:
             rate = _parse("rate", command["rate"], 1.0, MAX_RATE)
+        except HostileValue as exc:  # no honest mistake: hang up, saying why (4400 ~ HTTP 400)
+            reason = str(exc).encode()[:123].decode(errors="ignore")  # a close reason's limit
+            await ws.close(code=BAD_REQUEST_CLOSE, message=reason.encode())
+            return
         except ValueError as exc:
-            await ws.send_json({"type": "error", "error": str(exc)})
+            await send(json.dumps({"type": "error", "error": str(exc)}))
             return
         schedule.restart(rate, asyncio.get_running_loop().time())
     elif isinstance(command, dict) and isinstance(command.get("echo"), str):
-        await ws.send_json({"type": "echo", "text": command["echo"]})
+        await send(json.dumps({"type": "echo", "text": command["echo"]}))
     else:
         error = f'expected {{"rate": 1..500}}, {{"echo": "text"}} or bad, got {text[:80]!r}'
-        await ws.send_json({"type": "error", "error": error})
+        await send(json.dumps({"type": "error", "error": error}))
 
 
 async def close_websockets(app: web.Application) -> None:
