@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from guidemo.loop import loop_name
 from guidemo.monitor import LoopMonitor
+from guidemo.server import DemoServer
 
 log = logging.getLogger("guidemo.errors")
 ErrorListener = Callable[[BaseException, str], None]
@@ -96,6 +97,8 @@ class PanelContext:
         errors = ErrorReporter()
         errors.install(loop)
         monitor = LoopMonitor()  # started by the window once built: building is no freeze
+        if isinstance(server, DemoServer):  # errors clients cause there go to the error log
+            server.on_error = errors.report
         return cls(
             server_url=server_url,
             monitor=monitor,
@@ -109,4 +112,6 @@ class PanelContext:
         """Stop the monitor, the thread pool (jobs not started are dropped), the hooks."""
         self.monitor.stop()
         self.executor.shutdown(wait=True, cancel_futures=True)
+        if isinstance(self.server, DemoServer) and self.server.on_error == self.errors.report:
+            self.server.on_error = None
         self.errors.uninstall()
