@@ -38,8 +38,8 @@ from guidemo.server.news import (
 )
 from guidemo.server.running import DemoServer, LoopServer, serve_forever
 from guidemo.server.ticks import (
+    DEFAULT_RATE,
     MAX_RATE,
-    POLL_TICK_RATE,
     STARTED_AT,
     WEBSOCKETS,
     close_websockets,
@@ -48,6 +48,7 @@ from guidemo.server.ticks import (
 )
 
 __all__ = [
+    "DEFAULT_RATE",
     "ENDPOINT_HELP",
     "FAULTS",
     "HUGE_SIZE",
@@ -56,7 +57,6 @@ __all__ = [
     "MAX_RATE",
     "MAX_SIZE",
     "MAX_SOURCES",
-    "POLL_TICK_RATE",
     "ROUTES",
     "DemoServer",
     "Handler",
@@ -89,7 +89,7 @@ ROUTES: list[tuple[str, Handler, str]] = [
     ("/api/news/sources", sources, "count=1..200 (default 10), latency"),
     ("/api/news/articles", articles, "source=ID from /api/news/sources, latency"),
     ("/api/fault/{kind}", fault, f"kind: {', '.join(FAULTS)}"),
-    ("/api/tick", latest_tick, "newest tick of a 100/s clock, latency"),
+    ("/api/tick", latest_tick, "newest tick of the rate=1..500/s stream (10), latency"),
     ("/ws/ticks", ticks, 'websocket: ticks at rate=1..500/s; send {"rate": n}, {"echo": s}'),
 ]
 ENDPOINT_HELP = {path: help_text for path, _, help_text in ROUTES}

@@ -7,6 +7,7 @@ import asyncio
 import ipaddress
 import sys
 import threading
+import time
 from collections.abc import Coroutine
 from contextlib import suppress
 from typing import Any
@@ -23,6 +24,7 @@ from guidemo.server.guard import (
     RequestLog,
     log,
 )
+from guidemo.server.ticks import STARTED_AT
 
 BACKLOG = 1024  # a thousand clients connecting at once are queued, not dropped and retried
 
@@ -47,6 +49,7 @@ class LoopServer:
         self.port = port  # 0 picks a free port; after start() it is the real one
         self.limits = limits or Limits()
         self.on_error = on_error
+        self.started = time.time()  # the tick clock's origin, kept across restarts
         self._runner: web.AppRunner | None = None
         self._listener: asyncio.Server | None = None
         self._guard: ConnectionGuard | None = None
@@ -76,6 +79,7 @@ class LoopServer:
 
         app = make_app()
         app[LIMITS] = self.limits
+        app[STARTED_AT] = self.started  # a restart goes on with the same ticks
         relay = ErrorRelay(self._report, self.limits.errors_per_s)
         runner = web.AppRunner(
             app,
