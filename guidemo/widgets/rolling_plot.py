@@ -40,6 +40,11 @@ class RollingPlot(pg.PlotWidget):
         self.setLabel("bottom", x_label)
         self.addLegend(offset=(8, 4), labelTextSize="8pt")
 
+    def sizeHint(self) -> QtCore.QSize:
+        """Modest: pyqtgraph asks for ~480 px of height, which a scrolling panel then gives
+        it even when the window is small, pushing everything below out of sight."""
+        return QtCore.QSize(480, 240)
+
     def line(
         self, name: str, color: RGB, width: float = 1.5, steps: bool = False, dashed: bool = False
     ) -> Any:

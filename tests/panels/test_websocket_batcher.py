@@ -42,7 +42,7 @@ def test_ticks_in_a_row_are_counted_and_logged() -> None:
     assert s.push.messages == 2 and s.push.missed == 0 and s.push.last_seq == 2
     assert frame.pushed == [100.0, 100.02]
     assert [color for _, color in frame.lines] == [None, None]
-    assert frame.lines[1][0] == "#2       -0.250  after   2.0 ms"
+    assert frame.lines[1][0] == "#2      -0.250   2.0 ms"
     assert list(s.push.points) == [(100.0, 0.5), (100.02, -0.25)]
 
 
@@ -93,8 +93,8 @@ def test_one_broken_item_is_one_row_and_the_rest_of_the_frame_is_kept() -> None:
     items = [tick(1, 100.0), ("echo", {"type": "echo"}, 1.0), tick(2, 100.02)]
     frame = s.sort(items, now=100.1)
     assert [line for line, _ in frame.lines if line.startswith("#")] == [
-        "#1       +0.500  after   2.0 ms",
-        "#2       +0.500  after   2.0 ms",
+        "#1      +0.500   2.0 ms",
+        "#2      +0.500   2.0 ms",
     ]
     assert ("✖ bad message: could not use it (KeyError: 'text')", BAD) in frame.lines
 

@@ -1,8 +1,10 @@
-"""Panel `websocket`: the server pushes and the GUI never asks, next to polling; and three
-ways a worker thread can tell the GUI thread that something happened.
+"""Panel `websocket`: the server pushes and the GUI never asks, next to polling; three
+ways a worker thread can tell the GUI thread that something happened; and the server side:
+its code, and why an async server holds many connections cheaply.
 
-The lessons are `guidemo.lessons.push` and `guidemo.lessons.thread_to_gui(_qt)`; the frame
-batcher and the statistics are in `batcher`, the thread section in `threads`.
+The lessons are `guidemo.lessons.push`, `guidemo.lessons.thread_to_gui(_qt)` and
+`guidemo.lessons.server_side`; the frame batcher and the statistics are in `batcher`, the
+sections in `threads` and `server_side`.
 """
 
 from __future__ import annotations
@@ -44,8 +46,10 @@ from guidemo.panels.websocket.batcher import (
     bounded,
     sample_ages,
 )
+from guidemo.panels.websocket.server_side import ServerSide
 from guidemo.panels.websocket.threads import ThreadWays
 from guidemo.panels.websocket.view import StreamView
+from guidemo.server import DemoServer
 from guidemo.services import ServerControl
 from guidemo.widgets.palette import BAD, GOOD, NOTE
 
@@ -92,6 +96,15 @@ class WebSocketPanel(Panel):
         self.view = StreamView(str(ws_url), can_restart=context.server is not None)
         self.rate_spin = self.view.rate_spin  # the benchmark sets the rate through it
         self.threads = ThreadWays(self.spawn)
+        server = context.server
+        self.server_side = ServerSide(
+            self.spawn,
+            context.server_url,
+            held=(lambda: server.open_connections) if isinstance(server, DemoServer) else None,
+            client_code=self.sources,
+            show_code=self.source_view.show_objects,
+            worst_lag_since=lambda started: context.monitor.stats_since(started).max_ms,
+        )
         self.set_controls(self._build_controls())
         self.batcher = FrameBatcher(self._flush, self._streaming, self)
 
@@ -112,6 +125,7 @@ class WebSocketPanel(Panel):
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.threads)
+        layout.addWidget(self.server_side)
         return controls
 
     # --- push -----------------------------------------------------------------------------
@@ -298,7 +312,7 @@ class WebSocketPanel(Panel):
     async def screenshot_demo(self) -> None:
         self.rate_spin.setValue(50)
         self.connect_push()
-        self.view.poll_interval_spin.setValue(100)
+        self.view.poll_interval_spin.setValue(200)
         self.view.poll_button.setChecked(True)
         self.threads.count_spin.setValue(300)
         await asyncio.sleep(0.3)

@@ -188,7 +188,7 @@ class PushStats:
         self.arrivals.append(received)
         self.plotted.add_point(t, value)
         delay_ms = (received - t) * 1000
-        lines.append((f"#{seq:<7} {value:+.3f}  after {delay_ms:5.1f} ms", None))
+        lines.append((f"#{seq:<7}{value:+.3f} {delay_ms:5.1f} ms", None))
         return lines
 
     def summary(self, now: float) -> str:

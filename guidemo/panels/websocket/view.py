@@ -98,11 +98,12 @@ class StreamView(QtWidgets.QWidget):
         self.log = named(
             ColoredLog(LOG_LINES, MAX_ROW),
             "wsLog",
-            f"Messages received, newest last; errors in red. Every row is cut to {MAX_ROW} "
+            "Messages received, newest last: a tick is #seq, value, and how long after the "
+            f"server stamped it it arrived; errors in red. Every row is cut to {MAX_ROW} "
             f"characters; at most {BAD_ROWS_PER_S} bad messages a second and "
             f"{TICK_ROWS_PER_FRAME} ticks a frame are listed (the counts below include all)",
         )
-        self.log.setPlaceholderText("Pushed messages appear here, one line each")
+        self.log.setPlaceholderText("Pushed messages appear here: #seq  value  delay")
         self.push_label = label(
             "push: —",
             "wsLatencyLabel",
@@ -141,8 +142,9 @@ class StreamView(QtWidgets.QWidget):
         views = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         views.addWidget(self.plot)
         views.addWidget(self.log)
-        views.setStretchFactor(0, 1)
-        views.setStretchFactor(1, 1)
+        views.setStretchFactor(0, 3)
+        views.setStretchFactor(1, 2)
+        self.log.setMinimumWidth(self.log.fontMetrics().horizontalAdvance("x" * 26) + 30)
         views.setChildrenCollapsible(False)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
