@@ -137,29 +137,36 @@ def test_silent_slow_and_non_reading_connections_are_closed():
         async with DemoServer(limits=SHORT) as server:
             host, port = "127.0.0.1", server.port
             loop = asyncio.get_running_loop()
-            silent = socket.create_connection((host, port))  # says nothing at all
-            slow = socket.create_connection((host, port))  # headers, one line at a time
-            slow.sendall(b"GET /api/json HTTP/1.1\r\nHost: x\r\n")
-            reader = socket.socket()  # asks for 10 MB, reads none of it
-            reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            reader.connect((host, port))
-            reader.sendall(b"GET /api/data?size=10000000 HTTP/1.1\r\nHost: x\r\n\r\n")
-            ws = raw_ws_client(host, port, "/ws/ticks?rate=500", rcvbuf=4096)
-            echo = client_frame(json.dumps({"echo": "e" * 3000}))
-            ws.settimeout(3)
-            with contextlib.suppress(TimeoutError):  # the server stops reading us: fine
-                ws.sendall(echo * 3000)  # 9 MB of echoes to answer, none of them read
-            try:
-                with contextlib.suppress(OSError):  # until the server hangs up
-                    for _ in range(10):
-                        await asyncio.sleep(0.1)
-                        slow.sendall(b"X-Slow: yes\r\n")
+            with contextlib.ExitStack() as sockets:
+                silent = sockets.enter_context(socket.create_connection((host, port)))
+                slow = sockets.enter_context(socket.create_connection((host, port)))
+                slow.sendall(b"GET /api/json HTTP/1.1\r\nHost: x\r\n")
+
+                async def dribble() -> None:
+                    """A header line every 0.1 s, never the end of the headers."""
+                    with contextlib.suppress(OSError):  # until the server hangs up
+                        for _ in range(50):
+                            await asyncio.sleep(0.1)
+                            slow.sendall(b"X-Slow: yes\r\n")
+
+                dribbling = asyncio.create_task(dribble())
+                reader = sockets.enter_context(socket.socket())  # asks for 10 MB, reads none
+                reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                reader.connect((host, port))
+                reader.sendall(b"GET /api/data?size=10000000 HTTP/1.1\r\nHost: x\r\n\r\n")
+                ws = sockets.enter_context(raw_ws_client(host, port, "/ws/ticks?rate=500", 4096))
+                echo = client_frame(json.dumps({"echo": "e" * 3000}))
+                ws.settimeout(3)
+
+                def flood() -> None:  # 9 MB of echoes to answer, none of them read
+                    with contextlib.suppress(OSError):  # the server stops reading, hangs up
+                        ws.sendall(echo * 3000)
+
+                await loop.run_in_executor(None, flood)
                 await wait_until(lambda: server.open_connections == 0, 10, "all closed")
+                await dribbling
                 for sock in (silent, slow):
                     assert await loop.run_in_executor(None, closed_by_server, sock, 2)
-            finally:
-                for sock in (silent, slow, reader, ws):
-                    sock.close()
             assert await get_status(server.url + "/api/json?items=1") == 200  # still serving
 
     run(main())

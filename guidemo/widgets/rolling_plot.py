@@ -38,7 +38,7 @@ class RollingPlot(pg.PlotWidget):
         self.setXRange(-window_s, 0, padding=0)
         self.setYRange(*y_range, padding=0)
         self.setLabel("bottom", x_label)
-        self.addLegend(offset=(8, 4), labelTextSize="8pt")
+        self.addLegend(offset=(8, 4), labelTextSize="8pt", brush=(255, 255, 255, 210))
 
     def sizeHint(self) -> QtCore.QSize:
         """Modest: pyqtgraph asks for ~480 px of height, which a scrolling panel then gives
