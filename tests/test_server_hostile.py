@@ -31,7 +31,7 @@ from tests.ws_peer import client_frame, raw_ws_client
 
 pytestmark = pytest.mark.timeout(60)
 ROOT = Path(__file__).resolve().parent.parent
-SHORT = Limits(idle_timeout=0.5, send_timeout=0.5)
+SHORT = Limits(request_timeout=0.5, idle_timeout=0.5, send_timeout=0.5)
 
 
 @pytest.fixture(autouse=True)

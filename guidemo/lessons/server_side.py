@@ -117,7 +117,7 @@ async def hold_slow_requests(host: str, port: int, count: int, latency: float) -
         finally:
             writer.close()
 
-    clients = [asyncio.create_task(one()) for _ in range(count)]
+    clients = [asyncio.create_task(one(), name=f"client {n}") for n in range(1, count + 1)]
     await everyone_asked.wait()
     print(f"open {count}", flush=True)
     answered = sum(await asyncio.gather(*clients))

@@ -1,8 +1,9 @@
 """What keeps the demo server standing against careless or hostile clients.
 
 - a cap on open connections: one more gets a 503 and is hung up on;
-- a deadline: a connection must send a complete request within `idle_timeout` s (aiohttp
-  itself closes connections idle *between* requests after the same time);
+- a deadline: a connection must send a complete request within `request_timeout` s, and
+  one idle between requests is closed after `idle_timeout` s (longer than the 15 s a
+  client such as aiohttp keeps an idle connection, so the client closes it first);
 - a client that reads nothing of a body for `send_timeout` s is dropped (endpoints.py);
 - errors caused by clients (malformed requests, refusals) go to whoever runs the server,
   at most a few a second, instead of as tracebacks on stderr.
@@ -33,7 +34,8 @@ class Limits:
     """The bounds the server holds; tests make the timeouts short."""
 
     max_connections: int = 1500
-    idle_timeout: float = 15.0  # s until a connection must have sent a complete request
+    request_timeout: float = 10.0  # s from accepting to a complete request (headers)
+    idle_timeout: float = 30.0  # s a keep-alive connection may wait for its next request
     send_timeout: float = 20.0  # s a client may read nothing before it is dropped
     errors_per_s: int = 5  # client errors reported one by one; the rest are counted
 
@@ -128,7 +130,7 @@ class _Refuse(asyncio.Protocol):
 class ConnectionGuard:
     """The protocol factory the listening socket uses: aiohttp's handler for each new
     connection up to the cap, `_Refuse` beyond it; and a sweep that closes connections
-    that have not sent a complete request `idle_timeout` s after they were accepted."""
+    that have not sent a complete request `request_timeout` s after they were accepted."""
 
     def __init__(self, limits: Limits, relay: ErrorRelay) -> None:
         self.limits, self.relay = limits, relay
@@ -159,11 +161,11 @@ class ConnectionGuard:
         return await handler(request)
 
     def _period(self) -> float:
-        return min(1.0, self.limits.idle_timeout / 4)
+        return min(1.0, self.limits.request_timeout / 4)
 
     def _close_the_silent(self) -> None:
         loop = asyncio.get_running_loop()
-        deadline = loop.time() - self.limits.idle_timeout
+        deadline = loop.time() - self.limits.request_timeout
         for handler, accepted in list(self._fresh.items()):
             if handler.transport is None:  # already gone
                 del self._fresh[handler]
