@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-LATENCY_S = 1.5  # how long each held request waits for its answer
+LATENCY_S = 2.5  # how long each held request waits for its answer
 RESPONSE = b'{"served": "by a thread of its own"}'
 
 
@@ -167,6 +167,7 @@ class Holding:
     during: Footprint
     request_ms_before: float
     request_ms_during: float  # the median of three fresh requests
+    held_at_once: int | None = None  # what the server held when measured, if known
     answered: int = 0
     failed: int = 0
 
@@ -182,7 +183,8 @@ async def measure_holding(
     process, and measure this process (where the server runs) before and meanwhile.
 
     `held()`, if given, says how many connections the server holds: measuring waits
-    until it has them all (at most 2 s), not only until the clients have sent them.
+    until it has them all, not only until the clients have sent them (but no longer than
+    most of `latency`: then the first answers go out), and records how many it held.
     """
     ms_before = await time_one_request(host, port)  # also starts what a request needs
     before = Footprint.now()
@@ -197,10 +199,11 @@ async def measure_holding(
             opened = await clients.stdout.readline()
             if not opened.startswith(b"open"):
                 raise ConnectionError(f"the clients could not connect: {opened[:80]!r}")
-            deadline = time.monotonic() + 2
+            deadline = time.monotonic() + 0.8 * latency
             while held is not None and held() < count and time.monotonic() < deadline:
                 await asyncio.sleep(0.02)
             during = Footprint.now()
+            at_once = held() if held is not None else None
             times = [await time_one_request(host, port) for _ in range(3)]
             done = (await clients.stdout.readline()).split()
             await clients.wait()
@@ -209,7 +212,8 @@ async def measure_holding(
             clients.kill()
             await clients.wait()
     answered, failed = (int(done[1]), int(done[2])) if len(done) == 3 else (0, count)
-    return Holding(count, before, during, ms_before, statistics.median(times), answered, failed)
+    middle = statistics.median(times)
+    return Holding(count, before, during, ms_before, middle, at_once, answered, failed)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ Spawn = Callable[[Coroutine[Any, Any, Any], str], "asyncio.Task[Any]"]
 WAYS = ("async (the demo server)", "a thread per connection")
 HEADERS = [
     "server",
-    "held",
+    "held at once / answered",
     "threads added",
     "RAM added",
     "address space added",
@@ -121,8 +121,9 @@ class ServerSide(QtWidgets.QWidget):
             QtWidgets.QTableWidget(len(WAYS), len(HEADERS)),
             "serverSideTable",
             "Per server (the async demo server: one thread, one event loop), while the "
-            "clients wait: connections held, threads and memory the "
-            "process added, and how long one more request took",
+            "clients wait: connections it held at once (and answered in the end), threads "
+            "and memory the process added, how long one more request took, and the app's "
+            "worst lag meanwhile",
         )
         table.setHorizontalHeaderLabels(HEADERS)
         table.verticalHeader().setVisible(False)
@@ -181,11 +182,10 @@ class ServerSide(QtWidgets.QWidget):
             self.button.setEnabled(True)
 
     def _show(self, row: int, h: Holding, lag_ms: float) -> None:
-        held = (
-            f"{h.answered:,} / {h.count:,}"
-            if not h.failed
-            else f"{h.answered:,} ({h.failed} failed)"
-        )
+        at_once = "—" if h.held_at_once is None else f"{h.held_at_once:,}"
+        held = f"{at_once} / {h.answered:,}"
+        if h.failed:
+            held += f" ({h.failed:,} failed)"
         self._set_row(
             self.table,
             row,
@@ -211,6 +211,8 @@ class ServerSide(QtWidgets.QWidget):
 
 def verdict(a: Holding, t: Holding, lags: Sequence[float]) -> str:
     """A few sentences from the two measurements, numbers as measured."""
+    at_once = t.held_at_once if t.held_at_once is not None else t.count
+    slower = "" if at_once >= t.count else f" (it held only {at_once:,} at once)"
     return (
         f"Holding {a.count:,} waiting clients, the async server added "
         f"<b>{a.during.threads - a.before.threads:+,} threads</b> and "
@@ -218,7 +220,7 @@ def verdict(a: Holding, t: Holding, lags: Sequence[float]) -> str:
         f"server <b>{t.during.threads - t.before.threads:+,} threads</b>, "
         f"{_size(t.before.resident, t.during.resident)} of RAM and "
         f"{_size(t.before.virtual, t.during.virtual)} of address space (a stack reserved "
-        f"per thread). One more request meanwhile: {a.request_ms_during:.1f} ms vs "
+        f"per thread){slower}. One more request meanwhile: {a.request_ms_during:.1f} ms vs "
         f"{t.request_ms_during:.1f} ms; the app's worst lag {lags[0]:.0f} ms vs "
         f"{lags[1]:.0f} ms (both servers run in this process). Every waiting client of the "
         "async server is a small object in one event loop; of the other, a whole thread."
