@@ -121,6 +121,13 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.panel is not None and args.panel not in SLUGS:
         parser.error(f"unknown panel {args.panel!r}; choose one of: {', '.join(SLUGS)}")
+    if args.screenshot is not None:
+        try:
+            args.screenshot.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            why = error.strerror or str(error)
+            print(f"guidemo: cannot create {str(args.screenshot)!r}: {why}", file=sys.stderr)
+            return 2
     # Only the app needs Qt: import it here so `serve` starts fast and without a display.
     from guidemo.app import run_app
 

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from guidemo.loop import loop_name
 from guidemo.monitor import LoopMonitor
+from guidemo.server import DemoServer
 from guidemo.task_accounting import TaskAccounting
 
 log = logging.getLogger("guidemo.errors")
@@ -100,6 +101,8 @@ class PanelContext:
         monitor = LoopMonitor()  # started by the window once built: building is no freeze
         accounting = TaskAccounting.of(loop)
         accounting.enable()  # every task created from now on is accounted (switchable)
+        if isinstance(server, DemoServer):  # errors clients cause there go to the error log
+            server.on_error = errors.report
         return cls(
             server_url=server_url,
             monitor=monitor,
@@ -116,4 +119,6 @@ class PanelContext:
             self.accounting.disable()
         self.monitor.stop()
         self.executor.shutdown(wait=True, cancel_futures=True)
+        if isinstance(self.server, DemoServer) and self.server.on_error == self.errors.report:
+            self.server.on_error = None
         self.errors.uninstall()

@@ -17,7 +17,7 @@ LAYERS = [
             "guidemo.loop",
             "guidemo.monitor",
             "guidemo.server",
-            "guidemo.server_limited",
+            "guidemo.server.limited",
             "guidemo.freeze_report",
             "guidemo.task_accounting",
         ],

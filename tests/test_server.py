@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import json
 import logging
 import re
@@ -21,6 +22,7 @@ import aiohttp
 import pytest
 
 from guidemo.server import DemoServer, expected_word_count, news_articles, news_sources
+from guidemo.server.ticks import signal as tick_value
 
 Scenario = Callable[[DemoServer, aiohttp.ClientSession], Awaitable[None]]
 pytestmark = pytest.mark.timeout(30)
@@ -41,7 +43,7 @@ def run(scenario: Scenario) -> None:
 def no_error_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     """Neither asyncio ("Task was destroyed...") nor aiohttp may log an error."""
     yield
-    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    errors = [r.getMessage() for r in caplog.get_records("call") if r.levelno >= logging.ERROR]
     assert not errors
 
 
@@ -161,15 +163,51 @@ def test_news_data_is_deterministic() -> None:
     assert expected_word_count("ASYNC", 10) == expected_word_count("async", 10)
 
 
-def test_tick_polling_returns_the_latest_tick() -> None:
+def test_tick_polling_returns_the_latest_tick_of_the_rate_asked() -> None:
     async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
-        _, first = await get_json(session, server.url + "/api/tick")
-        _, second = await get_json(session, server.url + "/api/tick?latency=0.05")
-        assert 1 <= first["seq"] < second["seq"]
+        _, first = await get_json(session, server.url + "/api/tick?rate=100")
+        _, second = await get_json(session, server.url + "/api/tick?rate=100&latency=0.05")
+        assert first["seq"] + 4 <= second["seq"], (first, second)  # 50 ms at 100/s
         assert first["t"] <= second["t"] <= time.time()
-        assert -1 <= second["value"] <= 1
+        apart = (second["seq"] - first["seq"]) / 100
+        assert second["t"] - first["t"] == pytest.approx(apart, abs=1e-6)
+        assert -1 <= second["value"] <= 1 and second["rate"] == 100
+        _, default = await get_json(session, server.url + "/api/tick")
+        assert default["rate"] == 10
 
     run(scenario)
+
+
+def test_polling_and_push_read_the_same_ticks() -> None:
+    """Same seq, same stamp, same value: polling can count exactly what it missed."""
+
+    async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
+        async with session.ws_connect(server.url + "/ws/ticks?rate=50") as ws:
+            _, polled = await get_json(session, server.url + "/api/tick?rate=50")
+            pushed = await ticks_for(ws, 0.3)
+        same = [tick for tick in pushed if tick["seq"] == polled["seq"]]
+        assert same, (polled, [t["seq"] for t in pushed])
+        assert {k: same[0][k] for k in ("seq", "t", "value")} == {
+            k: polled[k] for k in ("seq", "t", "value")
+        }
+
+    run(scenario)
+
+
+def test_the_signal_changes_suddenly() -> None:
+    """Levels that jump and spikes of 50 ms: what a client polling now and then misses."""
+    values = [tick_value(1000 + n / 100) for n in range(1000)]  # 10 s at 100 ticks/s
+    jumps = [abs(b - a) for a, b in itertools.pairwise(values)]
+    assert sum(jump >= 0.5 for jump in jumps) >= 10
+    assert all(-1 <= value <= 1 for value in values)
+    spikes, run_length = [], 0
+    for value in values:
+        if abs(value) == 0.95:
+            run_length += 1
+        elif run_length:
+            spikes.append(run_length)
+            run_length = 0
+    assert len(spikes) >= 5 and max(spikes) <= 10, spikes  # short: 50 ms, or two in a row
 
 
 # ---- bad input: always a 400 with a JSON error naming the parameter
@@ -298,8 +336,10 @@ def test_websocket_pushes_ticks_at_the_rate_asked() -> None:
         async with session.ws_connect(server.url + "/ws/ticks?rate=100") as ws:
             ticks = await ticks_for(ws, 0.5)
         assert 20 <= len(ticks) <= 80
-        assert [t["seq"] for t in ticks] == list(range(1, len(ticks) + 1))
+        seqs = [t["seq"] for t in ticks]
+        assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # none skipped
         assert all(abs(t["t"] - time.time()) < 5 and -1 <= t["value"] <= 1 for t in ticks)
+        assert ticks[-1]["t"] - ticks[0]["t"] == pytest.approx((len(ticks) - 1) / 100, abs=1e-6)
 
     run(scenario)
 
@@ -309,10 +349,13 @@ def test_websocket_rate_can_be_changed() -> None:
         async with session.ws_connect(server.url + "/ws/ticks?rate=1") as ws:
             await wait_for_message(ws, lambda m: m["type"] == "tick")
             await ws.send_json({"rate": 200})
+            ack = await wait_for_message(ws, lambda m: m["type"] != "tick")
+            assert ack == {"type": "rate", "rate": 200}
             ticks = await ticks_for(ws, 0.5)
         assert len(ticks) >= 20
         seqs = [t["seq"] for t in ticks]
-        assert seqs == sorted(seqs)
+        assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+        assert ticks[1]["t"] - ticks[0]["t"] == pytest.approx(1 / 200, abs=1e-6)
 
     run(scenario)
 
@@ -381,9 +424,12 @@ def test_restart_reuses_the_port() -> None:
                 port = server.port
                 assert port > 0
                 assert (await get_json(session, server.url + "/api/tick"))[0] == 200
+                _, before = await get_json(session, server.url + "/api/tick?rate=100")
             async with server:
                 assert server.port == port
-                assert (await get_json(session, server.url + "/api/tick"))[0] == 200
+                status, after = await get_json(session, server.url + "/api/tick?rate=100")
+                assert status == 200
+                assert after["seq"] > before["seq"]  # the same clock goes on after a restart
 
     asyncio.run(main())
     gc.collect()
@@ -393,8 +439,8 @@ def test_binds_to_localhost_by_default() -> None:
     async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
         assert server.host == "127.0.0.1"
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", server.url)
-        assert server._server._runner is not None
-        assert [address[0] for address in server._server._runner.addresses] == ["127.0.0.1"]
+        assert server.open_connections >= 0
+        assert [address[0] for address in server._server.addresses] == ["127.0.0.1"]
 
     run(scenario)
 

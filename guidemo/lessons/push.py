@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
@@ -19,34 +20,94 @@ PUSH_PATH = "/ws/ticks"
 POLL_PATH = "/api/tick"
 BACKOFF_FIRST_S = 0.25
 BACKOFF_MAX_S = 8.0
+CONNECT_TIMEOUT_S = 5.0  # for the TCP connection and the WebSocket handshake together
 RESTART_DOWNTIME_S = 1.5
+MAX_AHEAD_S = 1.0  # a tick stamped further ahead of our clock than this is refused
+YIELD_EVERY = 50  # messages handled in a row before letting the loop run other things
+MAX_HOST = 253  # characters in a host name (DNS limit)
 
 
 class BadMessage(ValueError):
     """A message that is not what the protocol promised."""
 
 
+def preview(data: str | bytes, limit: int = 60) -> str:
+    """The start of `data` as a message may show it, with its length when it is cut."""
+    shown = repr(data[:limit])
+    return shown if len(data) <= limit else f"{shown}… ({len(data):,} characters)"
+
+
+def _plain_number(value: object, limit: float) -> bool:
+    """A real, finite number no larger than `limit` (JSON may bring a 400-digit integer)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if isinstance(value, int):
+        return abs(value) <= limit
+    return math.isfinite(value) and abs(value) <= limit
+
+
 def is_tick(data: object) -> bool:
-    """A tick carries a number for each of seq, t (the server's time stamp) and value."""
+    """A tick: a whole seq, a time stamp t and a value, each a plain, finite number."""
     if not isinstance(data, dict):
         return False
-    return all(isinstance(data.get(key), int | float) for key in ("seq", "t", "value"))
+    return (
+        isinstance(data.get("seq"), int)
+        and _plain_number(data.get("seq"), 2**53)
+        and _plain_number(data.get("t"), 1e11)  # seconds since 1970: until year 5138
+        and _plain_number(data.get("value"), 1e6)
+    )
 
 
-def parse_message(text: str) -> dict[str, Any]:
-    """Never trust the other end: anything but a known message raises BadMessage.
+def parse_message(data: str | bytes, now: float | None = None) -> dict[str, Any]:
+    """Never trust the other end: anything but a known, well-formed message raises
+    BadMessage, with a short reason. The caller reports it and the stream carries on.
 
-    The caller reports a bad message and the stream carries on.
+    `now` (this computer's time.time()) also refuses ticks stamped in the future.
     """
+    if isinstance(data, bytes):
+        raise BadMessage(f"a binary message of {len(data):,} bytes: this stream is JSON text")
     try:
-        message = json.loads(text)
-    except (ValueError, RecursionError):
-        raise BadMessage(f"not JSON: {text[:60]!r}") from None
-    if not isinstance(message, dict) or message.get("type") not in ("tick", "echo", "error"):
-        raise BadMessage(f"not a message this client knows: {text[:60]!r}")
-    if message["type"] == "tick" and not is_tick(message):
-        raise BadMessage(f"a tick without seq, t and value: {text[:60]!r}")
+        message = json.loads(data)
+    except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested too deep
+        raise BadMessage(f"not JSON: {preview(data)}") from None
+    kind = message.get("type") if isinstance(message, dict) else None
+    if kind == "tick":
+        if not is_tick(message):
+            raise BadMessage(f"a tick without a proper seq, t and value: {preview(data)}")
+        if now is not None and message["t"] > now + MAX_AHEAD_S:
+            ahead = message["t"] - now
+            raise BadMessage(f"tick #{message['seq']} is stamped {ahead:,.1f} s in the future")
+    elif kind == "echo" and not isinstance(message.get("text"), str):
+        raise BadMessage(f"an echo without its text: {preview(data)}")
+    elif kind == "error" and not isinstance(message.get("error"), str):
+        raise BadMessage(f"an error without its message: {preview(data)}")
+    elif kind == "rate" and not _plain_number(message.get("rate"), 1e6):
+        raise BadMessage(f"a rate that is not a number: {preview(data)}")
+    elif kind not in ("tick", "echo", "error", "rate"):
+        raise BadMessage(f"not a message this client knows: {preview(data)}")
     return message
+
+
+def check_url(text: str, schemes: tuple[str, ...] = ("ws", "wss")) -> URL:
+    """The URL typed in a box, checked before anything connects; ValueError says what is
+    wrong with it (it is empty, not a URL, another scheme, no host, a port out of range)."""
+    text = text.strip()
+    if not text:
+        raise ValueError("the URL is empty")
+    try:
+        url = URL(text)
+        port = url.port  # yarl checks the port only when asked
+    except ValueError as error:
+        raise ValueError(f"not a valid URL ({error})") from None
+    if url.scheme not in schemes:
+        raise ValueError(f"the URL must start with {' or '.join(s + '://' for s in schemes)}")
+    if not url.host:
+        raise ValueError("the URL has no host")
+    if len(url.host) > MAX_HOST or any(len(label) > 63 for label in url.host.split(".")):
+        raise ValueError(f"the host name is too long ({len(url.host)} characters)")
+    if port is not None and not 0 < port < 65536:
+        raise ValueError(f"port {port} is out of range (1 to 65535)")
+    return url
 
 
 def close_reason(code: int | None) -> str:
@@ -66,27 +127,37 @@ def backoff_delays(first: float = BACKOFF_FIRST_S, cap: float = BACKOFF_MAX_S) -
 
 async def keep_receiving(
     session: aiohttp.ClientSession,
-    url: URL,
-    on_text: Callable[[str], None],
+    url: Callable[[], URL],
+    on_message: Callable[[str | bytes], None],
     on_state: Callable[[str, str, aiohttp.ClientWebSocketResponse | None], None],
 ) -> None:
-    """Connect to the WebSocket and hand every message to `on_text` as it arrives.
+    """Connect to the WebSocket at `url()` and hand every message to `on_message` as it
+    arrives. When the connection fails or ends, say so, wait (longer each time), and
+    connect again, to `url()` as it is *then*: a rate changed meanwhile is kept.
 
-    When the connection fails or ends, say so, wait (longer each time), and connect again.
     Nothing here polls: between messages this coroutine is simply suspended.
     """
     delays = backoff_delays()
     while True:
-        on_state("connecting", str(url), None)
+        target = url()
+        on_state("connecting", str(target), None)
         try:
-            async with session.ws_connect(url, heartbeat=5.0) as ws:
+            async with asyncio.timeout(CONNECT_TIMEOUT_S):  # a server that never answers
+                ws = await session.ws_connect(target, heartbeat=5.0)
+            async with ws:
                 delays = backoff_delays()  # connected: after the next failure start small again
-                on_state("connected", str(url), ws)
+                on_state("connected", str(target), ws)
+                handled = 0
                 async for message in ws:  # suspended here until the server sends something
-                    if message.type == aiohttp.WSMsgType.TEXT:
-                        on_text(message.data)
+                    if message.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
+                        on_message(message.data)
+                    handled += 1
+                    if handled % YIELD_EVERY == 0:  # a flood must not starve everyone else
+                        await asyncio.sleep(0)
                 reason = f"the server closed the connection ({close_reason(ws.close_code)})"
-        except (aiohttp.ClientError, OSError) as error:  # OSError includes TimeoutError
+        except TimeoutError:
+            reason = f"timed out: no answer within {CONNECT_TIMEOUT_S:g} s"
+        except (aiohttp.ClientError, OSError) as error:
             reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
         delay = next(delays)
         on_state("disconnected", f"{reason} · reconnecting in {delay:g} s", None)
@@ -95,18 +166,18 @@ async def keep_receiving(
 
 async def poll_ticks(
     session: aiohttp.ClientSession,
-    url: URL,
+    url: Callable[[], URL],
     interval: Callable[[], float],
     on_tick: Callable[[Any], None],
     on_error: Callable[[BaseException], None],
 ) -> None:
-    """Ask for the newest tick every `interval()` seconds: one request each time, whether
-    anything changed or not, and anything that happened in between is never seen."""
+    """Ask `url()` for the newest tick every `interval()` seconds: one request each time,
+    whether anything changed or not, and anything that happened in between is never seen."""
     loop = asyncio.get_running_loop()
     next_at = loop.time()
     while True:
         try:
-            async with session.get(url, timeout=aiohttp.ClientTimeout(total=5)) as response:
+            async with session.get(url(), timeout=aiohttp.ClientTimeout(total=5)) as response:
                 response.raise_for_status()
                 on_tick(await response.json())
         except (aiohttp.ClientError, OSError, ValueError) as error:

@@ -7,16 +7,18 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 RGB = tuple[int, int, int]
+AHEAD_S = 0.5  # points stamped up to this far ahead of `now` are still drawn
 
 
 class RollingPlot(pg.PlotWidget):
     """Values over the last `window_s` seconds; x is "seconds ago", so the newest is at 0.
 
     The points are (time, value) pairs in a deque the caller owns and appends to;
-    `show_recent` drops those older than the window and draws the rest.
+    `show_recent` drops those older than the window and draws the rest. Points outside
+    the window (a clock that is off, a peer that lies) are never drawn.
     """
 
     def __init__(
@@ -36,22 +38,40 @@ class RollingPlot(pg.PlotWidget):
         self.setXRange(-window_s, 0, padding=0)
         self.setYRange(*y_range, padding=0)
         self.setLabel("bottom", x_label)
-        self.addLegend(offset=(8, 4), labelTextSize="8pt")
+        self.addLegend(offset=(8, 4), labelTextSize="8pt", brush=(255, 255, 255, 210))
 
-    def line(self, name: str, color: RGB, width: float = 1.5) -> Any:
-        """A series drawn as a line (a pyqtgraph PlotDataItem)."""
-        return self.plot(pen=pg.mkPen(color, width=width), name=name)
+    def sizeHint(self) -> QtCore.QSize:
+        """Modest: pyqtgraph asks for ~480 px of height, which a scrolling panel then gives
+        it even when the window is small, pushing everything below out of sight."""
+        return QtCore.QSize(480, 240)
 
-    def dots(self, name: str, color: RGB, size: int = 5) -> Any:
+    def line(
+        self, name: str, color: RGB, width: float = 1.5, steps: bool = False, dashed: bool = False
+    ) -> Any:
+        """A series drawn as a line (a pyqtgraph PlotDataItem); with `steps`, each value
+        holds until the next one, as a screen showing it would."""
+        style = QtCore.Qt.PenStyle.DashLine if dashed else QtCore.Qt.PenStyle.SolidLine
+        pen = pg.mkPen(color, width=width, style=style)
+        return self.plot(pen=pen, name=name, stepMode="left" if steps else None)
+
+    def dots(self, name: str | None, color: RGB, size: int = 5) -> Any:
         """A series drawn as dots (a pyqtgraph PlotDataItem)."""
         return self.plot(pen=None, symbol="o", symbolSize=size, symbolBrush=color, name=name)
 
-    def show_recent(self, curve: Any, points: deque[tuple[float, float]], now: float) -> None:
-        """Draw `points` relative to `now`, after dropping those older than the window."""
+    def show_recent(
+        self, curve: Any, points: deque[tuple[float, float]], now: float, hold: bool = False
+    ) -> None:
+        """Draw `points` relative to `now`, after dropping those older than the window;
+        with `hold`, the last value is drawn on until now."""
         while points and points[0][0] < now - self.window_s - 0.5:
             points.popleft()
-        if points:
-            data = np.array(points)
-            curve.setData(data[:, 0] - now, data[:, 1], skipFiniteCheck=True)
-        else:
+        if not points:
             curve.setData([], [])
+            return
+        data = np.array(points)
+        xs = data[:, 0] - now
+        keep = (xs >= -self.window_s - 0.5) & (xs <= AHEAD_S)
+        xs, ys = xs[keep], data[keep, 1]
+        if hold and len(xs) and xs[-1] < 0:
+            xs, ys = np.append(xs, 0.0), np.append(ys, ys[-1])
+        curve.setData(xs, ys, skipFiniteCheck=True)

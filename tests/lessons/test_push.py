@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import socket
 import subprocess
 import sys
@@ -15,10 +16,12 @@ import pytest
 from yarl import URL
 
 from guidemo.lessons.push import (
+    CONNECT_TIMEOUT_S,
     POLL_PATH,
     PUSH_PATH,
     BadMessage,
     backoff_delays,
+    check_url,
     close_reason,
     is_tick,
     keep_receiving,
@@ -51,12 +54,57 @@ def test_parse_message_accepts_what_the_protocol_promises() -> None:
         ("[" * 100_000, "not JSON"),  # nested too deep: RecursionError, not a crash
         ("[1, 2]", "not a message this client knows"),
         ('{"type": "gossip"}', "not a message this client knows"),
-        ('{"type": "tick", "seq": 1, "t": "now", "value": 0}', "a tick without seq, t and value"),
+        ('{"type": "tick", "seq": 1, "t": "now", "value": 0}', "a tick without a proper seq"),
+        ('{"type": "tick", "seq": 1, "t": ' + "9" * 400 + ', "value": 0}', "a tick without"),
+        ('{"type": "tick", "seq": 1.5, "t": 1.0, "value": 0}', "a tick without"),
+        ('{"type": "tick", "seq": true, "t": 1.0, "value": 0}', "a tick without"),
+        ('{"type": "tick", "seq": 1, "t": NaN, "value": 0}', "a tick without"),
+        ('{"type": "echo"}', "an echo without its text"),
+        ('{"type": "echo", "text": 5}', "an echo without its text"),
+        ('{"type": "error", "error": null}', "an error without its message"),
+        ('{"type": "rate", "rate": "fast"}', "a rate that is not a number"),
+        ("x" * 1_000_000, "not JSON: 'xxxx"),
     ],
 )
 def test_parse_message_names_what_is_wrong(text: str, says: str) -> None:
     with pytest.raises(BadMessage, match=says):
         parse_message(text)
+
+
+def test_parse_message_cuts_what_it_quotes_and_refuses_binary_and_future_ticks() -> None:
+    with pytest.raises(BadMessage) as caught:
+        parse_message("x" * 1_000_000)
+    assert len(str(caught.value)) < 120 and "1,000,000 characters" in str(caught.value)
+    with pytest.raises(BadMessage, match="a binary message of 5 bytes"):
+        parse_message(b"\x00\x01abc")
+    future = '{"type": "tick", "seq": 7, "t": 5000.0, "value": 0}'
+    with pytest.raises(BadMessage, match=re.escape("tick #7 is stamped 3,999.0 s in the future")):
+        parse_message(future, now=1001.0)
+    assert parse_message(future, now=4999.5)["seq"] == 7  # half a second: clocks differ
+    assert parse_message('{"type": "rate", "rate": 20}') == {"type": "rate", "rate": 20}
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("ws://[::1", "not a valid URL"),
+        ("ws://127.0.0.1:99999/ws/ticks", "not a valid URL"),
+        ("ws://127.0.0.1:0/ws/ticks", "port 0 is out of range"),
+        ("", "the URL is empty"),
+        ("/ws/ticks", "must start with ws:// or wss://"),
+        ("http://127.0.0.1/ws/ticks", "must start with ws:// or wss://"),
+        ("ws:///ws/ticks", "no host"),
+        ("ws://" + "a" * 300 + "/ws/ticks", "the host name is too long (300 characters)"),
+    ],
+)
+def test_check_url_says_what_is_wrong_before_anything_connects(text: str, says: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(says)):
+        check_url(text)
+
+
+def test_check_url_accepts_websocket_urls() -> None:
+    assert str(check_url(" ws://127.0.0.1:8765/ws/ticks ")) == "ws://127.0.0.1:8765/ws/ticks"
+    assert check_url("wss://[::1]/x").host == "::1"
 
 
 def test_is_tick_wants_three_numbers() -> None:
@@ -81,13 +129,13 @@ class Recorder:
     """The callbacks keep_receiving and poll_ticks call, written down."""
 
     def __init__(self) -> None:
-        self.texts: list[str] = []
+        self.texts: list[str | bytes] = []
         self.states: list[tuple[str, str, bool]] = []
         self.ticks: list[Any] = []
         self.errors: list[BaseException] = []
 
-    def on_text(self, text: str) -> None:
-        self.texts.append(text)
+    def on_message(self, data: str | bytes) -> None:
+        self.texts.append(data)
 
     def on_state(self, state: str, detail: str, ws: aiohttp.ClientWebSocketResponse | None) -> None:
         self.states.append((state, detail, ws is not None))
@@ -101,7 +149,9 @@ class Recorder:
 
 async def receiving(url: URL, record: Recorder) -> tuple[aiohttp.ClientSession, asyncio.Task[Any]]:
     session = aiohttp.ClientSession()
-    task = asyncio.create_task(keep_receiving(session, url, record.on_text, record.on_state))
+    task = asyncio.create_task(
+        keep_receiving(session, lambda: url, record.on_message, record.on_state)
+    )
     return session, task
 
 
@@ -125,7 +175,7 @@ def test_keep_receiving_hands_over_every_pushed_tick_in_order(run, server: DemoS
     run(scenario())
     assert record.states[:2] == [("connecting", str(url), False), ("connected", str(url), True)]
     seqs = record.seqs()
-    assert seqs == list(range(1, len(seqs) + 1))
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
 
 
 def test_keep_receiving_backs_off_from_a_dead_port(run) -> None:
@@ -175,8 +225,9 @@ def test_keep_receiving_reconnects_after_restart_server(run, server: DemoServer)
     goodbye = next(detail for state, detail, _ in record.states if state == "disconnected")
     assert "the server closed the connection (code 1001 GOING_AWAY)" in goodbye, record.states
     assert goodbye.endswith("reconnecting in 0.25 s")
-    seqs = record.seqs()
-    assert seqs.count(1) == 2, "each connection starts again at seq 1"
+    first = record.seqs()[:5]
+    after = record.seqs()[-5:]
+    assert after[0] > first[-1] + 0.3 * 50, "the same clock went on while the server was away"
 
 
 def test_poll_ticks_asks_again_and_again(run, server: DemoServer) -> None:
@@ -186,7 +237,9 @@ def test_poll_ticks_asks_again_and_again(run, server: DemoServer) -> None:
     async def scenario() -> None:
         async with aiohttp.ClientSession() as session:
             task = asyncio.create_task(
-                poll_ticks(session, url, lambda: 0.02, record.ticks.append, record.errors.append)
+                poll_ticks(
+                    session, lambda: url, lambda: 0.02, record.ticks.append, record.errors.append
+                )
             )
             try:
                 await wait_until(lambda: len(record.ticks) >= 10, what="10 polls")
@@ -208,7 +261,9 @@ def test_poll_ticks_reports_errors_and_keeps_asking(run, server: DemoServer) -> 
     async def scenario() -> None:
         async with aiohttp.ClientSession() as session:
             task = asyncio.create_task(
-                poll_ticks(session, url, lambda: 0.02, record.ticks.append, record.errors.append)
+                poll_ticks(
+                    session, lambda: url, lambda: 0.02, record.ticks.append, record.errors.append
+                )
             )
             try:
                 await wait_until(lambda: len(record.errors) >= 3, what="3 failed polls")
@@ -219,3 +274,53 @@ def test_poll_ticks_reports_errors_and_keeps_asking(run, server: DemoServer) -> 
     run(scenario())
     assert record.ticks == []
     assert all(isinstance(error, aiohttp.ClientResponseError) for error in record.errors)
+
+
+def test_keep_receiving_asks_for_the_url_anew_on_every_attempt(run, server: DemoServer) -> None:
+    """A reconnect goes to the URL as it is then: a rate changed meanwhile is kept."""
+    record = Recorder()
+    rate = {"now": 20}
+    base = URL(server.url).with_scheme("ws").with_path(PUSH_PATH)
+
+    async def scenario() -> None:
+        session = aiohttp.ClientSession()
+        task = asyncio.create_task(
+            keep_receiving(
+                session,
+                lambda: base.with_query(rate=rate["now"]),
+                record.on_message,
+                record.on_state,
+            )
+        )
+        try:
+            await wait_until(lambda: record.connections() == 1, what="connected")
+            rate["now"] = 100
+            await restart_server(server, downtime=0.2)
+            await wait_until(lambda: record.connections() == 2, 15, "reconnected")
+        finally:
+            await stop(session, task)
+
+    run(scenario())
+    connected = [detail for state, detail, _ in record.states if state == "connected"]
+    assert connected == [str(base.with_query(rate=20)), str(base.with_query(rate=100))]
+
+
+def test_keep_receiving_times_out_a_server_that_never_answers(run) -> None:
+    record = Recorder()
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, then says nothing
+        url = URL(f"ws://127.0.0.1:{silent.getsockname()[1]}{PUSH_PATH}")
+
+        async def scenario() -> None:
+            session, task = await receiving(url, record)
+            try:
+                await wait_until(
+                    lambda: any(state == "disconnected" for state, _, _ in record.states),
+                    CONNECT_TIMEOUT_S + 5,
+                    "a timeout",
+                )
+            finally:
+                await stop(session, task)
+
+        run(scenario())
+    failure = next(detail for state, detail, _ in record.states if state == "disconnected")
+    assert failure.startswith(f"timed out: no answer within {CONNECT_TIMEOUT_S:g} s"), failure

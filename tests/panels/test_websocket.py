@@ -3,6 +3,7 @@ away and bad messages, stays live at 500 msg/s, and threads reach the GUI three 
 
 from __future__ import annotations
 
+import itertools
 import re
 import socket
 import time
@@ -37,8 +38,8 @@ def label(panel: WebSocketPanel, name: str) -> str:
 
 def shown_count(panel: WebSocketPanel) -> int:
     """The number of messages the panel says it received."""
-    match = re.search(r"(\d+) messages", label(panel, "wsLatencyLabel"))
-    return int(match.group(1)) if match else 0
+    match = re.search(r"([\d,]+) messages", label(panel, "wsLatencyLabel"))
+    return int(match.group(1).replace(",", "")) if match else 0
 
 
 def connect(panel: WebSocketPanel, rate: int) -> None:
@@ -88,12 +89,36 @@ def test_reconnects_after_server_restart_and_says_what_was_missed(window, run):
     log = log_text(panel)
     assert "server going away" in log.lower() or "code 1001" in log, log[-2000:]
     assert "reconnecting in 0.25 s" in log
-    lost = int(re.search(r"reconnected: missed ≈ (\d+) ticks", log).group(1))
+    lost = int(re.search(r"reconnected: missed (\d+) ticks", log).group(1))
     # Down 1.5 s, back after the next backoff step: at 50/s that is roughly 75..200 ticks.
     assert 50 <= lost <= 300, lost
     assert f"missed {lost}" in label(panel, "wsLatencyLabel")
     assert "Connected" in label(panel, "wsStatusLabel")
     assert button(panel, "restartServerButton").isEnabled()
+
+
+def test_the_automatic_reconnect_uses_the_rate_shown_now(window, run):
+    """Issue 11: it reconnected with the rate of the first Connect."""
+    panel = window.show_panel("websocket")
+
+    async def scenario() -> float:
+        connect(panel, 10)
+        await wait_until(lambda: shown_count(panel) >= 3, what="first ticks")
+        widget(panel, QtWidgets.QSpinBox, "rateSpin").setValue(100)  # sent to the server
+        before = panel.push_stats.messages
+        await wait_until(lambda: panel.push_stats.messages >= before + 30, what="at 100/s")
+        button(panel, "restartServerButton").click()
+        await wait_until(lambda: log_text(panel).count("· connected") >= 2, 15, "reconnected")
+        first = panel.push_stats.messages
+        started = time.perf_counter()
+        await wait_until(lambda: panel.push_stats.messages >= first + 100, 10, "100 ticks")
+        return (panel.push_stats.messages - first) / (time.perf_counter() - started)
+
+    per_second = run(scenario())
+    connects = [line for line in log_text(panel).splitlines() if line.startswith("· connected")]
+    assert connects[0].endswith("rate=10)") and connects[1].endswith("rate=100)"), connects
+    assert per_second > 50, per_second  # 100/s, not the 10/s of the first Connect
+    assert panel.push_stats.rate == 100
 
 
 def test_dead_port_backs_off_exponentially(window, run):
@@ -164,26 +189,65 @@ def test_500_messages_per_second_keep_the_loop_live(window, run):
     assert "missed 0" in label(panel, "wsLatencyLabel")
 
 
-def test_polling_counts_requests_and_ticks_it_never_saw(window, run):
+def screen_age(text: str) -> tuple[int, int]:
+    """p50 and max (ms) of "value on screen p50 <b>35 ms</b>, max 60 ms old"."""
+    found = re.search(r"value on screen p50 <b>([\d,]+) ms</b>, max ([\d,]+) ms old", text)
+    assert found is not None, text
+    return int(found.group(1).replace(",", "")), int(found.group(2).replace(",", ""))
+
+
+def test_polling_is_measured_like_push_on_the_same_ticks(window, run):
+    """Issue 11: how stale the screen is between polls, on the same clock as push; missed
+    ticks counted against the ticks push receives; a signal whose jumps polling misses."""
     panel = window.show_panel("websocket")
-    widget(panel, QtWidgets.QSpinBox, "pollIntervalSpin").setValue(50)
+    widget(panel, QtWidgets.QSpinBox, "pollIntervalSpin").setValue(250)
 
     async def scenario() -> None:
+        connect(panel, 50)
         button(panel, "pollButton").click()
-        await wait_until(
-            lambda: (
-                "20 requests" in label(panel, "pollLatencyLabel")
-                or (panel.poll_stats.polls > 20 and "requests" in label(panel, "pollLatencyLabel"))
-            ),
-            what="20 polls",
-        )
+        await wait_until(lambda: panel.poll_stats.polls >= 12, 15, what="12 polls")
+        await wait_until(lambda: len(panel.push_stats.ages) >= 100, what="ages sampled")
 
     run(scenario())
     button(panel, "pollButton").click()  # stop
-    text = label(panel, "pollLatencyLabel")
-    seen, total = map(int, re.search(r"saw (\d+) of (\d+) server ticks", text).groups())
-    assert total > 2 * seen, text  # a 100/s clock polled every 50 ms: most ticks are missed
-    assert len(panel.view.poll_curve.getData()[0]) >= 10
+    panel.disconnect_push()
+    poll = label(panel, "pollLatencyLabel")
+    push = label(panel, "wsLatencyLabel")
+    seen, total = map(int, re.search(r"saw (\d+) of (\d+) ticks \(at 50/s", poll).groups())
+    assert seen >= 10 and total >= 10 * seen, poll  # one poll every 12.5 ticks of push
+    assert f"missed {total - seen}" in poll
+    poll_p50, poll_max = screen_age(poll)
+    push_p50 = screen_age(push)[0]
+    assert 60 < poll_p50 < 400 and poll_max >= 200, poll  # up to a whole interval old
+    assert push_p50 < poll_p50 / 2, (push, poll)  # pushed: at most a tick (20 ms) old
+    # The same ticks: every polled point lies on the pushed curve.
+    pushed = dict(panel.push_stats.points)
+    polled = list(panel.poll_stats.points)
+    assert sum(t in pushed and pushed[t] == value for t, value in polled) >= len(polled) // 2
+    # Sudden changes: the pushed signal jumps by half its range between two ticks.
+    values = [value for _, value in panel.push_stats.points]
+    assert any(abs(b - a) >= 0.5 for a, b in itertools.pairwise(values))
+
+
+def test_error_rows_are_shown_whole(window, run):
+    """Issue 11: a long error row was cut off at the log's right edge (no wrapping)."""
+    panel = window.show_panel("websocket")
+    log = widget(panel, QtWidgets.QPlainTextEdit, "wsLog")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    widget(panel, QtWidgets.QLineEdit, "wsUrlEdit").setText(f"ws://127.0.0.1:{port}/ws/ticks")
+
+    async def scenario() -> None:
+        button(panel, "connectButton").click()
+        await wait_until(lambda: "reconnecting in" in log_text(panel), 10, "an error row")
+
+    run(scenario())
+    panel.disconnect_push()
+    row = next(line for line in log_text(panel).splitlines() if "reconnecting in" in line)
+    assert len(row) > 80  # longer than the log is wide...
+    assert log.lineWrapMode() != QtWidgets.QPlainTextEdit.LineWrapMode.NoWrap  # ...so it wraps
+    assert log.horizontalScrollBar().maximum() == 0  # and nothing is hidden to the right
 
 
 def test_three_ways_from_a_thread_deliver_everything_in_order(window, run):

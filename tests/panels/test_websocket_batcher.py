@@ -1,5 +1,5 @@
 """The websocket panel's run-state, without a window: one flush per frame, and the push and
-poll statistics that turn a frame's items into log lines, counts and summary lines."""
+poll statistics that turn a frame's items into bounded log lines, counts and summaries."""
 
 from __future__ import annotations
 
@@ -8,11 +8,18 @@ from typing import Any
 import pytest
 
 from guidemo.panels.websocket.batcher import (
+    BAD_ROWS_PER_S,
+    MAX_ROW,
+    POINTS_MAX,
+    TICK_ROWS_PER_FRAME,
     FrameBatcher,
     PollStats,
     PushStats,
+    Sorter,
+    age_text,
+    bounded,
     latency_text,
-    sort_frame,
+    sample_ages,
 )
 from guidemo.widgets.palette import BAD, GOOD, NOTE
 from tests.conftest import wait_until
@@ -25,31 +32,43 @@ def tick(seq: int, t: float, value: float = 0.5) -> tuple[Any, ...]:
     return ("tick", message, t + 0.002)  # received 2 ms after the server stamped it
 
 
+def sorter(rate: float = 50) -> Sorter:
+    return Sorter(PushStats(rate=rate), PollStats())
+
+
 def test_ticks_in_a_row_are_counted_and_logged() -> None:
-    push, poll = PushStats(rate=50), PollStats()
-    frame = sort_frame([tick(1, 100.0), tick(2, 100.02, -0.25)], push, poll, rate=50)
-    assert push.messages == 2 and push.missed == 0 and push.last_seq == 2
+    s = sorter()
+    frame = s.sort([tick(1, 100.0), tick(2, 100.02, -0.25)], now=100.1)
+    assert s.push.messages == 2 and s.push.missed == 0 and s.push.last_seq == 2
     assert frame.pushed == [100.0, 100.02]
     assert [color for _, color in frame.lines] == [None, None]
-    assert frame.lines[1][0] == "#2     -0.250  after  2.0 ms"
-    assert list(push.points) == [(100.0, 0.5), (100.02, -0.25)]
+    assert frame.lines[1][0] == "#2      -0.250   2.0 ms"
+    assert list(s.push.points) == [(100.0, 0.5), (100.02, -0.25)]
 
 
 def test_a_seq_gap_and_a_reconnect_are_counted_as_missed() -> None:
-    push, poll = PushStats(rate=50), PollStats()
-    frame = sort_frame([tick(1, 100.0), tick(4, 100.06)], push, poll, rate=50)
-    assert push.missed == 2
+    s = sorter()
+    frame = s.sort([tick(1, 100.0), tick(4, 100.06)], now=100.1)
+    assert s.push.missed == 2
     assert frame.lines[1] == ("seq jumped 1 → 4", NOTE)
-    # The server went away for 2 s; the new connection starts again at seq 1.
-    frame = sort_frame([("connected", "ws://x"), tick(1, 102.06)], push, poll, rate=50)
-    assert push.connections == 1
+    # The server went away for 2 s; the new connection goes on with the same clock.
+    frame = s.sort([("connected", "ws://x", 50.0), tick(104, 102.08)], now=102.1)
+    assert s.push.connections == 1
     assert frame.lines[0] == ("· connected (ws://x)", GOOD)
-    assert frame.lines[1] == ("reconnected: missed ≈ 99 ticks (2.00 s at 50/s)", NOTE)
-    assert push.missed == 2 + 99
+    assert frame.lines[1] == ("reconnected: missed 100 ticks (2.02 s away at 50/s)", NOTE)
+    assert s.push.missed == 2 + 100
+
+
+def test_a_rate_change_starts_counting_afresh() -> None:
+    s = sorter(rate=10)
+    s.sort([tick(100, 10.0)], now=10.1)
+    frame = s.sort([("rate", {"type": "rate", "rate": 100}, 10.2), tick(1020, 10.2)], now=10.3)
+    assert frame.lines[0] == ("· the server now pushes 100 ticks/s", NOTE)
+    assert s.push.missed == 0 and s.push.rate == 100  # seq 100 -> 1020 is no gap
 
 
 def test_bad_messages_errors_echoes_and_notes_become_coloured_lines() -> None:
-    push, poll = PushStats(), PollStats()
+    s = sorter()
     items = [
         ("echo", {"type": "echo", "text": "hi"}, 1.0),
         ("error", {"type": "error", "error": "rate must be 1..500"}, 1.0),
@@ -57,7 +76,7 @@ def test_bad_messages_errors_echoes_and_notes_become_coloured_lines() -> None:
         ("error", "disconnected: gone"),
         ("note", "server started again"),
     ]
-    frame = sort_frame(items, push, poll, rate=20)
+    frame = s.sort(items, now=1.0)
     assert frame.lines == [
         ("echo: 'hi'", GOOD),
         ("✖ the server says: rate must be 1..500", BAD),
@@ -65,40 +84,90 @@ def test_bad_messages_errors_echoes_and_notes_become_coloured_lines() -> None:
         ("✖ disconnected: gone", BAD),
         ("· server started again", NOTE),
     ]
-    assert push.bad_messages == 2  # the server's error and the malformed one, not ours
-    assert push.messages == 0 and frame.pushed == []
+    assert s.push.bad_messages == 2  # the server's error and the malformed one, not ours
+    assert s.push.messages == 0 and frame.pushed == []
 
 
-def test_shown_records_the_delays_and_the_summary_says_them() -> None:
-    push, poll = PushStats(rate=50), PollStats()
-    frame = sort_frame([tick(1, 100.0), tick(2, 100.01)], push, poll, rate=50)
-    delays = frame.shown(100.02, push, poll)
+def test_one_broken_item_is_one_row_and_the_rest_of_the_frame_is_kept() -> None:
+    s = sorter()
+    items = [tick(1, 100.0), ("echo", {"type": "echo"}, 1.0), tick(2, 100.02)]
+    frame = s.sort(items, now=100.1)
+    assert [line for line, _ in frame.lines if line.startswith("#")] == [
+        "#1      +0.500   2.0 ms",
+        "#2      +0.500   2.0 ms",
+    ]
+    assert ("✖ bad message: could not use it (KeyError: 'text')", BAD) in frame.lines
+
+
+def test_rows_are_bounded_and_bad_ones_rate_limited() -> None:
+    s = sorter()
+    huge = ("error", {"type": "error", "error": "x" * 1_000_000}, 1.0)
+    frame = s.sort([huge] * 500, now=1.0)
+    assert len(frame.lines) == BAD_ROWS_PER_S
+    assert all(len(line) <= MAX_ROW for line, _ in frame.lines)
+    assert s.push.bad_messages == 500
+    later = s.sort([], now=2.1)  # the second is over: one row says how many were not listed
+    assert later.lines == [(f"✖ … 490 more bad not listed (at most {BAD_ROWS_PER_S}/s)", BAD)]
+    assert bounded("a\nb") == "a b"
+
+
+def test_a_flood_of_ticks_lists_the_newest_and_says_how_many_were_not() -> None:
+    s = sorter(rate=500)
+    frame = s.sort([tick(n, 100 + n / 10_000) for n in range(1, 201)], now=101.0)
+    listed = [line for line, _ in frame.lines if line.startswith("#")]
+    assert len(listed) == TICK_ROWS_PER_FRAME and listed[-1].startswith("#200 ")
+    assert frame.lines[-1] == ("· 160 ticks not listed (at most 40 a frame)", NOTE)
+    assert s.push.messages == 200 and len(frame.pushed) == 200
+    # Points closer than 1.9 ms are thinned out; never more than POINTS_MAX are kept.
+    assert len(s.push.points) == 11  # 200 ticks in 20 ms: one point per 1.9 ms or more
+    s.sort([tick(n, 200 + n / 100) for n in range(1, 2 * POINTS_MAX)], now=300.0)
+    assert len(s.push.points) == POINTS_MAX
+
+
+def test_shown_records_delays_and_ages_and_the_summary_says_them() -> None:
+    s = sorter()
+    frame = s.sort([tick(1, 100.0), tick(2, 100.01)], now=100.02)
+    delays = frame.shown(100.02, s.push, s.poll)
     assert delays == pytest.approx([20.0, 10.0])
-    assert list(push.redraws) == [100.02]
-    text = push.summary(100.5)
+    assert list(s.push.redraws) == [100.02] and s.push.shown_t == 100.01
+    sample_ages(100.06, s.push, None)  # a frame later: the value on screen is 50 ms old
+    assert list(s.push.ages) == pytest.approx([50.0])
+    text = s.push.summary(100.5)
     assert "<b>push</b>: 2 messages over 0 connection(s), 2/s in 1 redraws/s" in text
     assert "server → screen p50 <b>15.0 ms</b>" in text
+    assert "value on screen p50 <b>50 ms</b>, max 50 ms old" in text
     assert "missed 0 · bad 0 · requests: 1 per connection" in text
-    assert "0/s in 0 redraws/s" in push.summary(102.0)  # a second later, the windows empty
+    assert "0/s in 0 redraws/s" in s.push.summary(102.0)  # a second later, the windows empty
 
 
-def test_polling_counts_the_ticks_it_never_saw() -> None:
-    push, poll = PushStats(), PollStats()
-    assert poll.summary(polling=False) == "<b>poll</b>: off"
-    items = [("poll", {"seq": s, "t": 100 + s / 100, "value": 0.0}, 0.0) for s in (5, 5, 9)]
-    poll.polls = 3
-    frame = sort_frame(items, push, poll, rate=20)
-    assert frame.polled == [100.05, 100.05, 100.09] and frame.lines == []
-    assert (poll.seen, poll.skipped) == (2, 3)
-    poll.failed(TimeoutError())
-    text = poll.summary(polling=True)
-    assert "<b>poll</b>: 4 requests" in text and "saw 2 of 5 server ticks" in text
+def test_polling_counts_the_ticks_of_the_same_stream_it_never_saw() -> None:
+    s = sorter()
+    assert s.poll.summary(polling=False) == "<b>poll</b>: off"
+    items = [
+        ("poll", {"seq": seq, "t": 100 + seq / 50, "value": 0.0, "rate": 50}, 0.0)
+        for seq in (5, 5, 9)
+    ]
+    s.poll.polls = 3
+    frame = s.sort(items, now=1.0)
+    assert frame.polled == [100.1, 100.1, 100.18] and frame.lines == []
+    assert (s.poll.seen, s.poll.skipped) == (2, 3)
+    frame.shown(100.2, s.push, s.poll)
+    sample_ages(100.3, None, s.poll)  # between polls the screen gets older
+    sample_ages(100.4, None, s.poll)
+    s.poll.failed(TimeoutError())
+    text = s.poll.summary(polling=True)
+    assert "<b>poll</b>: 4 requests" in text and "saw 2 of 5 ticks (at 50/s" in text
+    assert "missed 3" in text and "value on screen p50 <b>170 ms</b>, max 220 ms old" in text
     assert f"color:{BAD}" in text and "1 failed (TimeoutError)" in text
+    # Another rate: other seqs, so no gap is counted across the change.
+    s.sort([("poll", {"seq": 900, "t": 101.0, "value": 0.0, "rate": 100}, 0.0)], now=2.0)
+    assert s.poll.skipped == 3 and s.poll.rate == 100
 
 
-def test_latency_text_before_and_after_samples() -> None:
-    assert latency_text([]) == "—"
+def test_latency_and_age_text_before_and_after_samples() -> None:
+    assert latency_text([]) == "—" and age_text([]) == "—"
     assert latency_text([1.0, 2.0, 3.0]).startswith("p50 <b>2.0 ms</b>, p99 ")
+    assert age_text([10.0, 20.0, 90.0]) == "p50 <b>20 ms</b>, max 90 ms"
 
 
 def test_the_batcher_flushes_once_per_frame_and_stops_when_idle(run) -> None:

@@ -1,13 +1,16 @@
-"""Panel `websocket`: the server pushes and the GUI never asks, next to polling; and three
-ways a worker thread can tell the GUI thread that something happened.
+"""Panel `websocket`: the server pushes and the GUI never asks, next to polling; three
+ways a worker thread can tell the GUI thread that something happened; and the server side:
+its code, and why an async server holds many connections cheaply.
 
-The lessons are `guidemo.lessons.push` and `guidemo.lessons.thread_to_gui(_qt)`; the frame
-batcher and the statistics are in `batcher`, the thread section in `threads`.
+The lessons are `guidemo.lessons.push`, `guidemo.lessons.thread_to_gui(_qt)` and
+`guidemo.lessons.server_side`; the frame batcher and the statistics are in `batcher`, the
+sections in `threads` and `server_side`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import time
 from typing import Any
@@ -17,15 +20,18 @@ from PySide6 import QtWidgets
 from yarl import URL
 
 from guidemo.lessons.push import (
+    CONNECT_TIMEOUT_S,
     POLL_PATH,
     PUSH_PATH,
     RESTART_DOWNTIME_S,
     BadMessage,
     backoff_delays,
+    check_url,
     is_tick,
     keep_receiving,
     parse_message,
     poll_ticks,
+    preview,
     restart_server,
 )
 from guidemo.lessons.thread_to_gui import send_by_call_soon_threadsafe, send_by_socket, watch_socket
@@ -36,10 +42,14 @@ from guidemo.panels.websocket.batcher import (
     Item,
     PollStats,
     PushStats,
-    sort_frame,
+    Sorter,
+    bounded,
+    sample_ages,
 )
+from guidemo.panels.websocket.server_side import ServerSide
 from guidemo.panels.websocket.threads import ThreadWays
 from guidemo.panels.websocket.view import StreamView
+from guidemo.server import DemoServer
 from guidemo.services import ServerControl
 from guidemo.widgets.palette import BAD, GOOD, NOTE
 
@@ -57,6 +67,7 @@ class WebSocketPanel(Panel):
     sources = (
         keep_receiving,
         backoff_delays,
+        check_url,
         parse_message,
         FrameBatcher,
         poll_ticks,
@@ -80,10 +91,20 @@ class WebSocketPanel(Panel):
         self._last_labels = 0.0
         self.push_stats = PushStats()
         self.poll_stats = PollStats()
+        self.sorter = Sorter(self.push_stats, self.poll_stats)
         ws_url = URL(context.server_url).with_scheme("ws").with_path(PUSH_PATH)
         self.view = StreamView(str(ws_url), can_restart=context.server is not None)
         self.rate_spin = self.view.rate_spin  # the benchmark sets the rate through it
         self.threads = ThreadWays(self.spawn)
+        server = context.server
+        self.server_side = ServerSide(
+            self.spawn,
+            context.server_url,
+            held=(lambda: server.open_connections) if isinstance(server, DemoServer) else None,
+            client_code=self.sources,
+            show_code=self.source_view.show_objects,
+            worst_lag_since=lambda started: context.monitor.stats_since(started).max_ms,
+        )
         self.set_controls(self._build_controls())
         self.batcher = FrameBatcher(self._flush, self._streaming, self)
 
@@ -104,24 +125,38 @@ class WebSocketPanel(Panel):
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.threads)
+        layout.addWidget(self.server_side)
         return controls
 
     # --- push -----------------------------------------------------------------------------
     def connect_push(self) -> None:
         """(Re)connect to the URL in wsUrlEdit; counters start from zero."""
-        url = URL(self.view.url_edit.text().strip())
-        if url.scheme not in ("ws", "wss") or not url.host:
-            self.view.set_status(f"Not a WebSocket URL: {url}", BAD)
+        url = self._checked_url()
+        if url is None:
             return
         self._stop_stream()
         # What the old connection left for the next frame belongs to the old counts.
         self.batcher.pending = [item for item in self.batcher.pending if item[0] == "poll"]
-        self.push_stats = PushStats(rate=self.rate_spin.value())
-        target = url.update_query(rate=self.rate_spin.value())
+        self.push_stats = self.sorter.push = PushStats()
         self._stream_task = self.spawn(
-            keep_receiving(self._session(), target, self._on_text, self._on_state), "stream ticks"
+            keep_receiving(
+                self._session(),
+                # asked anew for every attempt: a reconnect uses the rate shown *now*
+                lambda: url.update_query(rate=self.rate_spin.value()),
+                self._on_message,
+                self._on_state,
+            ),
+            "stream ticks",
         )
         self.view.set_connected(True)
+
+    def _checked_url(self) -> URL | None:
+        """The URL box's WebSocket URL, or None after saying what is wrong with it."""
+        try:
+            return check_url(self.view.url_edit.text())
+        except ValueError as error:
+            self.view.set_status(html.escape(f"Cannot use this URL: {error}."), BAD)
+            return None
 
     def disconnect_push(self) -> None:
         self._stop_stream()
@@ -131,7 +166,7 @@ class WebSocketPanel(Panel):
     def _session(self) -> aiohttp.ClientSession:
         if self.session is None:
             self.session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=None, connect=3)
+                timeout=aiohttp.ClientTimeout(total=None, connect=CONNECT_TIMEOUT_S)
             )
         return self.session
 
@@ -141,11 +176,11 @@ class WebSocketPanel(Panel):
             self._stream_task = None
         self.ws = None
 
-    def _on_text(self, text: str) -> None:
-        """Called once per message, at up to 500 a second: parse, stamp, queue. No widgets."""
+    def _on_message(self, data: str | bytes) -> None:
+        """Called once per message, up to thousands a second: parse, stamp, queue. No widgets."""
         received = time.time()
         try:
-            message = parse_message(text)
+            message = parse_message(data, now=received)
         except BadMessage as error:
             self.batcher.add(("bad", str(error)))
             return
@@ -155,13 +190,15 @@ class WebSocketPanel(Panel):
         self, state: str, detail: str, ws: aiohttp.ClientWebSocketResponse | None
     ) -> None:
         self.ws = ws
+        shown = html.escape(bounded(detail))
         if state == "connecting":
-            self.view.set_status(f"Connecting to {detail}…", NOTE)
+            self.view.set_status(f"Connecting to {shown}…", NOTE)
         elif state == "connected":
-            self.view.set_status(f"Connected to {detail}: the server pushes, we wait.", GOOD)
-            self.batcher.add(("connected", detail))
+            self.view.set_status(f"Connected to {shown}: the server pushes, we wait.", GOOD)
+            rate = URL(detail).query.get("rate", "0")
+            self.batcher.add(("connected", detail, float(rate) if rate.isdigit() else 0.0))
         else:
-            self.view.set_status(f"<b>Disconnected</b>: {detail}", BAD)
+            self.view.set_status(f"<b>Disconnected</b>: {shown}", BAD)
             self.batcher.add(("error", f"disconnected: {detail}"))
 
     def _rate_changed(self, rate: int) -> None:
@@ -187,7 +224,7 @@ class WebSocketPanel(Panel):
         try:
             await ws.send_str(text)
         except (aiohttp.ClientError, ConnectionError) as error:
-            self.batcher.add(("error", f"could not send {text!r}: {error}"))
+            self.batcher.add(("error", f"could not send {text[:60]!r}: {error}"))
 
     def restart_embedded_server(self) -> None:
         if self._restart_task is None and self.context.server is not None:
@@ -211,25 +248,28 @@ class WebSocketPanel(Panel):
         self.view.poll_button.setText("Stop polling" if on else "Poll over HTTP")
         if not on:
             return
-        self.poll_stats = PollStats()
-        url = URL(self.view.url_edit.text().strip())
-        target = url.with_scheme("https" if url.scheme == "wss" else "http").with_path(POLL_PATH)
+        url = self._checked_url()
+        if url is None:
+            self.view.poll_button.setChecked(False)  # says "off" again
+            return
+        self.poll_stats = self.sorter.poll = PollStats()
+        base = url.with_scheme("https" if url.scheme == "wss" else "http").with_path(POLL_PATH)
         interval = self.view.poll_interval_spin.value
         self._poll_task = self.spawn(
             poll_ticks(
                 self._session(),
-                target,
+                lambda: base.with_query(rate=self.rate_spin.value()),  # the ticks push gets
                 lambda: interval() / 1000,
                 self._on_poll,
                 self.poll_stats.failed,
             ),
             "poll /api/tick",
         )
-        self.batcher.add(("note", f"polling {target}"))
+        self.batcher.add(("note", f"polling {base}"))
 
     def _on_poll(self, tick: Any) -> None:
         if not is_tick(tick):
-            self.poll_stats.failed(BadMessage(f"not a tick: {str(tick)[:60]!r}"))
+            self.poll_stats.failed(BadMessage(f"not a tick: {preview(str(tick))}"))
             return
         self.poll_stats.polls += 1
         self.batcher.add(("poll", tick, time.time()))
@@ -240,10 +280,16 @@ class WebSocketPanel(Panel):
 
     def _flush(self, items: list[Item]) -> None:
         """Everything that arrived since the last frame, into the widgets in one go."""
-        frame = sort_frame(items, self.push_stats, self.poll_stats, self.rate_spin.value())
-        self.view.draw(frame.lines, self.push_stats.points, self.poll_stats.points, time.time())
+        frame = self.sorter.sort(items, time.time())
+        points = (self.push_stats.points, self.poll_stats.points)
+        self.view.draw(frame.lines, *points, time.time(), force=not self._streaming())
         shown = time.time()  # the widgets have the new data now; Qt repaints them next
         delays = frame.shown(shown, self.push_stats, self.poll_stats)
+        sample_ages(
+            shown,
+            self.push_stats if self._stream_task is not None else None,
+            self.poll_stats if self._poll_task is not None else None,
+        )
         if self.latency_sink is not None:
             self.latency_sink.extend(delays)
         if shown - self._last_labels >= LABEL_EVERY_S or not self._streaming():
@@ -266,7 +312,7 @@ class WebSocketPanel(Panel):
     async def screenshot_demo(self) -> None:
         self.rate_spin.setValue(50)
         self.connect_push()
-        self.view.poll_interval_spin.setValue(100)
+        self.view.poll_interval_spin.setValue(200)
         self.view.poll_button.setChecked(True)
         self.threads.count_spin.setValue(300)
         await asyncio.sleep(0.3)
@@ -276,4 +322,4 @@ class WebSocketPanel(Panel):
         self.provoke_bad()
         while self.threads.task is not None:
             await asyncio.sleep(0.05)
-        await asyncio.sleep(max(0.0, 2.5 - 1.3))
+        await asyncio.sleep(3.0)  # nearly fills the chart's 5 s

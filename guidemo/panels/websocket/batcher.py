@@ -4,6 +4,10 @@
 per frame. `PushStats` and `PollStats` turn one frame's items into log lines and counts and
 say them as the panel's two summary lines. Only the batcher needs Qt (a QTimer); the
 statistics are plain Python and can be tested without a window.
+
+Everything here is bounded, whatever the other end sends: a row is at most MAX_ROW
+characters, bad messages are listed at most BAD_ROWS_PER_S a second (all are counted),
+ticks at most TICK_ROWS_PER_FRAME a frame, and the plot keeps at most POINTS_MAX points.
 """
 
 from __future__ import annotations
@@ -20,7 +24,12 @@ from guidemo.stats import percentile
 from guidemo.widgets.palette import BAD, GOOD, NOTE, colored
 
 FRAME_MS = 16  # one flush per screen frame (~60 Hz), however many messages came in
-LATENCY_SAMPLES = 2000
+SAMPLES = 2000  # delays and ages kept for the percentiles
+MAX_ROW = 240  # characters in one log row
+BAD_ROWS_PER_S = 10
+TICK_ROWS_PER_FRAME = 40  # 2,400 rows a second is more than anyone reads
+POINTS_MAX = 5000  # per plotted series
+POINT_SPACING_S = 0.0019  # closer points are not drawn: 500/s all are, a flood is thinned
 
 Item = tuple[Any, ...]  # ("tick", message, received), ("poll", tick, received), ("note", text), ...
 Line = tuple[str, str | None]  # a log line and its colour (a palette name); None: plain
@@ -59,6 +68,12 @@ class FrameBatcher(QtCore.QObject):
             self.timer.stop()  # nothing arrives and nothing will: an idle panel costs nothing
 
 
+def bounded(text: str, limit: int = MAX_ROW) -> str:
+    """`text` in one row of at most `limit` characters."""
+    text = " ".join(text.split()) if "\n" in text or "\r" in text else text
+    return text if len(text) <= limit else f"{text[: limit - 24]}… ({len(text):,} chars)"
+
+
 def latency_text(latencies: Iterable[float]) -> str:
     """ "p50 <b>3.1 ms</b>, p99 9.0 ms", or "—" before the first sample."""
     values = list(latencies)
@@ -67,16 +82,60 @@ def latency_text(latencies: Iterable[float]) -> str:
     return f"p50 <b>{statistics.median(values):.1f} ms</b>, p99 {percentile(values, 0.99):.1f} ms"
 
 
+def age_text(ages: Iterable[float]) -> str:
+    """ "p50 <b>110 ms</b>, max 230 ms": how old the value on screen was, sampled each frame."""
+    values = list(ages)
+    if not values:
+        return "—"
+    return f"p50 <b>{statistics.median(values):.0f} ms</b>, max {max(values):.0f} ms"
+
+
 def _drop_older(window: deque[float], than: float) -> None:
     while window and window[0] < than:
         window.popleft()
 
 
+class RowLimiter:
+    """At most `per_second` rows a second; the others are counted and said in one row."""
+
+    def __init__(self, per_second: int, what: str) -> None:
+        self.per_second, self.what = per_second, what
+        self.window_end = 0.0
+        self.listed = 0
+        self.unlisted = 0
+
+    def admit(self, now: float) -> bool:
+        if now >= self.window_end:
+            self.window_end, self.listed = now + 1.0, 0
+        self.listed += 1
+        if self.listed > self.per_second:
+            self.unlisted += 1
+        return self.listed <= self.per_second
+
+    def summary(self, now: float) -> Line | None:
+        """Once the second is over: how many were not listed, if any."""
+        if not self.unlisted or now < self.window_end:
+            return None
+        count, self.unlisted = self.unlisted, 0
+        return (f"✖ … {count:,} more {self.what} not listed (at most {self.per_second}/s)", BAD)
+
+
+class _Plotted:
+    """A series for the plot: (time, value) points, thinned and bounded."""
+
+    def __init__(self) -> None:
+        self.points: deque[tuple[float, float]] = deque(maxlen=POINTS_MAX)
+
+    def add_point(self, t: float, value: float) -> None:
+        if not self.points or abs(t - self.points[-1][0]) >= POINT_SPACING_S:
+            self.points.append((t, value))
+
+
 @dataclass
 class PushStats:
-    """What the WebSocket brought since Connect: counts, gaps, delays, recent points."""
+    """What the WebSocket brought since Connect: counts, gaps, delays, ages, recent points."""
 
-    rate: int = 0  # the rate asked for: a reconnect's time gap times it estimates the loss
+    rate: float = 0  # ticks a second of the current stream (from its URL or the last ack)
     messages: int = 0
     bad_messages: int = 0
     missed: int = 0
@@ -84,64 +143,85 @@ class PushStats:
     last_seq: int | None = None
     last_t: float | None = None
     just_connected: bool = False
-    latencies: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_SAMPLES))
-    points: deque[tuple[float, float]] = field(default_factory=deque)
+    shown_t: float | None = None  # the server's stamp of the newest tick on screen
+    latencies: deque[float] = field(default_factory=lambda: deque(maxlen=SAMPLES))
+    ages: deque[float] = field(default_factory=lambda: deque(maxlen=SAMPLES))
+    plotted: _Plotted = field(default_factory=_Plotted)
     arrivals: deque[float] = field(default_factory=deque)  # when ticks arrived, the last second
     redraws: deque[float] = field(default_factory=deque)  # when ticks were drawn, the last second
 
-    def connected(self, detail: str) -> Line:
-        """In order with the ticks: the next one starts a new seq."""
+    @property
+    def points(self) -> deque[tuple[float, float]]:
+        return self.plotted.points
+
+    def connected(self, detail: str, rate: float) -> Line:
+        """In order with the ticks: the next one may come after a gap."""
         self.connections += 1
         self.just_connected = True
-        return (f"· connected ({detail})", GOOD)
+        self.rate = rate
+        return (bounded(f"· connected ({detail})"), GOOD)
 
-    def take_tick(self, tick: dict[str, Any], received: float, rate: int) -> list[Line]:
+    def rate_changed(self, rate: float) -> Line:
+        """The server says the ticks from now on come at `rate`: their seqs are another
+        stream's, so gaps are counted afresh."""
+        self.rate, self.last_seq = rate, None
+        return (f"· the server now pushes {rate:g} ticks/s", NOTE)
+
+    def take_tick(self, tick: dict[str, Any], received: float) -> list[Line]:
         """Count one tick; its log line, after a note if ticks were missed before it."""
         lines: list[Line] = []
         seq, t, value = tick["seq"], tick["t"], tick["value"]
-        if self.just_connected and self.last_t is not None:
-            # A new connection starts again at seq 1: estimate the loss from the time gap.
-            gap = t - self.last_t
+        if self.just_connected and self.last_t is not None and self.rate:
+            gap = t - self.last_t  # the server went away: count its ticks meanwhile
             lost = max(0, round(gap * self.rate) - 1)
             self.missed += lost
-            note = f"reconnected: missed ≈ {lost} ticks ({gap:.2f} s at {self.rate}/s)"
+            note = f"reconnected: missed {lost} ticks ({gap:.2f} s away at {self.rate:g}/s)"
             lines.append((note, NOTE))
         elif self.last_seq is not None and seq > self.last_seq + 1:
             self.missed += seq - self.last_seq - 1
             lines.append((f"seq jumped {self.last_seq} → {seq}", NOTE))
+        elif self.last_seq is not None and seq <= self.last_seq:
+            lines.append((f"seq went back {self.last_seq} → {seq}", NOTE))
         self.just_connected = False
         self.last_seq, self.last_t = seq, t
-        self.rate = rate
         self.messages += 1
         self.arrivals.append(received)
-        self.points.append((t, value))
+        self.plotted.add_point(t, value)
         delay_ms = (received - t) * 1000
-        lines.append((f"#{seq:<5} {value:+.3f}  after {delay_ms:4.1f} ms", None))
+        lines.append((f"#{seq:<7}{value:+.3f} {delay_ms:5.1f} ms", None))
         return lines
 
     def summary(self, now: float) -> str:
         _drop_older(self.arrivals, now - 1.0)
         _drop_older(self.redraws, now - 1.0)
         return (
-            f"<b>push</b>: {self.messages} messages over {self.connections} connection(s), "
+            f"<b>push</b>: {self.messages:,} messages over {self.connections} connection(s), "
             f"{len(self.arrivals)}/s in {len(self.redraws)} redraws/s · server → "
-            f"screen {latency_text(self.latencies)} · missed {self.missed} · "
-            f"bad {self.bad_messages} · requests: 1 per connection"
+            f"screen {latency_text(self.latencies)} · value on screen "
+            f"{age_text(self.ages)} old · missed {self.missed:,} · "
+            f"bad {self.bad_messages:,} · requests: 1 per connection"
         )
 
 
 @dataclass
 class PollStats:
-    """What polling saw since it started: requests, failures, and the ticks it never saw."""
+    """What polling saw since it started: requests, failures, the ticks it never saw (of
+    the stream a WebSocket at the same rate is pushed), and how old its value on screen was."""
 
     polls: int = 0
     errors: int = 0
     skipped: int = 0
     seen: int = 0
+    rate: float = 0
     last_seq: int | None = None
     last_error: str = ""
-    latencies: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_SAMPLES))
-    points: deque[tuple[float, float]] = field(default_factory=deque)
+    shown_t: float | None = None
+    ages: deque[float] = field(default_factory=lambda: deque(maxlen=SAMPLES))
+    plotted: _Plotted = field(default_factory=_Plotted)
+
+    @property
+    def points(self) -> deque[tuple[float, float]]:
+        return self.plotted.points
 
     def failed(self, error: BaseException) -> None:
         self.polls += 1
@@ -150,13 +230,15 @@ class PollStats:
 
     def take_poll(self, tick: dict[str, Any]) -> None:
         """A polled tick: a new one, the same as last time, or one after a gap."""
-        seq = tick["seq"]
+        seq, rate = tick["seq"], tick.get("rate", self.rate)
+        if rate != self.rate:  # another stream: its seqs do not follow the old ones
+            self.rate, self.last_seq = rate, None
         if self.last_seq is not None and seq > self.last_seq:
             self.skipped += seq - self.last_seq - 1
         if self.last_seq is None or seq != self.last_seq:
             self.seen += 1
         self.last_seq = seq
-        self.points.append((tick["t"], tick["value"]))
+        self.plotted.add_point(tick["t"], tick["value"])
 
     def summary(self, polling: bool) -> str:
         if not polling and self.polls == 0:
@@ -164,10 +246,11 @@ class PollStats:
         errors = ""
         if self.errors:
             errors = " · " + colored(f"{self.errors} failed ({self.last_error})", BAD)
+        total = self.seen + self.skipped
         return (
-            f"<b>poll</b>: {self.polls} requests · value on screen was "
-            f"{latency_text(self.latencies)} old · saw {self.seen} of {self.seen + self.skipped} "
-            f"server ticks{errors}"
+            f"<b>poll</b>: {self.polls:,} requests · value on screen {age_text(self.ages)} old"
+            f" · saw {self.seen:,} of {total:,} ticks (at {self.rate:g}/s, the ticks push "
+            f"gets), missed {self.skipped:,}{errors}"
         )
 
 
@@ -183,34 +266,89 @@ class Frame:
         """The frame is on screen at `at`: record its delays; the push delays, in ms."""
         if self.pushed:
             push.redraws.append(at)
+            push.shown_t = max(self.pushed)
+        if self.polled:
+            poll.shown_t = self.polled[-1]
         delays = [(at - sent) * 1000 for sent in self.pushed]
         push.latencies.extend(delays)
-        poll.latencies.extend((at - sent) * 1000 for sent in self.polled)
         return delays
 
 
-def sort_frame(items: Iterable[Item], push: PushStats, poll: PollStats, rate: int) -> Frame:
-    """Count one frame's items into `push` and `poll`; their log lines and stamps."""
-    frame = Frame()
-    for kind, *rest in items:
+def sample_ages(at: float, push: PushStats | None, poll: PollStats | None) -> None:
+    """Once a frame, for each way that is on: how old the value on screen is now (ms),
+    on the same clock for both, so they compare like with like."""
+    for stats in (push, poll):
+        if stats is not None and stats.shown_t is not None:
+            stats.ages.append((at - stats.shown_t) * 1000)
+
+
+@dataclass
+class Sorter:
+    """Turns frames of items into counts and bounded log lines, with rate-limited rows."""
+
+    push: PushStats
+    poll: PollStats
+    bad_rows: RowLimiter = field(default_factory=lambda: RowLimiter(BAD_ROWS_PER_S, "bad"))
+    unlisted_ticks: int = 0
+    unlisted_since: float = 0.0
+
+    def sort(self, items: Iterable[Item], now: float) -> Frame:
+        """Count one frame's items; its log lines and stamps. One bad item is one row:
+        the rest of the frame is kept."""
+        frame = Frame()
+        ticks_listed = 0
+        for item in items:
+            try:
+                ticks_listed += self._one(item, frame, now)
+            except (KeyError, TypeError, ValueError, OverflowError, IndexError) as error:
+                self._bad(frame, f"could not use it ({type(error).__name__}: {error})", now)
+        if ticks_listed > TICK_ROWS_PER_FRAME:  # list the newest ones (and every note)
+            drop = ticks_listed - TICK_ROWS_PER_FRAME
+            self.unlisted_ticks += drop
+            kept: list[Line] = []
+            for line in frame.lines:
+                if drop and line[0].startswith("#"):
+                    drop -= 1
+                else:
+                    kept.append(line)
+            frame.lines = kept
+        if self.unlisted_ticks and now - self.unlisted_since >= 1.0:
+            count, self.unlisted_ticks, self.unlisted_since = self.unlisted_ticks, 0, now
+            note = f"· {count:,} ticks not listed (at most {TICK_ROWS_PER_FRAME} a frame)"
+            frame.lines.append((note, NOTE))
+        summary = self.bad_rows.summary(now)
+        if summary is not None:
+            frame.lines.append(summary)
+        return frame
+
+    def _one(self, item: Item, frame: Frame, now: float) -> int:
+        """Sort one item into `frame`; 1 if it added a tick row, else 0."""
+        kind, *rest = item
+        push, poll = self.push, self.poll
         if kind == "tick":
-            frame.lines += push.take_tick(rest[0], rest[1], rate)
+            frame.lines += push.take_tick(rest[0], rest[1])
             frame.pushed.append(rest[0]["t"])
-        elif kind == "poll":
+            return 1
+        if kind == "poll":
             poll.take_poll(rest[0])
             frame.polled.append(rest[0]["t"])
         elif kind == "echo":
-            frame.lines.append((f"echo: {rest[0]['text']!r}", GOOD))
+            frame.lines.append((bounded(f"echo: {rest[0]['text']!r}"), GOOD))
+        elif kind == "rate":
+            frame.lines.append(push.rate_changed(float(rest[0]["rate"])))
         elif kind == "error" and isinstance(rest[0], dict):
-            push.bad_messages += 1
-            frame.lines.append((f"✖ the server says: {rest[0].get('error')}", BAD))
+            self._bad(frame, f"the server says: {rest[0]['error']}", now, prefix="✖ ")
         elif kind == "bad":
-            push.bad_messages += 1
-            frame.lines.append((f"✖ bad message: {rest[0]}", BAD))
+            self._bad(frame, str(rest[0]), now)
         elif kind == "error":
-            frame.lines.append((f"✖ {rest[0]}", BAD))
+            frame.lines.append((bounded(f"✖ {rest[0]}"), BAD))
         elif kind == "connected":
-            frame.lines.append(push.connected(rest[0]))
+            frame.lines.append(push.connected(rest[0], rest[1]))
         else:
-            frame.lines.append((f"· {rest[0]}", NOTE))
-    return frame
+            frame.lines.append((bounded(f"· {rest[0]}"), NOTE))
+        return 0
+
+    def _bad(self, frame: Frame, text: str, now: float, prefix: str = "✖ bad message: ") -> None:
+        self.push.bad_messages += 1
+        if self.bad_rows.admit(now):
+            frame.lines.append((bounded(prefix + text), BAD))

@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from PySide6 import QtCore, QtWidgets
 
 from guidemo.lessons.push import RESTART_DOWNTIME_S
+from guidemo.panels.websocket.batcher import BAD_ROWS_PER_S, MAX_ROW, TICK_ROWS_PER_FRAME
 from guidemo.widgets.colored_log import ColoredLog
 from guidemo.widgets.kit import label, make_button, named
 from guidemo.widgets.rolling_plot import RollingPlot
 
 PLOT_WINDOW_S = 5.0
 LOG_LINES = 400
+LOG_EVERY_S = 0.05
 PUSHED_COLOR = (40, 110, 220)
 POLLED_COLOR = (230, 120, 20)
 
@@ -86,19 +88,28 @@ class StreamView(QtWidgets.QWidget):
         self.plot = named(
             RollingPlot(PLOT_WINDOW_S, (-1.1, 1.1), "seconds ago (server time)"),
             "wsPlot",
-            "The server's value over the last 5 s: pushed (line) and polled (dots)",
+            "The server's value over the last 5 s as each way shows it: pushed (solid line) "
+            "and polled (dots: the answers; dashed: what the screen shows until the next "
+            "poll). The value jumps and spikes: polling misses what happens between polls",
         )
-        self.push_curve = self.plot.line("pushed", PUSHED_COLOR)
-        self.poll_curve = self.plot.dots("polled", POLLED_COLOR)
+        self.push_curve = self.plot.line("pushed", PUSHED_COLOR, steps=True)
+        self.poll_curve = self.plot.line("polled", POLLED_COLOR, steps=True, dashed=True)
+        self.poll_dots = self.plot.dots(None, POLLED_COLOR)
         self.log = named(
-            ColoredLog(LOG_LINES), "wsLog", "Every message received, newest last; errors in red"
+            ColoredLog(LOG_LINES, MAX_ROW),
+            "wsLog",
+            "Messages received, newest last: a tick is #seq, value, and how long after the "
+            f"server stamped it it arrived; errors in red. Every row is cut to {MAX_ROW} "
+            f"characters; at most {BAD_ROWS_PER_S} bad messages a second and "
+            f"{TICK_ROWS_PER_FRAME} ticks a frame are listed (the counts below include all)",
         )
-        self.log.setPlaceholderText("Pushed messages appear here, one line each")
+        self.log.setPlaceholderText("Pushed messages appear here: #seq  value  delay")
         self.push_label = label(
             "push: —",
             "wsLatencyLabel",
             "Messages received, the delay from the server stamping a tick to the panel "
-            "showing it, missed ticks, bad messages",
+            "showing it, how old the value on screen is (sampled every frame, the same way "
+            "as for polling), missed ticks, bad messages",
             rich=True,
         )
         self.poll_interval_spin = named(
@@ -117,10 +128,13 @@ class StreamView(QtWidgets.QWidget):
         self.poll_label = label(
             "poll: —",
             "pollLatencyLabel",
-            "Requests made, how old the value shown was, and how many of the server's "
-            "ticks polling never saw",
+            "Requests made; how old the value on screen is between polls (sampled every "
+            "frame, on the same clock as push); how many of the ticks a WebSocket at the "
+            "same rate gets polling never saw",
             rich=True,
         )
+        self._log_pending: list[tuple[str, str | None]] = []
+        self._log_shown = 0.0
         self._lay_out()
         self.set_connected(False)
 
@@ -128,8 +142,9 @@ class StreamView(QtWidgets.QWidget):
         views = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         views.addWidget(self.plot)
         views.addWidget(self.log)
-        views.setStretchFactor(0, 1)
-        views.setStretchFactor(1, 1)
+        views.setStretchFactor(0, 3)
+        views.setStretchFactor(1, 2)
+        self.log.setMinimumWidth(self.log.fontMetrics().horizontalAdvance("x" * 26) + 30)
         views.setChildrenCollapsible(False)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -159,10 +174,17 @@ class StreamView(QtWidgets.QWidget):
         pushed: deque[tuple[float, float]],
         polled: deque[tuple[float, float]],
         now: float,
+        force: bool = False,
     ) -> None:
-        """One frame: new log lines, and both series of the chart if it is on screen."""
-        if lines:
-            self.log.append_lines(lines)
+        """One frame: both series of the chart if it is on screen; the new log lines at
+        most LOG_EVERY_S apart (the log is read, not watched: fewer, larger batches cost
+        less), or at once with `force`."""
+        self._log_pending += lines
+        del self._log_pending[:-LOG_LINES]
+        if self._log_pending and (force or now - self._log_shown >= LOG_EVERY_S):
+            self.log.append_lines(self._log_pending)
+            self._log_pending, self._log_shown = [], now
         if self.isVisible():
-            self.plot.show_recent(self.push_curve, pushed, now)
-            self.plot.show_recent(self.poll_curve, polled, now)
+            self.plot.show_recent(self.push_curve, pushed, now, hold=True)
+            self.plot.show_recent(self.poll_curve, polled, now, hold=True)
+            self.plot.show_recent(self.poll_dots, polled, now)

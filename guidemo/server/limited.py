@@ -9,7 +9,7 @@ are instant, like a real API's; accepted requests wait `latency` seconds.
 
 In a real API the limit is fixed by the server; here the caller sets it in the URL so a
 panel can show any limit. Every parameter is checked: a bad one is a 400 with a JSON error.
-Self-contained (guidemo.server imports it), so it imports nothing from guidemo.
+Self-contained: guidemo.server registers its route and imports nothing back.
 """
 
 from __future__ import annotations
@@ -128,6 +128,7 @@ async def limited(request: web.Request) -> web.Response:
 
 
 def add_limited_routes(app: web.Application) -> None:
-    """Add GET /api/limited and its per-client buckets to the demo server's app."""
+    """Add GET /api/limited and its per-client buckets to an aiohttp app (the demo
+    server's own make_app registers it with the other routes)."""
     app[BUCKETS] = OrderedDict()
     app.router.add_get(LIMITED_PATH, limited)
