@@ -48,6 +48,16 @@ class ErrorReporter:
 
     def report(self, error: BaseException, context: str) -> None:
         log.error("unhandled error in %s", context, exc_info=error)
+        self._tell(error, context)
+
+    def report_peer(self, error: BaseException, context: str) -> None:
+        """What a client did wrong to the demo server (a malformed request, too many
+        connections): shown in the error log, but not an error of the app's own, so it is
+        logged at INFO and never printed on the terminal."""
+        log.info("demo server: %s: %s", context, error)
+        self._tell(error, context)
+
+    def _tell(self, error: BaseException, context: str) -> None:
         for listener in list(self.listeners):
             listener(error, context)
 
@@ -102,7 +112,7 @@ class PanelContext:
         accounting = TaskAccounting.of(loop)
         accounting.enable()  # every task created from now on is accounted (switchable)
         if isinstance(server, DemoServer):  # errors clients cause there go to the error log
-            server.on_error = errors.report
+            server.on_error = errors.report_peer
         return cls(
             server_url=server_url,
             monitor=monitor,
@@ -119,6 +129,6 @@ class PanelContext:
             self.accounting.disable()
         self.monitor.stop()
         self.executor.shutdown(wait=True, cancel_futures=True)
-        if isinstance(self.server, DemoServer) and self.server.on_error == self.errors.report:
+        if isinstance(self.server, DemoServer) and self.server.on_error == self.errors.report_peer:
             self.server.on_error = None
         self.errors.uninstall()
