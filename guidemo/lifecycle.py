@@ -16,7 +16,7 @@ signal does depends on the stage the app is in:
   nothing; one after that means "now": the process exits at once, quietly. Whatever
   happens, a shutdown that takes longer than SHUTDOWN_DEADLINE_S ends the same way.
 
-The handler stays installed until shutdown is over; then the quit signals are blocked,
+The handler stays installed until shutdown is over; then the quit signals are ignored,
 because Python itself puts the default handlers back while it finalizes.
 """
 
@@ -76,13 +76,15 @@ class Lifecycle:
         """Shutdown is over; the interpreter may now finish on its own.
 
         Python puts the default handlers back while it finalizes, so a signal arriving
-        then would kill the process (exit status -2) halfway through Qt's teardown.
-        Everything is stopped by now: block the quit signals for the last moments.
+        then would kill the process (exit status -2) halfway through Qt's teardown, on
+        whichever thread takes it. Everything is stopped by now, so the quit signals are
+        ignored for the last moments (Python leaves an ignored signal ignored).
         """
         if self._deadline is not None:
             self._deadline.cancel()
         if threading.current_thread() is threading.main_thread():
-            signal.pthread_sigmask(signal.SIG_BLOCK, QUIT_SIGNALS)
+            for signum in QUIT_SIGNALS:
+                signal.signal(signum, signal.SIG_IGN)
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         now = time.monotonic()

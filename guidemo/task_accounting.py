@@ -211,6 +211,9 @@ class TaskStats(collections.abc.Coroutine[Any, Any, Any]):
     def __await__(self) -> Generator[Any, None, Any]:
         return self.__wrapped__.__await__()
 
+    def __repr__(self) -> str:
+        return repr(self.__wrapped__)  # what the task runs, not the accounting around it
+
     # What asyncio's repr, get_stack() and debuggers read: the wrapped coroutine's.
     @property
     def cr_await(self) -> Any:
