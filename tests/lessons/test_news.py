@@ -131,7 +131,7 @@ def mixed_urls(server: str) -> list[tuple[str, str]]:
         (f"{server}/api/status/404", "HTTP 404"),
         (f"{server}/api/fault/not-json", "not JSON"),
         ("http://127.0.0.1:1/", "connection refused"),
-        (f"{server}/api/data?latency=5", "timed out after 0.5 s"),
+        (f"{server}/api/data?latency=5", "(limit 0.5 s)"),
         (f"{server}/api/data?size=10", ""),
     ]
 
