@@ -128,7 +128,7 @@ class Connection:
     def __init__(self, url: str, deadline: float) -> None:
         self.url, self.deadline = yarl.URL(url), deadline
         self.buffer = bytearray()
-        self.sock = _connect(url, self.url, deadline)
+        self.sock = open_socket(url, self.url, deadline)
 
     def __enter__(self) -> Connection:
         return self
@@ -168,7 +168,7 @@ class Connection:
                 if self.buffer:
                     yield bytes(self.buffer)
                     self.buffer.clear()
-                if not self._more():
+                if not self.wait_for_bytes():
                     return
 
     # --- reading, never longer than the deadline ---------------------------------------------
@@ -178,8 +178,9 @@ class Connection:
             raise TimeoutError
         self.sock.settimeout(left)
 
-    def _more(self) -> bool:
-        """Wait for more bytes (at most until the deadline); False when the server closed."""
+    def wait_for_bytes(self) -> bool:
+        """Wait for the server's next bytes, at most until the deadline (this is where a
+        frozen window waits); False when the server closed the connection."""
         self._time_left()
         data = self.sock.recv(CHUNK)
         self.buffer += data
@@ -189,7 +190,7 @@ class Connection:
         while (end := self.buffer.find(b"\n")) < 0:
             if len(self.buffer) > MAX_LINE + 1:
                 raise not_http(LINE_TOO_LONG)
-            if not self._more():
+            if not self.wait_for_bytes():
                 if first and self.buffer:  # some bytes, then the server closed: not HTTP
                     raise not_http(BAD_STATUS)
                 raise ConnectionResetError("closed in the middle of a line")
@@ -229,7 +230,7 @@ class Connection:
 
     def _exactly(self, count: int) -> Iterator[bytes]:
         while count > 0:
-            if not self.buffer and not self._more():
+            if not self.buffer and not self.wait_for_bytes():
                 raise ConnectionResetError("closed mid-body")
             piece = bytes(self.buffer[:count])
             del self.buffer[: len(piece)]
@@ -250,12 +251,12 @@ class Connection:
             pass
 
 
-def _connect(text: str, url: yarl.URL, deadline: float) -> socket.socket:
+def open_socket(text: str, url: yarl.URL, deadline: float) -> socket.socket:
     """A connected socket (TLS for https), within the deadline; Fault if nobody answers."""
     host, port = url.raw_host or "", url.port or 80
     error: OSError = OSError("no address")
     try:
-        addresses = _resolve(host, port, deadline)
+        addresses = look_up(host, port, deadline)
     except socket.gaierror:
         raise Fault(*unknown_host(text)) from None
     for family, address in addresses:
@@ -276,7 +277,7 @@ def _connect(text: str, url: yarl.URL, deadline: float) -> socket.socket:
     raise Fault(*connect_problem(error, text))
 
 
-def _resolve(host: str, port: int, deadline: float) -> list[tuple[int, Any]]:
+def look_up(host: str, port: int, deadline: float) -> list[tuple[int, Any]]:
     """The addresses of `host`, looked up in a helper thread: getaddrinfo itself cannot be
     given a timeout, and a slow name server must not outlast the deadline."""
     try:
@@ -286,13 +287,13 @@ def _resolve(host: str, port: int, deadline: float) -> list[tuple[int, Any]]:
         pass
     found: list[Any] = []
 
-    def look_up() -> None:
+    def ask_resolver() -> None:
         try:
             found.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
         except Exception as exc:
             found.append(exc)
 
-    lookup = threading.Thread(target=look_up, name=f"dns: {host[:40]}", daemon=True)
+    lookup = threading.Thread(target=ask_resolver, name=f"dns: {host[:40]}", daemon=True)
     lookup.start()
     lookup.join(_left(deadline))
     if not found:
