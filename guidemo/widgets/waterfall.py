@@ -26,7 +26,7 @@ CANCELLED_COLOR: RGB = (190, 190, 190)
 CAPTION_COLOR: RGB = (60, 60, 60)
 FADED_CAPTION_COLOR: RGB = (150, 150, 150)
 # A band, top to bottom: its caption, then its bars, then a gap (in plot units).
-CAPTION, BARS, GAP = 0.5, 0.95, 0.1
+CAPTION, BARS, GAP = 0.65, 0.95, 0.1
 BAND = CAPTION + BARS + GAP
 MS_BELOW_S = 2.0  # shorter runs are measured in ms on the axis, longer ones in s
 
