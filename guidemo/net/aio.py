@@ -63,7 +63,7 @@ async def fetch(
     result = FetchResult(url, started=time.perf_counter())
     try:
         async with asyncio.timeout(timeout):
-            await _get(session, result, max_bytes, expect)
+            await download(session, result, max_bytes, expect)
     except (Fault, TimeoutError, aiohttp.ClientError, OSError, ValueError) as error:
         result.ended = time.perf_counter()
         result.fail(*_problem(error, result, timeout))
@@ -71,7 +71,7 @@ async def fetch(
     return result
 
 
-async def _get(
+async def download(
     session: aiohttp.ClientSession, result: FetchResult, max_bytes: int, expect: Any
 ) -> None:
     """Follow redirects (the rules say where to), then read, decode and judge the body."""
@@ -87,6 +87,8 @@ async def _get(
                 try:
                     while chunk := await response.content.read(CHUNK):
                         body.feed(chunk)
+                except TimeoutError:  # aiohttp's read timeouts are connection errors too
+                    raise
                 except (aiohttp.ClientPayloadError, aiohttp.ClientConnectionError) as error:
                     raise body.broken(error) from error
                 judge_body(result, body.finish(), response.reason, response.headers, expect)

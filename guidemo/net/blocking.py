@@ -70,7 +70,7 @@ def fetch_blocking(
     """
     result = FetchResult(url, started=time.perf_counter())
     try:
-        _get(result, result.started + timeout, max_bytes, expect)
+        download(result, result.started + timeout, max_bytes, expect)
     except (Fault, TimeoutError, OSError, ValueError) as error:
         result.ended = time.perf_counter()
         result.fail(*_problem(error, result, timeout))
@@ -78,7 +78,7 @@ def fetch_blocking(
     return result
 
 
-def _get(result: FetchResult, deadline: float, max_bytes: int, expect: Any) -> None:
+def download(result: FetchResult, deadline: float, max_bytes: int, expect: Any) -> None:
     """Follow redirects (the rules say where to), then read, decode and judge the body."""
     url = check_url(result.url)
     for _hop in range(MAX_REDIRECTS + 1):

@@ -26,7 +26,7 @@ from guidemo.lessons.news import (
     get_news_sync,
     get_news_threads,
 )
-from guidemo.net import fetch, fetch_blocking
+from guidemo.net import aio, blocking, fetch, fetch_blocking
 from guidemo.panels.base import Panel, PanelContext
 from guidemo.panels.http.controls import HttpControls
 from guidemo.panels.http.examples import example_text
@@ -55,9 +55,11 @@ class HttpPanel(Panel):
         get_news_async,
         fetch_all_async,
         fetch,
+        aio.download,
         get_news_sync,
         fetch_all_sync,
         fetch_blocking,
+        blocking.download,
         get_news_threads,
         fetch_all_threads,
         Board,
