@@ -212,6 +212,20 @@ def test_a_megabyte_url_is_elided_in_a_bounded_cell(run, panel, raw_server):
     assert (time.perf_counter() - began) / 3 < 0.1
 
 
+def test_a_megabyte_url_in_the_url_box_keeps_repaints_quick(panel):
+    """Unwrapped, a 1 MB line is laid out again for every repaint of the box (0.5 s)."""
+    edit = widget(panel, "urlEdit")
+    edit.setPlainText("http://example.com/short\nhttp://example.com/?" + "x" * 1_000_000)
+    assert edit.lineWrapMode() == QtWidgets.QPlainTextEdit.LineWrapMode.WidgetWidth
+    edit.verticalScrollBar().setValue(edit.verticalScrollBar().maximum())  # the long line
+    began = time.perf_counter()
+    for _ in range(3):
+        edit.viewport().repaint()
+    assert (time.perf_counter() - began) / 3 < 0.25
+    edit.setPlainText("http://example.com/short")
+    assert edit.lineWrapMode() == QtWidgets.QPlainTextEdit.LineWrapMode.NoWrap, "one URL a line"
+
+
 # --- names ---------------------------------------------------------------------------------------
 def test_the_tasks_of_an_async_run_have_names(window, run, panel):
     scenario(panel, count=6, latency=0.3, concurrency=3, word="news")

@@ -98,6 +98,7 @@ class HttpPanel(Panel):
 
     def _mode_changed(self) -> None:
         self.ui.show_mode(idle=self._run is None)
+        self.ui.wrap_long_lines()
 
     def _fill_example(self, index: int) -> None:
         text = example_text(index, self.context.server_url)

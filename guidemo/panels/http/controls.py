@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.net import MAX_URLS
 from guidemo.panels.http.examples import EXAMPLES
@@ -12,6 +12,7 @@ from guidemo.widgets import waterfall
 from guidemo.widgets.kit import dspin, label, line_edit, make_button, named, spin
 from guidemo.widgets.palette import LATE_BACKGROUND, MUTED
 
+LONG_LINE = 10_000  # characters: a line this long in the URL box is wrapped
 BAR_COLORS = {"sync": (200, 55, 60), "threads": (226, 140, 30), "async": (35, 140, 80)}
 
 
@@ -51,6 +52,7 @@ class HttpControls(QtWidgets.QWidget):
             "Or your own URLs, one per line (http and https only)."
         )
         self.url_edit.setLineWrapMode(QtWidgets.QPlainTextEdit.LineWrapMode.NoWrap)
+        self.url_edit.setWordWrapMode(QtGui.QTextOption.WrapMode.WrapAnywhere)  # when wrapped
         self.url_edit.setFixedHeight(52)
         return self.url_edit
 
@@ -228,6 +230,18 @@ class HttpControls(QtWidgets.QWidget):
         results.setSizes([250, 230])
         results.setChildrenCollapsible(False)
         return results
+
+    def wrap_long_lines(self) -> None:
+        """Wrap the URL box while a line in it is very long (a 1 MB URL): unwrapped, Qt lays
+        that line out again for every repaint of the box (0.5 s each)."""
+        document = self.url_edit.document()
+        long = document.characterCount() > LONG_LINE and any(
+            len(line) > LONG_LINE for line in self.url_edit.toPlainText().splitlines()
+        )
+        mode = QtWidgets.QPlainTextEdit.LineWrapMode
+        wanted = mode.WidgetWidth if long else mode.NoWrap
+        if self.url_edit.lineWrapMode() != wanted:
+            self.url_edit.setLineWrapMode(wanted)
 
     def show_mode(self, idle: bool) -> None:
         """The news fields count only while the URL box is empty (and no run is going)."""
