@@ -219,7 +219,7 @@ class HttpPanel(Panel):
         starts, ends, states = run.bars(now)
         bars = BAR_OF_STATE[states]
         self.ui.timeline.show_band(run.way, starts, ends, bars, settings_text(run))
-        self._mark_bands(record_of(run))
+        self._mark_bands(record_of(run, measured=False))
 
     def _mark_bands(self, latest: RunRecord) -> None:
         """Fade the bands of runs whose inputs differ from the latest run's."""

@@ -249,8 +249,11 @@ def _latency_asked(url: str) -> float | None:
         return None
 
 
-def record_of(run: Run) -> RunRecord:
-    """What a finished run leaves behind for the next ones to be compared with."""
+def record_of(run: Run, measured: bool = True) -> RunRecord:
+    """What a finished run leaves behind for the next ones to be compared with (without
+    `measured`, only what it ran with: cheap enough for every redraw of a running run)."""
+    if not measured:
+        return RunRecord(run.way, run.key, run.limit, "", 0.0, 0, False)
     complete = not run.cancelled
     return RunRecord(
         run.way,
