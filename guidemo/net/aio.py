@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import ssl
 import time
 from typing import Any
@@ -34,6 +33,7 @@ from guidemo.net.rules import (
     judge_body,
     next_hop,
     not_http,
+    time_left,
     timed_out,
     unknown_host,
 )
@@ -62,8 +62,7 @@ async def fetch(
     """
     result = FetchResult(url, started=time.perf_counter())
     try:
-        async with asyncio.timeout(timeout):
-            await download(session, result, max_bytes, expect)
+        await download(session, result, result.started + timeout, max_bytes, expect)
     except (Fault, TimeoutError, aiohttp.ClientError, OSError, ValueError) as error:
         result.ended = time.perf_counter()
         result.fail(*_problem(error, result, timeout))
@@ -72,12 +71,18 @@ async def fetch(
 
 
 async def download(
-    session: aiohttp.ClientSession, result: FetchResult, max_bytes: int, expect: Any
+    session: aiohttp.ClientSession,
+    result: FetchResult,
+    deadline: float,
+    max_bytes: int,
+    expect: Any,
 ) -> None:
-    """Follow redirects (the rules say where to), then read, decode and judge the body."""
+    """Follow redirects (the rules say where to), then read, decode and judge the body;
+    each hop gets only the time left until the deadline."""
     url = check_url(result.url)
     for _hop in range(MAX_REDIRECTS + 1):
-        async with session.get(url, **SAME_RULES) as response:
+        left = aiohttp.ClientTimeout(total=time_left(deadline))
+        async with session.get(url, timeout=left, **SAME_RULES) as response:
             result.status = response.status
             if len(response.raw_headers) > MAX_HEADERS:
                 raise not_http(TOO_MANY_HEADERS)

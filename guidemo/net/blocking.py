@@ -46,6 +46,7 @@ from guidemo.net.rules import (
     judge_body,
     next_hop,
     not_http,
+    time_left,
     timed_out,
     unknown_host,
 )
@@ -173,10 +174,7 @@ class Connection:
 
     # --- reading, never longer than the deadline ---------------------------------------------
     def _time_left(self) -> None:
-        left = self.deadline - time.perf_counter()
-        if left <= 0:
-            raise TimeoutError
-        self.sock.settimeout(left)
+        self.sock.settimeout(time_left(self.deadline))
 
     def wait_for_bytes(self) -> bool:
         """Wait for the server's next bytes, at most until the deadline (this is where a
@@ -262,10 +260,10 @@ def open_socket(text: str, url: yarl.URL, deadline: float) -> socket.socket:
     for family, address in addresses:
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
-            sock.settimeout(_left(deadline))
+            sock.settimeout(time_left(deadline))
             sock.connect(address)
             if url.scheme == "https":
-                sock.settimeout(_left(deadline))
+                sock.settimeout(time_left(deadline))
                 sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
             return sock
         except (TimeoutError, ssl.SSLError):
@@ -295,16 +293,9 @@ def look_up(host: str, port: int, deadline: float) -> list[tuple[int, Any]]:
 
     lookup = threading.Thread(target=ask_resolver, name=f"dns: {host[:40]}", daemon=True)
     lookup.start()
-    lookup.join(_left(deadline))
+    lookup.join(time_left(deadline))
     if not found:
         raise TimeoutError
     if isinstance(found[0], Exception):
         raise found[0]
     return [(info[0], info[4]) for info in found[0]]
-
-
-def _left(deadline: float) -> float:
-    left = deadline - time.perf_counter()
-    if left <= 0:
-        raise TimeoutError
-    return left

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import ssl
+import time
 import urllib.parse
 import zlib
 from collections.abc import Callable
@@ -207,6 +208,14 @@ def judge_body(
 
 
 # --- failures as sentences ------------------------------------------------------------------
+def time_left(deadline: float) -> float:
+    """Seconds until `deadline` (a perf_counter() time); TimeoutError once it has passed."""
+    left = deadline - time.perf_counter()
+    if left <= 0:
+        raise TimeoutError
+    return left
+
+
 def timed_out(result: FetchResult, timeout: float) -> tuple[str, str]:
     """Where the deadline cut the request off: the same time as the row's ms column."""
     text = f"timed out after {result.ms / 1000:.2f} s (limit {timeout:g} s)"

@@ -12,7 +12,8 @@ ALLOWED_SCHEMES = ("http", "https")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):(.*)$", re.DOTALL)
 _SPACE = re.compile(r"\s")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_NUMERIC = re.compile(r"[0-9.]+")  # a host like this must be an IPv4 address
+_NUMERIC = re.compile(r"[0-9.]+")  # a host like this must be an IPv4 address:
+_IPV4 = re.compile(r"((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(?!$)|$)){4}")  # 0..255, four times
 _PORT_ONLY = re.compile(r"\d+(/|$)")  # what follows "host:" in "host:8080/path"
 
 
@@ -49,12 +50,7 @@ def check_url(line: str) -> str:
 
 
 def _dotted_quad(host: str) -> bool:
-    numbers = host.split(".")
-    return (
-        len(numbers) == 4
-        and all(len(n) == 1 or (len(n) <= 3 and not n.startswith("0")) for n in numbers)
-        and all(int(n) <= 255 for n in numbers)
-    )
+    return _IPV4.fullmatch(host) is not None
 
 
 @dataclass

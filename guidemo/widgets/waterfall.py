@@ -66,6 +66,7 @@ class Waterfall(pg.PlotWidget):
             plot.getAxis(axis).enableAutoSIPrefix(False)  # the unit is ours: s or ms
         plot.getAxis("left").setWidth(96)
         self.bands_state = {band: BandState() for band in self.bands}
+        self._ticks: list[tuple[float, str]] = []
         self._bars: dict[tuple[str, int], pg.BarGraphItem] = {}
         self._brushes: dict[tuple[str, int], tuple[QtGui.QColor, QtGui.QColor]] = {}
         self._captions: dict[str, pg.TextItem] = {}
@@ -144,23 +145,28 @@ class Waterfall(pg.PlotWidget):
         return "ms" if longest < MS_BELOW_S else "s"
 
     def _relabel(self) -> None:
+        """Ticks, captions and the axis unit; a text is only set when it changed (each
+        setText lays the plot out again, and this runs ten times a second in a run)."""
         plot = self.getPlotItem()
         ticks = []
         for index, band in enumerate(self.bands):
             state = self.bands_state[band]
             label = f"{band}  {state.span_s:.2f} s" if state.bars else f"{band}  —"
             ticks.append((index * BAND + CAPTION + BARS / 2, label))
-            caption = self._captions[band]
             text = state.caption
             if text and state.faded:
                 text += "  ·  other inputs than the latest run: not comparable"
-            caption.setText(text)
-            caption.setColor(FADED_CAPTION_COLOR if state.faded else CAPTION_COLOR)
-            caption.setPos(0, index * BAND)
-        plot.getAxis("left").setTicks([ticks, []])
+            caption = self._captions[band]
+            if caption.textItem.toPlainText() != text:
+                caption.setText(text, FADED_CAPTION_COLOR if state.faded else CAPTION_COLOR)
+                caption.setPos(0, index * BAND)
+        if ticks != self._ticks:
+            self._ticks = ticks
+            plot.getAxis("left").setTicks([ticks, []])
         unit = self.axis_unit()
         bottom = plot.getAxis("bottom")
-        bottom.setScale(1000.0 if unit == "ms" else 1.0)
-        bottom.setLabel(f"{self.x_label} ({unit})")
+        if bottom.labelText != f"{self.x_label} ({unit})":
+            bottom.setScale(1000.0 if unit == "ms" else 1.0)
+            bottom.setLabel(f"{self.x_label} ({unit})")
         longest = max((state.span_s for state in self.bands_state.values()), default=0.0)
         self.setXRange(0, max(longest, 0.1), padding=0.02)
