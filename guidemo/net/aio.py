@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import ssl
 import time
 from typing import Any
@@ -117,8 +118,10 @@ def _problem(error: BaseException, result: FetchResult, timeout: float) -> tuple
         return connect_problem(inner or ssl.SSLError(first_line(error)), result.url)
     if isinstance(error, aiohttp.ClientConnectorError):
         return connect_problem(error.os_error, result.url)
-    if isinstance(error, aiohttp.ServerDisconnectedError | aiohttp.ClientConnectionResetError):
-        return "reset", NO_ANSWER
+    if isinstance(error, aiohttp.ServerDisconnectedError | ConnectionResetError | BrokenPipeError):
+        return "reset", NO_ANSWER  # before an answer (a body cut short is Body.broken's)
+    if isinstance(error, OSError) and error.errno in (errno.ECONNRESET, errno.EPIPE):
+        return "reset", NO_ANSWER  # aiohttp's ClientOSError: a kept-alive socket was closed
     if isinstance(error, aiohttp.ClientResponseError):  # the answer could not be parsed
         fault = not_http(_malformed(error))
         return fault.problem, fault.message
