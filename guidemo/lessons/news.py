@@ -5,7 +5,7 @@ articles, and then a word is counted in their titles and descriptions. Downloadi
 mostly waiting for answers, so the three ways differ only in how they wait: one request
 after another, many requests waiting together on one event loop, or many threads each
 waiting for one. The GETs themselves are `guidemo.net.fetch` (aiohttp) and
-`guidemo.net.fetch_blocking` (the standard library); both return a `FetchResult` and never
+`guidemo.net.fetch_blocking` (the standard library's sockets); both return a `FetchResult` and never
 raise for a network problem, so one broken source is a failed row, not a failed run.
 
 Every way reports each request to a `Board` as it starts and ends, from whatever thread
@@ -87,13 +87,17 @@ class NewsCount:
     sources: int  # sources listed
     failed: int  # sources whose articles could not be read
     list_error: str = ""  # why the list of sources itself failed, if it did
+    cancelled: int = 0  # sources never asked: the run was cancelled first
 
 
 def tally(word: str, sources: FetchResult, articles: Sequence[FetchResult | None]) -> NewsCount:
-    """Add the word up over every source that answered; the others are counted as failed."""
+    """Add the word up over every source that answered. None is a request that was
+    cancelled before it was sent: not a failure of the source."""
     good = [result for result in articles if result is not None and result.ok]
+    cancelled = sum(1 for result in articles if result is None)
     count = sum(count_word(word, result.data["articles"]) for result in good)
-    return NewsCount(word, count, len(articles), len(articles) - len(good), sources.error)
+    failed = len(articles) - len(good) - cancelled
+    return NewsCount(word, count, len(articles), failed, sources.error, cancelled)
 
 
 # --- where every way reports, from any thread ---------------------------------------------
@@ -150,8 +154,8 @@ async def fetch_all_async(
             board.finish(row, results[index])
 
     async with asyncio.TaskGroup() as workers:  # cancel the run: every worker is cancelled
-        for _ in range(min(limit, len(jobs))):
-            workers.create_task(worker())
+        for number in range(1, min(limit, len(jobs)) + 1):
+            workers.create_task(worker(), name=f"http: worker {number}")
     return results
 
 

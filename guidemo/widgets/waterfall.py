@@ -1,94 +1,172 @@
 """A waterfall chart: one bar per request from its start to its end, one band per way.
 
 Stairs mean one request after another; a block of overlapping bars means they ran
-concurrently. Bars are drawn by one `BarGraphItem` per band and kind, so 10,000 requests
-are still one cheap drawRects call each.
+concurrently. Above its bars each band says what its run ran with, and a band whose inputs
+differ from the latest run's is drawn faded and says so: bars are only worth comparing
+when they stand for the same work. Bars are drawn by one `BarGraphItem` per band and kind,
+so 10,000 requests are still one cheap drawRects call each.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6 import QtCore, QtGui
 
 RGB = tuple[int, int, int]
 # What a bar is: its kind picks its colour. NO_BAR: the row has no bar (never started).
 DONE, RUNNING, FAILED, CANCELLED = range(4)
 NO_BAR = 255
+KINDS = (DONE, RUNNING, FAILED, CANCELLED)
 FAILED_COLOR: RGB = (70, 70, 70)
 CANCELLED_COLOR: RGB = (190, 190, 190)
-BAND = 1.25  # a band's height, bars included; the bars fill 0.85 of each row
+CAPTION_COLOR: RGB = (60, 60, 60)
+FADED_CAPTION_COLOR: RGB = (150, 150, 150)
+# A band, top to bottom: its caption, then its bars, then a gap (in plot units).
+CAPTION, BARS, GAP = 0.65, 0.95, 0.1
+BAND = CAPTION + BARS + GAP
+MS_BELOW_S = 2.0  # shorter runs are measured in ms on the axis, longer ones in s
+
+
+@dataclass
+class BandState:
+    """What a band shows: its bars, how far they reach, and what its run ran with."""
+
+    bars: int = 0
+    span_s: float = 0.0
+    caption: str = ""
+    faded: bool = False
 
 
 class Waterfall(pg.PlotWidget):
     """Bands top to bottom, each showing the bars of its last `show_band()`.
 
-    `spans[band]` is (bars shown, seconds from 0 to the end of the last bar).
+    `spans[band]` is (bars shown, seconds from 0 to the end of the last bar);
+    `bands_state[band]` also holds its caption and whether it is faded.
     """
 
     def __init__(self, bands: Sequence[tuple[str, RGB]], x_label: str, hint: str) -> None:
         super().__init__()
         self.bands = [name for name, _ in bands]
+        self.x_label = x_label
         self.setBackground("w")
         self.hideButtons()
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
-        self.setMinimumHeight(140)
+        self.setMinimumHeight(200)
         plot = self.getPlotItem()
         plot.invertY(True)
         plot.showGrid(x=True, y=False, alpha=0.25)
-        plot.setLabel(
-            "bottom",
-            f"{x_label} &nbsp;·&nbsp; dark grey: failed, light grey: cancelled, pale: still "
-            "running",
-        )
         for axis in ("left", "bottom"):
             plot.getAxis(axis).setTextPen((40, 40, 40))
             plot.getAxis(axis).setPen((120, 120, 120))
+            plot.getAxis(axis).enableAutoSIPrefix(False)  # the unit is ours: s or ms
         plot.getAxis("left").setWidth(96)
+        self.bands_state = {band: BandState() for band in self.bands}
+        self._ticks: list[tuple[float, str]] = []
         self._bars: dict[tuple[str, int], pg.BarGraphItem] = {}
+        self._brushes: dict[tuple[str, int], tuple[QtGui.QColor, QtGui.QColor]] = {}
+        self._captions: dict[str, pg.TextItem] = {}
         for band, color in bands:
             light = tuple(int(c + (255 - c) * 0.55) for c in color)
-            for kind, brush in (
-                (DONE, color),
-                (RUNNING, light),
-                (FAILED, FAILED_COLOR),
-                (CANCELLED, CANCELLED_COLOR),
-            ):
-                bar = pg.BarGraphItem(x0=[], x1=[], y0=[], height=[], brush=brush, pen=None)
+            for kind, rgb in zip(KINDS, (color, light, FAILED_COLOR, CANCELLED_COLOR), strict=True):
+                full, faded = QtGui.QColor(*rgb), QtGui.QColor(*rgb)
+                faded.setAlpha(60)
+                self._brushes[band, kind] = (full, faded)
+                bar = pg.BarGraphItem(x0=[], x1=[], y0=[], height=[], brush=full, pen=None)
                 plot.addItem(bar)
                 self._bars[band, kind] = bar
-        self.spans: dict[str, tuple[int, float]] = {}
+            caption = pg.TextItem("", color=CAPTION_COLOR, anchor=(0, 0))
+            plot.addItem(caption)
+            self._captions[band] = caption
         self._hint = pg.TextItem(hint, color=(110, 110, 110))
         plot.addItem(self._hint)
-        self._hint.setPos(0, 0)
+        self._hint.setPos(0, CAPTION)
         self.setYRange(0, len(self.bands) * BAND, padding=0.02)
         self._relabel()
 
-    def show_band(self, band: str, starts: np.ndarray, ends: np.ndarray, kinds: np.ndarray) -> None:
+    def sizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(super().sizeHint().width(), self.minimumHeight())
+
+    @property
+    def spans(self) -> dict[str, tuple[int, float]]:
+        return {
+            band: (state.bars, state.span_s)
+            for band, state in self.bands_state.items()
+            if state.bars or state.caption
+        }
+
+    def show_band(
+        self,
+        band: str,
+        starts: np.ndarray,
+        ends: np.ndarray,
+        kinds: np.ndarray,
+        caption: str | None = None,
+    ) -> None:
         """Draw `band` anew: row i's bar goes from starts[i] to ends[i] (seconds), coloured
         by kinds[i] (DONE, RUNNING, FAILED, CANCELLED; NO_BAR leaves the row empty)."""
         ends = np.maximum(ends, starts + 0.001)  # a failure at once is still a visible bar
         count = max(1, len(kinds))
-        tops = self.bands.index(band) * BAND + np.arange(len(kinds)) / count
-        for kind in (DONE, RUNNING, FAILED, CANCELLED):
+        tops = self.bands.index(band) * BAND + CAPTION + np.arange(len(kinds)) * (BARS / count)
+        for kind in KINDS:
             chosen = kinds == kind
             self._bars[band, kind].setOpts(
-                x0=starts[chosen], x1=ends[chosen], y0=tops[chosen], height=0.85 / count
+                x0=starts[chosen], x1=ends[chosen], y0=tops[chosen], height=0.85 * BARS / count
             )
         shown = kinds != NO_BAR
-        bars = int(shown.sum())
-        self.spans[band] = (bars, float(ends[shown].max()) if bars else 0.0)
+        state = self.bands_state[band]
+        state.bars = int(shown.sum())
+        state.span_s = float(ends[shown].max()) if state.bars else 0.0
+        if caption is not None:
+            state.caption = caption
         self._hint.setVisible(False)
         self._relabel()
 
+    def mark(self, band: str, faded: bool) -> None:
+        """Fade a band (its inputs differ from the latest run's) or show it in full."""
+        state = self.bands_state[band]
+        if state.faded != faded:
+            state.faded = faded
+            for kind in KINDS:
+                self._bars[band, kind].setOpts(brush=self._brushes[band, kind][faded])
+            self._relabel()
+
+    def caption_shown(self, band: str) -> str:
+        """The text above a band's bars, as drawn."""
+        return str(self._captions[band].textItem.toPlainText())
+
+    def axis_unit(self) -> str:
+        """The unit of the time axis now: "ms" for short runs, "s" for long ones."""
+        longest = max((state.span_s for state in self.bands_state.values()), default=0.0)
+        return "ms" if longest < MS_BELOW_S else "s"
+
     def _relabel(self) -> None:
+        """Ticks, captions and the axis unit; a text is only set when it changed (each
+        setText lays the plot out again, and this runs ten times a second in a run)."""
+        plot = self.getPlotItem()
         ticks = []
         for index, band in enumerate(self.bands):
-            shown = self.spans.get(band)
-            label = f"{band}  {shown[1]:.2f} s" if shown and shown[0] else f"{band}  —"
-            ticks.append((index * BAND + 0.5, label))
-        self.getPlotItem().getAxis("left").setTicks([ticks, []])
-        longest = max((span for _, span in self.spans.values()), default=1.0)
+            state = self.bands_state[band]
+            label = f"{band}  {state.span_s:.2f} s" if state.bars else f"{band}  —"
+            ticks.append((index * BAND + CAPTION + BARS / 2, label))
+            text = state.caption
+            if text and state.faded:
+                text += "  ·  other inputs than the latest run: not comparable"
+            caption = self._captions[band]
+            if caption.textItem.toPlainText() != text:
+                caption.setText(text, FADED_CAPTION_COLOR if state.faded else CAPTION_COLOR)
+                caption.setPos(0, index * BAND)
+        if ticks != self._ticks:
+            self._ticks = ticks
+            plot.getAxis("left").setTicks([ticks, []])
+        unit = self.axis_unit()
+        bottom = plot.getAxis("bottom")
+        if bottom.labelText != f"{self.x_label} ({unit})":
+            bottom.setScale(1000.0 if unit == "ms" else 1.0)
+            bottom.setLabel(f"{self.x_label} ({unit})")
+        longest = max((state.span_s for state in self.bands_state.values()), default=0.0)
         self.setXRange(0, max(longest, 0.1), padding=0.02)

@@ -77,7 +77,8 @@ def test_tally_counts_the_answers_and_the_failures():
     good = FetchResult("a", data={"articles": [{"title": "news news"}]})
     broken = FetchResult("b").fail("http", "HTTP 500")
     news = tally("news", FetchResult("list"), [good, broken, None])
-    assert (news.count, news.sources, news.failed, news.list_error) == (2, 3, 2, "")
+    assert (news.count, news.sources, news.failed, news.list_error) == (2, 3, 1, "")
+    assert news.cancelled == 1, "a request cancelled before it was sent did not fail"
     failed_list = tally("news", FetchResult("list").fail("json", "not JSON"), [])
     assert (failed_list.count, failed_list.sources, failed_list.list_error) == (0, 0, "not JSON")
 
@@ -113,6 +114,25 @@ def test_get_news_async_many_in_flight_up_to_the_limit(run, server):
     assert sorted(rows_of(board)) == list(range(9))
 
 
+def test_async_workers_have_names(run, server):
+    """A task list shows "http: worker 2", not "Task-178"."""
+    board = Board()
+    jobs = board.plan([f"{server.url}/api/data?latency=0.3&n={n}" for n in range(4)])
+    names: set[str] = set()
+
+    async def main():
+        async with aiohttp.ClientSession() as session:
+            work = asyncio.ensure_future(fetch_all_async(session, jobs, 3, board))
+            while not work.done():
+                names.update(task.get_name() for task in asyncio.all_tasks())
+                await asyncio.sleep(0.02)
+            return await work
+
+    run(main())
+    workers = {name for name in names if "worker" in name}
+    assert workers == {"http: worker 1", "http: worker 2", "http: worker 3"}, names
+
+
 def test_get_news_threads_many_in_flight_up_to_the_pool_size(run, server):
     board = Board()
     with ThreadPoolExecutor(4) as pool:
@@ -131,7 +151,7 @@ def mixed_urls(server: str) -> list[tuple[str, str]]:
         (f"{server}/api/status/404", "HTTP 404"),
         (f"{server}/api/fault/not-json", "not JSON"),
         ("http://127.0.0.1:1/", "connection refused"),
-        (f"{server}/api/data?latency=5", "timed out after 0.5 s"),
+        (f"{server}/api/data?latency=5", "(limit 0.5 s)"),
         (f"{server}/api/data?size=10", ""),
     ]
 
@@ -198,3 +218,6 @@ def test_cancelling_threads_drops_the_queue_and_lets_running_ones_finish(run, se
     answered = [result for result in results if result is not None]
     assert len(answered) == 2 and all(result.ok for result in answered), results
     assert results.count(None) == 6, "the queued ones were dropped, never sent"
+    articles = [None if r is None else FetchResult(r.url, data={"articles": []}) for r in results]
+    news = tally("news", FetchResult("list"), articles)
+    assert (news.sources, news.failed, news.cancelled) == (8, 0, 6), news

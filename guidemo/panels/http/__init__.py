@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 import numpy as np
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from guidemo.lessons.news import (
     Board,
@@ -26,17 +26,13 @@ from guidemo.lessons.news import (
     get_news_sync,
     get_news_threads,
 )
-from guidemo.net import fetch, fetch_blocking
+from guidemo.net import aio, blocking, fetch, fetch_blocking
 from guidemo.panels.base import Panel, PanelContext
 from guidemo.panels.http.controls import HttpControls
-from guidemo.panels.http.run import (
-    Run,
-    RunRecord,
-    example_text,
-    execute,
-    progress_text,
-    summary_text,
-)
+from guidemo.panels.http.examples import example_text
+from guidemo.panels.http.execute import execute
+from guidemo.panels.http.run import WAYS, Run, RunRecord, record_of, settings_text
+from guidemo.panels.http.texts import declined_text, progress_text, summary_text
 from guidemo.widgets import waterfall
 from guidemo.widgets.freeze_guard import QueuedClicks, ignored_clicks_text
 from guidemo.widgets.palette import BAD, colored
@@ -59,9 +55,11 @@ class HttpPanel(Panel):
         get_news_async,
         fetch_all_async,
         fetch,
+        aio.download,
         get_news_sync,
         fetch_all_sync,
         fetch_blocking,
+        blocking.download,
         get_news_threads,
         fetch_all_threads,
         Board,
@@ -74,18 +72,25 @@ class HttpPanel(Panel):
         self._records: dict[str, RunRecord] = {}  # the last finished run of each way
         self._closing = False
         self._last_timeline = 0.0
+        self._table_fresh = False  # the table was emptied for this run's rows
+        self._answer: asyncio.Future[bool] | None = None  # the freeze question, if asked
         self._all_drawn = False  # every row of the run is on screen
         self._input_held = False  # clicks queued during a sync freeze are being dropped
         self._ignored_clicks = 0
         self.news_server = context.server_url  # the scenario's server (tests change it)
         self.ui = HttpControls()
         self.set_controls(self.ui)
+        column = self.explanation.parentWidget()
+        if isinstance(column, QtWidgets.QSplitter):  # the table and the chart get the room
+            column.setSizes([150, 640])
         self.ui.url_edit.textChanged.connect(self._mode_changed)
         self.ui.examples.activated.connect(self._fill_example)
         self.ui.buttons["asyncButton"].clicked.connect(lambda: self.start_run("async"))
         self.ui.buttons["syncButton"].clicked.connect(lambda: self.start_run("sync"))
         self.ui.buttons["threadsButton"].clicked.connect(lambda: self.start_run("threads"))
         self.ui.buttons["cancelButton"].clicked.connect(self.cancel_run)
+        self.ui.confirm_yes.clicked.connect(lambda: self._answered(True))
+        self.ui.confirm_no.clicked.connect(lambda: self._answered(False))
         self._queued_clicks = QueuedClicks(self)
         self._flush_timer = QtCore.QTimer(self)
         self._flush_timer.setInterval(round(FRAME_S * 1000))
@@ -93,6 +98,7 @@ class HttpPanel(Panel):
 
     def _mode_changed(self) -> None:
         self.ui.show_mode(idle=self._run is None)
+        self.ui.wrap_long_lines()
 
     def _fill_example(self, index: int) -> None:
         text = example_text(index, self.context.server_url)
@@ -109,7 +115,8 @@ class HttpPanel(Panel):
         if run is None:
             return
         self._run, self._all_drawn, self._ignored_clicks = run, False, 0
-        self.ui.table.setRowCount(0)
+        self._table_fresh = False  # emptied when the first rows come: a declined run keeps it
+        self.ui.progress.setFormat("%v / %m answered")
         self.ui.progress.setMaximum(max(1, run.expected))
         self.ui.progress.setValue(0)
         self._set_running(True)
@@ -140,14 +147,28 @@ class HttpPanel(Panel):
 
     async def _execute(self, run: Run) -> None:
         try:
-            await execute(run, self.ui.summary.setText)
+            await execute(run, self.ui.summary.setText, self._confirm, self._records)
         finally:
-            if run.way == "sync" and not self._closing:
+            if run.way == "sync" and not run.declined and not self._closing:
                 # The GUI thread is free again, and the clicks made during the freeze are
                 # delivered now: hold the buttons off until they are, so that none of them
                 # starts another run (the frame timer draws the rows meanwhile).
                 self._input_held = True
                 self._queued_clicks.hold(lambda clicks: self._input_drained(run, clicks))
+
+    async def _confirm(self, question: str) -> bool:
+        """Ask in the panel (no nested dialog loop) and wait for the answer."""
+        self._answer = asyncio.get_running_loop().create_future()
+        self.ui.ask(question)
+        try:
+            return await self._answer
+        finally:
+            self._answer = None
+            self.ui.confirm.hide()
+
+    def _answered(self, yes: bool) -> None:
+        if self._answer is not None and not self._answer.done():
+            self._answer.set_result(yes)
 
     def cancel_run(self) -> None:
         """Async: cancel the task (all workers stop at once). Threads: drop queued requests."""
@@ -161,35 +182,61 @@ class HttpPanel(Panel):
     # --- from the board to the widgets, once a frame -------------------------------------------
     def _flush(self) -> None:
         """Once a frame: collect what the board got, then update the widgets for at most
-        FRAME_BUDGET_S, either the waterfall (10 times a second) or a batch of rows."""
+        FRAME_BUDGET_S: either the waterfall, progress bar and summary together (10 times
+        a second), or a batch of rows."""
         run = self._run
         if run is None:
             self._flush_timer.stop()
             return
         run.apply_board()
+        if run.rows and not self._table_fresh:
+            self.ui.table.setRowCount(0)
+            self._table_fresh = True
         now = time.perf_counter()
         if now - self._last_timeline >= TIMELINE_EVERY_S:
             self._last_timeline = now
             self._show_bars(run, now)
-            if not run.ended and run.way != "sync":  # sync: keep its warning on screen
-                self.ui.summary.setText(progress_text(run, now))
+            self._show_progress(run, now)
         else:
             self.ui.table.draw(run, now + FRAME_BUDGET_S)
-        self.ui.progress.setMaximum(max(1, run.expected, run.rows))
-        self.ui.progress.setValue(run.done)
-        if run.ended and not run.dirty and self.ui.table.rowCount() == run.rows:
-            self._show_bars(run, time.perf_counter())
+        shown = self.ui.table.rowCount() if self._table_fresh else 0  # a declined run: none
+        if run.ended and not run.dirty and shown == run.rows:
+            now = time.perf_counter()
+            self._show_bars(run, now)
+            self._show_progress(run, now)
             self._finish(run)
 
+    def _show_progress(self, run: Run, now: float) -> None:
+        """The progress bar and the sentence under it, from the same numbers at once."""
+        self.ui.progress.setMaximum(max(1, run.total))
+        self.ui.progress.setValue(run.done)
+        if not run.ended and run.way != "sync" and run.rows:  # sync: keep its warning
+            self.ui.summary.setText(progress_text(run, now))
+
     def _show_bars(self, run: Run, now: float) -> None:
+        if not run.rows:  # nothing planned yet, or a sync run not confirmed
+            return
         starts, ends, states = run.bars(now)
-        self.ui.timeline.show_band(run.way, starts, ends, BAR_OF_STATE[states])
+        bars = BAR_OF_STATE[states]
+        self.ui.timeline.show_band(run.way, starts, ends, bars, settings_text(run))
+        self._mark_bands(record_of(run, measured=False))
+
+    def _mark_bands(self, latest: RunRecord) -> None:
+        """Fade the bands of runs whose inputs differ from the latest run's."""
+        for way in WAYS:
+            record = self._records.get(way)
+            if way == latest.way:
+                self.ui.timeline.mark(way, faded=False)
+            elif record is not None:
+                self.ui.timeline.mark(way, faded=not record.same_inputs(latest))
 
     # --- the end of a run ---------------------------------------------------------------------
     def _finish(self, run: Run) -> None:
         """Every row is drawn: remember the run, then free the buttons (see _release)."""
         self._flush_timer.stop()
-        self._records[run.way] = RunRecord(run.key, run.wall, run.requests, not run.cancelled)
+        if run.rows:  # a declined sync run leaves the earlier runs as they were
+            self._records[run.way] = record_of(run)
+            self._mark_bands(self._records[run.way])
         self._all_drawn = True
         if self._input_held:
             self.ui.summary.setText(f"<b>sync</b>: done in {run.wall:.2f} s; the window is back.")
@@ -205,7 +252,10 @@ class HttpPanel(Panel):
         measured the freeze, for the summary."""
         if self._run is not run or not self._all_drawn or self._input_held:
             return
-        text = summary_text(run, self._records, self.context.monitor.stats_since(run.t0))
+        if run.declined:
+            text = declined_text()
+        else:
+            text = summary_text(run, self._records, self.context.monitor.stats_since(run.t0))
         ignored = ignored_clicks_text(self._ignored_clicks)
         self.ui.summary.setText(f"{text} {ignored}." if ignored else text)
         self._run = None

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.net import MAX_URLS
-from guidemo.panels.http.run import EXAMPLES, WAYS
+from guidemo.panels.http.examples import EXAMPLES
+from guidemo.panels.http.run import WAYS
 from guidemo.panels.http.table import ResultsTable
 from guidemo.widgets import waterfall
 from guidemo.widgets.kit import dspin, label, line_edit, make_button, named, spin
+from guidemo.widgets.palette import LATE_BACKGROUND, MUTED
 
+LONG_LINE = 10_000  # characters: a line this long in the URL box is wrapped
 BAR_COLORS = {"sync": (200, 55, 60), "threads": (226, 140, 30), "async": (35, 140, 80)}
 
 
@@ -25,14 +28,7 @@ class HttpControls(QtWidgets.QWidget):
         layout.addWidget(self._build_url_box())
         layout.addLayout(self._build_form())
         layout.addLayout(self._build_buttons())
-        self.progress = named(
-            QtWidgets.QProgressBar(),
-            "progressBar",
-            "Requests answered (or failed) out of all requests of the run",
-        )
-        self.progress.setFormat("%v / %m")
-        self.progress.setValue(0)
-        layout.addWidget(self.progress)
+        layout.addWidget(self._build_confirm())
         self.summary = label(
             "Pick a way to run the requests. Try sync, then async, and compare.",
             "summaryLabel",
@@ -56,6 +52,7 @@ class HttpControls(QtWidgets.QWidget):
             "Or your own URLs, one per line (http and https only)."
         )
         self.url_edit.setLineWrapMode(QtWidgets.QPlainTextEdit.LineWrapMode.NoWrap)
+        self.url_edit.setWordWrapMode(QtGui.QTextOption.WrapMode.WrapAnywhere)  # when wrapped
         self.url_edit.setFixedHeight(52)
         return self.url_edit
 
@@ -144,32 +141,107 @@ class HttpControls(QtWidgets.QWidget):
             ),
         }
         self.buttons["cancelButton"].setEnabled(False)
+        self.progress = named(
+            QtWidgets.QProgressBar(),
+            "progressBar",
+            "Requests answered (well or not) out of all requests of the run: the same "
+            "numbers as the sentence below, drawn at the same moment",
+        )
+        self.progress.setFormat("no run yet")
+        self.progress.setValue(0)
         row = QtWidgets.QHBoxLayout()
         for button in self.buttons.values():
             row.addWidget(button)
+        row.addWidget(self.progress, 1)
         return row
+
+    def _build_confirm(self) -> QtWidgets.QFrame:
+        """Asked in the panel, not in a dialog, before a sync run that would freeze the
+        window for long: a test (or a learner) answers it like any other button."""
+        self.confirm = named(
+            QtWidgets.QFrame(), "syncConfirm", "A sync run this long freezes the window"
+        )
+        self.confirm.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+        self.confirm.setStyleSheet(
+            f"QFrame#syncConfirm {{ background: {LATE_BACKGROUND}; border-radius: 4px; }}"
+        )
+        self.confirm_text = label("", "syncConfirmText", "How long the window would freeze", True)
+        self.confirm_yes = make_button(
+            "Freeze the window",
+            "syncConfirmButton",
+            "Run the requests one by one in the GUI thread anyway",
+            role="danger",
+        )
+        self.confirm_no = make_button(
+            "Don't run", "syncDeclineButton", "Keep the window live; nothing is requested"
+        )
+        row = QtWidgets.QHBoxLayout(self.confirm)
+        row.setContentsMargins(6, 4, 6, 4)
+        row.addWidget(self.confirm_text, 1)
+        row.addWidget(self.confirm_yes)
+        row.addWidget(self.confirm_no)
+        self.confirm.hide()
+        return self.confirm
+
+    def ask(self, question: str) -> None:
+        self.confirm_text.setText(question)
+        self.confirm.show()
+        self.confirm_no.setFocus()
 
     def _build_results(self) -> QtWidgets.QSplitter:
         self.table = ResultsTable()
         self.timeline = named(
             waterfall.Waterfall(
                 [(way, BAR_COLORS[way]) for way in WAYS],
-                "seconds since the run started",
+                "time since the run started",
                 "Run a way: its requests appear here",
             ),
             "timeline",
             "Waterfall: one bar per request from start to end, for the last run of each way. "
-            "Stairs = one after another; a block of overlapping bars = concurrent. "
-            "Grey: failed; light grey: cancelled",
+            "Stairs = one after another; a block of overlapping bars = concurrent. Above the "
+            "bars: what the run ran with; a faded band ran with other inputs than the latest",
         )
+        self.legend = label(
+            " · ".join(
+                f"<span style='color:rgb{color}'>■</span> {name}"
+                for name, color in [
+                    *BAR_COLORS.items(),
+                    ("failed", waterfall.FAILED_COLOR),
+                    ("cancelled", waterfall.CANCELLED_COLOR),
+                ]
+            )
+            + " · pale: still running · faded band: other inputs than the latest run",
+            "waterfallLegend",
+            "What the colours of the waterfall's bars mean",
+            rich=True,
+        )
+        self.legend.setStyleSheet(f"color: {MUTED};")
+        chart = QtWidgets.QWidget()
+        column = QtWidgets.QVBoxLayout(chart)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.timeline, 1)
+        column.addWidget(self.legend)
         results = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         results.addWidget(self.table)
-        results.addWidget(self.timeline)
-        results.setStretchFactor(0, 3)
-        results.setStretchFactor(1, 2)
-        results.setSizes([150, 190])
+        results.addWidget(chart)
+        results.setStretchFactor(0, 1)
+        results.setStretchFactor(1, 1)
+        results.setSizes([250, 230])
         results.setChildrenCollapsible(False)
         return results
+
+    def wrap_long_lines(self) -> None:
+        """Wrap the URL box while a line in it is very long (a 1 MB URL): unwrapped, Qt lays
+        that line out again for every repaint of the box (0.5 s each)."""
+        document = self.url_edit.document()
+        long = document.characterCount() > LONG_LINE and any(
+            len(line) > LONG_LINE for line in self.url_edit.toPlainText().splitlines()
+        )
+        mode = QtWidgets.QPlainTextEdit.LineWrapMode
+        wanted = mode.WidgetWidth if long else mode.NoWrap
+        if self.url_edit.lineWrapMode() != wanted:
+            self.url_edit.setLineWrapMode(wanted)
 
     def show_mode(self, idle: bool) -> None:
         """The news fields count only while the URL box is empty (and no run is going)."""
@@ -183,6 +255,7 @@ class HttpControls(QtWidgets.QWidget):
             button.setEnabled(running if name == "cancelButton" else not running)
         if running and sync:
             self.buttons["cancelButton"].setEnabled(False)  # nothing could deliver the click
-        for widget in (self.url_edit, self.examples):
+        inputs: list[QtWidgets.QWidget] = [self.url_edit, self.examples, self.concurrency_spin]
+        for widget in [*inputs, self.timeout_spin, self.size_cap_spin]:
             widget.setEnabled(not running)
         self.show_mode(not running)

@@ -11,6 +11,8 @@ from guidemo.widgets.delegates import ElideRight
 from guidemo.widgets.palette import BAD, MUTED, TEXT
 
 NEW_ROWS_PER_FRAME = 500  # never all 10,000 rows at once
+ROW_HEIGHT = 20
+ROWS_SEEN = 10  # the table asks for room for this many rows
 Role = QtCore.Qt.ItemDataRole
 RIGHT = int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
 OK_TEXT, FAILED_TEXT, PENDING_TEXT = (QtGui.QColor(c) for c in (TEXT, BAD, MUTED))
@@ -24,7 +26,7 @@ class ResultsTable(QtWidgets.QTableWidget):
         self.setObjectName("resultsTable")
         self.setToolTip("One row per request, updated the moment its answer is in")
         self.setHorizontalHeaderLabels(["URL", "status", "bytes", "ms", "error"])
-        self.verticalHeader().setDefaultSectionSize(20)
+        self.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
         self.verticalHeader().setMinimumWidth(34)
         self.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setWordWrap(False)
@@ -33,6 +35,15 @@ class ResultsTable(QtWidgets.QTableWidget):
             self.setColumnWidth(column, width)
         self.horizontalHeader().setStretchLastSection(True)
         self.setItemDelegateForColumn(4, ElideRight(self))
+
+    def sizeHint(self) -> QtCore.QSize:
+        """Room for ROWS_SEEN rows: asked for, and kept, even in a scrolling panel."""
+        frame = 2 * self.frameWidth()
+        height = self.horizontalHeader().sizeHint().height() + ROWS_SEEN * ROW_HEIGHT + frame
+        return QtCore.QSize(super().sizeHint().width(), height)
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        return self.sizeHint()
 
     def draw(self, run: Run, deadline: float) -> None:
         """Until `deadline` (a perf_counter() time): new rows first, then changed ones."""
