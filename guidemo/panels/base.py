@@ -21,7 +21,7 @@ import asyncio
 from collections.abc import Coroutine, Sequence
 from typing import Any, ClassVar
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.explanations import explanation
 from guidemo.services import PanelContext
@@ -29,6 +29,7 @@ from guidemo.widgets.kit import named
 from guidemo.widgets.source_view import SourceView
 
 __all__ = ["Panel", "PanelContext", "first_sentence"]
+EXPLANATION_MIN_LINES = 7  # the explanation keeps at least this many lines on screen
 
 
 def first_sentence(markdown: str) -> str:
@@ -37,6 +38,23 @@ def first_sentence(markdown: str) -> str:
     text = " ".join(paragraph.split())
     end = text.find(". ")
     return text if end < 0 else text[: end + 1]
+
+
+class _FitLayout(QtWidgets.QVBoxLayout):
+    """Holds a panel's controls in its scroll area, claiming no height-for-width.
+
+    A scroll area gives a content whose layout has height-for-width (any word-wrapped
+    label) at least its *preferred* height: tables and plots would never shrink, and the
+    content would scroll even when it could fit. Without it, the scroll area only scrolls
+    below the content's minimum size, and tables and plots share what is left.
+    """
+
+    def __init__(self, parent: QtWidgets.QWidget) -> None:
+        super().__init__(parent)
+        self.setContentsMargins(0, 0, 0, 0)
+
+    def hasHeightForWidth(self) -> bool:
+        return False
 
 
 class Panel(QtWidgets.QWidget):
@@ -109,12 +127,34 @@ class Panel(QtWidgets.QWidget):
         scroll.setObjectName("controlsScroll")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        scroll.setWidget(controls)
+        holder = QtWidgets.QWidget()
+        _FitLayout(holder).addWidget(controls)
+        scroll.setWidget(holder)
         self.controls = controls
         self._left.addWidget(scroll)
         self._left.setStretchFactor(0, 2)
         self._left.setStretchFactor(1, 3)
         self._left.setSizes([260, 420])
+        self._left.splitterMoved.connect(self._splitter_moved_by_hand)
+        self._fitted_by_hand = False
+
+    def _splitter_moved_by_hand(self) -> None:
+        self._fitted_by_hand = True
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_explanation()
+
+    def _fit_explanation(self) -> None:
+        """The controls get the height they need; the explanation the rest (it scrolls),
+        but never less than a few lines. Until the learner drags the splitter."""
+        if self._fitted_by_hand or self._left.count() < 2:
+            return
+        total = sum(self._left.sizes())
+        lines = self.fontMetrics().lineSpacing()
+        need = self.controls.minimumSizeHint().height() + 4
+        controls = max(total // 2, min(need, total - EXPLANATION_MIN_LINES * lines))
+        self._left.setSizes([total - controls, controls])
 
     def set_zoom(self, zoom: float) -> None:
         """Follow the window's zoom where a widget does not follow the app font itself."""
