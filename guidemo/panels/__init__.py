@@ -20,6 +20,7 @@ class PanelEntry:
     title: str
     path: str  # "module:Class"
     nav: str = ""  # a shorter name for the navigator, when the title is long
+    blurb: str = ""  # what the learner sees there, in one line (the start page lists it)
 
     def load(self) -> type[Panel]:
         module_name, class_name = self.path.split(":")
@@ -33,29 +34,55 @@ P = "guidemo.panels."
 PANELS: list[PanelEntry] = [
     PanelEntry("start", "Start here: waiting for many things at once", P + "start:StartPanel",
                nav="Start here"),
-    PanelEntry("blocking", "Blocking vs offloaded", P + "blocking:BlockingPanel"),
-    PanelEntry("event-loop", "The event loop", P + "event_loop:EventLoopPanel"),
-    PanelEntry("callbacks", "Callbacks", P + "callbacks:CallbacksPanel"),
+    PanelEntry("blocking", "Blocking vs offloaded", P + "blocking:BlockingPanel",
+               blurb="The same slow job in the click handler (the window freezes), in a "
+               "thread, a QThread and a process (it does not)."),
+    PanelEntry("event-loop", "The event loop", P + "event_loop:EventLoopPanel",
+               blurb="A toy event loop you can watch, then Qt's own queue behind a slow "
+               "handler."),
+    PanelEntry("callbacks", "Callbacks", P + "callbacks:CallbacksPanel",
+               blurb="call_soon, call_later, call_at and call_soon_threadsafe, timed; "
+               "callbacks against await."),
     PanelEntry("coroutines", "Coroutines: taking turns on one loop",
-               P + "coroutines:CoroutinesPanel", nav="Coroutines"),
+               P + "coroutines:CoroutinesPanel", nav="Coroutines",
+               blurb="Many coroutines taking turns, a coroutine never awaited, generators "
+               "stepped by hand, giving up control."),
     PanelEntry("futures", "Futures: a result that arrives later", P + "futures:FuturesPanel",
-               nav="Futures and awaitables"),
+               nav="Futures and awaitables",
+               blurb="A Future you resolve by hand, a thread pool's future, and what "
+               "`await` accepts."),
     PanelEntry("dialogs", "Modal dialogs from async code", P + "dialogs:DialogsPanel",
-               nav="Modal dialogs"),
+               nav="Modal dialogs",
+               blurb="dialog.exec() inside a coroutine holds every task; await ask(dialog) "
+               "does not."),
     PanelEntry("scripts", "Scripts: the loop without a GUI", P + "scripts:ScriptsPanel",
-               nav="The loop as a script"),
+               nav="The loop as a script",
+               blurb="The lecture's programs run as real scripts in a child process, their "
+               "output streamed live."),
     PanelEntry("gather", "Running a bunch of tasks: gather and friends",
-               P + "gather:GatherPanel", nav="Running many tasks"),
+               P + "gather:GatherPanel", nav="Running many tasks",
+               blurb="Factorials one after another, with gather, as_completed and a "
+               "TaskGroup; and when one fails."),
     PanelEntry("http", "Many downloads: async vs sync vs threads", P + "http:HttpPanel",
-               nav="HTTP: async vs sync vs threads"),
+               nav="HTTP: async vs sync vs threads",
+               blurb="The lecture's news reader three ways, drawn as a waterfall, and every "
+               "kind of HTTP fault."),
     PanelEntry("limits", "Limits: why you throttle", P + "limits:LimitsPanel",
-               nav="Limits and throttling"),
+               nav="Limits and throttling",
+               blurb="An API that answers 429 to greedy clients: no limit, a semaphore, a "
+               "token bucket."),
     PanelEntry("downloader", "Downloader: a pool of workers and a queue",
-               P + "downloader:DownloaderPanel", nav="Downloader: workers + queue"),
+               P + "downloader:DownloaderPanel", nav="Downloader: workers + queue",
+               blurb="The lecture's exercise: threads and a queue, tasks and a queue, a "
+               "thread pool."),
     PanelEntry("websocket", "Server push (WebSocket) vs polling", P + "websocket:WebSocketPanel",
-               nav="Server push (WebSocket)"),
+               nav="Server push (WebSocket)",
+               blurb="Ticks pushed over a WebSocket against polling; why async servers hold "
+               "many connections cheaply."),
     PanelEntry("tasks", "Tasks, trace and debug mode", P + "tasks:TasksPanel",
-               nav="Task inspector"),
+               nav="Task inspector",
+               blurb="Every task: where it waits, where its time went, who waits for whom, "
+               "who cancelled it."),
 ]  # fmt: skip
 SLUGS: list[str] = [entry.slug for entry in PANELS]
 

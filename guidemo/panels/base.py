@@ -29,7 +29,6 @@ from guidemo.widgets.kit import named
 from guidemo.widgets.source_view import SourceView
 
 __all__ = ["Panel", "PanelContext", "first_sentence"]
-EXPLANATION_MIN_LINES = 7  # the explanation keeps at least this many lines on screen
 
 
 def first_sentence(markdown: str) -> str:
@@ -69,6 +68,7 @@ class Panel(QtWidgets.QWidget):
     slug: ClassVar[str]
     title: ClassVar[str]
     sources: ClassVar[Sequence[object]] = ()  # the lesson code the sourceView shows
+    explanation_lines: ClassVar[int] = 7  # the explanation keeps at least this many lines
 
     panelRequested = QtCore.Signal(str)  # "show me that panel" (a link, a button)
     tourRequested = QtCore.Signal()
@@ -153,7 +153,7 @@ class Panel(QtWidgets.QWidget):
         total = sum(self._left.sizes())
         lines = self.fontMetrics().lineSpacing()
         need = self.controls.minimumSizeHint().height() + 4
-        controls = max(total // 2, min(need, total - EXPLANATION_MIN_LINES * lines))
+        controls = max(total // 3, min(need, total - self.explanation_lines * lines))
         self._left.setSizes([total - controls, controls])
 
     def set_zoom(self, zoom: float) -> None:

@@ -17,6 +17,7 @@ LIVE_EVERY_MS = 1000
 
 
 class StartPanel(Panel):
+    explanation_lines = 16  # the overview is the point of this page
     slug = "start"
     title = "Start here: waiting for many things at once"
     sources = (ToyEventLoop.run_one, ToyEventLoop.post)
@@ -50,7 +51,7 @@ class StartPanel(Panel):
                 f"Open the panel: {entry.title}",
                 functools.partial(self.panelRequested.emit, entry.slug),
             )
-            summary = QtWidgets.QLabel(first_sentence(explanation(entry.slug)))
+            summary = QtWidgets.QLabel(entry.blurb or first_sentence(explanation(entry.slug)))
             summary.setWordWrap(True)
             summary.setTextFormat(QtCore.Qt.TextFormat.MarkdownText)
             grid.addWidget(button, row, 0)
@@ -85,4 +86,10 @@ class StartPanel(Panel):
         )
 
     async def screenshot_demo(self) -> None:
+        """Let the probe run a second, so the live line has something to say."""
+        monitor = self.context.monitor
+        for _ in range(40):
+            if monitor.stats().samples >= 15:
+                break
+            await asyncio.sleep(0.05)
         self.refresh()
