@@ -34,7 +34,7 @@ from PySide6 import QtCore
 
 from guidemo.stats import percentile
 
-PROBE_INTERVAL_S = 0.050  # 20 probes a second: fine-grained lag, well under 1% CPU
+PROBE_INTERVAL_S = 0.050
 FREEZE_THRESHOLD_S = 0.100  # a gap this long means the GUI thread was blocked
 WATCHDOG_POLL_S = 0.005  # stack samples during a freeze: 200 a second
 WINDOW_S = 10.0  # stats() covers this much recent lag history
@@ -222,17 +222,15 @@ class LoopMonitor(QtCore.QObject):
 
     freezeDetected = QtCore.Signal(object)  # a Freeze, once the GUI thread is back
     pauseDetected = QtCore.Signal(object)  # a Pause, once asyncio runs again
-    probed = QtCore.Signal()  # after every probe: the HUD's clock, so it needs no timer
 
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
         self.gui_thread_id = threading.get_ident()
         self.last_beat = time.perf_counter()
-        # When the GUI thread last woke up to handle events (Qt's dispatcher tells us): a
-        # freeze starts in the event handled after that, not at some unknown time after
-        # the last probe. Read by the watchdog thread when it sees a freeze.
-        self.awake_at = self.last_beat
         self._freeze_began: float | None = None
+        # Called after every probe (20 a second): the HUD's clock, so it needs no timer of
+        # its own. Plain callables, not a Qt signal: this runs all the time, even idle.
+        self.probe_listeners: list[Callable[[], None]] = []
         self.current_panel: Callable[[], str] = lambda: ""  # set by the window
         self._samples: list[StackSample] = []  # taken by the watchdog during a freeze
         self._samples_lock = threading.Lock()
@@ -245,7 +243,6 @@ class LoopMonitor(QtCore.QObject):
         self._timer.timeout.connect(self._probe)
         self._watchdog: _Watchdog | None = None
         self._loop: PausingLoop | None = None
-        self._dispatcher: QtCore.QAbstractEventDispatcher | None = None
 
     def start(self, loop: object = None) -> None:
         """Start probing (a no-op while running); listen to `loop`'s pauses if it has any."""
@@ -256,18 +253,12 @@ class LoopMonitor(QtCore.QObject):
             listeners.append(self._note_pause)
             self._loop = loop  # type: ignore[assignment]
         self.last_beat = time.perf_counter()
-        self._dispatcher = QtCore.QAbstractEventDispatcher.instance()
-        if self._dispatcher is not None:
-            self._dispatcher.awake.connect(self._on_awake)
         self._timer.start()
         self._watchdog = _Watchdog(self)
         self._watchdog.start()
 
     def stop(self) -> None:
         self._timer.stop()
-        if self._dispatcher is not None:
-            self._dispatcher.awake.disconnect(self._on_awake)
-            self._dispatcher = None
         if self._loop is not None:
             self._loop.pause_listeners.remove(self._note_pause)
             self._loop = None
@@ -296,18 +287,16 @@ class LoopMonitor(QtCore.QObject):
         else:
             with self._samples_lock:  # a stale sample or two from a near-freeze
                 self._samples.clear()
-        self.probed.emit()
-
-    def _on_awake(self) -> None:
-        self.awake_at = time.perf_counter()
+        for listener in self.probe_listeners:
+            listener()
 
     def note_frozen(self) -> None:
         """Called by the watchdog once it sees the heartbeat stale. The freeze began at the
-        latest moment the GUI thread is known to have been free: its last wake-up for
-        events, the last beat, or the start of the asyncio turn it is stuck in."""
+        latest moment the GUI thread is known to have been free: the last beat, or the
+        start of the asyncio turn it is stuck in (exact for a coroutine that blocks)."""
         if self._freeze_began is None:
             turn = self._loop.turn_started if self._loop is not None else 0.0
-            self._freeze_began = max(self.awake_at, self.last_beat, turn)
+            self._freeze_began = max(self.last_beat, turn)
 
     def note_sample(self, sample: StackSample) -> None:
         """Called by the watchdog thread, every WATCHDOG_POLL_S, while the GUI thread is stuck."""

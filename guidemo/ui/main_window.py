@@ -205,6 +205,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """Stop all work, in order: panel tasks and workers, the monitor, the thread pool."""
         await asyncio.gather(*(panel.shutdown() for panel in self._built.values()))
         self.monitor.current_panel = lambda: ""  # the monitor may outlive this window
+        self.hud.detach()
         self.context.errors.listeners.remove(self._on_error)
         if self._owns_context:
             self.context.stop()
