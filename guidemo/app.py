@@ -100,7 +100,9 @@ async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
     main_task = asyncio.current_task()
     if main_task is not None:
         main_task.set_name("app: main (waits for the window to close)")
-    async with DemoServer() as server:
+    server = DemoServer()
+    server.bind()  # its URL now; aiohttp is loaded on the server's thread once we are up
+    try:
         context = PanelContext.start(server.url, server)
         try:
             window = MainWindow(server.url, server=server, context=context, lazy=True)
@@ -113,6 +115,7 @@ async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
                 if options.screenshot_dir is not None:
                     window.remember_state = False
                     lifecycle.running(asyncio.get_running_loop(), window.close)
+                    await server.start()
                     size = QtCore.QSize(*options.size) if options.size else SCREENSHOT_SIZE
                     await save_screenshots(window, options.screenshot_dir, size)
                     window.close()
@@ -120,6 +123,7 @@ async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
                     await first_paint(window)
                     lifecycle.running(asyncio.get_running_loop(), window.close)
                     print(f"guidemo: window ready, demo server at {server.url}", flush=True)
+                    await server.start()  # requests made meanwhile wait in its queue
                     window.build_remaining()  # the other panels, in idle time from now on
                     if options.tour:
                         window.tour.start()
@@ -132,6 +136,8 @@ async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
                 await window.shutdown()
         finally:
             context.stop()
+    finally:
+        await server.close()
     return 0
 
 

@@ -6,7 +6,6 @@ samples) and the facts the numbers depend on (loop kind, versions). Qt-free.
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import platform
 import time
@@ -21,6 +20,7 @@ if TYPE_CHECKING:
 
 def versions() -> dict[str, str]:
     """Python and the libraries whose behaviour the numbers depend on."""
+    import importlib.metadata  # on first use: 30 ms the app's start-up need not pay
 
     def version(*distributions: str) -> str:
         for name in distributions:

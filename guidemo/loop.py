@@ -39,9 +39,6 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
-os.environ.setdefault("QT_API", "pyside6")  # qasync takes the first Qt binding it finds
-import qasync  # after PySide6 and QT_API, so qasync picks PySide6
-
 from guidemo.stats import LOOP_KINDS
 
 _MAX_TIMER_MS = 24 * 3600 * 1000  # asyncio never waits longer than a day either
@@ -63,6 +60,9 @@ def new_event_loop(
         raise ValueError(f"unknown loop kind {kind!r}, expected one of {LOOP_KINDS}")
     if kind == "guidemo" and hasattr(selectors.DefaultSelector, "fileno"):
         return GuidemoEventLoop()
+    os.environ.setdefault("QT_API", "pyside6")  # qasync takes the first Qt binding it finds
+    import qasync  # only for --loop qasync: after PySide6 and QT_API, so it picks PySide6
+
     return qasync.QEventLoop(app)
 
 

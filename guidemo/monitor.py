@@ -19,7 +19,6 @@ holds every asyncio task until it returns. guidemo's loop reports those (loop.py
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import sysconfig
 import threading
@@ -358,7 +357,7 @@ class LoopMonitor(QtCore.QObject):
         """Lag statistics of the probes after `since` (a time.perf_counter() value)."""
         lags = [lag for when, lag in self._lags if when >= since]
         return LagStats(
-            p50_ms=statistics.median(lags) if lags else 0.0,
+            p50_ms=percentile(lags, 0.5),
             p99_ms=percentile(lags, 0.99),
             max_ms=max(lags, default=0.0),
             samples=len(lags),

@@ -6,48 +6,56 @@ Slowness is simulated with `await asyncio.sleep(latency)`: that is why one threa
 hundreds of slow requests waiting at the same time.
 
 The parts: `news` (the made-up data), `checks` (input checking), `endpoints` (HTTP),
-`ticks` (polling and the WebSocket), `running` (LoopServer, DemoServer, serve_forever).
+`ticks` (polling and the WebSocket), `limited` (a rate-limited API), `app` (the routes),
+`running` (LoopServer, serve_forever), `demo` (DemoServer, on its own thread in the app).
+
+Importing this package is cheap: DemoServer and Limits come at once; everything that needs
+aiohttp (make_app, the handlers, LoopServer...) is imported when first asked for, so the
+app can paint its window before aiohttp is loaded.
 """
 
 from __future__ import annotations
 
-import time
-import weakref
-from collections import OrderedDict
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+from guidemo.server.demo import DemoServer
+from guidemo.server.limits import Limits
 
-from guidemo.server.checks import MAX_LATENCY, Handler, _param, _parse, _wait_latency, json_errors
-from guidemo.server.endpoints import (
-    FAULTS,
-    HUGE_SIZE,
-    MAX_SIZE,
-    articles,
-    data,
-    fault,
-    json_items,
-    sources,
-    status,
-    stream,
-)
-from guidemo.server.limited import BUCKETS, LIMITED_HELP, LIMITED_PATH, limited
-from guidemo.server.news import (
-    KNOWN_SOURCES,
-    MAX_SOURCES,
-    expected_word_count,
-    news_articles,
-    news_sources,
-)
-from guidemo.server.running import DemoServer, LoopServer, serve_forever
-from guidemo.server.ticks import (
-    DEFAULT_RATE,
-    MAX_RATE,
-    STARTED_AT,
-    WEBSOCKETS,
-    close_websockets,
-    latest_tick,
-    ticks,
-)
+if TYPE_CHECKING:
+    from guidemo.server.app import ENDPOINT_HELP, ROUTES, make_app
+    from guidemo.server.checks import (
+        MAX_LATENCY,
+        Handler,
+        _param,
+        _parse,
+        _wait_latency,
+        json_errors,
+    )
+    from guidemo.server.endpoints import FAULTS, HUGE_SIZE, MAX_SIZE
+    from guidemo.server.news import (
+        KNOWN_SOURCES,
+        MAX_SOURCES,
+        expected_word_count,
+        news_articles,
+        news_sources,
+    )
+    from guidemo.server.running import LoopServer, serve_forever
+    from guidemo.server.ticks import DEFAULT_RATE, MAX_RATE
+
+_LAZY = {
+    "guidemo.server.app": ("ENDPOINT_HELP", "ROUTES", "make_app"),
+    "guidemo.server.checks": (
+        "MAX_LATENCY", "Handler", "_param", "_parse", "_wait_latency", "json_errors",
+    ),
+    "guidemo.server.endpoints": ("FAULTS", "HUGE_SIZE", "MAX_SIZE"),
+    "guidemo.server.news": (
+        "KNOWN_SOURCES", "MAX_SOURCES", "expected_word_count", "news_articles", "news_sources",
+    ),
+    "guidemo.server.running": ("LoopServer", "serve_forever"),
+    "guidemo.server.ticks": ("DEFAULT_RATE", "MAX_RATE"),
+}  # fmt: skip
+_HOME = {name: module for module, names in _LAZY.items() for name in names}
 
 __all__ = [
     "DEFAULT_RATE",
@@ -62,6 +70,7 @@ __all__ = [
     "ROUTES",
     "DemoServer",
     "Handler",
+    "Limits",
     "LoopServer",
     "_param",
     "_parse",
@@ -75,35 +84,8 @@ __all__ = [
 ]
 
 
-async def index(request: web.Request) -> web.Response:
-    """List the endpoints, for people trying the server with curl or a browser."""
-    return web.json_response({"server": "guidemo demo server", "endpoints": ENDPOINT_HELP})
-
-
-# ---- the application and how to run it
-
-ROUTES: list[tuple[str, Handler, str]] = [
-    ("/", index, "this list"),
-    ("/api/data", data, "size=0..10000000 bytes of text (default 1000), latency=0..30 s"),
-    ("/api/json", json_items, "items=0..1000 (default 10), latency"),
-    ("/api/status/{code}", status, "answer with status code 200..599, latency"),
-    ("/api/stream", stream, "chunks=1..1000 (10) of size=1..1000000 (100), interval=0..5 s"),
-    ("/api/news/sources", sources, "count=1..200 (default 10), latency"),
-    ("/api/news/articles", articles, "source=ID from /api/news/sources, latency"),
-    ("/api/fault/{kind}", fault, f"kind: {', '.join(FAULTS)}"),
-    ("/api/tick", latest_tick, "newest tick of the rate=1..500/s stream (10), latency"),
-    ("/ws/ticks", ticks, 'websocket: ticks at rate=1..500/s; send {"rate": n}, {"echo": s}'),
-    (LIMITED_PATH, limited, LIMITED_HELP),
-]
-ENDPOINT_HELP = {path: help_text for path, _, help_text in ROUTES}
-
-
-def make_app() -> web.Application:
-    """The aiohttp application: routes, JSON errors, and websockets closed on shutdown."""
-    app = web.Application(middlewares=[json_errors])
-    app[STARTED_AT] = time.time()
-    app[WEBSOCKETS] = weakref.WeakSet()
-    app[BUCKETS] = OrderedDict()  # the rate limiter's buckets, one per client
-    app.add_routes([web.get(path, handler) for path, handler, _ in ROUTES])
-    app.on_shutdown.append(close_websockets)
-    return app
+def __getattr__(name: str) -> Any:
+    """Import the part that holds `name` on first use (PEP 562)."""
+    if name in _HOME:
+        return getattr(importlib.import_module(_HOME[name]), name)
+    raise AttributeError(f"module 'guidemo.server' has no attribute {name!r}")

@@ -14,37 +14,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Callable, MutableMapping
-from dataclasses import dataclass
+from collections.abc import MutableMapping
 from typing import Any
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from guidemo.server.checks import Handler
-
-log = logging.getLogger("guidemo.server")
-ErrorSink = Callable[[BaseException, str], None]
-WHERE = "the demo server (a client's request, not the app's code)"
-MAX_ERROR_TEXT = 300
-
-
-@dataclass(frozen=True)
-class Limits:
-    """The bounds the server holds; tests make the timeouts short."""
-
-    max_connections: int = 1500
-    request_timeout: float = 10.0  # s from accepting to a complete request (headers)
-    idle_timeout: float = 30.0  # s a keep-alive connection may wait for its next request
-    send_timeout: float = 20.0  # s a client may read nothing before it is dropped
-    errors_per_s: int = 5  # client errors reported one by one; the rest are counted
-
+from guidemo.server.limits import MAX_ERROR_TEXT, WHERE, ClientError, ErrorSink, Limits, log
 
 LIMITS = web.AppKey("limits", Limits)
-
-
-class ClientError(Exception):
-    """Something a client did wrong, as the server saw it: not a bug of the server."""
 
 
 def cut(text: str, limit: int = MAX_ERROR_TEXT) -> str:

@@ -1,32 +1,21 @@
-"""Running the demo server: on the current loop (LoopServer, `guidemo serve`), or on its own
-loop in its own thread inside the app (DemoServer)."""
+"""Running the demo server on the current loop: LoopServer (what `guidemo serve` runs, and
+what DemoServer runs on its own thread inside the app)."""
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
+import socket
 import sys
-import threading
 import time
-from collections.abc import Coroutine
-from contextlib import suppress
 from typing import Any
 
 from aiohttp import web
 
-from guidemo.server.guard import (
-    LIMITS,
-    ClientError,
-    ConnectionGuard,
-    ErrorRelay,
-    ErrorSink,
-    Limits,
-    RequestLog,
-    log,
-)
+from guidemo.server.demo import BACKLOG
+from guidemo.server.guard import LIMITS, ConnectionGuard, ErrorRelay, RequestLog
+from guidemo.server.limits import ErrorSink, Limits, log
 from guidemo.server.ticks import STARTED_AT
-
-BACKLOG = 1024  # a thousand clients connecting at once are queued, not dropped and retried
 
 
 class LoopServer:
@@ -44,7 +33,9 @@ class LoopServer:
         *,
         limits: Limits | None = None,
         on_error: ErrorSink | None = None,
+        sock: socket.socket | None = None,
     ) -> None:
+        self._sock = sock  # listening already (DemoServer.bind): the first start serves it
         self.host = host
         self.port = port  # 0 picks a free port; after start() it is the real one
         self.limits = limits or Limits()
@@ -95,9 +86,14 @@ class LoopServer:
         assert runner.server is not None
         guard.server = runner.server
         try:
-            listener = await asyncio.get_running_loop().create_server(
-                guard, self.host, self.port, reuse_address=True, backlog=BACKLOG
-            )
+            sock, self._sock = self._sock, None
+            loop = asyncio.get_running_loop()
+            if sock is not None:
+                listener = await loop.create_server(guard, sock=sock, backlog=BACKLOG)
+            else:
+                listener = await loop.create_server(
+                    guard, self.host, self.port, reuse_address=True, backlog=BACKLOG
+                )
         except BaseException:
             await runner.cleanup()
             raise
@@ -129,111 +125,6 @@ class LoopServer:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
-
-
-class DemoServer:
-    """The demo server on its own event loop in its own thread: `async with DemoServer() as s:`.
-
-    Like a real remote server it keeps answering while the app's GUI thread is blocked (the
-    http panel's sync way fetches from it *in* the GUI thread), and its work never shows up
-    as lag in the app's loop. stop() and start() restart it on the same port.
-
-    `on_error(error, where)`, when set, hears of the errors clients cause (a malformed
-    request, a refused connection), called on the loop that started the server, so the app
-    can show them in its error log; never on the server's own thread.
-    """
-
-    def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, *, limits: Limits | None = None
-    ) -> None:
-        self._server = LoopServer(host, port, limits=limits, on_error=self._relay_error)
-        self.on_error: ErrorSink | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._caller: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return self._server.url
-
-    @property
-    def port(self) -> int:
-        return self._server.port
-
-    @property
-    def host(self) -> str:
-        return self._server.host
-
-    @property
-    def limits(self) -> Limits:
-        return self._server.limits
-
-    @property
-    def open_connections(self) -> int:
-        """Connections the server holds right now (read from another thread: a snapshot)."""
-        return self._server.open_connections
-
-    def _relay_error(self, error: BaseException, where: str) -> None:
-        """On the server's thread: hand the error to the caller's loop, or log one line."""
-        sink, caller = self.on_error, self._caller
-        if sink is not None and caller is not None:
-            with suppress(RuntimeError):  # the caller's loop closed meanwhile
-                caller.call_soon_threadsafe(sink, error, where)
-                return
-        log.warning("%s: %s", where, error)
-
-    def _loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        error = context.get("exception") or ClientError(context.get("message", "unknown"))
-        self._relay_error(error, "the demo server's event loop")
-
-    async def start(self) -> None:
-        self._caller = asyncio.get_running_loop()
-        if self._loop is None:
-            self._loop = asyncio.new_event_loop()
-            self._loop.set_exception_handler(self._loop_error)
-            self._thread = threading.Thread(
-                target=self._loop.run_forever, name="guidemo-demo-server", daemon=True
-            )
-            self._thread.start()
-        await self._on_server_loop(self._server.start())
-
-    async def stop(self) -> None:
-        if self._loop is not None:
-            await self._on_server_loop(self._server.stop())
-
-    async def _on_server_loop(self, coro: Coroutine[Any, Any, None]) -> None:
-        assert self._loop is not None
-        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self._loop))
-
-    async def __aenter__(self) -> DemoServer:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        """Stop the server, then its loop and thread."""
-        await self.stop()
-        loop, thread, self._loop, self._thread = self._loop, self._thread, None, None
-        if loop is None or thread is None:
-            return
-        # The server loop's last callback stops it; the thread then ends within a turn.
-        stopped = asyncio.get_running_loop().create_future()
-        loop.call_soon_threadsafe(_stop_then_tell, loop, stopped)
-        await stopped
-        thread.join()
-        loop.close()
-
-
-def _stop_then_tell(loop: asyncio.AbstractEventLoop, stopped: asyncio.Future[None]) -> None:
-    """Runs on the server's loop: stop it, and tell the caller's loop."""
-    loop.stop()
-    caller = stopped.get_loop()
-    if not caller.is_closed():
-        caller.call_soon_threadsafe(_set_done, stopped)
-
-
-def _set_done(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
 
 
 def exposure_warning(host: str, port: int) -> str | None:

@@ -15,8 +15,8 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.freeze_report import report_data, save_report
-from guidemo.stats import percentile
 from guidemo.monitor import WINDOW_S, Freeze, LoopMonitor, Pause
+from guidemo.stats import percentile
 from guidemo.widgets.kit import make_button, named
 from guidemo.widgets.palette import BAD, MUTED
 
