@@ -13,12 +13,10 @@ from collections.abc import Coroutine
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
-from guidemo.server.limits import ClientError, ErrorSink, Limits, log
+from guidemo.server.limits import BACKLOG, ClientError, ErrorSink, Limits, log
 
 if TYPE_CHECKING:
     from guidemo.server.running import LoopServer
-
-BACKLOG = 1024  # a thousand clients connecting at once are queued, not dropped and retried
 
 
 class DemoServer:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 log = logging.getLogger("guidemo.server")
+BACKLOG = 1024  # a thousand clients connecting at once are queued, not dropped and retried
 ErrorSink = Callable[[BaseException, str], None]
 WHERE = "the demo server (a client's request, not the app's code)"
 MAX_ERROR_TEXT = 300

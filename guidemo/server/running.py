@@ -12,9 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
-from guidemo.server.demo import BACKLOG
 from guidemo.server.guard import LIMITS, ConnectionGuard, ErrorRelay, RequestLog
-from guidemo.server.limits import ErrorSink, Limits, log
+from guidemo.server.limits import BACKLOG, ErrorSink, Limits, log
 from guidemo.server.ticks import STARTED_AT
 
 
