@@ -33,6 +33,7 @@ from guidemo.ui.main_window import SCREENSHOT_SIZE, MainWindow
 __all__ = ["MainWindow", "run_app", "save_screenshots"]
 
 SCREENSHOT_DEMO_TIMEOUT_S = 20.0
+SETTLED_LINE = "guidemo: all panels built"
 # Said by Qt's headless (offscreen) platform about every window: not a problem of ours.
 BENIGN_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",)
 qt_log = logging.getLogger("guidemo.qt")
@@ -124,7 +125,8 @@ async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
                     lifecycle.running(asyncio.get_running_loop(), window.close)
                     print(f"guidemo: window ready, demo server at {server.url}", flush=True)
                     await server.start()  # requests made meanwhile wait in its queue
-                    window.build_remaining()  # the other panels, in idle time from now on
+                    # The other panels, in idle time from now on; a line says when all are.
+                    window.build_remaining(then=lambda: print(SETTLED_LINE, flush=True))
                     if options.tour:
                         window.tour.start()
                     freeze_startup_objects()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -88,6 +88,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.executor = self.context.executor
         self._built: dict[str, Panel] = {}
         self._warmed_up = False
+        self._then_built: Callable[[], object] | None = None
         self.panels: Mapping[str, Panel] = _LazyPanels(self)
 
         self.panel_list = QtWidgets.QListWidget()
@@ -151,9 +152,12 @@ class MainWindow(QtWidgets.QMainWindow):
         slug = SLUGS[max(0, self.stack.currentIndex())]
         return self.panel(slug)
 
-    def build_remaining(self, delay_ms: int = BACKGROUND_START_MS) -> None:
+    def build_remaining(
+        self, delay_ms: int = BACKGROUND_START_MS, then: Callable[[], object] | None = None
+    ) -> None:
         """Build the panels not built yet, one at a time, so the window stays live
-        meanwhile (the app calls this after its first paint)."""
+        meanwhile (the app calls this after its first paint); call `then` when done."""
+        self._then_built = then
         QtCore.QTimer.singleShot(delay_ms, self, self._build_next)
 
     def _build_next(self) -> None:
@@ -166,6 +170,9 @@ class MainWindow(QtWidgets.QMainWindow):
         if missing:
             self.panel(missing[0])
             QtCore.QTimer.singleShot(BACKGROUND_BUILD_MS, self, self._build_next)
+        elif self._then_built is not None:
+            then, self._then_built = self._then_built, None
+            then()
 
     def report_error(self, error: BaseException, context: str) -> None:
         """Show an unhandled error in the errorLog (and in logging); the app carries on."""
