@@ -299,7 +299,8 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
             self._q.notifier_paused = True
             self.note_nested_loop()
             return
-        self._q.in_turn = True
+        q = self._q
+        q.in_turn = True
         try:
             # Several asyncio turns per wake-up while callbacks are ready (a chain of
             # call_soon, a burst of completed futures), within TURN_BUDGET_S; then Qt
@@ -317,8 +318,8 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
             turns = 0
             while True:
                 self._run_once()
-                if not self._ready or self._stopping:
-                    break
+                if not self._ready or self._stopping or q.paused_since is not None:
+                    break  # (after a pause: report it now, before asyncio goes on)
                 turns += 1
                 if turns % CLOCK_EVERY == 0:  # the clock is read every few turns only
                     now = time.perf_counter()
