@@ -242,6 +242,8 @@ class LoopMonitor(QtCore.QObject):
         self._timer.timeout.connect(self._probe)
         self._watchdog: _Watchdog | None = None
         self._loop: PausingLoop | None = None
+        self._dispatcher: QtCore.QAbstractEventDispatcher | None = None
+        self._awake_at = 0.0  # qasync only: when the GUI thread last woke for events
 
     def start(self, loop: object = None) -> None:
         """Start probing (a no-op while running); listen to `loop`'s pauses if it has any."""
@@ -251,6 +253,12 @@ class LoopMonitor(QtCore.QObject):
         if isinstance(listeners, list):
             listeners.append(self._note_pause)
             self._loop = loop  # type: ignore[assignment]
+        else:
+            # Stock qasync has no turns to date a freeze by; Qt's own "awake" signal (each
+            # wake-up for events) does instead: a Python call per wake-up, only on qasync.
+            self._dispatcher = QtCore.QAbstractEventDispatcher.instance()
+            if self._dispatcher is not None:
+                self._dispatcher.awake.connect(self._on_awake)
         self.last_beat = time.perf_counter()
         self._timer.start()
         self._watchdog = _Watchdog(self)
@@ -258,6 +266,9 @@ class LoopMonitor(QtCore.QObject):
 
     def stop(self) -> None:
         self._timer.stop()
+        if self._dispatcher is not None:
+            self._dispatcher.awake.disconnect(self._on_awake)
+            self._dispatcher = None
         if self._loop is not None:
             self._loop.pause_listeners.remove(self._note_pause)
             self._loop = None
@@ -294,8 +305,11 @@ class LoopMonitor(QtCore.QObject):
         latest moment the GUI thread is known to have been free: the last beat, or the
         start of the asyncio turn it is stuck in (exact for a coroutine that blocks)."""
         if self._freeze_began is None:
-            turn = self._loop.turn_started if self._loop is not None else 0.0
+            turn = self._loop.turn_started if self._loop is not None else self._awake_at
             self._freeze_began = max(self.last_beat, turn)
+
+    def _on_awake(self) -> None:
+        self._awake_at = time.perf_counter()
 
     def note_sample(self, sample: StackSample) -> None:
         """Called by the watchdog thread, every WATCHDOG_POLL_S, while the GUI thread is stuck."""
