@@ -43,7 +43,6 @@ from guidemo.stats import LOOP_KINDS
 
 _MAX_TIMER_MS = 24 * 3600 * 1000  # asyncio never waits longer than a day either
 TURN_BUDGET_S = 0.002  # asyncio runs this long at most before Qt gets its turn
-CLOCK_EVERY = 8  # turns between two looks at the clock (one costs as much as a short turn)
 LONG_TURN_S = 0.05  # a turn this long blocked the GUI thread: its times are kept
 _LONG_WAIT = 0.05  # seconds; shorter poll() timeouts oversleep by 50 us at most
 
@@ -315,17 +314,14 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
                 # per wake-up, and every line of asyncio's _run_once stays its own.)
                 self._ready.append(self._q.poll_handle)
             self._q.turn_started = now  # the monitor dates a freeze inside a turn by it
-            turns = 0
             while True:
                 self._run_once()
                 if not self._ready or self._stopping or q.paused_since is not None:
                     break  # (after a pause: report it now, before asyncio goes on)
-                turns += 1
-                if turns % CLOCK_EVERY == 0:  # the clock is read every few turns only
-                    now = time.perf_counter()
-                    if now >= deadline:
-                        break
-                    self._q.turn_started = now
+                now = time.perf_counter()
+                if now >= deadline:
+                    break
+                q.turn_started = now
         except BaseException as exc:  # asyncio lets these leave run_forever(); so do we
             self._q.error = exc
             self._stopping = True
@@ -345,6 +341,11 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
             self._q.notifier_paused = False
             self._q.notifier.setEnabled(True)
         self._arm()
+
+    @property
+    def turn_sources(self) -> tuple[QtCore.QObject, ...]:
+        """The Qt objects whose events run asyncio's turns: its timer and its notifier."""
+        return (self._q.timer, self._q.notifier)
 
     @property
     def turn_started(self) -> float:

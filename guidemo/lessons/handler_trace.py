@@ -64,9 +64,7 @@ class HandlerTracer(QtCore.QObject):
         self._open: list[Any] | None = None  # start, depth, event type, target, repainted
         # Which Qt objects run asyncio turns (guidemo's loop); none for other loops.
         self._turn_objects = tuple(
-            turn
-            for turn in (getattr(loop, "_timer", None), getattr(loop, "_notifier", None))
-            if turn is not None
+            turn for turn in getattr(loop, "turn_sources", ()) if turn is not None
         )
 
     def start(self) -> None:

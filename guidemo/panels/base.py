@@ -77,6 +77,7 @@ class Panel(QtWidgets.QWidget):
         super().__init__(parent)
         self.context = context
         self.tasks: set[asyncio.Task[Any]] = set()
+        self.shut_down = False  # set by shutdown(): a deferred start must not start work
         self.setObjectName(f"panel-{self.slug}")
 
         title = named(QtWidgets.QLabel(self.title), "panelTitle", self.title)
@@ -189,6 +190,7 @@ class Panel(QtWidgets.QWidget):
 
     async def shutdown(self) -> None:
         """Cancel every task of this panel and wait for them, then stop owned work."""
+        self.shut_down = True
         tasks = list(self.tasks)
         for task in tasks:
             task.cancel()

@@ -179,6 +179,8 @@ class BlockingPanel(Panel):
         QtCore.QTimer.singleShot(0, self, self._start_ticker)
 
     def _start_ticker(self) -> None:
+        if self.shut_down:  # the start was deferred, and the window closed meanwhile
+            return
         try:
             asyncio.get_running_loop()
         except RuntimeError:
