@@ -20,7 +20,6 @@ from guidemo.stats import percentile
 from guidemo.widgets.kit import make_button, named
 from guidemo.widgets.palette import BAD, MUTED
 
-PROBES_PER_FRAME = 2  # the heartbeat moves on every 2nd probe: 10 frames a second
 FRAMES_PER_REDRAW = 10  # numbers and plot change once a second: readable, and cheap
 HEARTBEAT_STEPS = 10  # frames per pulse: one pulse a second
 MIN_Y_MS = 20.0  # the lag plot's smallest y range
@@ -207,7 +206,7 @@ class Hud(QtWidgets.QFrame):
         self.lag_label = named(
             QtWidgets.QLabel("lag —"),
             "lagLabel",
-            "How late the loop runs its 50 ms probe timer: now, and the 99th percentile of the "
+            "How late the loop runs its 100 ms probe timer: now, and the 99th percentile of the "
             "last 10 s",
         )
         self.lag_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
@@ -294,12 +293,12 @@ class Hud(QtWidgets.QFrame):
         super().changeEvent(event)
 
     def _on_probe(self) -> None:
-        """Called on every lag probe (20 a second); draws only what is visible."""
+        """Called on every lag probe (10 a second); draws only what is visible."""
         self._probes += 1
-        if self._probes % PROBES_PER_FRAME or not self._visible():
+        if not self._visible():
             return
         self.heartbeat.beat()
-        if (self._probes // PROBES_PER_FRAME) % FRAMES_PER_REDRAW == 0:
+        if self._probes % FRAMES_PER_REDRAW == 0:
             self._redraw()
 
     def _visible(self) -> bool:
