@@ -14,7 +14,9 @@ keeps asyncio's `SelectorEventLoop` as it is and lets Qt do only the waiting:
   between asyncio's batches.
 
 Each time one of them fires, asyncio runs one ordinary turn (`_run_once`) with the
-selector polled without waiting. Timers, FIFO order, `TimerHandle.when()`, exception
+selector polled without waiting; a burst of callbacks ready at once (100 answers
+arriving together) runs in slices of TURN_BUDGET_S, in the same order, with Qt's events
+between them. Timers, FIFO order, `TimerHandle.when()`, exception
 handling and sockets are therefore asyncio's own code, not a copy of it.
 """
 
@@ -43,6 +45,7 @@ from guidemo.stats import LOOP_KINDS
 
 _MAX_TIMER_MS = 24 * 3600 * 1000  # asyncio never waits longer than a day either
 TURN_BUDGET_S = 0.002  # asyncio runs this long at most before Qt gets its turn
+SLICE_READY = 8  # more callbacks than this ready at once run in slices of TURN_BUDGET_S
 LONG_TURN_S = 0.05  # a turn this long blocked the GUI thread: its times are kept
 _LONG_WAIT = 0.05  # seconds; shorter poll() timeouts oversleep by 50 us at most
 
@@ -108,6 +111,7 @@ class _QtSide:
 
     __slots__ = (
         "armed_when",
+        "burst_left",
         "error",
         "in_turn",
         "long_turn",
@@ -117,6 +121,7 @@ class _QtSide:
         "paused_since",
         "paused_where",
         "poll_handle",
+        "poll_next",
         "qt_loop",
         "timer",
         "turn_started",
@@ -135,6 +140,8 @@ class _QtSide:
         self.timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
         self.timer.timeout.connect(loop._turn)
         self.armed_when: float | None = None  # deadline the timer is armed for
+        self.burst_left = 0  # callbacks of a burst still to run in slices (_run_burst_until)
+        self.poll_next = False  # a burst has ended: the next turn polls, as asyncio's would
         self.qt_loop: QtCore.QEventLoop | None = None  # set while running
         self.in_turn = False
         self.turn_started = 0.0
@@ -315,7 +322,13 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
                 self._ready.append(self._q.poll_handle)
             self._q.turn_started = now  # the monitor dates a freeze inside a turn by it
             while True:
-                self._run_once()
+                if q.burst_left or (
+                    len(self._ready) > SLICE_READY and not q.poll_next and not self._debug
+                ):
+                    self._run_burst_until(deadline)  # a slice of a burst, then Qt
+                else:
+                    self._run_once()
+                    q.poll_next = False
                 if not self._ready or self._stopping or q.paused_since is not None:
                     break  # (after a pause: report it now, before asyncio goes on)
                 now = time.perf_counter()
@@ -341,6 +354,36 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
             self._q.notifier_paused = False
             self._q.notifier.setEnabled(True)
         self._arm()
+
+    def _run_burst_until(self, deadline: float) -> None:
+        """Run a burst of ready callbacks oldest first, as the end of `_run_once` does,
+        but stop once `deadline` has passed.
+
+        One asyncio turn runs every callback that was ready when it began: 100 answers
+        arriving together are 100 task steps, 20-45 ms with no repaint in between
+        (measured on the http panel). Run in slices with Qt's events between them, the
+        order is the same and the UI stays on time. The burst is what `_run_once` would
+        have run (the callbacks ready when it began); after it, `_run_once` polls for I/O
+        as asyncio would. A `stop()` lets the burst finish first, as in asyncio; in debug
+        mode `_run_once` runs it all, timing each callback.
+        """
+        q, ready = self._q, self._ready
+        todo = min(q.burst_left or len(ready), len(ready))
+        done = 0
+        popleft, clock = ready.popleft, time.perf_counter  # (locals: this is a hot loop)
+        try:
+            while done < todo:
+                handle = popleft()
+                done += 1
+                if not handle._cancelled:
+                    handle._run()
+                if not done & 3 and clock() >= deadline and not self._stopping:
+                    break  # (the clock every 4th callback: it costs as much as a callback)
+        finally:
+            q.burst_left = todo - done
+        if q.burst_left:
+            return
+        q.poll_next = True  # the burst is done: asyncio would look for I/O now
 
     @property
     def turn_sources(self) -> tuple[QtCore.QObject, ...]:

@@ -13,6 +13,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import asyncio
 import gc
+import itertools
 import signal
 import socket
 import sys
@@ -636,3 +637,59 @@ def test_a_nested_loop_in_a_callback_is_reported_as_a_pause(
     _, duration, where = pauses[0]
     assert 0.2 <= duration <= 0.5, duration
     assert where.startswith("exec() in opens_a_nested_loop() (test_loop.py:"), where
+
+
+def busy(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def test_a_burst_of_ready_callbacks_keeps_order_and_lets_qt_in(
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    """300 callbacks ready at once (as when 100 answers arrive together), 0.25 ms each:
+    asyncio runs them as one turn, 75 ms with no Qt event in between; guidemo's loop runs
+    them in the same order in slices, so Qt's 5 ms timer keeps running meanwhile."""
+    order: list[str] = []
+    ticks: list[float] = []
+
+    def work(n: int) -> None:
+        busy(0.00025)
+        order.append(f"{n}")
+        loop.call_soon(order.append, f"{n}-next")  # after the whole burst, as in asyncio
+
+    async def main() -> None:
+        timer = QtCore.QTimer()
+        timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+        timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+        timer.start(5)
+        await asyncio.sleep(0.03)
+        for n in range(300):
+            loop.call_soon(work, n)
+        while len(order) < 600:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.03)
+        timer.stop()
+
+    loop.run_until_complete(main())
+    assert order == [f"{n}" for n in range(300)] + [f"{n}-next" for n in range(300)]
+    worst = max(b - a for a, b in itertools.pairwise(ticks))
+    if isinstance(loop, GuidemoEventLoop):
+        assert worst < 0.04, f"Qt's 5 ms timer waited {worst * 1000:.0f} ms during the burst"
+
+
+def test_stop_lets_the_burst_finish_first(loop: asyncio.AbstractEventLoop) -> None:
+    """As in asyncio: stop() from a callback ends run_forever after the current batch."""
+    ran: list[int] = []
+
+    def work(n: int) -> None:
+        busy(0.0002)
+        ran.append(n)
+        if n == 0:
+            loop.stop()
+
+    for n in range(100):
+        loop.call_soon(work, n)
+    loop.run_forever()
+    assert ran == list(range(100))
