@@ -27,10 +27,17 @@ from PySide6 import QtWidgets
 
 from guidemo.app import MainWindow
 from guidemo.loop import new_event_loop
+from guidemo.monitor import PROBE_INTERVAL_S
 from guidemo.server import DemoServer
 
 TEST_LOOP_KIND = os.environ.get("GUIDEMO_TEST_LOOP", "guidemo")
 Runner = Callable[..., Any]
+
+
+def live_probes(seconds: float) -> int:
+    """Lag probes a live loop surely runs in `seconds`: half of those due (a frozen loop runs
+    none, so this tells the two apart on a busy machine)."""
+    return int(seconds / PROBE_INTERVAL_S / 2)
 
 
 async def wait_until(condition: Callable[[], Any], timeout: float = 10.0, what: str = "") -> Any:

@@ -18,7 +18,7 @@ from guidemo.panels.coroutines.giving_up_control import yield_cost_html
 from guidemo.widgets.lanes import LaneChart
 from guidemo.widgets.palette import BAD, HIGHLIGHT
 from guidemo.widgets.source_marks import source_line
-from tests.conftest import wait_until
+from tests.conftest import live_probes, wait_until
 
 pytestmark = pytest.mark.timeout(60)
 LINE = re.compile(r"^\+\s*(?P<t>[\d.]+) s  (?P<who>[^:]+): (?P<text>.*)$")
@@ -280,7 +280,8 @@ def test_greedy_coroutine_freezes_the_loop_and_polite_one_does_not(window, run):
     row = dict(zip(CONTROL_COLUMNS, control_row(panel), strict=True))
     assert row["coroutine"] == "polite_worker"
     assert float(row["wall s"]) >= 0.8 and int(row["work slices"]) > 100
-    assert int(row["lag probes ran"]) >= 10, "the lag probe kept running between slices"
+    ran = int(row["lag probes ran"])
+    assert ran >= live_probes(float(row["wall s"])), "the lag probe kept running between slices"
     assert float(row["max lag ms"]) < 100 and row["freeze"] == "none"
     assert len(window.monitor.freezes) == freezes_before + 1
     assert "UI live" in summary.text()

@@ -10,7 +10,7 @@ from PySide6 import QtWidgets
 from guidemo.lessons.awaitables import NOT_AWAITABLE
 from guidemo.panels.futures import FuturesPanel
 from guidemo.panels.futures.thread_jobs import MAX_WAITING, THREADS
-from tests.conftest import wait_until
+from tests.conftest import live_probes, wait_until
 from tests.panels.test_blocking import post_click
 
 pytestmark = pytest.mark.timeout(60)
@@ -198,7 +198,7 @@ def test_wrap_future_awaits_the_thread_without_blocking(window, run):
 
     started = run(scenario())
     stats = window.monitor.stats_since(started)
-    assert stats.max_ms < 100 and stats.samples > 10, stats
+    assert stats.max_ms < 100 and stats.samples >= live_probes(1.0), stats
     assert len(window.monitor.freezes) == freezes_before
     line = log_lines(panel)[index(log_lines(panel), "await wrap_future(job) resumed with")]
     took = float(line.split(" after ")[1].split(" s")[0])
@@ -344,7 +344,8 @@ def test_await_countdown_counts_down_while_the_loop_runs(window, run):
 
     started = run(scenario())
     stats = window.monitor.stats_since(started)
-    assert stats.max_ms < 100 and stats.samples >= 20, stats
+    assert stats.max_ms < 100, stats
+    assert stats.samples >= live_probes(time.perf_counter() - started), stats
     lines = log_lines(panel)
     assert "inspect.isawaitable(Countdown(3))   returned True   # it has __await__" in lines
     counts = [index(lines, f"countdown: {n}") for n in (3, 2, 1)]

@@ -13,7 +13,7 @@ from PySide6 import QtWidgets
 
 from guidemo.panels.websocket import WebSocketPanel
 from guidemo.panels.websocket.threads import WAYS
-from tests.conftest import wait_until
+from tests.conftest import live_probes, wait_until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -179,7 +179,7 @@ def test_500_messages_per_second_keep_the_loop_live(window, run):
 
     started, took, received = run(scenario())
     stats = window.monitor.stats_since(started)
-    assert stats.samples >= 40, "the lag probe kept running"
+    assert stats.samples >= live_probes(took), "the lag probe kept running"
     assert stats.max_ms < 100, stats
     assert received / took > 350, f"{received} messages in {took:.2f} s"
     # Batched per frame: the panel says it drew the ~500 messages a second in ~60 redraws.

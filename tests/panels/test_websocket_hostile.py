@@ -12,7 +12,7 @@ import pytest
 from PySide6 import QtWidgets
 
 from guidemo.panels.websocket import WebSocketPanel
-from tests.conftest import wait_until
+from tests.conftest import live_probes, wait_until
 from tests.ws_peer import BINARY, RawWebSocketPeer, frame, tick_frame
 
 pytestmark = pytest.mark.timeout(60)
@@ -134,7 +134,7 @@ def test_10000_messages_a_second_leave_the_loop_live_and_memory_bounded(window, 
     assert received / took > 5000, f"{received} in {took:.1f} s"
     # The old code, in this very test: p99 196 ms, freezes of 0.18-0.25 s in the plot and
     # the log; now about 40 ms on a busy machine.
-    assert stats.samples >= 20 and stats.p99_ms < 100, stats
+    assert stats.samples >= live_probes(took) and stats.p99_ms < 100, stats
     assert len(panel.push_stats.points) <= 5000
     assert len(log_lines(panel)) <= 400
 
