@@ -98,6 +98,36 @@ def table(name: str, headers: Sequence[str], tip: str) -> QtWidgets.QTableWidget
     return widget
 
 
+def ways_table(
+    name: str, ways: Sequence[str], headers: Sequence[str], tip: str, font_height: int
+) -> QtWidgets.QTableWidget:
+    """A read-only table with one row per way, as tall as its rows: the first column takes
+    the room left, the others fit their numbers; every cell shows "—" until measured."""
+    widget = named(QtWidgets.QTableWidget(len(ways), len(headers)), name, tip)
+    widget.setHorizontalHeaderLabels(list(headers))
+    widget.verticalHeader().setVisible(False)
+    widget.verticalHeader().setDefaultSectionSize(font_height + 6)
+    widget.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+    header = widget.horizontalHeader()
+    header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
+    for column in range(1, len(headers)):
+        header.setSectionResizeMode(column, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+    for at, way in enumerate(ways):
+        set_row(widget, at, [way] + ["—"] * (len(headers) - 1))
+    rows_height = sum(widget.rowHeight(at) for at in range(len(ways)))
+    widget.setFixedHeight(header.sizeHint().height() + rows_height + 4)
+    return widget
+
+
+def set_row(table: QtWidgets.QTableWidget, at: int, texts: Sequence[str]) -> None:
+    """Fill row `at`: the first cell as a name, the others centred."""
+    for column, text in enumerate(texts):
+        item = QtWidgets.QTableWidgetItem(text)
+        if column:
+            item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        table.setItem(at, column, item)
+
+
 def log_view(
     name: str, tip: str, placeholder: str = "", max_lines: int = 500
 ) -> QtWidgets.QPlainTextEdit:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
 from yarl import URL
 
 from guidemo.lessons import server_side
@@ -18,7 +18,7 @@ from guidemo.lessons.server_side import Holding, ThreadPerConnectionServer, meas
 from guidemo.server.endpoints import send_text
 from guidemo.server.guard import ConnectionGuard
 from guidemo.server.ticks import TickClock, _answer, _push_ticks, latest_tick, ticks
-from guidemo.widgets.kit import label, make_button, named, spin
+from guidemo.widgets.kit import label, make_button, named, set_row, spin, ways_table
 from guidemo.widgets.palette import BAD
 
 Spawn = Callable[[Coroutine[Any, Any, Any], str], "asyncio.Task[Any]"]
@@ -94,7 +94,16 @@ class ServerSide(QtWidgets.QWidget):
             "threads, memory and a fresh request meanwhile",
             self.start,
         )
-        self.table = self._build_table()
+        self.table = ways_table(
+            "serverSideTable",
+            WAYS,
+            HEADERS,
+            "Per server (the async demo server: one thread, one event loop), while the "
+            "clients wait: connections it held at once (and answered in the end), threads "
+            "and memory the process added, how long one more request took, and the app's "
+            "worst lag meanwhile",
+            self.fontMetrics().height(),
+        )
         self.verdict = label(
             "Not measured yet.",
             "serverSideLabel",
@@ -116,29 +125,6 @@ class ServerSide(QtWidgets.QWidget):
         layout.addWidget(self.table)
         layout.addWidget(self.verdict)
 
-    def _build_table(self) -> QtWidgets.QTableWidget:
-        table = named(
-            QtWidgets.QTableWidget(len(WAYS), len(HEADERS)),
-            "serverSideTable",
-            "Per server (the async demo server: one thread, one event loop), while the "
-            "clients wait: connections it held at once (and answered in the end), threads "
-            "and memory the process added, how long one more request took, and the app's "
-            "worst lag meanwhile",
-        )
-        table.setHorizontalHeaderLabels(HEADERS)
-        table.verticalHeader().setVisible(False)
-        table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
-        table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
-        for column in range(1, len(HEADERS)):
-            header.setSectionResizeMode(column, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        for row, way in enumerate(WAYS):
-            self._set_row(table, row, [way] + ["—"] * (len(HEADERS) - 1))
-        rows_height = sum(table.rowHeight(r) for r in range(len(WAYS)))
-        table.setFixedHeight(header.sizeHint().height() + rows_height + 4)
-        return table
-
     def _switch_code(self, index: int) -> None:
         self._show_code(self._codes[index])
 
@@ -153,13 +139,13 @@ class ServerSide(QtWidgets.QWidget):
         blank = [""] * (len(HEADERS) - 2)
         try:
             for row, way in enumerate(WAYS):
-                self._set_row(self.table, row, [way, "waiting…", *blank])
-            self._set_row(self.table, 0, [WAYS[0], "holding…", *blank])
+                set_row(self.table, row, [way, "waiting…", *blank])
+            set_row(self.table, 0, [WAYS[0], "holding…", *blank])
             started = time.perf_counter()
             results.append(await measure_holding(self._host, self._port, count, held=self._held))
             lags.append(self._worst_lag_since(started))
             self._show(0, results[0], lags[0])
-            self._set_row(self.table, 1, [WAYS[1], "holding…", *blank])
+            set_row(self.table, 1, [WAYS[1], "holding…", *blank])
             threaded = ThreadPerConnectionServer(self._host)
             threaded.start()
 
@@ -186,7 +172,7 @@ class ServerSide(QtWidgets.QWidget):
         held = f"{at_once} / {h.answered:,}"
         if h.failed:
             held += f" ({h.failed:,} failed)"
-        self._set_row(
+        set_row(
             self.table,
             row,
             [
@@ -199,14 +185,6 @@ class ServerSide(QtWidgets.QWidget):
                 f"{lag_ms:.0f} ms",
             ],
         )
-
-    @staticmethod
-    def _set_row(table: QtWidgets.QTableWidget, row: int, texts: list[str]) -> None:
-        for column, text in enumerate(texts):
-            item = QtWidgets.QTableWidgetItem(text)
-            if column:
-                item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-            table.setItem(row, column, item)
 
 
 def verdict(a: Holding, t: Holding, lags: Sequence[float]) -> str:

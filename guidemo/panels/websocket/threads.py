@@ -22,7 +22,7 @@ from guidemo.lessons.thread_to_gui import (
     watch_socket,
 )
 from guidemo.lessons.thread_to_gui_qt import WorkerSignals, send_by_qt_signal
-from guidemo.widgets.kit import make_button, named
+from guidemo.widgets.kit import make_button, named, set_row, ways_table
 
 WAYS = ("Qt signal", "call_soon_threadsafe", "socketpair + add_reader")
 HEADERS = ["way", "delivered", "in order", "in GUI thread", "p50 ms", "max ms"]
@@ -61,7 +61,14 @@ class ThreadWays(QtWidgets.QWidget):
             "in turn",
             self.start,
         )
-        self.table = self._build_table()
+        self.table = ways_table(
+            "threadWaysTable",
+            WAYS,
+            HEADERS,
+            "Per way: messages that arrived, whether in order and in the GUI thread, and "
+            "how long each took from the worker to the GUI thread",
+            self.fontMetrics().height(),
+        )
 
         top = QtWidgets.QHBoxLayout()
         top.addWidget(QtWidgets.QLabel("<b>GUI via sockets:</b> a worker thread sends"))
@@ -72,27 +79,6 @@ class ThreadWays(QtWidgets.QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.table)
-
-    def _build_table(self) -> QtWidgets.QTableWidget:
-        table = named(
-            QtWidgets.QTableWidget(len(WAYS), len(HEADERS)),
-            "threadWaysTable",
-            "Per way: messages that arrived, whether in order and in the GUI thread, and "
-            "how long each took from the worker to the GUI thread",
-        )
-        table.setHorizontalHeaderLabels(HEADERS)
-        table.verticalHeader().setVisible(False)
-        table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
-        table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
-        for column in range(1, len(HEADERS)):
-            header.setSectionResizeMode(column, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        for row, way in enumerate(WAYS):
-            self._set_cells(table, row, [way, "—", "—", "—", "—", "—"])
-        rows_height = sum(table.rowHeight(r) for r in range(len(WAYS)))
-        table.setFixedHeight(header.sizeHint().height() + rows_height + 4)
-        return table
 
     def start(self) -> None:
         if self.task is None:
@@ -111,9 +97,9 @@ class ThreadWays(QtWidgets.QWidget):
     async def _run(self, count: int) -> None:
         try:
             for row in range(len(WAYS)):
-                self._set_cells(self.table, row, [WAYS[row], "…", "", "", "", ""])
+                set_row(self.table, row, [WAYS[row], "…", "", "", "", ""])
             for row, way in enumerate(WAYS):
-                self._set_cells(self.table, row, [way, "running…", "", "", "", ""])
+                set_row(self.table, row, [way, "running…", "", "", "", ""])
                 record = await self._one_way(way, count)
                 self._show_way(row, way, record)
         finally:
@@ -152,7 +138,7 @@ class ThreadWays(QtWidgets.QWidget):
 
     def _show_way(self, row: int, way: str, record: Deliveries) -> None:
         latencies = record.latencies_ms
-        self._set_cells(
+        set_row(
             self.table,
             row,
             [
@@ -164,11 +150,3 @@ class ThreadWays(QtWidgets.QWidget):
                 f"{max(latencies):.2f}" if latencies else "—",
             ],
         )
-
-    @staticmethod
-    def _set_cells(table: QtWidgets.QTableWidget, row: int, texts: list[str]) -> None:
-        for column, text in enumerate(texts):
-            item = QtWidgets.QTableWidgetItem(text)
-            if column:
-                item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-            table.setItem(row, column, item)
