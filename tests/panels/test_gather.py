@@ -189,8 +189,10 @@ def test_cancel_stops_the_run_and_its_tasks(window, run):
     assert table.rowCount() == rows_before + 1
     result = row(panel)
     assert result["got"] == "cancelled (Cancel button)"
-    assert [result[name] for name in "ABC"] == [result["A"]] * 3
-    assert result["A"].startswith("cancelled at")
+    assert all(result[name].startswith("cancelled at") for name in "ABC"), result
+    # Cancelled together: each task notes its own moment, a repaint apart at most.
+    moments = [float(result[name].split()[2]) for name in "ABC"]
+    assert max(moments) - min(moments) < 0.05, result
     assert float(result["all_s"]) < 1.5
 
 
