@@ -170,7 +170,7 @@ ROWS: list[Row] = [
         "'window ready' line, printed once the window is shown and painted; target <= 0.5 s"),
     Row("cold_start", "  idle CPU of the whole app, %", ("idle_cpu_pct",), 2,
         "CPU time of the app process, all threads, over 10 s (quick: 1.5 s) of idling, "
-        "from /proc/PID/stat; 100 % = one core; target < 1 %"),
+        "from each thread's /proc schedstat (ns); 100 % = one core; target <= 0.3 %"),
     Row("cold_start", "  Ctrl+C: exit code / stderr bytes", ("exit_code", "stderr_bytes"), 0,
         "SIGINT to the idle app: it must exit with 0 and write nothing to stderr"),
     Row("freeze", "freeze detection error med / max, ms", ("abs_error_ms", "abs_error_max"),

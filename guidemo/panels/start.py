@@ -9,11 +9,12 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.explanations import explanation
 from guidemo.lessons.toy_loop import ToyEventLoop
+from guidemo.monitor import PROBE_INTERVAL_S
 from guidemo.panels import PANELS
 from guidemo.panels.base import Panel, PanelContext, first_sentence
-from guidemo.widgets.kit import label, make_button
+from guidemo.widgets.kit import SteadyBox, label, make_button
 
-LIVE_EVERY_MS = 2000  # a changing label re-lays out the page: not more often than this
+LIVE_EVERY_MS = 2000  # often enough to see it live, rarely enough to cost nothing idle
 
 
 class StartPanel(Panel):
@@ -41,9 +42,8 @@ class StartPanel(Panel):
             role="good",
         )
         layout.addWidget(tour)
-        layout.addWidget(self.live)
         # Two lines reserved: the numbers change without the page being laid out again.
-        self.live.setFixedHeight(self.live.fontMetrics().lineSpacing() * 2 + 6)
+        layout.addWidget(SteadyBox(self.live, lines=2))
         grid = QtWidgets.QGridLayout()
         grid.setColumnStretch(1, 1)
         for row, entry in enumerate(e for e in PANELS if e.slug != self.slug):
@@ -82,7 +82,8 @@ class StartPanel(Panel):
         except RuntimeError:  # shown before the loop runs
             tasks = 0
         self._set_live(
-            f"Right now this window's loop ran its 50 ms probe <b>{stats.samples}</b> times "
+            f"Right now this window's loop ran its {PROBE_INTERVAL_S * 1000:.0f} ms probe "
+            f"<b>{stats.samples}</b> times "
             f"in the last 10 s, at worst <b>{stats.max_ms:.0f} ms</b> late (p99 "
             f"{stats.p99_ms:.1f} ms), and holds <b>{tasks}</b> asyncio tasks."
         )

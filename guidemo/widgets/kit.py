@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 W = TypeVar("W", bound=QtWidgets.QWidget)
 
@@ -44,6 +44,30 @@ def label(text: str, name: str, tip: str, rich: bool = False) -> QtWidgets.QLabe
     if rich:
         widget.setTextFormat(QtCore.Qt.TextFormat.RichText)
     return widget
+
+
+class SteadyBox(QtWidgets.QWidget):
+    """Holds a label whose text changes while the window idles (a live number).
+
+    A QLabel asks its parent layout to lay out again on every setText, and that request
+    climbs to the window: every word-wrapped text on the page is measured again. This box
+    has no layout: it reserves `lines` lines and gives the label its whole rectangle, so
+    a new text only repaints the label.
+    """
+
+    def __init__(self, child: QtWidgets.QLabel, lines: int) -> None:
+        super().__init__()
+        self.child = child
+        child.setParent(self)
+        child.setAutoFillBackground(True)  # opaque: nothing beneath it is repainted
+        self.setFixedHeight(child.fontMetrics().lineSpacing() * lines + 6)
+        self.setSizePolicy(
+            QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed
+        )
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        self.child.setGeometry(self.rect())
+        super().resizeEvent(event)
 
 
 def spin(name: str, lo: int, hi: int, value: int, tip: str, suffix: str = "") -> QtWidgets.QSpinBox:
