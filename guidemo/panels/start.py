@@ -12,7 +12,7 @@ from guidemo.lessons.toy_loop import ToyEventLoop
 from guidemo.monitor import PROBE_INTERVAL_S
 from guidemo.panels import PANELS
 from guidemo.panels.base import Panel, PanelContext, first_sentence
-from guidemo.widgets.kit import SteadyBox, label, make_button
+from guidemo.widgets.kit import FitLabel, SteadyBox, label, make_button
 
 LIVE_EVERY_MS = 2000  # often enough to see it live, rarely enough to cost nothing idle
 
@@ -53,10 +53,9 @@ class StartPanel(Panel):
                 f"Open the panel: {entry.title}",
                 functools.partial(self.panelRequested.emit, entry.slug),
             )
-            summary = QtWidgets.QLabel(entry.blurb or first_sentence(explanation(entry.slug)))
-            summary.setWordWrap(True)
+            summary = FitLabel(entry.blurb or first_sentence(explanation(entry.slug)))
             summary.setTextFormat(QtCore.Qt.TextFormat.MarkdownText)
-            grid.addWidget(button, row, 0)
+            grid.addWidget(button, row, 0, QtCore.Qt.AlignmentFlag.AlignTop)
             grid.addWidget(summary, row, 1)
         layout.addLayout(grid)
         layout.addStretch(1)

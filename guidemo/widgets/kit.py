@@ -51,8 +51,8 @@ class SteadyBox(QtWidgets.QWidget):
 
     A QLabel asks its parent layout to lay out again on every setText, and that request
     climbs to the window: every word-wrapped text on the page is measured again. This box
-    has no layout: it reserves `lines` lines and gives the label its whole rectangle, so
-    a new text only repaints the label.
+    has no layout, so the request stops here: it measures its one label, and asks for a
+    new layout only when the label needs another number of lines (at least `lines`).
     """
 
     def __init__(self, child: QtWidgets.QLabel, lines: int) -> None:
@@ -60,14 +60,48 @@ class SteadyBox(QtWidgets.QWidget):
         self.child = child
         child.setParent(self)
         child.setAutoFillBackground(True)  # opaque: nothing beneath it is repainted
-        self.setFixedHeight(child.fontMetrics().lineSpacing() * lines + 6)
+        self._least = child.fontMetrics().lineSpacing() * lines + 6
+        self.setFixedHeight(self._least)
         self.setSizePolicy(
             QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed
         )
 
+    def event(self, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.LayoutRequest:  # the label's text changed
+            self._fit()
+        return super().event(event)
+
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         self.child.setGeometry(self.rect())
+        self._fit()
         super().resizeEvent(event)
+
+    def _fit(self) -> None:
+        if self.width() <= 0:
+            return
+        need = max(self._least, self.child.heightForWidth(self.width()))
+        if need != self.height():
+            self.setFixedHeight(need)
+
+
+class FitLabel(QtWidgets.QLabel):
+    """A word-wrapped label that claims the height its text needs at its width.
+
+    A panel's scroll area claims no height-for-width (see panels.base), so a layout
+    gives a wrapped label the height of *some* width; in a narrower column its last
+    line was cut off. Measuring again on each resize keeps every line.
+    """
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        self.setWordWrap(True)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        least = self.minimumHeight()
+        self.setMinimumHeight(0)  # else heightForWidth() answers at least the old minimum
+        need = self.heightForWidth(self.width())
+        self.setMinimumHeight(need if need > 0 else least)
 
 
 def spin(name: str, lo: int, hi: int, value: int, tip: str, suffix: str = "") -> QtWidgets.QSpinBox:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from guidemo.panels import PANELS
 from tests.conftest import wait_until
@@ -45,3 +45,39 @@ def test_the_references_open_in_the_browser(window):
     html = browser.toHtml()
     for link in ("docs.python.org/3/library/asyncio", "dabeaz", "trio", "MCs5OvhV9S4"):
         assert link in html, link
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("width", [700, 1600])
+def test_every_line_of_the_summaries_and_the_live_line_shows(window, run, width):
+    """Word-wrapped labels in a panel's scroll area got the height of *some* width: in a
+    narrow window a summary's last line, and the live line's third, were cut off."""
+    start = window.show_panel("start")
+    window.resize(width, 900)
+    live = start.findChild(QtWidgets.QLabel, "liveLabel")
+    summaries = [
+        label
+        for label in start.findChildren(QtWidgets.QLabel)
+        if label.textFormat() == QtCore.Qt.TextFormat.MarkdownText and label.wordWrap()
+    ]
+    assert len(summaries) >= len(PANELS) - 1  # one per other panel, and more
+
+    def needed(label: QtWidgets.QLabel) -> int:
+        """The height `label`'s text needs at its width, asked of a fresh label."""
+        twin = QtWidgets.QLabel(label.text())
+        twin.setTextFormat(label.textFormat())
+        twin.setWordWrap(True)
+        twin.setFont(label.font())
+        return twin.heightForWidth(label.width())
+
+    def cut_off() -> list[str]:
+        return [label.text()[:40] for label in [*summaries, live] if label.height() < needed(label)]
+
+    async def scenario() -> None:
+        live.setText("a live line long enough to need three lines in a narrow window " * 3)
+        await wait_until(lambda: not cut_off(), 5, "every line shown")
+
+    try:
+        run(scenario())
+    except AssertionError:
+        raise AssertionError(f"cut off at width {width}: {cut_off()}") from None
