@@ -9,7 +9,7 @@ from guidemo.panels.http.examples import EXAMPLES
 from guidemo.panels.http.run import WAYS
 from guidemo.panels.http.table import ResultsTable
 from guidemo.widgets import waterfall
-from guidemo.widgets.kit import dspin, label, line_edit, make_button, named, spin
+from guidemo.widgets.kit import FitLabel, dspin, label, line_edit, make_button, named, spin
 from guidemo.widgets.palette import LATE_BACKGROUND, MUTED
 
 LONG_LINE = 10_000  # characters: a line this long in the URL box is wrapped
@@ -201,20 +201,22 @@ class HttpControls(QtWidgets.QWidget):
             "Stairs = one after another; a block of overlapping bars = concurrent. Above the "
             "bars: what the run ran with; a faded band ran with other inputs than the latest",
         )
-        self.legend = label(
-            " · ".join(
-                f"<span style='color:rgb{color}'>■</span> {name}"
-                for name, color in [
-                    *BAR_COLORS.items(),
-                    ("failed", waterfall.FAILED_COLOR),
-                    ("cancelled", waterfall.CANCELLED_COLOR),
-                ]
-            )
-            + " · pale: still running · faded band: other inputs than the latest run",
+        self.legend = named(
+            FitLabel(
+                " · ".join(
+                    f"<span style='color:rgb{color}'>■</span> {name}"
+                    for name, color in [
+                        *BAR_COLORS.items(),
+                        ("failed", waterfall.FAILED_COLOR),
+                        ("cancelled", waterfall.CANCELLED_COLOR),
+                    ]
+                )
+                + " · pale: still running · faded band: other inputs than the latest run"
+            ),  # its height at its width: in a splitter pane, a second line was drawn over
             "waterfallLegend",
             "What the colours of the waterfall's bars mean",
-            rich=True,
         )
+        self.legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.legend.setStyleSheet(f"color: {MUTED};")
         chart = QtWidgets.QWidget()
         column = QtWidgets.QVBoxLayout(chart)
