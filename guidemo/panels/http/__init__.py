@@ -210,8 +210,9 @@ class HttpPanel(Panel):
         """The progress bar and the sentence under it, from the same numbers at once."""
         self.ui.progress.setMaximum(max(1, run.total))
         self.ui.progress.setValue(run.done)
-        if not run.ended and run.way != "sync" and run.rows:  # sync: keep its warning
-            self.ui.summary.setText(progress_text(run, now))
+        if run.way != "sync" and run.rows:  # sync: keep its warning
+            # Ended, with rows still to draw: the final numbers, at the run's own end.
+            self.ui.summary.setText(progress_text(run, run.t0 + run.wall if run.ended else now))
 
     def _show_bars(self, run: Run, now: float) -> None:
         if not run.rows:  # nothing planned yet, or a sync run not confirmed
