@@ -120,12 +120,9 @@ def process_cpu_s(pid: int) -> float:
     app. (Threads that ended are missing from the sum: measure a window without any.)
     """
     total_ns = 0
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            with contextlib.suppress(FileNotFoundError, ProcessLookupError):
-                total_ns += int((task / "schedstat").read_text().split()[0])
-    except FileNotFoundError:
-        total_ns = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):  # a thread ended
+            total_ns += int((task / "schedstat").read_text().split()[0])
     if total_ns:
         return total_ns / 1e9
     stat = Path(f"/proc/{pid}/stat").read_text()  # no schedstat (an old kernel): ticks

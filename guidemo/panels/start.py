@@ -42,7 +42,7 @@ class StartPanel(Panel):
             role="good",
         )
         layout.addWidget(tour)
-        # Two lines reserved: the numbers change without the page being laid out again.
+        # At least two lines; new numbers repaint the line, not the page (see SteadyBox).
         layout.addWidget(SteadyBox(self.live, lines=2))
         grid = QtWidgets.QGridLayout()
         grid.setColumnStretch(1, 1)
