@@ -115,14 +115,14 @@ async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
                 window.show()
                 if options.screenshot_dir is not None:
                     window.remember_state = False
-                    lifecycle.running(asyncio.get_running_loop(), window.close)
+                    lifecycle.running(asyncio.get_running_loop(), window.close, interrupt(window))
                     await server.start()
                     size = QtCore.QSize(*options.size) if options.size else SCREENSHOT_SIZE
                     await save_screenshots(window, options.screenshot_dir, size)
                     window.close()
                 else:
                     await first_paint(window)
-                    lifecycle.running(asyncio.get_running_loop(), window.close)
+                    lifecycle.running(asyncio.get_running_loop(), window.close, interrupt(window))
                     print(f"guidemo: window ready, demo server at {server.url}", flush=True)
                     await server.start()  # requests made meanwhile wait in its queue
                     # The other panels, in idle time from now on; a line says when all are.
@@ -141,6 +141,15 @@ async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
     finally:
         await server.close()
     return 0
+
+
+def interrupt(window: MainWindow) -> Callable[[], None]:
+    """What a quit signal does besides asking asyncio: post the window's close to Qt.
+
+    asyncio may be held by a nested Qt loop (a modal `exec()` dialog opened in a
+    coroutine); Qt is not, and closing the window rejects the dialog, which ends that loop.
+    """
+    return lambda: QtCore.QTimer.singleShot(0, window, window.close)
 
 
 def freeze_startup_objects() -> None:

@@ -313,8 +313,18 @@ class MainWindow(QtWidgets.QMainWindow):
             self.settings.setValue("zoom", self.zoom)
             self.settings.setValue("lastPanel", self.current_panel().slug)
             self.settings.sync()
+        close_modal_dialogs()  # an exec() dialog's nested loop would hold the shutdown
         self.closed.set()
         event.accept()
+
+
+def close_modal_dialogs() -> None:
+    """Reject every open modal dialog, newest first, so each nested loop (exec()) ends."""
+    for _ in range(20):  # a bound: a dialog that refuses to close must not hang the quit
+        dialog = QtWidgets.QApplication.activeModalWidget()
+        if not isinstance(dialog, QtWidgets.QDialog) or not dialog.isVisible():
+            return
+        dialog.reject()
 
 
 def fit_to_screen(size: QtCore.QSize, screen: QtGui.QScreen | None) -> QtCore.QSize:
