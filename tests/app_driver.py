@@ -4,7 +4,8 @@
 
 ACTION is one of:
 - `modal`: the dialogs panel's wrong way (exec() in a coroutine), auto-close "never";
-- `click:SLUG:BUTTON`: click that button of that panel (a 10 s job where it has a duration);
+- `click:SLUG:BUTTON`: click that button of that panel (a 10 s job where it has a duration;
+  for the process pool, READY once its worker has answered);
 - `script:NAME:ARGS`: run that script on the scripts panel.
 A line `READY <pid of the child, or 0>` says the action is under way. CLOSE_AFTER_S, if
 given, closes the window that long after (a programmatic close, as a desktop would).
@@ -52,6 +53,11 @@ def start(window: MainWindow, action: str) -> Callable[[], int | None]:
         if spin is not None:
             spin.setValue(10.0)
         panel.findChild(QtWidgets.QPushButton, button).click()
+        if button == "processButton":  # the worker has answered its warm-up job
+            return lambda: 0 if getattr(panel, "_startup_s", 0) > 0 else None
+        if button == "compareButton":  # the worker is up, the job runs in a thread first
+            result = panel.findChild(QtWidgets.QLabel, "resultLabel")
+            return lambda: 0 if result.text().startswith("Running") else None
         return lambda: 0
     if kind == "script":
         name, args = rest.split(":", 1)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from guidemo.lifecycle import SHUTDOWN_DEADLINE_S
-from tests.test_signals import alive, app_env
+from tests.test_signals import alive, app_env, descendants
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.timeout(120)
@@ -86,3 +86,25 @@ def test_an_open_exec_dialog_does_not_hold_up_a_quit(tmp_path, loop, quit_with) 
     assert code == 0, f"exit {code} after {took:.1f} s; stderr: {err[-600:]}"
     assert err == ""
     assert took < SHUTDOWN_DEADLINE_S
+
+
+# --- 6: a terminal's Ctrl+C reaches every child: none prints a traceback -----------------------
+@pytest.mark.parametrize(
+    "action",
+    [
+        "click:blocking:processButton",
+        "click:blocking:compareButton",
+        "click:websocket:serverSideButton",
+    ],
+)
+def test_ctrl_c_to_the_process_group_is_quiet_in_every_child(tmp_path, action) -> None:
+    process, _ = start_app(tmp_path, "guidemo", action)
+    deadline = time.monotonic() + 20
+    while not (children := descendants(process.pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert children, "no child process started"
+    os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl+C does
+    code, err, took = finish(process, timeout=SHUTDOWN_DEADLINE_S + 5)
+    assert code == 0, f"exit {code} after {took:.1f} s; stderr: {err[-600:]}"
+    assert err == "", err[-1500:]
+    assert gone_within(children, 5) == set(), "a child outlived the app"
