@@ -108,3 +108,17 @@ def test_ctrl_c_to_the_process_group_is_quiet_in_every_child(tmp_path, action) -
     assert code == 0, f"exit {code} after {took:.1f} s; stderr: {err[-600:]}"
     assert err == "", err[-1500:]
     assert gone_within(children, 5) == set(), "a child outlived the app"
+
+
+# --- 13: the scripts panel's child does not outlive a killed app ------------------------------
+def test_a_killed_app_takes_its_script_with_it(tmp_path) -> None:
+    # A script that lives on its own schedule, whatever happens to its output: a minute.
+    script = "script:async_timer:--instances 1 --run-for 60 --stop-after 60 --max-pause 10"
+    process, child = start_app(tmp_path, "guidemo", script)
+    assert alive(child)
+    process.kill()  # SIGKILL: no shutdown code runs
+    process.communicate()
+    left = gone_within({child}, 5)
+    for pid in left:  # not left behind by this test either
+        os.kill(pid, signal.SIGKILL)
+    assert left == set(), "the script outlived the app"
