@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 from guidemo.lifecycle import Lifecycle
@@ -94,6 +95,16 @@ def _zoom(text: str) -> float:
     return factor
 
 
+def cannot_write_in(directory: Path) -> str | None:
+    """Why no file can be created in `directory` (None if one can): tried, not guessed,
+    since permissions alone do not tell (root, /proc, a read-only mount)."""
+    try:
+        with tempfile.TemporaryFile(dir=directory):
+            return None
+    except OSError as error:
+        return error.strerror or str(error)
+
+
 def _comma_list(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
@@ -127,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as error:
             why = error.strerror or str(error)
             print(f"guidemo: cannot create {str(args.screenshot)!r}: {why}", file=sys.stderr)
+            return 2
+        refused = cannot_write_in(args.screenshot)
+        if refused is not None:
+            print(f"guidemo: cannot write in {str(args.screenshot)!r}: {refused}", file=sys.stderr)
             return 2
     # Only the app needs Qt: import it here so `serve` starts fast and without a display.
     from guidemo.app import run_app

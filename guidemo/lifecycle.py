@@ -52,6 +52,8 @@ class Lifecycle:
         self.stage = "starting"
         self.signalled_at: float | None = None  # time.monotonic() of the first signal
         self.signals = 0
+        self.signum: int | None = None  # the first quit signal, if one came
+        self.batch = False  # a batch run (--screenshot): a signal leaves its work unfinished
         self._loop: _Loop | None = None
         self._close: Callable[[], object] | None = None
         self._interrupt: Callable[[], object] | None = None
@@ -117,7 +119,7 @@ class Lifecycle:
         if self.stage == "starting":
             self.force_exit()
         if self.signalled_at is None:
-            self.signalled_at = now
+            self.signalled_at, self.signum = now, signum
             if self._loop is not None and self._close is not None:
                 # An ordinary callback on the loop, not code run in the middle of a slot.
                 self._loop.call_soon_threadsafe(self._close)
@@ -128,9 +130,14 @@ class Lifecycle:
         if now - self.signalled_at > GRACE_S:  # asked again, and meant it
             self.force_exit()
 
+    def exit_code(self) -> int:
+        """0 after a quit; for a batch run stopped by a signal, 128 + its number (130 for
+        Ctrl+C), as a shell reports a program that a signal ended."""
+        return 128 + self.signum if self.batch and self.signum is not None else 0
+
     def force_exit(self) -> None:
         """Leave now, without tracebacks: stop child processes, flush, `os._exit`."""
-        code = EXIT_ABORTED if self.stage == "starting" else 0
+        code = EXIT_ABORTED if self.stage == "starting" else self.exit_code()
         try:
             multiprocessing = sys.modules.get("multiprocessing")  # never import in a handler
             if multiprocessing is not None:
