@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 from guidemo.lifecycle import Lifecycle
+from guidemo.paths import cannot_write_in
 from guidemo.stats import LOOP_KINDS
 
 
@@ -93,16 +93,6 @@ def _zoom(text: str) -> float:
     if not 0.5 <= factor <= 3.0:
         raise argparse.ArgumentTypeError(f"zoom {factor:g} out of range (0.5 to 3)")
     return factor
-
-
-def cannot_write_in(directory: Path) -> str | None:
-    """Why no file can be created in `directory` (None if one can): tried, not guessed,
-    since permissions alone do not tell (root, /proc, a read-only mount)."""
-    try:
-        with tempfile.TemporaryFile(dir=directory):
-            return None
-    except OSError as error:
-        return error.strerror or str(error)
 
 
 def _comma_list(text: str) -> list[str]:

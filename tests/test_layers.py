@@ -17,6 +17,7 @@ LAYERS = [
             "guidemo.net",
             "guidemo.lifecycle",
             "guidemo.settings",
+            "guidemo.paths",
         ],
     ),
     ("lessons", ["guidemo.lessons"]),
