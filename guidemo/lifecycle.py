@@ -24,6 +24,7 @@ because Python itself puts the default handlers back while it finalizes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -121,10 +122,12 @@ class Lifecycle:
         if self.signalled_at is None:
             self.signalled_at, self.signum = now, signum
             if self._loop is not None and self._close is not None:
-                # An ordinary callback on the loop, not code run in the middle of a slot.
-                self._loop.call_soon_threadsafe(self._close)
-                if self._interrupt is not None:  # for a loop held by a nested Qt loop
-                    self._interrupt()
+                # RuntimeError: the loop (or window) is gone, shutdown is well under way.
+                with contextlib.suppress(RuntimeError):
+                    # An ordinary callback on the loop, not code run in the middle of a slot.
+                    self._loop.call_soon_threadsafe(self._close)
+                    if self._interrupt is not None:  # for a loop held by a nested Qt loop
+                        self._interrupt()
                 self.stopping()  # the deadline runs from now, whatever holds the loop
             return
         if now - self.signalled_at > GRACE_S:  # asked again, and meant it
