@@ -15,6 +15,7 @@ import asyncio
 import gc
 import logging
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -101,6 +102,7 @@ async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
     main_task = asyncio.current_task()
     if main_task is not None:
         main_task.set_name("app: main (waits for the window to close)")
+    code = 0
     server = DemoServer()
     server.bind()  # its URL now; aiohttp is loaded on the server's thread once we are up
     try:
@@ -115,14 +117,15 @@ async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
                 window.show()
                 if options.screenshot_dir is not None:
                     window.remember_state = False
-                    lifecycle.running(asyncio.get_running_loop(), window.close)
+                    lifecycle.batch = True
+                    lifecycle.running(asyncio.get_running_loop(), window.close, interrupt(window))
                     await server.start()
                     size = QtCore.QSize(*options.size) if options.size else SCREENSHOT_SIZE
-                    await save_screenshots(window, options.screenshot_dir, size)
+                    code = await take_screenshots(window, options.screenshot_dir, size, lifecycle)
                     window.close()
                 else:
                     await first_paint(window)
-                    lifecycle.running(asyncio.get_running_loop(), window.close)
+                    lifecycle.running(asyncio.get_running_loop(), window.close, interrupt(window))
                     print(f"guidemo: window ready, demo server at {server.url}", flush=True)
                     await server.start()  # requests made meanwhile wait in its queue
                     # The other panels, in idle time from now on; a line says when all are.
@@ -140,7 +143,16 @@ async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
             context.stop()
     finally:
         await server.close()
-    return 0
+    return code
+
+
+def interrupt(window: MainWindow) -> Callable[[], None]:
+    """What a quit signal does besides asking asyncio: post the window's close to Qt.
+
+    asyncio may be held by a nested Qt loop (a modal `exec()` dialog opened in a
+    coroutine); Qt is not, and closing the window rejects the dialog, which ends that loop.
+    """
+    return lambda: QtCore.QTimer.singleShot(0, window, window.close)
 
 
 def freeze_startup_objects() -> None:
@@ -180,13 +192,51 @@ class _PaintWatcher(QtCore.QObject):
             self._painted.set_result(None)
 
 
+class ScreenshotError(Exception):
+    """A picture could not be saved."""
+
+
+async def take_screenshots(
+    window: MainWindow, directory: Path, size: QtCore.QSize, lifecycle: Lifecycle
+) -> int:
+    """`--screenshot`: every panel's picture, until a quit signal (or a closed window)
+    stops it or a picture cannot be saved, which is said in one line; the exit code."""
+    saved: list[Path] = []
+    shots = asyncio.create_task(
+        save_screenshots(window, directory, size, saved), name="app: screenshots"
+    )
+    closed = asyncio.create_task(window.closed.wait(), name="app: screenshots stopped")
+    done, _ = await asyncio.wait({shots, closed}, return_when=asyncio.FIRST_COMPLETED)
+    for task in (shots, closed):
+        task.cancel()
+    results = await asyncio.gather(shots, closed, return_exceptions=True)
+    if shots in done:
+        if isinstance(results[0], ScreenshotError):
+            print(f"guidemo: {results[0]}", file=sys.stderr)
+            return 1
+        if isinstance(results[0], BaseException):
+            raise results[0]
+        return 0
+    why = signal.Signals(lifecycle.signum).name if lifecycle.signum else "closing the window"
+    print(
+        f"guidemo: stopped by {why}: {len(saved)} of {len(window.panels)} pictures "
+        f"written to {directory}",
+        file=sys.stderr,
+    )
+    return lifecycle.exit_code() or 1
+
+
 async def save_screenshots(
-    window: MainWindow, directory: Path, size: QtCore.QSize = SCREENSHOT_SIZE
+    window: MainWindow,
+    directory: Path,
+    size: QtCore.QSize = SCREENSHOT_SIZE,
+    saved: list[Path] | None = None,
 ) -> list[Path]:
-    """Render every panel, after its short demo has run, to `directory/<slug>.png`."""
+    """Render every panel, after its short demo has run, to `directory/<slug>.png`;
+    `saved` (returned) lists the pictures written so far. ScreenshotError if one fails."""
     directory.mkdir(parents=True, exist_ok=True)
     window.resize(size)
-    saved = []
+    saved = [] if saved is None else saved
     for slug, panel in window.panels.items():
         window.show_panel(slug)
         started = time.perf_counter()
@@ -198,6 +248,7 @@ async def save_screenshots(
         # Let the HUD and plots catch up (at least two of their refreshes).
         await asyncio.sleep(max(0.0, 0.6 - (time.perf_counter() - started)))
         path = directory / f"{slug}.png"
-        window.grab().save(str(path))
+        if not window.grab().save(str(path)):
+            raise ScreenshotError(f"could not save {path}")
         saved.append(path)
     return saved

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from guidemo.lifecycle import Lifecycle
+from guidemo.paths import cannot_write_in
 from guidemo.stats import LOOP_KINDS
 
 
@@ -127,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as error:
             why = error.strerror or str(error)
             print(f"guidemo: cannot create {str(args.screenshot)!r}: {why}", file=sys.stderr)
+            return 2
+        refused = cannot_write_in(args.screenshot)
+        if refused is not None:
+            print(f"guidemo: cannot write in {str(args.screenshot)!r}: {refused}", file=sys.stderr)
             return 2
     # Only the app needs Qt: import it here so `serve` starts fast and without a display.
     from guidemo.app import run_app

@@ -11,7 +11,9 @@ signal does depends on the stage the app is in:
   quietly, with exit code 130 (EXIT_ABORTED), even in the middle of importing Qt;
 - running: the window is closed as an ordinary event-loop callback, which runs the
   orderly shutdown (work cancelled, pools terminated, server closed, settings saved);
-  exit code 0;
+  exit code 0. A callback may be holding the loop in a nested Qt loop (a modal
+  `exec()` dialog, the dialogs panel's wrong way): then `interrupt` (posted to Qt, not
+  to asyncio) closes the dialog first. The deadline below counts from the signal.
 - stopping: a second signal within GRACE_S of the first is a double tap and changes
   nothing; one after that means "now": the process exits at once, quietly. Whatever
   happens, a shutdown that takes longer than SHUTDOWN_DEADLINE_S ends the same way.
@@ -22,6 +24,7 @@ because Python itself puts the default handlers back while it finalizes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -50,27 +53,52 @@ class Lifecycle:
         self.stage = "starting"
         self.signalled_at: float | None = None  # time.monotonic() of the first signal
         self.signals = 0
+        self.signum: int | None = None  # the first quit signal, if one came
+        self.batch = False  # a batch run (--screenshot): a signal leaves its work unfinished
         self._loop: _Loop | None = None
         self._close: Callable[[], object] | None = None
-        self._deadline: threading.Timer | None = None
+        self._interrupt: Callable[[], object] | None = None
+        self._quit_asked = threading.Event()  # shutdown began, or a signal asked for it
+        self._over = threading.Event()  # shutdown is over
+        self._watcher: threading.Thread | None = None
 
     def install(self) -> None:
         """Take over SIGINT, SIGTERM and SIGHUP (main thread only; before importing Qt)."""
         for signum in QUIT_SIGNALS:
             signal.signal(signum, self._on_signal)
 
-    def running(self, loop: _Loop, close: Callable[[], object]) -> None:
-        """The window is up: from now on a signal calls `close` on the loop."""
+    def running(
+        self,
+        loop: _Loop,
+        close: Callable[[], object],
+        interrupt: Callable[[], object] | None = None,
+    ) -> None:
+        """The window is up: from now on a signal calls `close` on the loop, and
+        `interrupt` at once (it must only post work to Qt: it runs inside the handler)."""
         self._loop, self._close, self.stage = loop, close, "running"
+        self._interrupt = interrupt
+        self._watch_deadline()  # started now: a signal handler must not start a thread
 
     def stopping(self) -> None:
         """Shutdown has begun: arm the deadline that ends a shutdown that hangs."""
         if self.stage == "stopping":
             return
         self.stage = "stopping"
-        self._deadline = threading.Timer(SHUTDOWN_DEADLINE_S, self.force_exit)
-        self._deadline.daemon = True
-        self._deadline.start()
+        self._quit_asked.set()
+        self._watch_deadline()
+
+    def _watch_deadline(self) -> None:
+        if self._watcher is None:
+            self._watcher = threading.Thread(
+                target=self._deadline, name="guidemo: quit deadline", daemon=True
+            )
+            self._watcher.start()
+
+    def _deadline(self) -> None:
+        """Once a quit is asked for, give shutdown SHUTDOWN_DEADLINE_S, then leave anyway."""
+        self._quit_asked.wait()
+        if not self._over.wait(SHUTDOWN_DEADLINE_S):
+            self.force_exit()
 
     def finished(self) -> None:
         """Shutdown is over; the interpreter may now finish on its own.
@@ -80,8 +108,8 @@ class Lifecycle:
         whichever thread takes it. Everything is stopped by now, so the quit signals are
         ignored for the last moments (Python leaves an ignored signal ignored).
         """
-        if self._deadline is not None:
-            self._deadline.cancel()
+        self._over.set()
+        self._quit_asked.set()  # the deadline's watcher ends too
         if threading.current_thread() is threading.main_thread():
             for signum in QUIT_SIGNALS:
                 signal.signal(signum, signal.SIG_IGN)
@@ -92,17 +120,27 @@ class Lifecycle:
         if self.stage == "starting":
             self.force_exit()
         if self.signalled_at is None:
-            self.signalled_at = now
+            self.signalled_at, self.signum = now, signum
             if self._loop is not None and self._close is not None:
-                # An ordinary callback on the loop, not code run in the middle of a slot.
-                self._loop.call_soon_threadsafe(self._close)
+                # RuntimeError: the loop (or window) is gone, shutdown is well under way.
+                with contextlib.suppress(RuntimeError):
+                    # An ordinary callback on the loop, not code run in the middle of a slot.
+                    self._loop.call_soon_threadsafe(self._close)
+                    if self._interrupt is not None:  # for a loop held by a nested Qt loop
+                        self._interrupt()
+                self.stopping()  # the deadline runs from now, whatever holds the loop
             return
         if now - self.signalled_at > GRACE_S:  # asked again, and meant it
             self.force_exit()
 
+    def exit_code(self) -> int:
+        """0 after a quit; for a batch run stopped by a signal, 128 + its number (130 for
+        Ctrl+C), as a shell reports a program that a signal ended."""
+        return 128 + self.signum if self.batch and self.signum is not None else 0
+
     def force_exit(self) -> None:
         """Leave now, without tracebacks: stop child processes, flush, `os._exit`."""
-        code = EXIT_ABORTED if self.stage == "starting" else 0
+        code = EXIT_ABORTED if self.stage == "starting" else self.exit_code()
         try:
             multiprocessing = sys.modules.get("multiprocessing")  # never import in a handler
             if multiprocessing is not None:

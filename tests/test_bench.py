@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -178,3 +179,35 @@ def test_measure_push_latency_for_the_benchmark(window, run):
     assert 0 < result["p50_ms"] <= result["p99_ms"] < 500, result
     status = window.panels["websocket"].findChild(QtWidgets.QLabel, "wsStatusLabel")
     assert "Not connected" in status.text()
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("where", ["/nonexistent/x.json", "/proc/x.json", "DIR"])
+def test_a_json_path_that_cannot_be_written_is_refused_before_running(tmp_path, where):
+    path = str(tmp_path) if where == "DIR" else where  # a directory is no file to write
+    started = time.perf_counter()
+    done = guidemo(
+        "bench", "--quick", "--only", "timers", "--loops", "asyncio", "--json", path,
+        tmp_path=tmp_path, timeout=50,
+    )  # fmt: skip
+    took = time.perf_counter() - started
+    assert done.returncode == 2, done.stderr[-800:]
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("guidemo bench: cannot write"), done.stderr
+    assert path in lines[0]
+    assert done.stdout == "", "nothing ran"
+    assert took < 20
+
+
+def test_results_that_cannot_be_written_at_the_end_go_to_a_temp_file(capsys):
+    from guidemo.bench.run import save_report
+
+    report = {"mode": "quick", "results": {"timers": {"asyncio": {"summary": {"p50": 1.0}}}}}
+    assert save_report(report, Path("/proc/gone/x.json")) is False
+    err = capsys.readouterr().err
+    assert "/proc/gone/x.json" in err and err.count("\n") == 1
+    fallback = Path(err.split(" written to ")[1].strip())
+    try:
+        assert json.loads(fallback.read_text()) == report
+    finally:
+        fallback.unlink()

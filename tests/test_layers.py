@@ -9,7 +9,17 @@ PACKAGE = Path(__file__).resolve().parent.parent / "guidemo"
 
 # Lower layers first. A module may import its own layer and the layers below it.
 LAYERS = [
-    ("base", ["guidemo.stats", "guidemo.explanations", "guidemo.net", "guidemo.lifecycle"]),
+    (
+        "base",
+        [
+            "guidemo.stats",
+            "guidemo.explanations",
+            "guidemo.net",
+            "guidemo.lifecycle",
+            "guidemo.settings",
+            "guidemo.paths",
+        ],
+    ),
     ("lessons", ["guidemo.lessons"]),
     (
         "runtime",

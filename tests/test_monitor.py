@@ -6,6 +6,7 @@ import functools
 import json
 import threading
 import weakref
+from pathlib import Path
 
 import pytest
 from PySide6 import QtCore, QtWidgets
@@ -82,6 +83,25 @@ def test_the_report_button_saves_markdown_and_json(window, run, tmp_path):
     assert data["freezes"][-1]["profile"] and data["lag_ms_last_10_s"]
     text = markdown.read_text()
     assert text.startswith("# guidemo freeze report") and "slow_sleep" in text
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("unwritable", ["/proc/guidemo-reports", "/sys/kernel/guidemo-reports"])
+def test_a_report_folder_that_cannot_be_written_falls_back_and_says_so(
+    window, run, tmp_path, unwritable
+):
+    errors = window.findChild(QtWidgets.QListWidget, "errorLog")
+    before = errors.count()
+    window.hud.report_dir = Path(unwritable)
+    window.hud.fallback_dir = tmp_path / "elsewhere"
+    button = window.findChild(QtWidgets.QPushButton, "exportFreezesButton")
+    button.click()
+    assert errors.count() == before, "no exception"
+    (markdown,) = (tmp_path / "elsewhere").glob("guidemo-freezes-*.md")
+    assert markdown.with_suffix(".json").is_file()
+    said = button.toolTip()
+    assert f"Could not write in {unwritable}" in said and str(markdown) in said, said
+    assert "⚠" in button.text()
 
 
 class Canary:

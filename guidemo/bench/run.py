@@ -26,6 +26,7 @@ from guidemo.bench.report import (
     summarize_report,
 )
 from guidemo.bench.workloads import WORKLOADS
+from guidemo.paths import cannot_write
 
 
 def run_bench(
@@ -43,6 +44,10 @@ def run_bench(
     if unknown:
         print(f"guidemo bench: unknown loop or workload: {', '.join(unknown)}", file=sys.stderr)
         print(f"  loops: {', '.join(LOOPS)}; workloads: {', '.join(WORKLOADS)}", file=sys.stderr)
+        return 2
+    refused = cannot_write(json_path) if json_path is not None else None
+    if refused is not None:  # said now, not after minutes of measuring
+        print(f"guidemo bench: cannot write {str(json_path)!r}: {refused}", file=sys.stderr)
         return 2
     started = time.perf_counter()
     report: dict[str, Any] = {
@@ -65,9 +70,29 @@ def run_bench(
     notes = anomalies(report)
     if notes:
         print("\nNOTES:\n" + "\n".join(f"- {note}" for note in notes))
-    if json_path is not None:
-        json_path.write_text(json.dumps(no_nan(report), indent=1))
-    return 1 if failures else 0
+    saved = save_report(report, json_path) if json_path is not None else True
+    return 1 if failures or not saved else 0
+
+
+def save_report(report: dict[str, Any], path: Path) -> bool:
+    """Write the JSON to `path`; if that fails after all, to a temporary file, and say
+    where in one line (minutes of measuring are never lost). True if `path` was written."""
+    text = json.dumps(no_nan(report), indent=1)
+    try:
+        path.write_text(text)
+        return True
+    except OSError as error:
+        with tempfile.NamedTemporaryFile(
+            "w", prefix="guidemo-bench-", suffix=".json", delete=False
+        ) as fallback:
+            fallback.write(text)
+        why = error.strerror or str(error)
+        print(
+            f"guidemo bench: cannot write {str(path)!r} ({why}); the results are written to "
+            f"{fallback.name}",
+            file=sys.stderr,
+        )
+        return False
 
 
 def schedule(report: dict[str, Any]) -> Iterator[tuple[int, str, str]]:

@@ -10,6 +10,7 @@ import asyncio
 import datetime
 import multiprocessing
 import random
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -35,8 +36,13 @@ async def run_in_executor(
 
 def start_process_pool() -> Pool:
     """One worker process, started fresh ("spawn"): before its first job it must boot a
-    new Python and import the job's module, so the first run also pays for that."""
-    return multiprocessing.get_context("spawn").Pool(processes=1)
+    new Python and import the job's module, so the first run also pays for that.
+
+    A terminal's Ctrl+C reaches every process of the app, this worker too: it ignores
+    it (else it prints a KeyboardInterrupt traceback); the app stops it when it stops."""
+    return multiprocessing.get_context("spawn").Pool(
+        processes=1, initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN)
+    )
 
 
 async def run_in_process(pool: Pool, job: Job, seconds: float) -> Any:

@@ -192,6 +192,7 @@ async def measure_holding(
     clients = await asyncio.create_subprocess_exec(
         sys.executable, "-m", __name__, host, str(port), str(count), str(latency),
         stdout=asyncio.subprocess.PIPE,
+        process_group=0,  # a terminal's Ctrl+C is for the app, which stops this child
     )  # fmt: skip
     assert clients.stdout is not None
     try:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import functools
 import os
 import signal
 import sys
@@ -36,7 +38,26 @@ async def start_script(command: Sequence[str]) -> asyncio.subprocess.Process:
         env=env,
         limit=LINE_LIMIT,
         start_new_session=True,  # a Ctrl+C in our terminal is not sent to it: we decide
+        preexec_fn=functools.partial(die_with_parent, os.getpid()),
     )
+
+
+def die_with_parent(parent: int) -> None:
+    """Runs in the child just before the script starts: if we die, even killed outright,
+    Linux kills the child too (a parent-death signal), so no script outlives the app.
+
+    The signal comes when the *thread* that started the child ends: here the loop's.
+    """
+    if _prctl is not None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # we died before that was set up
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+# Looked up now, in the parent: the child, a copy of a process with threads, runs as little
+# as it can before it starts the script.
+_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
 
 
 async def read_lines(stream: asyncio.StreamReader, name: str, show: Show) -> int:

@@ -39,8 +39,10 @@ async def display_date(num: int, run_for: float, max_pause: float, rng: random.R
 
 def shutdown(loop: asyncio.AbstractEventLoop) -> None:
     """A plain callback, not a coroutine: the loop calls it once, at the time asked for."""
-    print("shutdown called: stopping the loop")
     loop.stop()  # run_forever returns after this turn of the loop
+    # Said after stopping: a print can fail (nobody reads our output any more), and an
+    # exception here would end this callback before it stopped the loop.
+    print("shutdown called: stopping the loop")
 
 
 def main(argv: list[str] | None = None) -> int:

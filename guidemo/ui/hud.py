@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import tempfile
 import time
 from pathlib import Path
 
@@ -200,6 +201,7 @@ class Hud(QtWidgets.QFrame):
         self.monitor = monitor
         self.loop_name = loop_name
         self.report_dir = Path.home() / "guidemo-reports"  # where exportFreezesButton saves
+        self.fallback_dir = Path(tempfile.gettempdir()) / "guidemo-reports"  # if it cannot
         self.events: list[Event] = []  # newest first
 
         self.heartbeat = Heartbeat()
@@ -354,14 +356,30 @@ class Hud(QtWidgets.QFrame):
         self.history.move(below)
         self.history.show()
 
-    def export_report(self) -> Path:
-        """Save the report to `report_dir` and say where in the banner's tooltip."""
+    def export_report(self) -> Path | None:
+        """Save the report to `report_dir` (else to `fallback_dir`) and say where on the
+        button and in its tooltip; None if neither could be written."""
         stats = self.monitor.stats()
         data = report_data(self.loop_name, stats.freezes, stats.pauses, self.monitor.recent_lags())
-        path = save_report(self.report_dir, data)
-        self.export_button.setToolTip(f"Saved {path} (and .json beside it); click to save again")
-        self.export_button.setText("Saved ✓")
-        QtCore.QTimer.singleShot(
-            3000, self.export_button, lambda: self.export_button.setText("Save report")
-        )
+        button = self.export_button
+        try:
+            path = save_report(self.report_dir, data)
+        except OSError as error:
+            problem = f"Could not write in {self.report_dir} ({error.strerror or error})"
+            try:
+                path = save_report(self.fallback_dir, data)
+            except OSError as again:
+                button.setText("Not saved ⚠")
+                button.setToolTip(
+                    f"{problem}, nor in {self.fallback_dir} ({again.strerror or again}). "
+                    "Click to try again"
+                )
+                return None
+            button.setText("Saved in temp ⚠")
+            button.setToolTip(f"{problem}: saved {path} (and .json beside it) instead")
+            QtWidgets.QToolTip.showText(button.mapToGlobal(QtCore.QPoint(0, 0)), button.toolTip())
+            return path
+        button.setToolTip(f"Saved {path} (and .json beside it); click to save again")
+        button.setText("Saved ✓")
+        QtCore.QTimer.singleShot(3000, button, lambda: button.setText("Save report"))
         return path

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from guidemo import settings
 from guidemo.panels import PANELS, SLUGS
 from guidemo.panels.base import Panel
 from guidemo.services import PanelContext, ServerControl
@@ -294,13 +295,12 @@ class MainWindow(QtWidgets.QMainWindow):
             action(f"Show {slug}", f"Ctrl+{number}", lambda _=False, s=slug: self.show_panel(s))
 
     def _restore_settings(self, lazy: bool) -> None:
-        size = self.settings.value("size")
-        wanted = size if isinstance(size, QtCore.QSize) and size.isValid() else DEFAULT_SIZE
+        wanted = settings.read(self.settings, "size", DEFAULT_SIZE, window_size)
         self.resize(fit_to_screen(wanted, self.screen()))
-        zoom = self.settings.value("zoom", 1.0)
-        self.set_zoom(float(zoom) if isinstance(zoom, (int, float, str)) else 1.0)
-        last = self.settings.value("lastPanel", "")
-        self.show_panel(last if last in SLUGS else SLUGS[0])
+        self.set_zoom(
+            settings.read_float(self.settings, "zoom", 1.0, ZOOM_STEPS[0], ZOOM_STEPS[-1])
+        )
+        self.show_panel(settings.read_choice(self.settings, "lastPanel", SLUGS[0], SLUGS))
         if not lazy:
             for slug in SLUGS:
                 self.panel(slug)
@@ -313,8 +313,27 @@ class MainWindow(QtWidgets.QMainWindow):
             self.settings.setValue("zoom", self.zoom)
             self.settings.setValue("lastPanel", self.current_panel().slug)
             self.settings.sync()
+        close_modal_dialogs()  # an exec() dialog's nested loop would hold the shutdown
         self.closed.set()
         event.accept()
+
+
+def close_modal_dialogs() -> None:
+    """Reject every open modal dialog, newest first, so each nested loop (exec()) ends."""
+    for _ in range(20):  # a bound: a dialog that refuses to close must not hang the quit
+        dialog = QtWidgets.QApplication.activeModalWidget()
+        if not isinstance(dialog, QtWidgets.QDialog) or not dialog.isVisible():
+            return
+        dialog.reject()
+
+
+def window_size(value: object) -> QtCore.QSize:
+    """A remembered window size that makes sense (for `settings.read`)."""
+    if not isinstance(value, QtCore.QSize) or not (
+        200 <= value.width() <= 100_000 and 150 <= value.height() <= 100_000
+    ):
+        raise ValueError("not a window size")
+    return value
 
 
 def fit_to_screen(size: QtCore.QSize, screen: QtGui.QScreen | None) -> QtCore.QSize:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from guidemo import settings
 from guidemo.explanations import explanation
 from guidemo.widgets.kit import make_button, named
 from guidemo.widgets.palette import HIGHLIGHT
@@ -194,13 +195,11 @@ class Tour(QtCore.QObject):
     # --- the stable interface -------------------------------------------------------------
     def start(self) -> None:
         """Open the tour where the learner left it (or at the first step)."""
-        saved = self.window.settings.value("tourStep", 0)
         self.active = True
         self.window.show_tour_panel(True)
         QtWidgets.QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]
         self._watch_timer.start()
-        index = int(str(saved)) if str(saved).isdigit() else 0
-        self.go(index if index < len(self.steps) else 0)
+        self.go(settings.read_int(self.window.settings, "tourStep", 0, 0, len(self.steps) - 1))
 
     def stop(self) -> None:
         """Leave the tour; the app stays as it is, with no control locked."""

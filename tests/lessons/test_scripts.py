@@ -131,6 +131,26 @@ def test_async_timer_instances_interleave_then_call_later_stops_the_loop() -> No
     assert max(done) < shutdown and lines[-1] == "loop exited"
 
 
+def test_async_timer_whose_reader_is_gone_still_stops_on_schedule() -> None:
+    """Its stdout is a pipe whose reader closes it early (the app that ran it was killed):
+    printing fails from then on, but the stop callback still stops the loop at 4 s."""
+    started = time.monotonic()
+    child = subprocess.Popen(
+        [sys.executable, "-u", "-m", "guidemo.scripts.async_timer", "--stop-after", "4"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert child.stdout is not None
+        child.stdout.readline()  # it runs
+        child.stdout.close()  # ... and nobody reads its output any more
+        child.wait(timeout=15)
+    finally:
+        child.kill()
+        child.wait()
+    assert 3.5 < time.monotonic() - started < 10
+
+
 def test_async_timer_stopped_early_cancels_the_instances_still_running() -> None:
     started = time.monotonic()
     result = run_script("async_timer", "--instances", "3", "--run-for", "20", "--stop-after", "0.4")

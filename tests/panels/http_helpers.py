@@ -81,10 +81,18 @@ def own_urls(panel: HttpPanel, lines: list[str], timeout: float = 1.0, cap_mb: f
     widget(panel, "sizeCapSpin").setValue(cap_mb)
 
 
-async def run_way(panel: HttpPanel, button: str, timeout: float = 30) -> float:
+async def run_way(
+    panel: HttpPanel, button: str, timeout: float = 30, freeze_ok: bool = False
+) -> float:
+    """Run one way to its end; `freeze_ok`: answer yes if sync asks before a long freeze."""
     started = time.perf_counter()
     click(panel, button)
     assert not idle(panel), "a run disables the run buttons"
+    if freeze_ok:
+        question = widget(panel, "syncConfirm")
+        await wait_until(lambda: idle(panel) or question.isVisible(), timeout, "run or question")
+        if question.isVisible():
+            click(panel, "syncConfirmButton")
     await wait_until(lambda: idle(panel), timeout, f"{button} run to end")
     return started
 

@@ -144,8 +144,8 @@ def test_the_progress_bar_and_the_summary_agree_mid_run(run, panel):
 
 # --- a long sync freeze is asked first, in the panel ------------------------------------------
 def test_a_sync_run_expected_to_freeze_over_10_s_asks_first(window, run, panel, raw_server):
-    # The hostile server ignores `latency` and answers 404 at once: the panel, which reads
-    # the latency each URL asks for, expects 3 x 5 s = 15 s of freeze.
+    # The hostile server ignores `latency` and answers 404 at once, but it is not the demo
+    # server: the panel expects the worst, 3 x the 10 s timeout = 30 s of freeze.
     scenario(panel, count=2, latency=0, concurrency=5, word="news")
     run(run_way(panel, "asyncButton"))
     before = table_rows(panel)
@@ -165,7 +165,7 @@ def test_a_sync_run_expected_to_freeze_over_10_s_asks_first(window, run, panel, 
 
     text = run(ask_and_answer("syncDeclineButton"))
     assert "3 requests one after another in the GUI thread" in text, text
-    assert "freeze for about 15 s (from the latency each URL asks the demo server for)" in text
+    assert "freeze for about 30 s (from 3 URLs not on the demo server × the 10 s timeout)" in text
     assert "up to 30 s if every request ran into its timeout" in text
     assert not question.isVisible()
     assert table_rows(panel) == before, "declined: nothing requested, the last rows stay"
@@ -176,6 +176,29 @@ def test_a_sync_run_expected_to_freeze_over_10_s_asks_first(window, run, panel, 
     run(ask_and_answer("syncConfirmButton"))
     assert [row[1] for row in table_rows(panel)] == ["404", "404", "404"], table_rows(panel)
     assert summary(panel).startswith("sync: 3 requests in"), summary(panel)
+
+
+def test_urls_of_another_server_are_asked_about_from_their_timeout(window, run, panel, raw_server):
+    """A host that accepts and never answers: the worst case (requests x timeout) is what
+    sync may freeze for, so it asks; the demo server's latency says nothing about it."""
+    freezes = len(window.monitor.freezes)
+    own_urls(panel, [f"{raw_server.url}/hang?n={n}" for n in range(3)], timeout=5.0)
+    question = widget(panel, "syncConfirm")
+
+    async def ask_and_decline() -> str:
+        click(panel, "syncButton")
+        await wait_until(question.isVisible, 5, "the question")
+        text = re.sub(r"<[^>]+>", "", widget(panel, "syncConfirmText").text())
+        click(panel, "syncDeclineButton")
+        await wait_until(lambda: idle(panel), 10, "the end of the run")
+        return text
+
+    started = time.perf_counter()
+    text = run(ask_and_decline())
+    assert time.perf_counter() - started < 5, "nothing froze"
+    assert "freeze for about 15 s" in text and "not on the demo server" in text, text
+    assert len(window.monitor.freezes) == freezes, "no freeze"
+    assert not any("/hang" in request for request in raw_server.requests)
 
 
 # --- room for the results -----------------------------------------------------------------------

@@ -176,12 +176,17 @@ def test_the_sync_estimate_comes_from_latency_or_an_earlier_run():
     assert estimate.worst == pytest.approx(60 * OPTIONS["timeout"])
     measured = RunRecord("async", news.key, 20, "", 0.3, 60, True, busy_s=13.5)
     assert estimate_sync(news, [], {"async": measured}).seconds == 13.5, "measured beats guessed"
-    urls = Run.for_urls("sync", "", 5, OPTIONS)
+    urls = Run.for_urls("sync", "", 5, OPTIONS, server="http://x")
     asked = [f"http://x/api/data?latency={n}" for n in (1, 0.5, 30)]  # 30: cut at 2 s
     assert estimate_sync(urls, asked, {}).seconds == pytest.approx(3.5)
-    estimate = estimate_sync(urls, [*asked, "http://elsewhere/"], {})
+    estimate = estimate_sync(urls, [*asked, "http://x/api/data"], {})
     assert estimate.seconds == pytest.approx(3.5 + GUESS_PER_REQUEST_S)
     assert "a guess of" in estimate.basis
+    # Another server (or one that only looks like it) may take its whole timeout.
+    others = ["http://elsewhere/?latency=0", "http://x.evil/api/data?latency=0"]
+    estimate = estimate_sync(urls, [*asked, *others], {})
+    assert estimate.seconds == pytest.approx(3.5 + 2 * OPTIONS["timeout"])
+    assert estimate.basis == f"2 URLs not on the demo server × the {OPTIONS['timeout']:g} s timeout"
 
 
 def test_a_sync_run_expected_to_freeze_long_asks_first(run, server):
@@ -193,7 +198,7 @@ def test_a_sync_run_expected_to_freeze_long_asks_first(run, server):
         questions.append(question)
         return False
 
-    declined = Run.for_urls("sync", lines, 1, {**OPTIONS, "timeout": 10.0})
+    declined = Run.for_urls("sync", lines, 1, {**OPTIONS, "timeout": 10.0}, server=server.url)
     run(execute(declined, print, no))
     declined.apply_board()
     assert declined.declined and declined.rows == 0 and declined.requests == 0

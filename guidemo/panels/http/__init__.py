@@ -133,7 +133,7 @@ class HttpPanel(Panel):
         }
         text = self.ui.url_edit.toPlainText()
         if text.strip():  # read in the run, in a thread: 10,000 lines take a while
-            return Run.for_urls(way, text, limit, options)
+            return Run.for_urls(way, text, limit, options, self.context.server_url)
         if text:  # only spaces and newlines: the box looks empty, treat it so
             self.ui.url_edit.clear()
         word = self.ui.word_edit.text().strip()

@@ -44,7 +44,7 @@ class Run:
     key: tuple[Any, ...]  # the request set: runs with the same key can be compared
     scenario: bool  # the news scenario (True) or the user's own URLs
     word: str = ""  # news: the word to count
-    server: str = ""  # news: the server to ask
+    server: str = ""  # news: the server to ask; own URLs: the demo server (latency known)
     count: int = 0  # news: how many sources; own URLs: how many good URLs
     latency: float = 0.0  # news: how long the server waits before each answer
     text: str = ""  # own URLs: the URL box, as pasted
@@ -90,9 +90,12 @@ class Run:
         return run
 
     @classmethod
-    def for_urls(cls, way: str, text: str, limit: int, options: dict[str, Any]) -> Run:
-        """The user's own URLs: `text` is read when the run starts (see `read_urls`)."""
-        return cls(way, ("urls",), False, text=text, limit=limit, options=options)
+    def for_urls(
+        cls, way: str, text: str, limit: int, options: dict[str, Any], server: str = ""
+    ) -> Run:
+        """The user's own URLs: `text` is read when the run starts (see `read_urls`);
+        `server` is the demo server's URL, whose answers take the latency they ask for."""
+        return cls(way, ("urls",), False, server=server, text=text, limit=limit, options=options)
 
     @property
     def requests(self) -> int:
@@ -217,7 +220,8 @@ class Estimate:
 
 def estimate_sync(run: Run, urls: Sequence[str], records: Mapping[str, RunRecord]) -> Estimate:
     """From an earlier run of the same requests if there is one (their durations added up),
-    else from the latency the requests ask the demo server for (at most the timeout each)."""
+    else from the latency the requests ask the demo server for (at most the timeout each);
+    a URL of any other server may take its whole timeout, so it counts as that."""
     requests = 1 + run.count if run.scenario else len(urls)
     timeout = float(run.options.get("timeout", DEFAULT_TIMEOUT_S))
     worst = requests * timeout
@@ -229,14 +233,18 @@ def estimate_sync(run: Run, urls: Sequence[str], records: Mapping[str, RunRecord
     if run.scenario:
         basis = f"{requests:,} requests × {run.latency:g} s of server latency"
         return Estimate(requests * min(run.latency, timeout), basis, worst)
-    asked = [_latency_asked(url) for url in urls]
+    demo = [url for url in urls if run.server and url.startswith(run.server.rstrip("/") + "/")]
+    elsewhere = len(urls) - len(demo)
+    asked = [_latency_asked(url) for url in demo]
     guessed = sum(1 for latency in asked if latency is None)
     seconds = sum(min(latency, timeout) for latency in asked if latency is not None)
-    seconds += guessed * min(GUESS_PER_REQUEST_S, timeout)
-    if not guessed:
-        basis = "the latency each URL asks the demo server for"
-    else:
+    seconds += guessed * min(GUESS_PER_REQUEST_S, timeout) + elsewhere * timeout
+    basis = "the latency each URL asks the demo server for"
+    if guessed:
         basis = f"a guess of {GUESS_PER_REQUEST_S:g} s for each URL that does not say"
+    if elsewhere:
+        urls_word = "URL" if elsewhere == 1 else "URLs"
+        basis = f"{elsewhere:,} {urls_word} not on the demo server × the {timeout:g} s timeout"
     return Estimate(seconds, basis, worst)
 
 

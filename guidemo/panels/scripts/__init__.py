@@ -17,6 +17,7 @@ from typing import Any
 from PySide6 import QtCore, QtWidgets
 
 from guidemo.lessons.subprocesses import (
+    die_with_parent,
     exit_meaning,
     interrupt,
     kill,
@@ -31,7 +32,15 @@ from guidemo.widgets.colored_log import ColoredLog
 from guidemo.widgets.kit import check, dspin, label, line_edit, make_button, named, row, table
 from guidemo.widgets.palette import BAD, GOOD, MUTED, NOTE, colored
 
-RUNNER_SOURCES = (script_command, start_script, read_lines, stream_until_exit, interrupt, kill)
+RUNNER_SOURCES = (
+    script_command,
+    start_script,
+    die_with_parent,
+    read_lines,
+    stream_until_exit,
+    interrupt,
+    kill,
+)
 RUN_COLUMNS = (
     "#", "script", "arguments", "exit code", "meaning", "wall s", "lines out / err", "stopped"
 )  # fmt: skip

@@ -1,0 +1,124 @@
+"""Quits, terminals and kills the way they really come (issue 28): the real app in a
+subprocess, in its own process group, started with SIGINT at its default as a terminal
+starts it (a child of a background shell inherits SIGINT ignored, which hides problems).
+
+- a modal exec() dialog holding asyncio must not hold up a quit signal or a window close;
+- a terminal's Ctrl+C goes to the whole process group: no child may print a traceback;
+- a killed app (SIGKILL) must not leave the scripts panel's child running.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from guidemo.lifecycle import SHUTDOWN_DEADLINE_S
+from tests.test_signals import alive, app_env, descendants
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.timeout(120)
+
+
+def as_a_terminal_does() -> None:
+    """In the child before exec: Ctrl+C at its default, as in a shell's foreground job."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def start_app(
+    config_dir: Path, loop: str, action: str, close_after_s: float | None = None
+) -> tuple[subprocess.Popen[bytes], int]:
+    """The app in its own process group, once READY: (process, the child pid it names)."""
+    args = [sys.executable, "-m", "tests.app_driver", loop, action]
+    if close_after_s is not None:
+        args.append(str(close_after_s))
+    process = subprocess.Popen(
+        args,
+        cwd=ROOT,
+        env=app_env(config_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        process_group=0,
+        preexec_fn=as_a_terminal_does,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:  # pytest-timeout guards a hang here
+        if line.startswith(b"READY"):
+            return process, int(line.split()[1])
+    process.wait()
+    raise AssertionError(f"the app ended before READY: {process.stderr.read().decode()}")
+
+
+def finish(process: subprocess.Popen[bytes], timeout: float) -> tuple[int | None, str, float]:
+    """Wait for the app to end: (exit code or None if it did not, stderr, seconds)."""
+    started = time.perf_counter()
+    try:
+        _, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        _, err = process.communicate()
+        return None, err.decode(errors="replace"), time.perf_counter() - started
+    return process.returncode, err.decode(errors="replace"), time.perf_counter() - started
+
+
+def gone_within(pids: set[int], seconds: float) -> set[int]:
+    deadline = time.monotonic() + seconds
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return {pid for pid in pids if alive(pid)}
+
+
+# --- 1: a modal exec() dialog does not block a quit -----------------------------------------
+@pytest.mark.parametrize("loop", ["guidemo", "qasync"])
+@pytest.mark.parametrize("quit_with", ["SIGINT", "SIGTERM", "SIGHUP", "close"])
+def test_an_open_exec_dialog_does_not_hold_up_a_quit(tmp_path, loop, quit_with) -> None:
+    close_after = 0.3 if quit_with == "close" else None
+    process, _ = start_app(tmp_path, loop, "modal", close_after)  # the dialog is up
+    if quit_with != "close":
+        os.killpg(process.pid, getattr(signal, quit_with))
+    code, err, took = finish(process, timeout=SHUTDOWN_DEADLINE_S + 5)
+    assert code == 0, f"exit {code} after {took:.1f} s; stderr: {err[-600:]}"
+    assert err == ""
+    # Well before the deadline, which would also end it with 0 (measured: 0.1-0.3 s).
+    assert took < SHUTDOWN_DEADLINE_S / 2
+
+
+# --- 6: a terminal's Ctrl+C reaches every child: none prints a traceback -----------------------
+@pytest.mark.parametrize(
+    "action",
+    [
+        "click:blocking:processButton",
+        "click:blocking:compareButton",
+        "click:websocket:serverSideButton",
+    ],
+)
+def test_ctrl_c_to_the_process_group_is_quiet_in_every_child(tmp_path, action) -> None:
+    process, _ = start_app(tmp_path, "guidemo", action)
+    deadline = time.monotonic() + 20
+    while not (children := descendants(process.pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert children, "no child process started"
+    os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl+C does
+    code, err, took = finish(process, timeout=SHUTDOWN_DEADLINE_S + 5)
+    assert code == 0, f"exit {code} after {took:.1f} s; stderr: {err[-600:]}"
+    assert err == "", err[-1500:]
+    assert gone_within(children, 5) == set(), "a child outlived the app"
+
+
+# --- 13: the scripts panel's child does not outlive a killed app ------------------------------
+def test_a_killed_app_takes_its_script_with_it(tmp_path) -> None:
+    # A script that lives on its own schedule, whatever happens to its output: a minute.
+    script = "script:async_timer:--instances 1 --run-for 60 --stop-after 60 --max-pause 10"
+    process, child = start_app(tmp_path, "guidemo", script)
+    assert alive(child)
+    process.kill()  # SIGKILL: no shutdown code runs
+    process.communicate()
+    left = gone_within({child}, 5)
+    for pid in left:  # not left behind by this test either
+        os.kill(pid, signal.SIGKILL)
+    assert left == set(), "the script outlived the app"
