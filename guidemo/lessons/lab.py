@@ -356,11 +356,10 @@ class Rescue(threading.Thread):
         place = self._place()
         if place is None:
             return False
-        where, lasti = place
-        time.sleep(0.02)
-        again = self._place()
-        running_python = again is not None and again[1] != lasti
-        if running_python:  # bytecode runs: an asynchronous exception lands at once
+        where = place
+        busy = self._busy_for(0.03)
+        if busy and self._place() is not None:  # bytecode runs (it uses the CPU): an
+            # asynchronous exception lands at its next instruction, still the learner's
             ctypes.pythonapi.PyThreadState_SetAsyncExc(
                 ctypes.c_ulong(self.gui_thread_id), ctypes.py_object(LabStopped)
             )
@@ -369,7 +368,7 @@ class Rescue(threading.Thread):
                 self.on_rescue("a Python loop (asynchronous exception)", where, frozen)
                 return True
             ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.gui_thread_id), None)
-        # A blocking C call (or a one-instruction loop): a signal interrupts it, and its
+        # A blocking C call (it waits, using no CPU): a signal interrupts it, and its
         # handler raises only in the learner's frame.
         for _ in range(5):
             if self._place() is None:
@@ -383,11 +382,19 @@ class Rescue(threading.Thread):
         self.handler.armed = False
         return self.last_beat() != beat
 
-    def _place(self) -> tuple[str, int] | None:
+    def _place(self) -> str | None:
         frame = stuck_in_learner_code(self._frame())
-        if frame is None:
-            return None
-        return where_in_learner_code(frame), frame.f_lasti + (frame.f_lineno << 20)
+        return None if frame is None else where_in_learner_code(frame)
+
+    def _busy_for(self, seconds: float) -> bool:
+        """Does the GUI thread use the CPU (runs code) rather than wait (a blocking call)?"""
+        try:
+            clock = time.pthread_getcpuclockid(self.gui_thread_id)
+            before = time.clock_gettime(clock)
+            time.sleep(seconds)
+            return time.clock_gettime(clock) - before > seconds / 4
+        except (AttributeError, OSError):  # no per-thread CPU clock here: try both ways
+            return True
 
     def _recovered(self, beat: float, within_s: float) -> bool:
         deadline = time.perf_counter() + within_s

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+import signal
+import threading
+import time
+
 import pytest
 from PySide6 import QtWidgets
 
+from guidemo.lessons.lab import RESCUE_SIGNAL
 from guidemo.panels.lab import LabPanel
 from guidemo.panels.lab.exercises import EXERCISES
-from tests.conftest import wait_until
+from tests.conftest import live_probes, wait_until
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -126,5 +133,102 @@ def test_open_in_lab_copies_a_lesson_and_it_runs(window, run):
         await run_and_wait(panel)
         assert "say_lots" in log_text(panel)
         assert "Traceback" not in log_text(panel).split("—" * 30)[-1]
+
+    run(scenario())
+
+
+def test_a_freeze_in_learner_code_names_its_line(window, run):
+    panel = open_lab(window)
+
+    async def scenario() -> None:
+        await run_and_wait(panel, "say('before')\n\ntime.sleep(0.6)\nsay('after')\n")
+        freezes = [f for f in window.monitor.stats().freezes if "your code" in f.where]
+        assert freezes, window.monitor.stats().freezes
+        assert freezes[-1].where == "your code, line 3: `time.sleep(0.6)`"
+        assert not freezes[-1].own
+        result = panel.result_label.text()
+        assert "in your code, line 3: `time.sleep(0.6)`" in result, result
+        assert re.search(r"UI frozen 0\.[5-9]\d s", result), result
+
+    run(scenario())
+
+
+RESCUE_CASES = {
+    "python loop": "n = 0\nwhile True:\n    n += 1\n",
+    "empty loop": "say('spinning')\nwhile True: pass\n",
+    "blocking call": "say('sleeping')\ntime.sleep(600)\n",
+    "socket read": "import socket\na, b = socket.socketpair()\ntry:\n    a.recv(10)\n"
+    "finally:\n    a.close()\n    b.close()\n",
+    "in a click handler": "def on_click():\n    time.sleep(600)\n\nb = button('freeze', on_click)\n"
+    "asyncio.get_running_loop().call_soon(b.click)\nawait asyncio.sleep(0.5)\n",
+}
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("case", RESCUE_CASES)
+def test_the_rescue_stops_code_that_would_freeze_for_good(window, run, case):
+    panel = open_lab(window)
+    panel.findChild(QtWidgets.QDoubleSpinBox, "labLimitSpin").setValue(1.0)
+
+    async def scenario() -> tuple[float, str]:
+        before = len(panel.rescues)
+        started = time.perf_counter()
+        await run_and_wait(panel, RESCUE_CASES[case], timeout=20)
+        await wait_until(lambda: len(panel.rescues) > before, 5, "the rescue's report")
+        took = time.perf_counter() - started
+        kind, where, frozen = panel.rescues[-1]
+        assert "your code, line" in where
+        assert frozen < 1.0 + 1.0, frozen  # within the limit + 1 s
+        # The window is live right after: the heartbeat beats, another panel's demo runs.
+        since = time.perf_counter()
+        await wait_until(
+            lambda: window.monitor.stats_since(since).samples >= live_probes(1.0), 5, "beats"
+        )
+        gather = window.show_panel("gather")
+        gather.findChild(QtWidgets.QDoubleSpinBox, "stepSpin").setValue(0.2)
+        run_button = gather.findChild(QtWidgets.QPushButton, "gatherButton")
+        run_button.click()
+        await wait_until(lambda: not run_button.isEnabled(), 5, "gather started")
+        await wait_until(run_button.isEnabled, 20, "gather's demo ran")
+        assert "Rescue:" in log_text(panel)
+        return took, kind
+
+    took, kind = run(scenario())
+    print(f"rescue {case}: {kind}, run ended {took:.2f} s after Run")
+
+
+@pytest.mark.timeout(60)
+def test_the_rescue_never_fires_in_guidemos_own_code(window, run):
+    """A freeze longer than the limit in a lesson's click handler (the blocking panel's
+    slow_sleep) is not the learner's: the rescue leaves it alone; and its signal, arriving
+    while the GUI thread runs guidemo's or Qt's code, does nothing."""
+    panel = open_lab(window)
+    panel.findChild(QtWidgets.QDoubleSpinBox, "labLimitSpin").setValue(1.0)
+    errors = window.findChild(QtWidgets.QListWidget, "errorLog")
+
+    async def scenario() -> None:
+        errors_before = errors.count()
+        panel.editor.setPlainText("await asyncio.sleep(4)\n")  # learner code live: rescue on
+        panel.findChild(QtWidgets.QPushButton, "labRunButton").click()
+        await wait_until(lambda: panel.rescue is not None, 5, "the rescue thread")
+        fired, rescues = panel.rescue_signal.fired, len(panel.rescues)
+        blocking = window.show_panel("blocking")
+        blocking.findChild(QtWidgets.QDoubleSpinBox, "durationSpin").setValue(2.0)
+        started = time.perf_counter()
+        blocking.findChild(QtWidgets.QPushButton, "blockButton").click()  # freezes 2 s
+        held = time.perf_counter() - started
+        assert held >= 1.9, held  # ran to its end: not interrupted
+        # The signal itself, armed, while the GUI thread runs guidemo's code: ignored.
+        ignored = panel.rescue_signal.ignored
+        panel.rescue_signal.armed = True
+        signal.pthread_kill(threading.main_thread().ident, RESCUE_SIGNAL)
+        await asyncio.sleep(0.1)
+        panel.rescue_signal.armed = False
+        assert panel.rescue_signal.ignored == ignored + 1
+        await wait_until(lambda: panel.run_task is None, 10, "the learner's run ended")
+        assert panel.rescue_signal.fired == fired and len(panel.rescues) == rescues
+        assert errors.count() == errors_before
+        freezes = window.monitor.stats().freezes
+        assert freezes[-1].where.startswith("slow_sleep()"), freezes[-1]
 
     run(scenario())
