@@ -29,8 +29,8 @@ from typing import Any, TextIO
 
 LAB_FILE = "<your code>"  # the pseudo file name of the learner's code
 RESCUE_SIGNAL = signal.SIGUSR2
-MAX_SOURCE_LINES = 5_000
-MAX_SOURCE_CHARS = 200_000
+MAX_SOURCE_LINES = 20_000
+MAX_SOURCE_CHARS = 1_000_000
 
 
 class LabStopped(BaseException):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import re
 import signal
 import threading
@@ -232,3 +233,199 @@ def test_the_rescue_never_fires_in_guidemos_own_code(window, run):
         assert freezes[-1].where.startswith("slow_sleep()"), freezes[-1]
 
     run(scenario())
+
+
+def test_never_awaited_and_never_retrieved_are_reported_on_the_learners_line(window, run):
+    panel = open_lab(window)
+    errors = window.findChild(QtWidgets.QListWidget, "errorLog")
+
+    async def scenario() -> None:
+        before = errors.count()
+        await run_and_wait(
+            panel,
+            "async def fails():\n"
+            "    raise ValueError('nobody looked')\n"
+            "\n"
+            "asyncio.sleep(1)\n"
+            "task = asyncio.create_task(fails())\n"
+            "await asyncio.sleep(0.1)\n"
+            "del task\n",
+        )
+        gc.collect()
+        await wait_until(lambda: "never retrieved" in log_text(panel), 5, "never retrieved")
+        text = log_text(panel).split("—" * 30)[-1]
+        assert "coroutine sleep() was never awaited (made on line 4: `asyncio.sleep(1)`)" in text
+        assert "ValueError: nobody looked (raised on line 2)" in text
+        assert errors.count() == before, "the learner's errors stay in the lab"
+
+    run(scenario())
+
+
+def test_stop_cancels_every_task_the_code_started(window, run):
+    panel = open_lab(window)
+
+    async def scenario() -> None:
+        panel.editor.setPlainText(
+            "async def forever(n):\n"
+            "    await asyncio.sleep(3600)\n"
+            "\n"
+            "tasks = [asyncio.create_task(forever(n)) for n in range(5)]\n"
+            "await asyncio.gather(*tasks)\n"
+        )
+        panel.findChild(QtWidgets.QPushButton, "labRunButton").click()
+        await wait_until(lambda: len(panel.live_tasks()) == 5, 5, "five tasks")
+        tasks = [*panel.live_tasks(), panel.run_task]
+        panel.findChild(QtWidgets.QPushButton, "labStopButton").click()
+        await wait_until(lambda: all(t.done() for t in tasks), 5, "all cancelled")
+        await wait_until(lambda: panel.run_task is None, 5)
+        assert panel.live_tasks() == []
+        assert all(t.cancelled() or t is tasks[-1] for t in tasks)
+        assert "Stop: 6 tasks cancelled." in log_text(panel)
+        lanes = panel.lanes
+        ends = [lanes.lane(name).events[-1].kind for name in lanes.lane_names()[1:]]
+        assert ends == ["cancelled"] * 5
+
+    run(scenario())
+
+
+def test_the_learners_widgets_go_on_reset(window, run):
+    panel = open_lab(window, 1)
+
+    async def scenario() -> None:
+        await run_and_wait(panel)  # exercise 1: a button and a label, clicked by the check
+        assert len(panel.findChildren(QtWidgets.QPushButton, "labOwnButton")) == 1
+        panel.findChild(QtWidgets.QPushButton, "labResetButton").click()
+        assert panel.editor.toPlainText() == EXERCISES[0].start
+        await asyncio.sleep(0.05)  # deleteLater
+        assert panel.findChildren(QtWidgets.QPushButton, "labOwnButton") == []
+        assert panel.findChildren(QtWidgets.QLabel, "labOwnLabel") == []
+
+    run(scenario())
+
+
+def test_a_draft_survives_a_restart_and_a_bad_one_is_set_aside(window, run):
+    panel = open_lab(window, 3)
+
+    async def scenario() -> None:
+        panel.editor.setPlainText("say('my draft')\n")
+        panel.exercise_combo.setCurrentIndex(0)  # switching saves it
+        panel.exercise_combo.setCurrentIndex(3)
+        restarted = LabPanel(window.context)  # what the next start builds
+        assert restarted.exercise_combo.currentIndex() == 3
+        assert restarted.editor.toPlainText() == "say('my draft')\n"
+        await restarted.shutdown()
+        restarted.deleteLater()
+        path = panel.drafts.folder / "exercise-3.py"
+        path.write_bytes(b"\xff\xfe not utf-8 \x80")
+        again = LabPanel(window.context)
+        assert again.editor.toPlainText() == EXERCISES[2].start
+        assert "could not be read" in log_text(again) and "set aside" in log_text(again)
+        assert not path.exists() and list(panel.drafts.folder.glob("exercise-3.py.unreadable-*"))
+        await again.shutdown()
+        again.deleteLater()
+        panel.exercise_combo.setCurrentIndex(0)
+
+    run(scenario())
+
+
+BAD_INPUT = {
+    "empty": ("  \n\n", "There is no code to run"),
+    "sys.exit": ("import sys\nsay('bye')\nsys.exit(0)\n", "`sys.exit(…)` refused"),
+    "loop.close": ("loop = asyncio.get_running_loop()\nloop.close()\n", "refused: closing"),
+    "loop.stop": ("asyncio.get_running_loop().stop()\n", "refused: stopping"),
+    "asyncio.run": ("asyncio.run(asyncio.sleep(0))\n", "`asyncio.run(…)` refused"),
+    "too long": ("x = 1\n" * 25_000, "the lab runs at most 20,000 lines"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUT)
+def test_bad_input_gets_a_clear_message(window, run, case):
+    panel = open_lab(window)
+    code, message = BAD_INPUT[case]
+
+    async def scenario() -> None:
+        panel.editor.setPlainText(code)
+        panel.findChild(QtWidgets.QPushButton, "labRunButton").click()
+        assert panel.run_task is None, "refused before running"
+        assert message in log_text(panel).split("—" * 30)[-1]
+        assert message in panel.result_label.text()
+        since = time.perf_counter()
+        await wait_until(lambda: window.monitor.stats_since(since).samples >= 3, 5, "beats")
+
+    run(scenario())
+
+
+def test_a_runtime_sys_exit_is_refused_and_the_app_lives(window, run):
+    panel = open_lab(window)
+
+    async def scenario() -> None:
+        await run_and_wait(panel, "leave = getattr(__import__('sys'), 'exit')\nleave(3)\n")
+        assert "sys.exit() refused" in log_text(panel)
+        since = time.perf_counter()
+        await wait_until(lambda: window.monitor.stats_since(since).samples >= 3, 5, "beats")
+
+    run(scenario())
+
+
+def test_ten_thousand_lines_of_code_run(window, run):
+    panel = open_lab(window)
+    code = "total = 0\n" + "total += 1\n" * 9_998 + "say('total', total)\n"
+
+    async def scenario() -> None:
+        started = time.perf_counter()
+        await run_and_wait(panel, code)
+        took = time.perf_counter() - started
+        assert "total 9998" in log_text(panel)
+        assert took < 10, took
+
+    run(scenario())
+
+
+def test_a_megabyte_of_output_in_a_second_keeps_the_log_bounded(window, run):
+    panel = open_lab(window)
+    log = panel.findChild(QtWidgets.QPlainTextEdit, "labLog")
+
+    async def scenario() -> None:
+        await run_and_wait(
+            panel,
+            "for second in range(10):\n"
+            "    for line in range(1_000):\n"
+            "        print(second, 'x' * 100)\n"
+            "    await asyncio.sleep(0.1)\n"
+            "print('x' * 200_000)\n",
+        )
+        text = log_text(panel)
+        assert log.blockCount() <= 2_000
+        assert "characters of output dropped" in text or "9 xxxx" in text
+        assert all(len(line) < 1_000 for line in text.splitlines())
+        since = time.perf_counter()
+        await wait_until(lambda: window.monitor.stats_since(since).samples >= 3, 5, "beats")
+        assert window.monitor.stats_since(since).max_ms < 500
+        print("outside the lab")  # not the learner's: not in the lab's log
+        assert "outside the lab" not in log_text(panel)
+
+    run(scenario())
+
+
+def test_ten_thousand_tasks(window, run):
+    panel = open_lab(window)
+
+    async def scenario() -> None:
+        await run_and_wait(
+            panel,
+            "async def job(n):\n"
+            "    await asyncio.sleep(0.3)\n"
+            "    return n\n"
+            "tasks = [asyncio.create_task(job(n)) for n in range(10_000)]\n"
+            "results = await asyncio.gather(*tasks)\n"
+            "say(len(results), 'results')\n",
+            timeout=60,
+        )
+        assert "10000 results" in log_text(panel)
+        assert panel.tasks_started == 10_000
+        assert len(panel.lanes.lane_names()) <= 25
+        assert panel.live_tasks() == []
+        tasks = window.show_panel("tasks")  # another panel is fine
+        assert tasks.isVisible()
+
+    run(scenario(), timeout=80)

@@ -529,10 +529,13 @@ class LabPanel(Panel):
     def _learner_task_done(self, task: asyncio.Task[Any]) -> None:
         self.learner_tasks.discard(task)
         name = self._laned.pop(task, None)
+        # Not task.exception(): that would count as retrieving it, and Python would no
+        # longer report an exception the learner's code never looked at.
+        stats = stats_of(task)
         if task.cancelled():
             kind = "cancelled"
-        elif task.exception() is not None:
-            kind = "exception"
+        elif stats is not None:
+            kind = "exception" if stats.outcome.startswith("failed") else "result"
         else:
             kind = "result"
         if name is not None:
