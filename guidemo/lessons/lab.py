@@ -45,6 +45,8 @@ class Refused(ValueError):
 def learner_line(lineno: int) -> str:
     """'line 7: `time.sleep(2)`', the learner's line as the lab and the HUD name it."""
     text = linecache.getline(LAB_FILE, lineno).strip()
+    code, hash_, comment = text.partition("  #")  # a trailing comment is not the code
+    text = code.rstrip() if hash_ and "'" not in comment and '"' not in comment else text
     return f"line {lineno}: `{text}`" if text else f"line {lineno}"
 
 

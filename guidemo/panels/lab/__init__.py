@@ -67,6 +67,7 @@ await asyncio.gather(tick("fast", 0.2), tick("slow", 0.5))
 class LabPanel(Panel):
     slug = "lab"
     title = "Code lab: edit and run asyncio code"
+    explanation_lines = 3  # the editor needs the room
     sources = (run_code, compile_lab, learner_traceback, RescueSignal._handle, Rescue._interrupt)
 
     def __init__(self, context: PanelContext) -> None:
@@ -120,7 +121,7 @@ class LabPanel(Panel):
         )
         self.editor = CodeEditor()
         self.editor.runRequested.connect(self.run_code)
-        self.editor.setMinimumHeight(220)
+        self.editor.setMinimumHeight(150)
         self.run_button = make_button(
             "Run (Ctrl+Enter)", "labRunButton", "Run your code as a task on the live loop",
             self.run_code, role="good",
@@ -150,6 +151,7 @@ class LabPanel(Panel):
         )
         self.own_layout = QtWidgets.QHBoxLayout(self.own_area)
         self.own_layout.addStretch(1)
+        self.own_area.hide()  # until the code makes a widget
         self.log = log_view(
             "labLog", "What your code printed and said, errors, and what the lab did",
             "Output appears here", MAX_LOG_LINES,
@@ -332,6 +334,10 @@ class LabPanel(Panel):
             await self._after_probe(ended)
             self.result_label.setText(self._result_line(started, ended))
             await self._check(outcome, started, ended, threads_before)
+            if self.exercise() is not None:  # a check may click: its freezes count too
+                checked = time.perf_counter()
+                await self._after_probe(checked)
+                self.result_label.setText(self._result_line(started, ended, checked))
         except asyncio.CancelledError:
             self.check_label.setText("Check: not yet: stopped before it ended.")
         finally:
@@ -369,10 +375,11 @@ class LabPanel(Panel):
         while monitor.last_beat <= ended and time.perf_counter() < deadline:
             await asyncio.sleep(0.02)
 
-    def _result_line(self, started: float, ended: float) -> str:
+    def _result_line(self, started: float, ended: float, checked: float = 0.0) -> str:
         stats = self.context.monitor.stats_since(started)
         parts = [f"Ran {ended - started:.2f} s", f"worst UI lag {stats.max_ms:,.0f} ms"]
-        freezes = [f for f in stats.freezes if f.started >= started - 0.15 and f.started <= ended]
+        until = max(ended, checked)
+        freezes = [f for f in stats.freezes if started - 0.15 <= f.started <= until]
         for freeze in freezes[-3:]:
             parts.append(f"UI frozen {freeze.duration_s:.2f} s in {freeze.where}")
         if not freezes:
@@ -446,6 +453,7 @@ class LabPanel(Panel):
             raise RuntimeError("at most 50 widgets of your own")
         self.own_layout.insertWidget(self.own_layout.count() - 1, widget)
         self.own_widgets.append(widget)
+        self.own_area.show()
         self._start_rescue()
 
     def _call_handler(self, handler: Callable[[], Any]) -> None:
@@ -473,6 +481,7 @@ class LabPanel(Panel):
             widget.setParent(None)
             widget.deleteLater()
         self.own_widgets.clear()
+        self.own_area.hide()
 
     # --- bookkeeping of the learner's tasks ---------------------------------------------------
     def _install_hooks(self) -> None:

@@ -128,6 +128,17 @@ class CodeEditor(QtWidgets.QPlainTextEdit):
         if key == QtCore.Qt.Key.Key_Tab and not mods:
             self.insertPlainText(INDENT)
             return
+        if key == QtCore.Qt.Key.Key_Home and not ctrl:  # to the code, then to the margin
+            cursor = self.textCursor()
+            text = cursor.block().text()
+            first = len(text) - len(text.lstrip(" "))
+            target = 0 if cursor.positionInBlock() == first else first
+            mode = QtGui.QTextCursor.MoveMode.MoveAnchor
+            if mods & QtCore.Qt.KeyboardModifier.ShiftModifier:
+                mode = QtGui.QTextCursor.MoveMode.KeepAnchor
+            cursor.setPosition(cursor.block().position() + target, mode)
+            self.setTextCursor(cursor)
+            return
         if key == QtCore.Qt.Key.Key_Backtab:
             self._dedent()
             return

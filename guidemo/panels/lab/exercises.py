@@ -107,7 +107,7 @@ async def check_sources(facts: RunFacts) -> Verdict:
 
 
 # --- 3. the rate limit ---------------------------------------------------------------------
-RATE, BURST, REQUESTS = 50, 5, 100
+RATE, BURST, REQUESTS = 50, 10, 100
 
 
 async def check_rate(facts: RunFacts) -> Verdict:
