@@ -429,3 +429,24 @@ def test_ten_thousand_tasks(window, run):
         assert tasks.isVisible()
 
     run(scenario(), timeout=80)
+
+
+def test_lanes_show_running_and_awaiting(window, run):
+    panel = open_lab(window)
+
+    async def scenario() -> None:
+        await run_and_wait(
+            panel,
+            "async def busy_then_idle():\n"
+            "    time.sleep(0.3)\n"
+            "    await asyncio.sleep(0.5)\n"
+            "\n"
+            "await asyncio.create_task(busy_then_idle())\n",
+        )
+        name = panel.lanes.lane_names()[1]
+        kinds = [s.kind for s in panel.lanes.lane(name).segments]
+        assert "running" in kinds and kinds[-1] == "awaiting", kinds
+        running = [s for s in panel.lanes.lane(name).segments if s.kind == "running"]
+        assert 0.2 < running[0].end - running[0].start < 1.0
+
+    run(scenario())

@@ -84,6 +84,8 @@ class LabPanel(Panel):
         self.tasks_started = 0
         self._stats: list[TaskStats] = []  # the accounting of the run's tasks
         self._laned: dict[asyncio.Task[Any], str] = {}
+        # Per lane: (its task's accounting, busy seconds at the last look, when, bar kind).
+        self._bars: dict[str, tuple[TaskStats, float, float, str]] = {}
         self.own_widgets: list[QtWidgets.QWidget] = []
         self.records: list[tuple[str, bool]] = []
         self.queue_peaks: dict[str, int] = {}
@@ -290,6 +292,7 @@ class LabPanel(Panel):
         self.lanes.reset()
         self.lanes.add_lane("your code")
         self.lanes.open_bar("your code", "running")
+        self._bars.clear()
         self.run_button.setEnabled(False)
         self.stop_button.setEnabled(True)
         self.result_label.setText("Running…")
@@ -301,6 +304,8 @@ class LabPanel(Panel):
         self.run_task = self.spawn(self._run(code, source), "your code")
         stats = stats_of(self.run_task)
         self._stats = [stats] if stats is not None else []
+        if stats is not None:
+            self._bars["your code"] = (stats, 0.0, time.perf_counter(), "running")
 
     def _names(self) -> dict[str, Any]:
         names = names_for_learner(self.context.server_url, self.say)
@@ -328,6 +333,8 @@ class LabPanel(Panel):
             outcome = "exception"
             self._report_exception(error)
         ended = time.perf_counter()
+        self._update_bar("your code", ended, in_step=True)
+        self._bars.pop("your code", None)
         self.lanes.finish("your code", outcome)
         self._sample_timer.stop()
         try:
@@ -533,11 +540,16 @@ class LabPanel(Panel):
             name = f"{getattr(coro, '__qualname__', 'task')} ({task.get_name()})"
             self._laned[task] = name
             self.lanes.open_bar(name, "awaiting")
+            if stats is not None:
+                self._bars[name] = (stats, stats.busy, time.perf_counter(), "awaiting")
         self.stop_button.setEnabled(True)
 
     def _learner_task_done(self, task: asyncio.Task[Any]) -> None:
         self.learner_tasks.discard(task)
         name = self._laned.pop(task, None)
+        if name is not None:
+            self._update_bar(name, time.perf_counter())
+            self._bars.pop(name, None)
         # Not task.exception(): that would count as retrieving it, and Python would no
         # longer report an exception the learner's code never looked at.
         stats = stats_of(task)
@@ -581,7 +593,29 @@ class LabPanel(Panel):
         self.log.appendPlainText(learner_traceback(error))
 
     # --- output, sampling, rescue -------------------------------------------------------------
+    def _update_bars(self) -> None:
+        now = time.perf_counter()
+        for name in list(self._bars):
+            self._update_bar(name, now)
+
+    def _update_bar(self, name: str, now: float, in_step: bool = False) -> None:
+        """Running or awaiting since the last look? The task accounting's busy time says:
+        mostly inside its steps is running (holding the loop), else awaiting. Called from
+        inside the task's own step, a long gap since the last look was that step."""
+        entry = self._bars.get(name)
+        if entry is None:
+            return
+        stats, busy, since, kind = entry
+        spent = stats.busy - busy
+        if in_step and now - since > 2 * FLUSH_MS / 1000:
+            spent = now - since
+        now_kind = "running" if spent > 0.5 * max(now - since, 1e-6) else "awaiting"
+        if now_kind != kind:
+            self.lanes.open_bar(name, now_kind, at=since)
+        self._bars[name] = (stats, stats.busy, now, now_kind)
+
     def _flush_output(self) -> None:
+        self._update_bars()
         text, dropped = self.output.take()
         if text:
             lines = text.split("\n")
