@@ -471,3 +471,24 @@ def test_closing_the_lab_removes_the_learners_widgets_without_qt_warnings(window
     run(scenario())
     warnings = [r.message for r in qtlog.records if "propagateSizeHints" not in r.message]
     assert warnings == []
+
+
+def test_the_downloader_check_sees_workers_that_never_end(window, run):
+    panel = open_lab(window, 4)
+    check = panel.findChild(QtWidgets.QLabel, "labCheckLabel")
+    endless = (
+        EXERCISES[3]
+        .solution.replace("for _ in workers:\n    jobs.put(STOP)\n", "")
+        .replace("for thread in workers:\n    await asyncio.to_thread(thread.join)\n", "")
+    )
+    assert "jobs.put(STOP)" not in endless
+
+    async def scenario() -> str:
+        await run_and_wait(panel, endless)
+        text = check.text()
+        for _ in range(3):
+            panel.names["jobs"].put(None)  # let them end now
+        return text
+
+    text = run(scenario())
+    assert text.startswith("Check: not yet:") and "3 worker threads still running" in text, text

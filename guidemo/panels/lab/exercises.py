@@ -16,6 +16,7 @@ from typing import Any
 
 from PySide6 import QtWidgets
 
+from guidemo.lessons.lab import LAB_FILE
 from guidemo.monitor import LoopMonitor
 from guidemo.server.news import news_articles
 
@@ -133,13 +134,18 @@ async def check_rate(facts: RunFacts) -> Verdict:
 JOBS = 12
 
 
+def _runs_learner_code(thread: threading.Thread) -> bool:
+    """Does the thread run the learner's function (a target, or a Thread subclass's run)?"""
+    target = getattr(thread, "_target", None) or type(thread).run
+    code = getattr(target, "__code__", None)
+    return code is not None and code.co_filename == LAB_FILE
+
+
 def _learner_threads(facts: RunFacts) -> list[threading.Thread]:
     return [
         t
         for t in threading.enumerate()
-        if t.ident not in facts.threads_before
-        and not t.name.startswith(("asyncio_", "guidemo"))
-        and t.is_alive()
+        if t.ident not in facts.threads_before and t.is_alive() and _runs_learner_code(t)
     ]
 
 
