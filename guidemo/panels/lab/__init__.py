@@ -352,6 +352,7 @@ class LabPanel(Panel):
             self.run_task = None
             self.run_button.setEnabled(True)
             self.stop_button.setEnabled(bool(self.learner_tasks))
+            self._stop_rescue_if_idle()
 
     async def _check(
         self, outcome: str, started: float, ended: float, threads_before: set[int]
@@ -566,6 +567,7 @@ class LabPanel(Panel):
             self.lanes.finish(name, kind)
         if self.run_task is None and not self.learner_tasks:
             self.stop_button.setEnabled(False)
+            self._stop_rescue_if_idle()
 
     def _loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         future = context.get("future")
@@ -673,7 +675,9 @@ class LabPanel(Panel):
         self.rescue.start()
 
     def _stop_rescue_if_idle(self) -> None:
-        if self.rescue is not None and self.run_task is None and not self.own_widgets:
+        """No learner code can run any more (no run, widget or task): no need to watch."""
+        idle = self.run_task is None and not self.own_widgets and not self.learner_tasks
+        if self.rescue is not None and idle:
             self.rescue.stop()
             self.rescue = None
 
