@@ -492,3 +492,35 @@ def test_the_downloader_check_sees_workers_that_never_end(window, run):
 
     text = run(scenario())
     assert text.startswith("Check: not yet:") and "3 worker threads still running" in text, text
+
+
+def test_the_editor_indents_highlights_and_runs_on_ctrl_enter(window, run):
+    from PySide6 import QtCore, QtTest
+
+    panel = open_lab(window)
+    editor = panel.editor
+
+    async def scenario() -> None:
+        editor.setPlainText("")
+        editor.setFocus()
+        QtTest.QTest.keyClicks(editor, "async def f():")
+        QtTest.QTest.keyClick(editor, QtCore.Qt.Key.Key_Return)
+        QtTest.QTest.keyClicks(editor, "say('indented')")
+        QtTest.QTest.keyClick(editor, QtCore.Qt.Key.Key_Return)
+        QtTest.QTest.keyClick(editor, QtCore.Qt.Key.Key_Backtab)
+        QtTest.QTest.keyClicks(editor, "await f()")
+        QtTest.QTest.keyClick(editor, QtCore.Qt.Key.Key_Return)
+        QtTest.QTest.keyClick(editor, QtCore.Qt.Key.Key_Tab)
+        assert editor.toPlainText() == "async def f():\n    say('indented')\nawait f()\n    "
+        editor.undo()
+        assert editor.toPlainText() == "async def f():\n    say('indented')\nawait f()\n"
+        formats = editor.document().firstBlock().layout().formats()
+        assert formats and any(f.format.fontWeight() > 500 for f in formats)  # `async` in bold
+        QtTest.QTest.keyClick(
+            editor, QtCore.Qt.Key.Key_Return, QtCore.Qt.KeyboardModifier.ControlModifier
+        )
+        assert panel.run_task is not None, "Ctrl+Enter runs"
+        await wait_until(lambda: panel.run_task is None, 10)
+        assert "indented" in log_text(panel)
+
+    run(scenario())
