@@ -229,6 +229,9 @@ def origin_in_learner_code(coro: Any) -> int | None:
     return None
 
 
+_ORIGINAL_WARN_UNAWAITED = warnings._warn_unawaited_coroutine  # type: ignore[attr-defined]
+
+
 class UnawaitedHook:
     """Reports a coroutine the learner never awaited against the learner's line, instead
     of a RuntimeWarning on stderr. Python asks `warnings._warn_unawaited_coroutine` each
@@ -255,8 +258,8 @@ class UnawaitedHook:
 
     def __call__(self, coro: Any) -> None:
         line = origin_in_learner_code(coro)
-        if line is None and self._previous is not None:
-            self._previous(coro)
+        if line is None or self._previous is None:  # not the learner's, or no longer ours
+            (self._previous or _ORIGINAL_WARN_UNAWAITED)(coro)
             return
         name = getattr(coro, "__qualname__", "coroutine")
         self.report(f"coroutine {name}() was never awaited (made on {learner_line(line or 0)})",
@@ -359,7 +362,7 @@ class Rescue(threading.Thread):
         if place is None:
             return False
         where = place
-        busy = self._busy_for(0.03)
+        busy = self._busy_for(0.05)
         if busy and self._place() is not None:  # bytecode runs (it uses the CPU): an
             # asynchronous exception lands at its next instruction, still the learner's
             ctypes.pythonapi.PyThreadState_SetAsyncExc(
@@ -394,7 +397,7 @@ class Rescue(threading.Thread):
             clock = time.pthread_getcpuclockid(self.gui_thread_id)
             before = time.clock_gettime(clock)
             time.sleep(seconds)
-            return time.clock_gettime(clock) - before > seconds / 4
+            return time.clock_gettime(clock) - before > seconds / 10  # waiting uses ~0
         except (AttributeError, OSError):  # no per-thread CPU clock here: try both ways
             return True
 

@@ -46,7 +46,8 @@ from guidemo.widgets.lanes import LaneChart
 
 __all__ = ["LabPanel"]
 
-IN_LAB: contextvars.ContextVar[bool] = contextvars.ContextVar("in_lab", default=False)
+# The lab whose learner code runs in this context (its tasks and callbacks inherit it).
+IN_LAB: contextvars.ContextVar[object] = contextvars.ContextVar("in_lab", default=None)
 MAX_LANES = 24
 MAX_STATS = 1_000
 MAX_LOG_LINES = 2_000
@@ -315,7 +316,7 @@ class LabPanel(Panel):
         return names
 
     async def _run(self, code: Any, source: str) -> None:
-        IN_LAB.set(True)  # this task's own context: the tasks it starts inherit it
+        IN_LAB.set(self)  # this task's own context: the tasks it starts inherit it
         started = time.perf_counter()
         threads_before = {t.ident for t in threading.enumerate() if t.ident is not None}
         outcome = "result"
@@ -472,7 +473,7 @@ class LabPanel(Panel):
         prints go to the log, its errors are reported against its lines."""
 
         def call() -> None:
-            IN_LAB.set(True)
+            IN_LAB.set(self)
             try:
                 result = handler()
                 if inspect.iscoroutine(result):
@@ -529,7 +530,7 @@ class LabPanel(Panel):
             task = previous(loop, coro, **kwargs)
         else:
             task = asyncio.Task(coro, loop=loop, **kwargs)
-        if IN_LAB.get():
+        if IN_LAB.get() is self:
             self._adopt(task, coro)
         return task
 
