@@ -524,3 +524,20 @@ def test_the_editor_indents_highlights_and_runs_on_ctrl_enter(window, run):
         assert "indented" in log_text(panel)
 
     run(scenario())
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("code", ["while True: pass\n", "time.sleep(600)\n"])
+def test_at_the_default_limit_the_rescue_comes_within_a_second_of_it(window, run, code):
+    panel = open_lab(window)
+    spin = panel.findChild(QtWidgets.QDoubleSpinBox, "labLimitSpin")
+    assert spin.value() == 10.0
+
+    async def scenario() -> None:
+        await run_and_wait(panel, code, timeout=30)
+        await wait_until(lambda: panel.rescues, 5, "the rescue's report")
+        frozen = panel.rescues[-1][2]
+        assert 10.0 <= frozen < 11.0, frozen
+        assert panel.rescues[-1][1] == f"your code, line 1: `{code.strip()}`"
+
+    run(scenario(), timeout=45)
