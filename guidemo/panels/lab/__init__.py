@@ -605,20 +605,28 @@ class LabPanel(Panel):
             self._update_bar(name, now)
 
     def _update_bar(self, name: str, now: float, in_step: bool = False) -> None:
-        """Running or awaiting since the last look? The task accounting's busy time says:
-        mostly inside its steps is running (holding the loop), else awaiting. Called from
-        inside the task's own step, a long gap since the last look was that step."""
+        """What the task did since the last look (every FLUSH_MS): the task accounting's
+        busy time is how long it ran (held the loop), drawn first, the rest it awaited.
+        Called from inside the task's own step, a long gap since the last look was that
+        step (no look could happen meanwhile)."""
         entry = self._bars.get(name)
         if entry is None:
             return
         stats, busy, since, kind = entry
-        spent = stats.busy - busy
+        spent = min(stats.busy - busy, now - since)
         if in_step and now - since > 2 * FLUSH_MS / 1000:
             spent = now - since
-        now_kind = "running" if spent > 0.5 * max(now - since, 1e-6) else "awaiting"
-        if now_kind != kind:
-            self.lanes.open_bar(name, now_kind, at=since)
-        self._bars[name] = (stats, stats.busy, now, now_kind)
+        if spent > 0.002:
+            if kind != "running":
+                self.lanes.open_bar(name, "running", at=since)
+            kind = "running"
+            if since + spent < now - 0.002:
+                self.lanes.open_bar(name, "awaiting", at=since + spent)
+                kind = "awaiting"
+        elif kind != "awaiting":
+            self.lanes.open_bar(name, "awaiting", at=since)
+            kind = "awaiting"
+        self._bars[name] = (stats, stats.busy, now, kind)
 
     def _flush_output(self) -> None:
         self._update_bars()
