@@ -31,6 +31,7 @@ from typing import Protocol
 
 from PySide6 import QtCore
 
+from guidemo.lessons.lab import LAB_FILE, where_in_learner_code
 from guidemo.stats import percentile
 
 PROBE_INTERVAL_S = 0.100  # 10 a second: each wake-up of an idle app costs CPU (about 0.01 %)
@@ -153,6 +154,11 @@ def sample_frame(frame: FrameType | None) -> StackSample:
         filename = raw if raw.startswith("<") else os.path.abspath(raw)
         if _is_loop(filename, frame.f_code.co_name):
             break  # the loop itself: the caller of what froze, not part of it
+        if raw == LAB_FILE:  # the code lab's learner code: "your code, line 7: `...`"
+            where = where or where_in_learner_code(frame)
+            lesson = True
+            if len(names) < PATH_DEPTH:
+                names.append(frame.f_code.co_name)
         if _in_package(filename) or not _is_library(filename):
             if len(names) < PATH_DEPTH:
                 names.append(frame.f_code.co_name)

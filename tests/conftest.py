@@ -20,6 +20,7 @@ os.environ["QT_QPA_PLATFORM"] = offscreen_platform(1920, 1200)
 
 
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="guidemo-test-config-")  # QSettings
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="guidemo-test-data-")  # the lab's drafts
 os.environ.setdefault("QT_API", "pyside6")
 
 import pytest

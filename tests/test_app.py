@@ -18,7 +18,7 @@ from tests.conftest import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUGS = ["start", "blocking", "event-loop", "callbacks", "coroutines", "futures", "dialogs"]
-SLUGS += ["scripts", "gather", "http", "limits", "downloader", "websocket", "tasks"]
+SLUGS += ["scripts", "gather", "http", "limits", "downloader", "websocket", "lab", "tasks"]
 
 
 def app_env(tmp_path: Path) -> dict[str, str]:

@@ -26,6 +26,7 @@ ACTIONS: dict[str, tuple[dict[str, float], list[str]]] = {
     "limits": ({}, ["allWaysButton"]),
     "downloader": ({}, ["allDownloadsButton"]),
     "websocket": ({}, ["connectButton", "pollButton"]),
+    "lab": ({}, ["labRunButton"]),
     "tasks": ({}, ["demoTasksButton", "familyButton"]),
 }
 WATCH_S = 2.0

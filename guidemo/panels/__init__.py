@@ -79,6 +79,9 @@ PANELS: list[PanelEntry] = [
                nav="Server push (WebSocket)",
                blurb="Ticks pushed over a WebSocket against polling; why async servers hold "
                "many connections cheaply."),
+    PanelEntry("lab", "Code lab: edit and run asyncio code", P + "lab:LabPanel", nav="Code lab",
+               blurb="Your own asyncio code on the live loop: eight exercises that check "
+               "themselves, and a rescue for code that freezes the window."),
     PanelEntry("tasks", "Tasks, trace and debug mode", P + "tasks:TasksPanel",
                nav="Task inspector",
                blurb="Every task: where it waits, where its time went, who waits for whom, "

@@ -18,6 +18,7 @@ constructor, and hands them over with `set_controls()`:
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Coroutine, Sequence
 from typing import Any, ClassVar
 
@@ -25,7 +26,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.explanations import explanation
 from guidemo.services import PanelContext
-from guidemo.widgets.kit import named
+from guidemo.widgets.kit import make_button, named
 from guidemo.widgets.source_view import SourceView
 
 __all__ = ["Panel", "PanelContext", "first_sentence"]
@@ -71,6 +72,7 @@ class Panel(QtWidgets.QWidget):
     explanation_lines: ClassVar[int] = 7  # the explanation keeps at least this many lines
 
     panelRequested = QtCore.Signal(str)  # "show me that panel" (a link, a button)
+    labRequested = QtCore.Signal(str, str)  # (code, this panel's slug): "open it in the lab"
     tourRequested = QtCore.Signal()
 
     def __init__(self, context: PanelContext, parent: QtWidgets.QWidget | None = None) -> None:
@@ -107,7 +109,7 @@ class Panel(QtWidgets.QWidget):
 
         body = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         body.addWidget(self._left)
-        body.addWidget(self.source_view)
+        body.addWidget(self._source_column())
         body.setStretchFactor(0, 3)
         body.setStretchFactor(1, 2)
         body.setSizes([640, 460])
@@ -117,6 +119,33 @@ class Panel(QtWidgets.QWidget):
         layout.setContentsMargins(8, 4, 8, 4)
         layout.addWidget(title)
         layout.addWidget(body, 1)
+
+    def _source_column(self) -> QtWidgets.QWidget:
+        """The sourceView, with "Open in the lab" above it (not on the lab itself)."""
+        if self.slug == "lab":
+            return self.source_view
+        column = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(column)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        open_in_lab = make_button(
+            "Open in the lab",
+            "openInLabButton",
+            "Copy the first function shown here into the code lab, with a line that runs it",
+            self._open_in_lab,
+        )
+        layout.addWidget(open_in_lab, 0, QtCore.Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(self.source_view, 1)
+        return column
+
+    def _open_in_lab(self) -> None:
+        from guidemo.lessons.lab import code_for_lab
+
+        objects = self.source_view.objects
+        plain = [o for o in objects if inspect.isfunction(o) and "." not in o.__qualname__]
+        chosen = (plain or objects or [None])[0]
+        if chosen is not None:
+            self.labRequested.emit(code_for_lab(chosen), self.slug)
 
     def set_controls(self, controls: QtWidgets.QWidget) -> None:
         """Put the panel's live controls and results below the explanation.

@@ -19,7 +19,14 @@ from guidemo.server.endpoints import (
     status,
     stream,
 )
-from guidemo.server.limited import BUCKETS, LIMITED_HELP, LIMITED_PATH, limited
+from guidemo.server.limited import (
+    BUCKETS,
+    LIMITED_HELP,
+    LIMITED_PATH,
+    LIMITED_STATS_PATH,
+    limited,
+    limited_stats,
+)
 from guidemo.server.ticks import (
     STARTED_AT,
     WEBSOCKETS,
@@ -48,6 +55,7 @@ ROUTES: list[tuple[str, Handler, str]] = [
     ("/api/tick", latest_tick, "newest tick of the rate=1..500/s stream (10), latency"),
     ("/ws/ticks", ticks, 'websocket: ticks at rate=1..500/s; send {"rate": n}, {"echo": s}'),
     (LIMITED_PATH, limited, LIMITED_HELP),
+    (LIMITED_STATS_PATH, limited_stats, "client=ID: its requests accepted and refused so far"),
 ]
 ENDPOINT_HELP = {path: help_text for path, _, help_text in ROUTES}
 

@@ -131,6 +131,7 @@ class MainWindow(QtWidgets.QMainWindow):
             index = SLUGS.index(slug)
             panel = PANELS[index].load()(self.context)
             panel.panelRequested.connect(self.show_panel)
+            panel.labRequested.connect(self._open_in_lab)
             panel.tourRequested.connect(lambda: self.tour.start())
             self._built[slug] = panel
             placeholder = self.stack.widget(index)
@@ -142,6 +143,12 @@ class MainWindow(QtWidgets.QMainWindow):
             if showing:
                 self.stack.setCurrentIndex(index)
         return self._built[slug]
+
+    def _open_in_lab(self, code: str, origin: str) -> None:
+        lab = self.show_panel("lab")
+        load = getattr(lab, "load_code", None)
+        if load is not None:
+            load(code, origin)
 
     def show_panel(self, slug: str) -> Panel:
         """Switch to the panel `slug` and return it (KeyError for an unknown slug)."""
