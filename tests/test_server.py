@@ -515,4 +515,4 @@ def test_serve_forever_runs_until_ctrl_c() -> None:
         if process.poll() is None:
             process.kill()
             process.communicate()
-    assert (process.returncode, out, err) == (0, "", "")
+    assert (process.returncode, out, err) == (0, "guidemo demo server stopped (SIGINT)\n", "")

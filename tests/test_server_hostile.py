@@ -10,6 +10,7 @@ import contextlib
 import gc
 import json
 import logging
+import os
 import signal
 import socket
 import subprocess
@@ -314,3 +315,57 @@ def test_serve_on_every_interface_warns_on_stderr():
     assert line == f"guidemo demo server on http://0.0.0.0:{port} (Ctrl+C to stop)\n"
     assert process.returncode == 0
     assert err.count("\n") == 1 and "every network interface" in err, err
+
+
+@pytest.mark.parametrize(
+    ("host", "says"),
+    [
+        ("", "--host is empty"),
+        ("a" * 300, "not a valid address or host name"),
+        ("a..b", "not a valid address or host name"),
+        ("-bad-.example", "not a valid address or host name"),
+    ],
+)
+def test_serve_refuses_an_empty_or_malformed_host_in_one_line(host: str, says: str):
+    process = subprocess.run(
+        [sys.executable, "-m", "guidemo", "serve", f"--host={host}", "--port", "0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert process.returncode == 2, process
+    assert process.stdout == ""
+    assert process.stderr.count("\n") == 1 and says in process.stderr, process.stderr
+    assert "Traceback" not in process.stderr and len(process.stderr) < 300, process.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_serve_stops_in_order_on_a_quit_signal_to_its_group(signal_number: int):
+    """As a terminal or a service manager does: the whole group gets the signal; the server
+    stops (its clients told), says goodbye in one line, exit code 0, nothing on stderr."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "guidemo", "serve", "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own group, signalled as a whole
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        url = line.split()[4]
+        with urllib.request.urlopen(f"{url}/api/json?items=1", timeout=5) as response:
+            assert response.status == 200
+        os.killpg(process.pid, signal_number)
+        out, err = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    name = signal.Signals(signal_number).name
+    assert (process.returncode, err) == (0, ""), (process.returncode, err)
+    assert out == f"guidemo demo server stopped ({name})\n", out
