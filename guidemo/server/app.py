@@ -46,7 +46,11 @@ ROUTES: list[tuple[str, Handler, str]] = [
     ("/api/news/articles", articles, "source=ID from /api/news/sources, latency"),
     ("/api/fault/{kind}", fault, f"kind: {', '.join(FAULTS)}"),
     ("/api/tick", latest_tick, "newest tick of the rate=1..500/s stream (10), latency"),
-    ("/ws/ticks", ticks, 'websocket: ticks at rate=1..500/s; send {"rate": n}, {"echo": s}'),
+    (
+        "/ws/ticks",
+        ticks,
+        'websocket: ticks at rate=1..500/s (2,000/s shared by all); send {"rate": n}, {"echo": s}',
+    ),
     (LIMITED_PATH, limited, LIMITED_HELP),
 ]
 ENDPOINT_HELP = {path: help_text for path, _, help_text in ROUTES}
