@@ -361,3 +361,30 @@ def test_keep_receiving_backs_off_from_a_server_that_drops_every_connection(
         if state == "disconnected"
     ]
     assert delays[:4] == [0.25, 0.5, 1, 2], record.states
+
+
+def test_keep_receiving_starts_the_back_off_over_after_a_connection_that_lived(
+    run, server: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two restarts of a server, each after a connection lived long enough: each time the
+    first retry is the short one again (a connection that dies at once would double it)."""
+    monkeypatch.setattr("guidemo.lessons.push.STABLE_AFTER_S", 0.5)
+    record = Recorder()
+    url = URL(server.url).with_scheme("ws").with_path(PUSH_PATH).with_query(rate=20)
+
+    async def scenario() -> None:
+        session, task = await receiving(url, record)
+        try:
+            for restarts in (1, 2):
+                await wait_until(lambda n=restarts: record.connections() == n, 15, "connected")
+                await asyncio.sleep(0.8)  # lived longer than STABLE_AFTER_S
+                await restart_server(server, downtime=0.1)
+            await wait_until(lambda: record.connections() == 3, 15, "connected again")
+        finally:
+            await stop(session, task)
+
+    run(scenario())
+    delays = [
+        detail.rsplit("in ", 1)[1] for state, detail, _ in record.states if state == "disconnected"
+    ]
+    assert delays == ["0.25 s", "0.25 s"], record.states
