@@ -148,18 +148,30 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(host: str, port: int) -> int:
-    import asyncio
+    import signal
 
-    from guidemo.server import serve_forever
-
-    if not 0 <= port <= 65535:
-        print(f"guidemo serve: port must be 0..65535, not {port}", file=sys.stderr)
-        return 2
+    # Until the server's loop takes them over (serve_forever), a quit signal stops `serve`
+    # as Ctrl+C does: quietly, exit code 0, even in the middle of importing aiohttp.
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.default_int_handler)
     try:
+        import asyncio
+
+        from guidemo.server.running import host_problem, serve_forever
+
+        if not 0 <= port <= 65535:
+            print(f"guidemo serve: port must be 0..65535, not {port}", file=sys.stderr)
+            return 2
+        problem = host_problem(host)
+        if problem is not None:
+            print(f"guidemo serve: {problem}", file=sys.stderr)
+            return 2
         asyncio.run(serve_forever(host, port))
     except KeyboardInterrupt:
         pass
-    except OSError as error:
-        print(f"guidemo serve: cannot listen on {host}:{port}: {error.strerror}", file=sys.stderr)
+    except (OSError, UnicodeError) as error:  # UnicodeError: a name the resolver refuses
+        why = getattr(error, "strerror", None) or str(error)
+        print(f"guidemo serve: cannot listen on {host}:{port}: {why}", file=sys.stderr)
         return 1
     return 0

@@ -58,6 +58,7 @@ CANNED: dict[str, bytes] = {
     b"Content-Length: 0\r\n\r\n",
     "/bad-utf8": OK_HEAD + b"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 7\r\n\r\n"
     b"caf\xc3 \xff\xfe",
+    "/extra-body": OK_HEAD + b"Content-Type: text/plain\r\nContent-Length: 10\r\n\r\n" + b"z" * 100,
     "/json": OK_HEAD + b'Content-Type: application/json\r\nContent-Length: 12\r\n\r\n{"ok": true}',
 }
 
@@ -157,6 +158,11 @@ class HostileServer:
                     return
                 conn.sendall(bytes([byte]))
             conn.sendall(b"\r\nContent-Length: 2\r\n\r\nhi")
+        elif path == "/drip-status":  # the start of a status line a byte every 0.5 s, then close
+            for byte in b"HTTP/":
+                if self.stopping.wait(0.5):
+                    return
+                conn.sendall(bytes([byte]))
         elif path == "/slow-body":  # quick headers, then the body a few bytes at a time
             conn.sendall(OK_HEAD + b"Content-Type: text/plain\r\nContent-Length: 1000\r\n\r\n")
             for _ in range(100):

@@ -105,6 +105,7 @@ SAME_ROW = [
     ("/silence", None, "reset", "closed the connection without an answer"),
     ("/reset", 200, "reset", "connection closed mid-body after 100 of 1,000 bytes"),
     ("/hangup", 200, "reset", "connection closed mid-body after 100 of 1,000 bytes"),
+    ("/extra-body", None, "protocol", "bad status line"),  # 100 bytes after Content-Length: 10
     ("/chunked", 200, "", ""),
     ("/no-reason", 200, "", ""),
     ("/interim-100", 200, "", ""),
@@ -133,6 +134,27 @@ def test_the_same_answer_gives_the_same_row_in_every_way(
     got_status, got_problem, error, _, _ = rows["async"]
     assert (got_status, got_problem) == (status, problem), rows["async"]
     assert words in error if words else error == "", rows["async"]
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize(("timeout", "problem"), [(3.5, "timeout"), (8.0, "reset")])
+def test_a_status_line_dripped_then_cut_gives_the_same_row_in_every_way(
+    run, hostile, timeout, problem
+):
+    """ "HTTP/" a byte every 0.5 s, then the connection closes: no answer. aiohttp asks a
+    GET a second time when the server closed without an answer (RFC 9112 allows it for
+    idempotent requests); the blocking way does too, so both take the same time. Before,
+    the blocking way said "bad status line" after 2.5 s while aiohttp said "no answer" or,
+    by then, "timed out"."""
+    rows, asked = {}, {}
+    for way in WAYS:
+        before = hostile.requests.count("GET /drip-status HTTP/1.1")
+        result = get(run, way, f"{hostile.url}/drip-status", timeout=timeout)
+        rows[way] = (*row(result)[:2], result.error.split(" after ")[0])
+        asked[way] = hostile.requests.count("GET /drip-status HTTP/1.1") - before
+    assert rows["sync"] == rows["async"] == rows["threads"], rows
+    assert rows["async"][1] == problem, rows
+    assert asked == {way: 2 for way in WAYS}, asked  # the first try and one more
 
 
 def test_compressed_bodies_are_decoded_alike(run, hostile):

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -236,6 +237,38 @@ def test_bad_numbers_are_400_naming_the_parameter(path: str, name: str, too_larg
             status, body = await get_json(session, f"{server.url}{path}?{name}={value}{extra}")
             assert status == 400, (name, value)
             assert name in body["error"], body
+
+    run(scenario)
+
+
+# Every number any endpoint reads, in the query or the path ({} marks where a value goes).
+EVERY_NUMBER = [
+    *((f"{path}?{name}={{}}", name) for path, name, _ in NUMERIC_PARAMS if "news" not in path),
+    ("/api/news/sources?count={}", "count"),
+    ("/api/news/articles?source=source-00&latency={}", "latency"),
+    ("/api/tick?rate={}", "rate"),
+    ("/api/status/{}", "code"),
+    ("/api/limited?rate={}", "rate"),
+    ("/api/limited?burst={}", "burst"),
+    ("/api/limited?latency={}", "latency"),
+]
+# What Python's int() and float() take, or choke on, that no endpoint may: one parser for all.
+NOT_PLAIN_NUMBERS = ["²", "9" * 5000, "1_000", "٣", "５", " 5", "+5", ".5", "1e1", "1e-400"]
+
+
+@pytest.mark.parametrize(("template", "name"), EVERY_NUMBER)
+def test_every_endpoint_takes_plain_ascii_numbers_only(template: str, name: str) -> None:
+    async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
+        statuses = {}
+        for value in NOT_PLAIN_NUMBERS:
+            url = server.url + template.format(urllib.parse.quote(value, safe=""))
+            async with session.get(url) as response:
+                statuses[value[:10]] = response.status
+                if response.status == 400:
+                    body = await response.json()
+                    assert body["error"].startswith(f"{name} must be"), body
+                    assert len(body["error"]) < 200, body
+        assert set(statuses.values()) == {400}, statuses
 
     run(scenario)
 
@@ -482,4 +515,4 @@ def test_serve_forever_runs_until_ctrl_c() -> None:
         if process.poll() is None:
             process.kill()
             process.communicate()
-    assert (process.returncode, out, err) == (0, "", "")
+    assert (process.returncode, out, err) == (0, "guidemo demo server stopped (SIGINT)\n", "")

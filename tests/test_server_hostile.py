@@ -10,6 +10,7 @@ import contextlib
 import gc
 import json
 import logging
+import os
 import signal
 import socket
 import subprocess
@@ -314,3 +315,143 @@ def test_serve_on_every_interface_warns_on_stderr():
     assert line == f"guidemo demo server on http://0.0.0.0:{port} (Ctrl+C to stop)\n"
     assert process.returncode == 0
     assert err.count("\n") == 1 and "every network interface" in err, err
+
+
+@pytest.mark.parametrize(
+    ("host", "says"),
+    [
+        ("", "--host is empty"),
+        ("a" * 300, "not a valid address or host name"),
+        ("a..b", "not a valid address or host name"),
+        ("-bad-.example", "not a valid address or host name"),
+    ],
+)
+def test_serve_refuses_an_empty_or_malformed_host_in_one_line(host: str, says: str):
+    process = subprocess.run(
+        [sys.executable, "-m", "guidemo", "serve", f"--host={host}", "--port", "0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert process.returncode == 2, process
+    assert process.stdout == ""
+    assert process.stderr.count("\n") == 1 and says in process.stderr, process.stderr
+    assert "Traceback" not in process.stderr and len(process.stderr) < 300, process.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_serve_stops_in_order_on_a_quit_signal_to_its_group(signal_number: int):
+    """As a terminal or a service manager does: the whole group gets the signal; the server
+    stops (its clients told), says goodbye in one line, exit code 0, nothing on stderr."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "guidemo", "serve", "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own group, signalled as a whole
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        url = line.split()[4]
+        with urllib.request.urlopen(f"{url}/api/json?items=1", timeout=5) as response:
+            assert response.status == 200
+        os.killpg(process.pid, signal_number)
+        out, err = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    name = signal.Signals(signal_number).name
+    assert (process.returncode, err) == (0, ""), (process.returncode, err)
+    assert out == f"guidemo demo server stopped ({name})\n", out
+
+
+def tcp_state(sock: socket.socket) -> int:
+    """The kernel's TCP state of `sock` (1: established), read without reading any data."""
+    return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0]
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc and TCP_INFO")
+def test_200_websockets_at_500_per_s_leave_the_server_usable_and_non_readers_dropped():
+    """100 clients that read everything and 100 that read nothing, each asking 500 ticks/s,
+    against `guidemo serve` in its own process: /api/json still answers quickly, the ticks
+    stay within the server's total budget, and every non-reader is hung up on in time.
+    (Before: /api/json took 4.8-14 s, a whole core busy, non-readers still there at 116 s.)"""
+    from guidemo.server.ticks import MAX_TOTAL_RATE, NON_READER_DROP_S
+
+    server, banner = start_serve("--port", "0")
+    base = banner.split()[4]
+    ws_url = base.replace("http://", "ws://") + "/ws/ticks?rate=500"
+    port = int(base.rsplit(":", 1)[1])
+    seconds = 12.0
+    readers = subprocess.Popen(
+        [sys.executable, "-m", "tests.ws_load", ws_url, "100", str(seconds)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    non_readers: list[tuple[socket.socket, float]] = []  # and when each was connected
+    try:
+        assert readers.stdout is not None and readers.stdout.readline() == "ready\n"
+        started = time.monotonic()
+        for _ in range(100):
+            sock = raw_ws_client("127.0.0.1", port, "/ws/ticks?rate=500")
+            non_readers.append((sock, time.monotonic()))
+        cpu_before = cpu_seconds(server.pid)
+
+        async def probe() -> list[float]:
+            """GET /api/json every 0.1 s for `seconds` - 2 s; one cut off at 3 s counts 3 s."""
+            took: list[float] = []
+            async with aiohttp.ClientSession() as session:
+                end = time.perf_counter() + seconds - 2
+                while (began := time.perf_counter()) < end:
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(3), session.get(f"{base}/api/json") as answer:
+                            assert answer.status == 200
+                            await answer.read()
+                    took.append(time.perf_counter() - began)
+                    await asyncio.sleep(0.1)
+            return took
+
+        latencies = sorted(asyncio.run(probe()))
+        cpu_share = (cpu_seconds(server.pid) - cpu_before) / (time.monotonic() - started)
+        report = json.loads(readers.communicate(timeout=30)[0].splitlines()[-1])
+        dropped_after: dict[int, float] = {}  # seconds from connecting to being hung up on
+        deadline = non_readers[-1][1] + NON_READER_DROP_S + 3
+        while len(dropped_after) < len(non_readers) and time.monotonic() < deadline:
+            for number, (sock, connected) in enumerate(non_readers):
+                if number not in dropped_after and tcp_state(sock) != 1:  # 1: established
+                    dropped_after[number] = time.monotonic() - connected
+            time.sleep(0.2)
+    finally:
+        for sock, _ in non_readers:
+            sock.close()
+        if readers.poll() is None:
+            readers.kill()
+            readers.communicate()
+        _, err = stop_serve(server)
+    p95 = latencies[int(0.95 * len(latencies))]
+    drops = sorted(dropped_after.values()) or [0.0]
+    print(  # the numbers for the README (pytest -s shows them)
+        f"/api/json p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms,"
+        f" max {latencies[-1] * 1000:.0f} ms; server CPU {cpu_share:.0%} of a core; readers got"
+        f" {report['per_second']:,.0f} ticks/s; non-readers hung up on after"
+        f" {drops[0]:.1f}-{drops[-1]:.1f} s"
+    )
+    assert p95 < 0.5, latencies
+    assert len(dropped_after) == 100, f"{100 - len(dropped_after)} non-readers still connected"
+    assert max(dropped_after.values()) < NON_READER_DROP_S + 3, dropped_after
+    assert report["open"] == 100, report  # the readers were not dropped
+    assert 0 < report["per_second"] <= MAX_TOTAL_RATE * 1.1, report
+    assert err == "", err

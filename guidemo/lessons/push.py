@@ -20,6 +20,7 @@ PUSH_PATH = "/ws/ticks"
 POLL_PATH = "/api/tick"
 BACKOFF_FIRST_S = 0.25
 BACKOFF_MAX_S = 8.0
+STABLE_AFTER_S = 5.0  # a connection that lived this long was a success: back-off starts over
 CONNECT_TIMEOUT_S = 5.0  # for the TCP connection and the WebSocket handshake together
 RESTART_DOWNTIME_S = 1.5
 MAX_AHEAD_S = 1.0  # a tick stamped further ahead of our clock than this is refused
@@ -132,20 +133,23 @@ async def keep_receiving(
     on_state: Callable[[str, str, aiohttp.ClientWebSocketResponse | None], None],
 ) -> None:
     """Connect to the WebSocket at `url()` and hand every message to `on_message` as it
-    arrives. When the connection fails or ends, say so, wait (longer each time), and
-    connect again, to `url()` as it is *then*: a rate changed meanwhile is kept.
+    arrives. When the connection fails or ends, say so, wait (longer each time, unless it
+    had lived STABLE_AFTER_S s), and connect again, to `url()` as it is *then*: a rate
+    changed meanwhile is kept.
 
     Nothing here polls: between messages this coroutine is simply suspended.
     """
+    loop = asyncio.get_running_loop()
     delays = backoff_delays()
     while True:
         target = url()
         on_state("connecting", str(target), None)
+        connected_at = math.inf
         try:
             async with asyncio.timeout(CONNECT_TIMEOUT_S):  # a server that never answers
                 ws = await session.ws_connect(target, heartbeat=5.0)
             async with ws:
-                delays = backoff_delays()  # connected: after the next failure start small again
+                connected_at = loop.time()
                 on_state("connected", str(target), ws)
                 handled = 0
                 async for message in ws:  # suspended here until the server sends something
@@ -159,6 +163,9 @@ async def keep_receiving(
             reason = f"timed out: no answer within {CONNECT_TIMEOUT_S:g} s"
         except (aiohttp.ClientError, OSError) as error:
             reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        if loop.time() - connected_at >= STABLE_AFTER_S:
+            delays = backoff_delays()  # it worked for a while: a hiccup, come back quickly
+        # else: a server that accepts and drops us at once is failing too: wait longer
         delay = next(delays)
         on_state("disconnected", f"{reason} · reconnecting in {delay:g} s", None)
         await asyncio.sleep(delay)

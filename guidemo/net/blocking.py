@@ -36,6 +36,7 @@ from guidemo.net.rules import (
     MAX_REDIRECTS,
     NO_ANSWER,
     REDIRECT_LOOP,
+    RETRIES_WITHOUT_ANSWER,
     TOO_MANY_HEADERS,
     Body,
     Expectation,
@@ -83,8 +84,8 @@ def download(result: FetchResult, deadline: float, max_bytes: int, expect: Any) 
     """Follow redirects (the rules say where to), then read, decode and judge the body."""
     url = check_url(result.url)
     for _hop in range(MAX_REDIRECTS + 1):
-        with Connection(url, deadline) as connection:
-            head = connection.head()
+        connection, head = ask(url, deadline)
+        with connection:
             result.status = head.status
             next_url = next_hop(url, head.status, head.headers)
             if next_url is None:
@@ -98,6 +99,22 @@ def download(result: FetchResult, deadline: float, max_bytes: int, expect: Any) 
                 return
         url = next_url
     raise Fault("redirects", REDIRECT_LOOP)
+
+
+def ask(url: str, deadline: float) -> tuple[Connection, Head]:
+    """Connect, send the GET, read the answer's head. A server that closes without an
+    answer is asked once more, as aiohttp does for a GET (RFC 9112 allows it for requests
+    that change nothing): so both ways take as long, and say the same."""
+    for attempt in range(1 + RETRIES_WITHOUT_ANSWER):
+        connection = Connection(url, deadline)
+        try:
+            return connection, connection.head()
+        except BaseException as error:
+            connection.close()
+            no_answer = isinstance(error, Fault) and error.message == NO_ANSWER
+            if not no_answer or attempt == RETRIES_WITHOUT_ANSWER:
+                raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _problem(error: BaseException, result: FetchResult, timeout: float) -> tuple[str, str]:
@@ -135,6 +152,9 @@ class Connection:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
         self.sock.close()
 
     def head(self) -> Head:
@@ -164,6 +184,10 @@ class Connection:
             yield from self._chunks()
         elif "Content-Length" in head.headers:
             yield from self._exactly(int(head.headers["Content-Length"]))
+            if self.buffer and not starts_like_a_status_line(self.buffer):
+                # More bytes than announced: to HTTP they begin the next answer, and they
+                # are not one (aiohttp's parser reads them the same way).
+                raise not_http(BAD_STATUS)
         else:
             while True:
                 if self.buffer:
@@ -189,8 +213,8 @@ class Connection:
             if len(self.buffer) > MAX_LINE + 1:
                 raise not_http(LINE_TOO_LONG)
             if not self.wait_for_bytes():
-                if first and self.buffer:  # some bytes, then the server closed: not HTTP
-                    raise not_http(BAD_STATUS)
+                if first and not starts_like_a_status_line(self.buffer):
+                    raise not_http(BAD_STATUS)  # some bytes, then the server closed: not HTTP
                 raise ConnectionResetError("closed in the middle of a line")
         line = bytes(self.buffer[:end])
         del self.buffer[: end + 1]
@@ -247,6 +271,19 @@ class Connection:
                 raise not_http(BAD_CHUNKS)
         while self._line():  # trailer fields, ignored
             pass
+
+
+STATUS_LINE_SHAPE = b"HTTP/0.0 000 "  # 0: any ASCII digit
+
+
+def starts_like_a_status_line(data: bytes | bytearray) -> bool:
+    """Whether `data` can be the start of a status line ("HTTP/1.1 2" can, "hello" cannot).
+    Cut off there, the answer was cut short; anything else is not HTTP. aiohttp's parser
+    checks each byte as it comes, so this tells the two apart as it does."""
+    for got, want in zip(data, STATUS_LINE_SHAPE, strict=False):
+        if not (0x30 <= got <= 0x39 if want == 0x30 else got == want):
+            return False
+    return True
 
 
 def open_socket(text: str, url: yarl.URL, deadline: float) -> socket.socket:

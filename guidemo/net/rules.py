@@ -23,6 +23,7 @@ from guidemo.net.urls import CONTROL, BadUrl, check_url, shorten
 DEFAULT_TIMEOUT_S = 5.0
 DEFAULT_MAX_BYTES = 5_000_000
 MAX_REDIRECTS = 10
+RETRIES_WITHOUT_ANSWER = 1  # a GET the server closed on without answering is asked again
 CHUNK = 64 * 1024
 MAX_LINE = 8190  # bytes in the status line or one header line (aiohttp's limit too)
 MAX_HEADERS = 100  # header lines in one answer (the standard library's limit too)
@@ -67,8 +68,8 @@ class FetchResult:
 
     def fail(self, problem: str, error: str) -> FetchResult:
         self.problem, self.error = problem, error[:MAX_ERROR]
-        if problem == "protocol":  # not valid HTTP: whatever status it began with is void
-            self.status = None
+        if problem == "protocol":  # not valid HTTP: whatever status or body it began with is void
+            self.status, self.nbytes = None, 0
         return self
 
 

@@ -53,7 +53,11 @@ ROUTES: list[tuple[str, Handler, str]] = [
     ("/api/news/articles", articles, "source=ID from /api/news/sources, latency"),
     ("/api/fault/{kind}", fault, f"kind: {', '.join(FAULTS)}"),
     ("/api/tick", latest_tick, "newest tick of the rate=1..500/s stream (10), latency"),
-    ("/ws/ticks", ticks, 'websocket: ticks at rate=1..500/s; send {"rate": n}, {"echo": s}'),
+    (
+        "/ws/ticks",
+        ticks,
+        'websocket: ticks at rate=1..500/s (2,000/s shared by all); send {"rate": n}, {"echo": s}',
+    ),
     (LIMITED_PATH, limited, LIMITED_HELP),
     (LIMITED_STATS_PATH, limited_stats, "client=ID: its requests accepted and refused so far"),
 ]

@@ -5,6 +5,9 @@
   one idle between requests is closed after `idle_timeout` s (longer than the 15 s a
   client such as aiohttp keeps an idle connection, so the client closes it first);
 - a client that reads nothing of a body for `send_timeout` s is dropped (endpoints.py);
+- websockets (ticks.py): at most MAX_TOTAL_RATE ticks a second for all clients together,
+  about 128 KB queued per client (then its ticks are skipped), and a client that answers
+  no ping, one that reads nothing, is hung up on within NON_READER_DROP_S;
 - errors caused by clients (malformed requests, refusals) go to whoever runs the server,
   at most a few a second, instead of as tracebacks on stderr.
 """

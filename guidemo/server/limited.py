@@ -8,8 +8,9 @@ the JSON body says it to the millisecond). The limit is a token bucket per clien
 are instant, like a real API's; accepted requests wait `latency` seconds.
 
 In a real API the limit is fixed by the server; here the caller sets it in the URL so a
-panel can show any limit. Every parameter is checked: a bad one is a 400 with a JSON error.
-Self-contained: guidemo.server registers its route and imports nothing back.
+panel can show any limit. Every parameter is checked, numbers by the parser every endpoint
+uses (checks.py): a bad one is a 400 with a JSON error. guidemo.server registers the route;
+this module imports only checks.py back.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from collections import OrderedDict
 from collections.abc import Mapping
 
 from aiohttp import web
+
+from guidemo.server.checks import Number, _parse
 
 LIMITED_PATH = "/api/limited"
 LIMITED_STATS_PATH = "/api/limited/stats"
@@ -62,25 +65,16 @@ class BadParameter(ValueError):
     """A query parameter out of range: the message says what is allowed."""
 
 
-def _number(query: Mapping[str, str], name: str, default: float, lo: float, hi: float) -> float:
+def _query_number(
+    query: Mapping[str, str], name: str, default: Number, lo: Number, hi: Number
+) -> Number:
+    """A number from the query, read by the parser every endpoint uses (checks._parse)."""
     if name not in query:
         return default
     try:
-        value = float(query[name])
-    except ValueError:
-        value = math.nan
-    if not lo <= value <= hi:  # also False for nan
-        raise BadParameter(f"{name} must be a number from {lo:g} to {hi:g}, got {query[name]!r}")
-    return value
-
-
-def _integer(query: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
-    if name not in query:
-        return default
-    text = query[name]
-    if not text.isdigit() or not lo <= int(text) <= hi:
-        raise BadParameter(f"{name} must be an integer from {lo} to {hi}, got {text!r}")
-    return int(text)
+        return _parse(name, query[name], lo, hi)
+    except ValueError as exc:
+        raise BadParameter(str(exc)) from None
 
 
 def _client(request: web.Request) -> str:
@@ -106,9 +100,9 @@ async def limited(request: web.Request) -> web.Response:
     """One request against the client's quota: 200 if it had a token, 429 if not."""
     query = request.query
     try:
-        rate = _number(query, "rate", 20.0, 0.1, MAX_RATE)
-        burst = _integer(query, "burst", max(1, min(MAX_BURST, round(rate))), 1, MAX_BURST)
-        latency = _number(query, "latency", 0.0, 0.0, MAX_LATENCY)
+        rate = _query_number(query, "rate", 20.0, 0.1, MAX_RATE)
+        burst = _query_number(query, "burst", max(1, min(MAX_BURST, round(rate))), 1, MAX_BURST)
+        latency = _query_number(query, "latency", 0.0, 0.0, MAX_LATENCY)
         client = _client(request)
     except BadParameter as exc:
         return web.json_response({"error": str(exc)}, status=400)

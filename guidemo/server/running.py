@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
+import signal
 import socket
 import sys
+import threading
 import time
+from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 from aiohttp import web
@@ -126,6 +131,31 @@ class LoopServer:
         await self.stop()
 
 
+HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+QUIT_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+def host_problem(host: str) -> str | None:
+    """Why `host` cannot be listened on, said for a person; None if it looks right.
+
+    An empty host would mean every interface to asyncio: refused, since an empty shell
+    variable should not open the server to the network.
+    """
+    if not host:
+        return (
+            "--host is empty: give an address, 127.0.0.1 for this computer only "
+            "or 0.0.0.0 for every interface"
+        )
+    with suppress(ValueError):
+        ipaddress.ip_address(host.strip("[]") if host.startswith("[") else host)
+        return None
+    name = host.removesuffix(".")
+    if len(name) <= 253 and all(HOST_LABEL.fullmatch(label) for label in name.split(".")):
+        return None
+    shown = host if len(host) <= 40 else f"{host[:30]}… ({len(host)} characters)"
+    return f"--host {shown!r} is not a valid address or host name"
+
+
 def exposure_warning(host: str, port: int) -> str | None:
     """What binding to `host` exposes, when it is more than this computer; else None."""
     try:
@@ -146,17 +176,50 @@ def exposure_warning(host: str, port: int) -> str | None:
 
 
 async def serve_forever(host: str, port: int) -> None:
-    """Run the demo server until cancelled (Ctrl+C), then stop it and return quietly."""
-    async with LoopServer(host, port) as server:
-        print(f"guidemo demo server on {server.url} (Ctrl+C to stop)", flush=True)
-        warning = exposure_warning(host, server.port)
-        if warning is not None:
-            print(warning, file=sys.stderr, flush=True)
-        try:
-            await asyncio.Event().wait()
-        except asyncio.CancelledError:
-            # Being cancelled is how this function is meant to end, so accept it: the
-            # server still shuts down cleanly, and asyncio.run() shows no traceback.
-            task = asyncio.current_task()
-            if task is not None:
-                task.uncancel()
+    """Run the demo server until cancelled (Ctrl+C) or, on the main thread, until SIGINT,
+    SIGTERM or SIGHUP; then stop it in order (websockets told, requests given 0.25 s)."""
+    quit_signal: list[str] = []
+    stop = asyncio.Event()
+
+    def on_quit_signal(name: str) -> None:
+        quit_signal.append(name)
+        stop.set()
+
+    handled = _on_quit_signals(on_quit_signal)  # before the banner: a script may act on it
+    try:
+        async with LoopServer(host, port) as server:
+            print(f"guidemo demo server on {server.url} (Ctrl+C to stop)", flush=True)
+            warning = exposure_warning(host, server.port)
+            if warning is not None:
+                print(warning, file=sys.stderr, flush=True)
+            await stop.wait()
+    except asyncio.CancelledError:
+        # Being cancelled is how this function is meant to end, so accept it: the
+        # server still shuts down cleanly, and asyncio.run() shows no traceback.
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()
+    finally:
+        _restore(handled)
+    if quit_signal:
+        print(f"guidemo demo server stopped ({quit_signal[0]})", flush=True)
+
+
+def _on_quit_signals(callback: Callable[[str], None]) -> list[signal.Signals]:
+    """Have the running loop call `callback(name)` on each quit signal; the ones handled."""
+    if threading.current_thread() is not threading.main_thread():
+        return []  # only the main thread may take signals
+    loop, handled = asyncio.get_running_loop(), []
+    for name in QUIT_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is not None:
+            with suppress(NotImplementedError, RuntimeError):  # Windows: Ctrl+C only
+                loop.add_signal_handler(number, callback, name)
+                handled.append(number)
+    return handled
+
+
+def _restore(handled: list[signal.Signals]) -> None:
+    loop = asyncio.get_running_loop()
+    for number in handled:
+        loop.remove_signal_handler(number)

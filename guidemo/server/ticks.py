@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import socket
 import time
 import weakref
 from collections.abc import Awaitable, Callable
@@ -21,9 +22,15 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from guidemo.server.checks import HostileValue, _param, _parse, _wait_latency
 from guidemo.server.guard import LIMITS, Limits
 
-MAX_RATE = 500.0
+MAX_RATE = 500.0  # ticks a second one client may ask for
+MAX_TOTAL_RATE = 2_000.0  # ticks a second all websockets together get: the rest are skipped
 DEFAULT_RATE = 10.0
 MAX_COMMAND_BYTES = 4096  # what a client may send in one message
+SEND_BUFFER_BYTES = 32 * 1024  # the socket's send buffer (Linux doubles it: 64 KB)
+MAX_QUEUED_BYTES = 64 * 1024  # queued in the server beyond that; then ticks are skipped
+PING_EVERY_S = 10.0  # a ping after this long without a word from the client...
+# ...and a hang-up if no pong came back in half that (aiohttp rounds both up to a second)
+NON_READER_DROP_S = 1.5 * PING_EVERY_S + 2
 BAD_REQUEST_CLOSE = 4400  # a close code of the private range 4000-4999, like HTTP's 400
 STARTED_AT = web.AppKey("started_at", float)
 WEBSOCKETS = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
@@ -76,11 +83,27 @@ async def ticks(request: web.Request) -> web.WebSocketResponse:
     """Push every tick of the `rate`-per-second stream, from the newest on, and answer the
     client's messages: {"rate": n}, {"echo": "text"}, or "bad"."""
     rate = _param(request.query, "rate", DEFAULT_RATE, 1.0, MAX_RATE)
-    # Short waits for the client's goodbye; a client's command is a few bytes, never 4 MB.
-    ws = web.WebSocketResponse(timeout=0.5, max_msg_size=MAX_COMMAND_BYTES)
+    # Short waits for the client's goodbye; a client's command is a few bytes, never 4 MB; a
+    # client that reads nothing answers no ping: it is hung up on after NON_READER_DROP_S.
+    ws = web.WebSocketResponse(timeout=0.5, max_msg_size=MAX_COMMAND_BYTES, heartbeat=PING_EVERY_S)
     await ws.prepare(request)
-    request.app[WEBSOCKETS].add(ws)
+    transport = request.transport
+    if transport is not None:  # a small send buffer: a client that stops reading shows soon
+        with suppress(OSError, AttributeError):
+            sock = transport.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+    open_sockets = request.app[WEBSOCKETS]
+    open_sockets.add(ws)
     clock = TickClock(request.app[STARTED_AT], rate)
+
+    def stride(rate: float) -> int:
+        """Send every n-th tick, so that all websockets together get at most MAX_TOTAL_RATE."""
+        return max(1, math.ceil(rate * len(open_sockets) / MAX_TOTAL_RATE))
+
+    def behind() -> bool:
+        """The client has not taken what was sent: queue no more for it."""
+        return transport is None or transport.get_write_buffer_size() > MAX_QUEUED_BYTES
+
     send_timeout = (request.app[LIMITS] if LIMITS in request.app else Limits()).send_timeout
 
     async def send(text: str) -> None:
@@ -95,32 +118,46 @@ async def ticks(request: web.Request) -> web.WebSocketResponse:
             raise ConnectionResetError("the client reads nothing") from None
 
     async with asyncio.TaskGroup() as tasks:
-        pusher = tasks.create_task(_push_ticks(ws, clock, send))
+        pusher = tasks.create_task(_push_ticks(ws, clock, send, stride, behind))
         with suppress(ConnectionError):  # the client left while we were answering
             async for message in ws:  # suspended here until the client says something
                 if message.type == WSMsgType.TEXT:
                     await _answer(ws, message.data, clock, send)
         pusher.cancel()
+    if transport is not None and transport.get_write_buffer_size():
+        # Not read by the client (one that answered no ping): close() would wait for it to
+        # drain, that is for ever. Hang up.
+        transport.abort()
     return ws
 
 
-async def _push_ticks(ws: web.WebSocketResponse, clock: TickClock, send: Send) -> None:
-    """Send every tick that is due, then sleep until the next one. After a late wake-up
-    the missed ticks follow at once (at most a second's worth); after a change of rate the
-    stream goes on from the new rate's newest tick."""
+async def _push_ticks(
+    ws: web.WebSocketResponse,
+    clock: TickClock,
+    send: Send,
+    stride: Callable[[float], int],
+    behind: Callable[[], bool],
+) -> None:
+    """Send every tick that is due (every `stride(rate)`-th one when many clients share the
+    server), then sleep until the next one. After a late wake-up the missed ticks follow at
+    once (at most a second's worth); a client that has not read what was sent skips ticks
+    (it sees the gap); after a change of rate the stream goes on from the new rate's newest
+    tick."""
     rate, next_seq = clock.rate, clock.latest(time.time())
     with suppress(ConnectionError):
         while not ws.closed:
             if clock.rate != rate:  # the client asked for another rate
                 rate, next_seq = clock.rate, clock.latest(time.time())
-            latest = clock.latest(time.time())
-            for seq in range(max(next_seq, latest - int(rate) + 1), latest + 1):
-                if clock.rate != rate:
+            step, latest = stride(rate), clock.latest(time.time())
+            first = max(next_seq, latest - int(rate) + 1)
+            for seq in range(first + -first % step, latest + 1, step):  # multiples of step
+                if clock.rate != rate or behind():
                     break
                 await send(json.dumps(clock.tick(seq)))
-                next_seq = seq + 1
+            next_seq = max(next_seq, latest + 1)
+            upcoming = next_seq + -next_seq % step
             # at most 0.1 s, so that a new rate takes effect soon
-            await asyncio.sleep(min(max(0.0, clock.due_at(next_seq) - time.time()), 0.1))
+            await asyncio.sleep(min(max(0.0, clock.due_at(upcoming) - time.time()), 0.1))
 
 
 async def _answer(ws: web.WebSocketResponse, text: str, clock: TickClock, send: Send) -> None:

@@ -31,6 +31,7 @@ from guidemo.lessons.push import (
 )
 from guidemo.server import DemoServer
 from tests.conftest import wait_until
+from tests.ws_peer import CLOSE, RawWebSocketPeer, frame
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -324,3 +325,66 @@ def test_keep_receiving_times_out_a_server_that_never_answers(run) -> None:
         run(scenario())
     failure = next(detail for state, detail, _ in record.states if state == "disconnected")
     assert failure.startswith(f"timed out: no answer within {CONNECT_TIMEOUT_S:g} s"), failure
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        [frame(b"\x03\xe8", CLOSE)],  # accepts, then closes at once ("1000 normal")
+        [frame(b"x" * 5_000_000)],  # one 5 MB message, over the client's 4 MB limit
+    ],
+    ids=["closes-at-once", "5MB-message"],
+)
+def test_keep_receiving_backs_off_from_a_server_that_drops_every_connection(
+    run, script: list[bytes]
+) -> None:
+    """A connection that dies at once is a failure like any other: the back-off grows
+    (it used to start again at 0.25 s: 58 connections in 15 s, or 55 downloads of 5 MB)."""
+    record = Recorder()
+    window_s = 6.0
+
+    async def scenario() -> None:
+        with RawWebSocketPeer(script) as peer:
+            session, task = await receiving(URL(peer.url), record)
+            try:
+                await asyncio.sleep(window_s)  # the window in which connections are counted
+                connections = peer.clients
+            finally:
+                await stop(session, task)
+        # 0.25 + 0.5 + 1 + 2 s of back-off: 5 connections fit in 6 s (4.5 s of waiting)
+        assert 3 <= connections <= 6, (connections, record.states)
+
+    run(scenario(), timeout=30)
+    delays = [
+        float(detail.rsplit("reconnecting in ", 1)[1][:-2])
+        for state, detail, _ in record.states
+        if state == "disconnected"
+    ]
+    assert delays[:4] == [0.25, 0.5, 1, 2], record.states
+
+
+def test_keep_receiving_starts_the_back_off_over_after_a_connection_that_lived(
+    run, server: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two restarts of a server, each after a connection lived long enough: each time the
+    first retry is the short one again (a connection that dies at once would double it)."""
+    monkeypatch.setattr("guidemo.lessons.push.STABLE_AFTER_S", 0.5)
+    record = Recorder()
+    url = URL(server.url).with_scheme("ws").with_path(PUSH_PATH).with_query(rate=20)
+
+    async def scenario() -> None:
+        session, task = await receiving(url, record)
+        try:
+            for restarts in (1, 2):
+                await wait_until(lambda n=restarts: record.connections() == n, 15, "connected")
+                await asyncio.sleep(0.8)  # lived longer than STABLE_AFTER_S
+                await restart_server(server, downtime=0.1)
+            await wait_until(lambda: record.connections() == 3, 15, "connected again")
+        finally:
+            await stop(session, task)
+
+    run(scenario())
+    delays = [
+        detail.rsplit("in ", 1)[1] for state, detail, _ in record.states if state == "disconnected"
+    ]
+    assert delays == ["0.25 s", "0.25 s"], record.states
