@@ -17,8 +17,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from guidemo.freeze_report import report_data, save_report
 from guidemo.monitor import WINDOW_S, Freeze, LoopMonitor, Pause
 from guidemo.stats import percentile
+from guidemo.widgets import palette
 from guidemo.widgets.kit import make_button, named
-from guidemo.widgets.palette import BAD, MUTED
 
 FRAMES_PER_REDRAW = 10  # numbers and plot change once a second: readable, and cheap
 HEARTBEAT_STEPS = 10  # frames per pulse: one pulse a second
@@ -179,7 +179,7 @@ class FreezeHistory(QtWidgets.QFrame):
             )
             if own:
                 for column in range(len(self.COLUMNS)):
-                    item.setForeground(column, QtGui.QColor(MUTED))
+                    item.setForeground(column, QtGui.QColor(palette.MUTED))
             item.setToolTip(3, profile_text(event, 10) if isinstance(event, Freeze) else detail)
             self.tree.addTopLevelItem(item)
         if not events:
@@ -340,8 +340,8 @@ class Hud(QtWidgets.QFrame):
         else:
             headline, where = f"UI frozen {event.duration_s:.2f} s", f"in {event.where}"
         self.freeze_label.setText(
-            f"<span style='color:{BAD}'><b>{headline}</b></span> {html.escape(where)}"
-            f" &nbsp;<span style='color:{MUTED}'>at {clock}</span>"
+            f"<span style='color:{palette.BAD}'><b>{headline}</b></span> {html.escape(where)}"
+            f" &nbsp;<span style='color:{palette.MUTED}'>at {clock}</span>"
         )
         if isinstance(event, Freeze) and event.profile:
             self.freeze_label.setToolTip(f"Where the time went: {profile_text(event, 10)}")

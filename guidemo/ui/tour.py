@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.explanations import explanation
+from guidemo.widgets import palette
 from guidemo.widgets.kit import make_button, named
-from guidemo.widgets.palette import HIGHLIGHT
 
 if TYPE_CHECKING:
     from guidemo.ui.main_window import MainWindow
@@ -138,7 +138,7 @@ class TourPanel(QtWidgets.QFrame):
         super().__init__(parent)
         self.setObjectName("tourPanel")
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
-        tint = QtGui.QColor(HIGHLIGHT)
+        tint = QtGui.QColor(palette.HIGHLIGHT)
         rgba = f"rgba({tint.red()}, {tint.green()}, {tint.blue()}, 60)"
         self.setStyleSheet(f"QFrame#tourPanel {{ background: {rgba}; }}")
         self.heading = named(QtWidgets.QLabel(), "tourHeading", "The step of the tour")

@@ -9,6 +9,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from guidemo.widgets import palette, themes
+
 RGB = tuple[int, int, int]
 AHEAD_S = 0.5  # points stamped up to this far ahead of `now` are still drawn
 
@@ -30,7 +32,6 @@ class RollingPlot(pg.PlotWidget):
     ) -> None:
         super().__init__(parent)
         self.window_s = window_s
-        self.setBackground(None)
         self.setMinimumHeight(150)
         self.setMouseEnabled(False, False)
         self.setMenuEnabled(False)
@@ -38,7 +39,14 @@ class RollingPlot(pg.PlotWidget):
         self.setXRange(-window_s, 0, padding=0)
         self.setYRange(*y_range, padding=0)
         self.setLabel("bottom", x_label)
-        self.addLegend(offset=(8, 4), labelTextSize="8pt", brush=(255, 255, 255, 210))
+        self._legend = self.addLegend(offset=(8, 4), labelTextSize="8pt")
+        self.apply_theme()
+
+    def apply_theme(self) -> None:
+        """Background, axes and legend in the theme in force."""
+        themes.style_plot(self)
+        self._legend.setBrush(palette.CURRENT.base)
+        self._legend.setLabelTextColor(palette.CURRENT.text)
 
     def sizeHint(self) -> QtCore.QSize:
         """Modest: pyqtgraph asks for ~480 px of height, which a scrolling panel then gives

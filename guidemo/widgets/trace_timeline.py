@@ -13,7 +13,7 @@ from typing import Protocol
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from guidemo.widgets.palette import MUTED
+from guidemo.widgets import palette
 
 FRAME_S = 0.016  # one frame at 60 Hz: a handler longer than this can make the window stutter
 BAR_FAST = QtGui.QColor(40, 100, 210, 70)
@@ -101,7 +101,7 @@ class TraceTimeline(QtWidgets.QWidget):
         painter.setFont(self.small_font())
         metrics = painter.fontMetrics()
         for (title, lane_rect), text in zip(rects, self.lanes, strict=True):
-            painter.setPen(QtGui.QColor(MUTED))
+            painter.setPen(QtGui.QColor(palette.MUTED))
             painter.drawText(title, QtCore.Qt.AlignmentFlag.AlignLeft, text)
             painter.fillRect(lane_rect, QtGui.QColor(0, 0, 0, 12))
         for bar in self.bars:
@@ -124,7 +124,7 @@ class TraceTimeline(QtWidgets.QWidget):
                 elided = metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, int(w - 6))
                 flags = QtCore.Qt.AlignmentFlag.AlignVCenter
                 painter.drawText(QtCore.QRectF(x + 3, top, w - 6, height), flags, elided)
-        painter.setPen(QtGui.QColor(MUTED))
+        painter.setPen(QtGui.QColor(palette.MUTED))
         for second in range(0, int(self.window_s) + 1, 2):
             x = left + second * per_s
             tick_top = axis.top() + 1
