@@ -22,7 +22,7 @@ from guidemo.services import PanelContext, ServerControl
 from guidemo.ui.error_log import ErrorLog
 from guidemo.ui.hud import Hud
 from guidemo.ui.tour import Tour
-from guidemo.widgets import palette, source_view, themes
+from guidemo.widgets import access, palette, source_view, themes
 from guidemo.widgets.kit import make_button
 from guidemo.widgets.palette import style_sheet
 
@@ -97,7 +97,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.panel_list = QtWidgets.QListWidget()
         self.panel_list.setObjectName("panelList")
-        self.panel_list.setToolTip("The panels, in the lecture's order; Ctrl+1..9 switch to them")
+        self.panel_list.setToolTip(
+            "The panels, in the lecture's order; Ctrl+1..9 switch to them, Alt+N comes back here"
+        )
         self.panel_list.setWordWrap(True)
         self.stack = QtWidgets.QStackedWidget()
         for number, entry in enumerate(PANELS, start=1):
@@ -126,6 +128,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_tour()
         self.monitor.current_panel = lambda: self.current_panel().slug
         self.monitor.start(self.loop)
+        access.fill_names(self)  # the HUD, navigator, tour and status bar (panels name theirs)
 
     # --- public API -------------------------------------------------------------------
     def panel(self, slug: str) -> Panel:
@@ -269,7 +272,8 @@ class MainWindow(QtWidgets.QMainWindow):
         button = make_button(
             "Tour",
             "tourButton",
-            "A guided tour through the lecture: one control at a time, with what it measured",
+            "A guided tour through the lecture: one control at a time, with what it measured "
+            "(Ctrl+T)",
             lambda: self.tour.stop() if self.tour.active else self.tour.start(),
         )
         self.hud.add_button(button)
@@ -344,6 +348,13 @@ class MainWindow(QtWidgets.QMainWindow):
         )
         self.presenter_action.setCheckable(True)
         action("Next theme", "Ctrl+Shift+T", self.next_theme)
+        # Every action has a key path, not only a mouse one.
+        action(
+            "Tour", "Ctrl+T", lambda: self.tour.stop() if self.tour.active else self.tour.start()
+        )
+        action("Freeze history", "Ctrl+H", lambda: self.hud.show_history())
+        action("Save report", "Ctrl+Shift+S", lambda: self.hud.export_report())
+        action("Navigator", "Alt+N", lambda: self.panel_list.setFocus())
         QtGui.QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
         for number, slug in enumerate(SLUGS[:9], start=1):
             action(f"Show {slug}", f"Ctrl+{number}", lambda _=False, s=slug: self.show_panel(s))

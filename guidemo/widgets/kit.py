@@ -15,9 +15,11 @@ W = TypeVar("W", bound=QtWidgets.QWidget)
 
 
 def named(widget: W, name: str, tip: str) -> W:
-    """Give `widget` its objectName and tooltip, and return it."""
+    """Give `widget` its objectName and tooltip (also its accessible description), and
+    return it. Its accessible name comes from its text or label (`access.fill_names`)."""
     widget.setObjectName(name)
     widget.setToolTip(tip)
+    widget.setAccessibleDescription(tip)
     return widget
 
 
@@ -198,15 +200,22 @@ def log_view(
 
 
 def row(*items: QtWidgets.QWidget | str | None, stretch: bool = True) -> QtWidgets.QHBoxLayout:
-    """A horizontal row: widgets, plain strings as labels, None as a stretch."""
+    """A horizontal row: widgets, plain strings as labels (of the widget after them: its
+    buddy, which a screen reader names it by), None as a stretch."""
     layout = QtWidgets.QHBoxLayout()
+    text: QtWidgets.QLabel | None = None
     for item in items:
         if item is None:
             layout.addStretch(1)
         elif isinstance(item, str):
-            layout.addWidget(QtWidgets.QLabel(item))
+            text = QtWidgets.QLabel(item)
+            layout.addWidget(text)
+            continue
         else:
             layout.addWidget(item)
+            if text is not None:
+                text.setBuddy(item)
+        text = None
     if stretch and None not in items:
         layout.addStretch(1)
     return layout

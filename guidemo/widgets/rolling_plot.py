@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from typing import Any
 
@@ -13,6 +14,7 @@ from guidemo.widgets import palette, themes
 
 RGB = tuple[int, int, int]
 AHEAD_S = 0.5  # points stamped up to this far ahead of `now` are still drawn
+DESCRIBE_S = 1.0  # the words a screen reader gets change at most once a second
 
 
 class RollingPlot(pg.PlotWidget):
@@ -32,6 +34,8 @@ class RollingPlot(pg.PlotWidget):
     ) -> None:
         super().__init__(parent)
         self.window_s = window_s
+        self._latest: dict[str, float] = {}  # each named series' newest value
+        self._described_at = 0.0
         self.setMinimumHeight(150)
         self.setMouseEnabled(False, False)
         self.setMenuEnabled(False)
@@ -83,3 +87,11 @@ class RollingPlot(pg.PlotWidget):
         if hold and len(xs) and xs[-1] < 0:
             xs, ys = np.append(xs, 0.0), np.append(ys, ys[-1])
         curve.setData(xs, ys, skipFiniteCheck=True)
+        name = curve.name()
+        if name and len(ys):
+            self._latest[name] = float(ys[-1])
+        clock = time.monotonic()  # not `now`: that may be another machine's clock
+        if clock - self._described_at >= DESCRIBE_S:
+            self._described_at = clock
+            latest = ", ".join(f"{key} {value:.2f}" for key, value in self._latest.items())
+            self.setAccessibleDescription(f"latest values: {latest}" if latest else "no data")

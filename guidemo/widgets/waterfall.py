@@ -188,6 +188,8 @@ class Waterfall(pg.PlotWidget):
         if ticks != self._ticks:
             self._ticks = ticks
             plot.getAxis("left").setTicks([ticks, []])
+            # In words, for screen readers: each band's bars and how long they took.
+            self.setAccessibleDescription("; ".join(label for _, label in ticks))
         unit = self.axis_unit()
         bottom = plot.getAxis("bottom")
         if bottom.labelText != f"{self.x_label} ({unit})":

@@ -122,7 +122,7 @@ def verdict_html(thread: RunRecord, process: RunRecord, startup_s: float) -> str
         for name, run in (("in a thread", thread), ("in a process", process))
     )
     table = (
-        "<table cellspacing=0 cellpadding=3><tr style='color:#555'><th></th>"
+        f"<table cellspacing=0 cellpadding=3><tr style='color:{palette.MUTED}'><th></th>"
         "<th>&nbsp;worst UI lag&nbsp;</th><th>&nbsp;p99 UI lag&nbsp;</th>"
         "<th>&nbsp;UI ticks (1 ms timer)&nbsp;</th><th>&nbsp;the job's work&nbsp;</th>"
         f"<th>&nbsp;wall</th></tr>{cells}</table>"
