@@ -27,7 +27,7 @@ from guidemo.lessons.downloader import (
 from guidemo.panels.base import Panel, PanelContext
 from guidemo.widgets import palette
 from guidemo.widgets.kit import dspin, label, make_button, named, spin, table
-from guidemo.widgets.lanes import BAR_KINDS, EVENT_KINDS, LaneChart
+from guidemo.widgets.lanes import EVENT_KINDS, LaneChart
 from guidemo.widgets.palette import colored
 
 WORD = "async"  # the word every way counts in the articles: the totals must agree
@@ -382,11 +382,11 @@ def _summary(run: DownloadRun, latest: dict[str, DownloadRun]) -> str:
 
 def _legend() -> str:
     """The lanes' legend in this panel's words (a bar is a download, not an await)."""
-    bar = BAR_KINDS["awaiting"][1]
-    parts = [f"<span style='color:rgb{bar}'>&#9632;</span>&nbsp;downloading a job"]
+    bar = palette.css(palette.shade(palette.SKY_BLUE))  # the lanes' "awaiting" bars
+    parts = [f"<span style='color:{bar}'>&#9644;</span>&nbsp;downloading a job"]
     for kind, text in (("result", "done"), ("exception", "failed"), ("cancelled", "cancelled")):
         glyph = {"result": "&#9679;", "exception": "&#10005;", "cancelled": "&#9632;"}[kind]
-        color = EVENT_KINDS[kind][1]
-        parts.append(f"<span style='color:rgb{color}'>{glyph}</span>&nbsp;{text}")
+        color = palette.css(palette.shade(EVENT_KINDS[kind][1] or palette.BLUE))
+        parts.append(f"<span style='color:{color}'>{glyph}</span>&nbsp;{text}")
     parts.append(f"<b>&#9474;</b>&nbsp;took its STOP {colored('(not in a pool)', palette.MUTED)}")
     return "<small>" + " &nbsp; ".join(parts) + "</small>"

@@ -56,11 +56,14 @@ def _own_text(widget: QtWidgets.QWidget) -> str:
 
 def fill_names(root: QtWidgets.QWidget) -> None:
     """Give every named widget under `root` an accessible name and description (once:
-    what is set already stays), and let Tab leave every text box (no focus trap)."""
+    what is set already stays), and let Tab leave every text box and table (no focus
+    trap)."""
     buddies = _buddies(root)
     for widget in [root, *root.findChildren(QtWidgets.QWidget)]:
         if isinstance(widget, QtWidgets.QPlainTextEdit | QtWidgets.QTextEdit):
             widget.setTabChangesFocus(True)  # Tab moves on, as everywhere else
+        elif isinstance(widget, QtWidgets.QAbstractItemView):
+            widget.setTabKeyNavigation(False)  # arrows move between cells, Tab moves on
         if not widget.objectName() or widget.objectName().startswith("qt_"):
             continue
         tip = plain(widget.toolTip())

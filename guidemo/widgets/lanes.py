@@ -39,8 +39,9 @@ EVENT_KINDS: dict[str, tuple[str, tuple[int, int, int] | None, str]] = {
 
 
 def _rgb(color: tuple[int, int, int] | None, otherwise: str) -> tuple[int, int, int]:
+    """A kind's colour as the theme in force draws it (None: the theme's `otherwise`)."""
     if color is not None:
-        return color
+        return palette.shade(color)
     fallback = QtGui.QColor(otherwise)
     return (fallback.red(), fallback.green(), fallback.blue())
 

@@ -14,6 +14,7 @@ The module-level names (BAD, GOOD, ...) are the theme in force: read them as
 
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass
 
@@ -27,6 +28,8 @@ YELLOW: RGB = (240, 228, 66)
 BLUE: RGB = (0, 114, 178)
 VERMILLION: RGB = (213, 94, 0)
 REDDISH_PURPLE: RGB = (204, 121, 167)
+OKABE_ITO = (ORANGE, SKY_BLUE, BLUISH_GREEN, YELLOW, BLUE, VERMILLION, REDDISH_PURPLE)
+GRAPHIC_CONTRAST = 3.0  # WCAG 1.4.11: a bar, a line or a legend's swatch
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,32 @@ def colored(text: str, color: str, bold: bool = False) -> str:
     """`text` (escaped) as rich text in `color`, e.g. colored("frozen", palette.BAD)."""
     weight = "font-weight:600;" if bold else ""
     return f"<span style='color:{color};{weight}'>{html.escape(text)}</span>"
+
+
+def shade(rgb: RGB, theme: Theme | None = None) -> RGB:
+    """A categorical colour as the theme draws it: the same hue, darkened on the light
+    theme (lightened on the dark one) until it stands out 3:1 from the window and the
+    plots' background. Sky blue and orange are too light on white as they are."""
+    return _shade(rgb, (theme or CURRENT).name)
+
+
+@functools.cache
+def _shade(rgb: RGB, theme_name: str) -> RGB:
+    theme = THEMES[theme_name]
+    toward = 255 if theme.dark else 0
+    for step in range(21):
+        mixed = tuple(round(c + (toward - c) * step / 20) for c in rgb)
+        candidate: RGB = (mixed[0], mixed[1], mixed[2])
+        backgrounds = (theme.window, theme.base, theme.alternate_base)
+        if min(contrast(css(candidate), bg) for bg in backgrounds) >= GRAPHIC_CONTRAST:
+            return candidate
+    return rgb
+
+
+def text_on(rgb: RGB) -> str:
+    """Black or white, whichever reads better on a fill of `rgb` (a label on a bar)."""
+    fill = css(rgb)
+    return max(("#000000", "#ffffff"), key=lambda text: contrast(text, fill))
 
 
 def css(rgb: RGB) -> str:

@@ -35,6 +35,7 @@ class RollingPlot(pg.PlotWidget):
         super().__init__(parent)
         self.window_s = window_s
         self._latest: dict[str, float] = {}  # each named series' newest value
+        self._series: list[tuple[Any, RGB, float, bool | None]] = []  # drawn again on a new theme
         self._described_at = 0.0
         self.setMinimumHeight(150)
         self.setMouseEnabled(False, False)
@@ -51,6 +52,18 @@ class RollingPlot(pg.PlotWidget):
         themes.style_plot(self)
         self._legend.setBrush(palette.CURRENT.base)
         self._legend.setLabelTextColor(palette.CURRENT.text)
+        for item, color, width, dashed in getattr(self, "_series", []):
+            self._paint_series(item, color, width, dashed)
+
+    @staticmethod
+    def _paint_series(item: Any, color: RGB, width: float, dashed: bool | None) -> None:
+        """A line (`dashed` True/False) or dots (None) in the theme's shade of `color`."""
+        rgb = palette.shade(color)
+        if dashed is None:
+            item.setSymbolBrush(rgb)
+            return
+        style = QtCore.Qt.PenStyle.DashLine if dashed else QtCore.Qt.PenStyle.SolidLine
+        item.setPen(pg.mkPen(rgb, width=width, style=style))
 
     def sizeHint(self) -> QtCore.QSize:
         """Modest: pyqtgraph asks for ~480 px of height, which a scrolling panel then gives
@@ -62,13 +75,17 @@ class RollingPlot(pg.PlotWidget):
     ) -> Any:
         """A series drawn as a line (a pyqtgraph PlotDataItem); with `steps`, each value
         holds until the next one, as a screen showing it would."""
-        style = QtCore.Qt.PenStyle.DashLine if dashed else QtCore.Qt.PenStyle.SolidLine
-        pen = pg.mkPen(color, width=width, style=style)
-        return self.plot(pen=pen, name=name, stepMode="left" if steps else None)
+        curve = self.plot(name=name, stepMode="left" if steps else None)
+        self._series.append((curve, color, width, dashed))
+        self._paint_series(curve, color, width, dashed)
+        return curve
 
     def dots(self, name: str | None, color: RGB, size: int = 5) -> Any:
         """A series drawn as dots (a pyqtgraph PlotDataItem)."""
-        return self.plot(pen=None, symbol="o", symbolSize=size, symbolBrush=color, name=name)
+        dots = self.plot(pen=None, symbol="o", symbolSize=size, name=name)
+        self._series.append((dots, color, 0.0, None))
+        self._paint_series(dots, color, 0.0, None)
+        return dots
 
     def show_recent(
         self, curve: Any, points: deque[tuple[float, float]], now: float, hold: bool = False

@@ -109,6 +109,8 @@ def color_map(old: Theme, new: Theme) -> dict[str, str]:
         "late_background",
     ]
     mapping = {getattr(old, name).lower(): getattr(new, name) for name in fields}
+    for rgb in palette.OKABE_ITO:  # legends' swatches
+        mapping[palette.css(palette.shade(rgb, old))] = palette.css(palette.shade(rgb, new))
     return {before: after for before, after in mapping.items() if before != after.lower()}
 
 

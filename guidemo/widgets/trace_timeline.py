@@ -17,10 +17,8 @@ from guidemo.widgets import palette
 
 FRAME_S = 0.016  # one frame at 60 Hz: a handler longer than this can make the window stutter
 DESCRIBE_S = 1.0  # the words a screen reader gets change at most once a second
-# Okabe-Ito: blue (see-through), orange, vermillion; the bar's height says it too.
-BAR_FAST = QtGui.QColor(*palette.BLUE, 90)
-BAR_SLOW = QtGui.QColor(*palette.ORANGE)
-BAR_FROZEN = QtGui.QColor(*palette.VERMILLION)
+# Okabe-Ito blue (see-through), orange, vermillion; the bar's height says it too.
+BAR_FAST, BAR_SLOW, BAR_FROZEN = palette.BLUE, palette.ORANGE, palette.VERMILLION
 TICK_H = 7.0  # the axis: a tick this tall, its label below it
 TITLE_GAP, LANE_GAP, MIN_LANE_H = 1.0, 4.0, 14.0  # a lane: its title, then its bars
 
@@ -115,6 +113,8 @@ class TraceTimeline(QtWidgets.QWidget):
     def _paint(self, painter: QtGui.QPainter) -> None:
         painter.fillRect(self.rect(), self.palette().base())
         muted = QtGui.QColor(palette.MUTED)
+        fast = QtGui.QColor(*palette.shade(BAR_FAST), 90)
+        slow, frozen = (QtGui.QColor(*palette.shade(rgb)) for rgb in (BAR_SLOW, BAR_FROZEN))
         rects, axis = self.layout_rects()
         left = axis.left() + 4
         per_s = (self.width() - 8.0) / self.window_s
@@ -134,15 +134,16 @@ class TraceTimeline(QtWidgets.QWidget):
             w = max(1.0, bar.duration * per_s)
             if x + w < left:
                 continue
-            color = BAR_FAST  # see-through: where many short ones crowd, the comb darkens
+            color = fast  # see-through: where many short ones crowd, the comb darkens
             if bar.duration >= FRAME_S:  # longer than a frame: the window can stutter
-                color = BAR_SLOW if bar.duration < 0.1 else BAR_FROZEN
+                color = slow if bar.duration < 0.1 else frozen
             # Height too: a frame's worth (16 ms) or more is full height, so short handlers
             # are the teeth of a comb and a blocked loop is a wall.
             tall = height * min(1.0, max(0.15, bar.duration / FRAME_S))
             painter.fillRect(QtCore.QRectF(x, top + height - tall, w, tall), color)
             if w > 80:
-                painter.setPen(QtGui.QColor("black"))  # on orange or vermillion: 6:1 or more
+                on = (color.red(), color.green(), color.blue())
+                painter.setPen(QtGui.QColor(palette.text_on(on)))
                 text = f"{bar.duration * 1000:.0f} ms  {bar.label}"
                 elided = metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, int(w - 6))
                 flags = QtCore.Qt.AlignmentFlag.AlignVCenter

@@ -86,7 +86,8 @@ class Waterfall(pg.PlotWidget):
         """Background, axes, captions and the failed / cancelled bars in the theme."""
         theme = palette.CURRENT
         themes.style_plot(self)
-        for band, color in self._band_colors.items():
+        for band, band_color in self._band_colors.items():
+            color = palette.shade(band_color)
             mix = theme.base_rgb
             pale = tuple(int(c + (m - c) * 0.55) for c, m in zip(color, mix, strict=True))
             looks = {

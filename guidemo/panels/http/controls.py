@@ -114,8 +114,9 @@ class HttpControls(QtWidgets.QWidget):
                 self.scenario_labels.append(caption)
             form.addWidget(caption, index // 3, (index % 3) * 2)
             form.addWidget(widget, index // 3, (index % 3) * 2 + 1)
+            if index == 2:  # the end of the first row: Tab visits in the order added
+                form.addWidget(self.examples, 0, 7)
         form.setColumnStretch(6, 1)
-        form.addWidget(self.examples, 0, 7)
         return form
 
     def _build_buttons(self) -> QtWidgets.QHBoxLayout:
@@ -210,7 +211,7 @@ class HttpControls(QtWidgets.QWidget):
             FitLabel(
                 " · ".join(
                     [
-                        f"<span style='color:rgb{color}'>■</span> {name}"
+                        f"<span style='color:{palette.css(palette.shade(color))}'>■</span> {name}"
                         for name, color in BAR_COLORS.items()
                     ]
                     + [f"{waterfall.FAILED_GLYPH} failed (cross-hatched)"]

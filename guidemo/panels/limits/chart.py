@@ -41,16 +41,13 @@ class LimitsChart(QtWidgets.QWidget):
         item.setLabel("left", "requests (cumulative)")
         for axis in ("left", "bottom"):
             item.getAxis(axis).enableAutoSIPrefix(False)
-        self.sent: dict[str, pg.PlotDataItem] = {}
-        self.ok: dict[str, pg.PlotDataItem] = {}
-        for way, color in WAY_COLORS.items():
-            dashed = pg.mkPen(color, width=1.5, style=QtCore.Qt.PenStyle.DashLine)
-            self.sent[way] = item.plot(pen=dashed)
-            self.ok[way] = item.plot(pen=pg.mkPen(color, width=2.5))
+        self.sent = {way: item.plot() for way in WAY_COLORS}
+        self.ok = {way: item.plot() for way in WAY_COLORS}
         self.limit = item.plot()
         self.runs: dict[str, WayRun] = {}
         ways = " &nbsp; ".join(
-            f"<span style='color:rgb{color}'>&#9632;</span>&nbsp;{WAYS[way]}"
+            f"<span style='color:{palette.css(palette.shade(color))}'>&#9632;</span>"
+            f"&nbsp;{WAYS[way]}"
             for way, color in WAY_COLORS.items()
         )
         legend = QtWidgets.QLabel(
@@ -70,6 +67,10 @@ class LimitsChart(QtWidgets.QWidget):
     def apply_theme(self) -> None:
         """Background, axes and the server's limit line in the theme."""
         themes.style_plot(self.plot)
+        for way, color in WAY_COLORS.items():
+            rgb = palette.shade(color)
+            self.sent[way].setPen(pg.mkPen(rgb, width=1.5, style=QtCore.Qt.PenStyle.DashLine))
+            self.ok[way].setPen(pg.mkPen(rgb, width=2.5))
         dotted = pg.mkPen(palette.CURRENT.plot_axis, width=1.5, style=QtCore.Qt.PenStyle.DotLine)
         self.limit.setPen(dotted)
 
