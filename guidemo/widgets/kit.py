@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from PySide6 import QtCore, QtGui, QtWidgets
 
 W = TypeVar("W", bound=QtWidgets.QWidget)
+ROLE_MARKS = {"danger": "⚠ ", "good": "✓ "}  # the deliberately bad way, the right one
 
 
 def named(widget: W, name: str, tip: str) -> W:
@@ -30,8 +31,9 @@ def make_button(
     slot: Callable[[], Any] | None = None,
     role: str = "",
 ) -> QtWidgets.QPushButton:
-    """A push button; `role` "danger" or "good" colours it (see palette.STYLE_SHEET)."""
-    button = named(QtWidgets.QPushButton(text), name, tip)
+    """A push button; `role` "danger" or "good" colours it (see palette.style_sheet) and
+    marks it with a glyph, so the difference does not rest on colour alone."""
+    button = named(QtWidgets.QPushButton(f"{ROLE_MARKS.get(role, '')}{text}"), name, tip)
     if role:
         button.setProperty("role", role)
     if slot is not None:
