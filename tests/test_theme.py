@@ -351,3 +351,31 @@ def test_tab_from_the_navigator_reaches_every_control_of_a_panel(window, run, sl
         if there.y() < here.y() - 8 or (abs(there.y() - here.y()) <= 8 and there.x() < here.x())
     ]
     assert not backwards, f"Tab goes against the reading order: {backwards}"
+
+
+def test_the_command_line_takes_a_theme():
+    from guidemo.cli import build_parser
+
+    assert build_parser().parse_args(["--theme", "dark"]).theme == "dark"
+    assert build_parser().parse_args([]).theme is None  # the remembered one
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--theme", "purple"])
+
+
+@pytest.mark.timeout(60)
+def test_a_new_window_opens_in_the_remembered_theme(window, run, server, light_again):
+    from guidemo.app import MainWindow
+
+    async def scenario() -> str:
+        window.settings.setValue("theme", "dark")
+        other = MainWindow(server.url, server=server, lazy=True)
+        other.remember_state = False
+        try:
+            return other.theme()
+        finally:
+            other.close()
+            await other.shutdown()
+            other.deleteLater()
+            window.settings.setValue("theme", "system")
+
+    assert run(scenario()) == "dark"
