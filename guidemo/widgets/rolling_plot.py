@@ -52,7 +52,7 @@ class RollingPlot(pg.PlotWidget):
         themes.style_plot(self)
         self._legend.setBrush(palette.CURRENT.base)
         self._legend.setLabelTextColor(palette.CURRENT.text)
-        for item, color, width, dashed in getattr(self, "_series", []):
+        for item, color, width, dashed in self._series:
             self._paint_series(item, color, width, dashed)
 
     @staticmethod
