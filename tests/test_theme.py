@@ -343,6 +343,11 @@ def test_tab_from_the_navigator_reaches_every_control_of_a_panel(window, run, sl
     missed = [widget.objectName() for widget in wanted if widget not in visited]
     assert not missed, missed
     assert window.panel_list in visited  # round the whole window and back: no trap
+    button = next(w for w in visited if isinstance(w, QtWidgets.QPushButton))
+    button.setFocus(QtCore.Qt.FocusReason.TabFocusReason)  # a visible ring around it
+    ring = window.focus_ring
+    assert ring.isVisible() and ring.parentWidget() is button.parentWidget()
+    assert ring.geometry().contains(button.geometry())
     in_order = [widget for widget in visited if widget in wanted]
     places = [widget.mapTo(window, QtCore.QPoint(0, 0)) for widget in in_order]
     backwards = [

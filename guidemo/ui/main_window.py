@@ -129,6 +129,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.monitor.current_panel = lambda: self.current_panel().slug
         self.monitor.start(self.loop)
         access.fill_names(self)  # the HUD, navigator, tour and status bar (panels name theirs)
+        self.focus_ring = access.FocusRing(self)  # where Tab went, on buttons too
 
     # --- public API -------------------------------------------------------------------
     def panel(self, slug: str) -> Panel:

@@ -4,14 +4,17 @@ Controls get their accessible name from what a sighted learner reads (the button
 the label beside a field) and their description from the tooltip, in one pass over a
 panel once it is built (`fill_names`). Self-drawn widgets (heartbeat, plots, lanes)
 describe what they show with `describe`, at most once a second and only when the words
-change; a freeze and a tour takeaway are spoken with `announce`.
+change; a freeze and a tour takeaway are spoken with `announce`. `FocusRing` shows where
+Tab went.
 """
 
 from __future__ import annotations
 
 import re
 
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from guidemo.widgets import palette
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -91,3 +94,46 @@ def announce(widget: QtWidgets.QWidget, text: str) -> None:
     if QtGui.QAccessible.isActive():
         event = QtGui.QAccessibleAnnouncementEvent(widget, text)
         QtGui.QAccessible.updateAccessibility(event)
+
+
+class FocusRing(QtWidgets.QWidget):
+    """A ring around the focused button: Fusion marks a focused button only faintly, and
+    a keyboard user must see where Tab went. It sits beside the button (same parent), so
+    it scrolls with it, and lets every click through."""
+
+    MARGIN = 3
+
+    def __init__(self, window: QtWidgets.QWidget) -> None:
+        super().__init__(window)
+        self._window = window
+        self._target: QtWidgets.QWidget | None = None
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        self.hide()
+        app = QtWidgets.QApplication.instance()
+        assert isinstance(app, QtWidgets.QApplication)
+        app.focusChanged.connect(self._follow)
+
+    def _follow(self, _old: QtWidgets.QWidget | None, new: QtWidgets.QWidget | None) -> None:
+        button = new if isinstance(new, QtWidgets.QAbstractButton) else None
+        parent = button.parentWidget() if button is not None else None
+        if button is None or parent is None or button.window() is not self._window:
+            self._target = None
+            self.hide()
+            return
+        self._target = button
+        if self.parentWidget() is not parent:
+            self.setParent(parent)
+        margin = self.MARGIN
+        self.setGeometry(button.geometry().adjusted(-margin, -margin, margin, margin))
+        self.show()
+        self.raise_()
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
+        painter = QtGui.QPainter(self)
+        try:
+            painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+            painter.setPen(QtGui.QPen(QtGui.QColor(palette.CURRENT.focus), 2))
+            painter.drawRoundedRect(QtCore.QRectF(self.rect()).adjusted(1, 1, -1, -1), 4, 4)
+        finally:
+            painter.end()

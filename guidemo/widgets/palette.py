@@ -52,8 +52,7 @@ class Theme:
     button: str
     highlight: str  # the line running now, the control to use now (a background)
     late_background: str  # a table cell or box that says "late" / "would freeze"
-    selection: str  # selected rows (a background; text on it is `text`)
-    focus: str  # the focus ring
+    focus: str  # the focus ring, and selected text and rows (a background for `base`)
     marker: str  # the tour's pulsing frame
     code_style: str  # the Pygments style the source view starts from
     plot_axis: str  # axis lines and grid
@@ -86,7 +85,6 @@ LIGHT = Theme(
     button="#e6e6e6",
     highlight="#ffe08a",
     late_background="#fde2e1",
-    selection="#b9d3f0",
     focus="#0b57a4",
     marker="#e66100",
     code_style="xcode",
@@ -111,7 +109,6 @@ DARK = Theme(
     button="#383838",
     highlight="#4d3d00",
     late_background="#4a2117",
-    selection="#24466e",
     focus="#8cc4ff",
     marker="#ffa040",
     code_style="native",
@@ -151,7 +148,8 @@ def style_sheet(zoom: float = 1.0, theme: Theme | None = None) -> str:
 
     Buttons get a `role` property ("danger" for the deliberately bad way, "good" for the
     right one) that colours them, with a grey disabled look: a coloured button that cannot
-    be pressed must not look pressable. Every control that takes focus draws a ring.
+    be pressed must not look pressable. Focus: fields draw their frame in the palette's
+    strong highlight (`Theme.focus`), buttons get `access.FocusRing`.
     """
     t = theme or CURRENT
     return f"""
@@ -165,10 +163,6 @@ QLabel#panelTitle {{
 }}
 QLabel#freezeLabel {{ font-size: {BANNER_POINTS * zoom:.1f}pt; }}
 QToolButton#errorBadge {{ color: {t.bad}; font-weight: 600; }}
-QPushButton:focus, QToolButton:focus {{
-    border: 2px solid {t.focus}; border-radius: 4px; background: {t.button}; padding: 3px 10px;
-}}
-QCheckBox:focus, QRadioButton:focus {{ border: 1px solid {t.focus}; border-radius: 3px; }}
 """
 
 

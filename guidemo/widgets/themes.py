@@ -68,8 +68,8 @@ def qpalette(theme: Theme) -> QtGui.QPalette:
         roles.PlaceholderText: theme.muted,
         roles.Link: theme.link,
         roles.LinkVisited: theme.link,
-        roles.Highlight: theme.selection,
-        roles.HighlightedText: theme.text,
+        roles.Highlight: theme.focus,  # Fusion draws focus frames in it: strong, not pale
+        roles.HighlightedText: theme.base,
         roles.Light: button.lighter(150).name(),
         roles.Midlight: button.lighter(115).name(),
         roles.Mid: button.darker(130).name(),
