@@ -57,12 +57,14 @@ def run_app(
     zoom: float | None = None,
     size: tuple[int, int] | None = None,
     tour: bool = False,
+    theme: str | None = None,
 ) -> int:
     """Run the app until its window closes or a quit signal; return the exit code.
 
     `lifecycle` is installed by the command line before Qt is imported; code that calls
     run_app directly gets one installed here. `zoom` scales the whole window (else the
-    remembered zoom); `size` is the window's size for screenshots (else 1600x1000).
+    remembered zoom); `size` is the window's size for screenshots (else 1600x1000);
+    `theme` is "light", "dark" or "system" (else the remembered one).
     """
     if lifecycle is None:
         lifecycle = Lifecycle()
@@ -79,7 +81,7 @@ def run_app(
         )  # closing the window ends _main(), which stops the loop
         loop = new_event_loop(app, loop_kind)
         with asyncio.Runner(loop_factory=lambda: loop) as runner:
-            options = StartOptions(panel, screenshot_dir, on_ready, zoom, size, tour)
+            options = StartOptions(panel, screenshot_dir, on_ready, zoom, size, tour, theme)
             return runner.run(_main(lifecycle, options))
     finally:
         lifecycle.finished()
@@ -95,6 +97,7 @@ class StartOptions:
     zoom: float | None = None
     size: tuple[int, int] | None = None
     tour: bool = False
+    theme: str | None = None
 
 
 async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
@@ -112,6 +115,8 @@ async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
             try:
                 if options.zoom is not None:
                     window.set_zoom(options.zoom)
+                if options.theme is not None:
+                    window.set_theme(options.theme)
                 if options.panel:
                     window.show_panel(options.panel)
                 window.show()

@@ -41,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="scale the whole window, e.g. 1.5 for a projector (Ctrl+= / Ctrl+- / Ctrl+0)",
     )
     parser.add_argument(
+        "--theme",
+        choices=("light", "dark", "system"),
+        help="colours: light, dark, or as the desktop (system, the default; remembered; "
+        "Ctrl+Shift+T in the app)",
+    )
+    parser.add_argument(
         "--loop",
         choices=LOOP_KINDS,
         default="guidemo",
@@ -144,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         zoom=args.zoom,
         size=args.size,
         tour=args.tour,
+        theme=args.theme,
     )
 
 

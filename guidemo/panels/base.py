@@ -26,6 +26,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.explanations import explanation
 from guidemo.services import PanelContext
+from guidemo.widgets import access
 from guidemo.widgets.kit import make_button, named
 from guidemo.widgets.source_view import SourceView
 
@@ -167,6 +168,7 @@ class Panel(QtWidgets.QWidget):
         self._left.setSizes([260, 420])
         self._left.splitterMoved.connect(self._splitter_moved_by_hand)
         self._fitted_by_hand = False
+        access.fill_names(self)  # every control: a name and description for screen readers
 
     def _splitter_moved_by_hand(self) -> None:
         self._fitted_by_hand = True

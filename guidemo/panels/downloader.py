@@ -25,9 +25,10 @@ from guidemo.lessons.downloader import (
     on_loop_thread,
 )
 from guidemo.panels.base import Panel, PanelContext
+from guidemo.widgets import palette
 from guidemo.widgets.kit import dspin, label, make_button, named, spin, table
-from guidemo.widgets.lanes import BAR_KINDS, EVENT_KINDS, LaneChart
-from guidemo.widgets.palette import BAD, GOOD, MUTED, colored
+from guidemo.widgets.lanes import EVENT_KINDS, LaneChart
+from guidemo.widgets.palette import colored
 
 WORD = "async"  # the word every way counts in the articles: the totals must agree
 REFRESH_MS = 100
@@ -229,7 +230,7 @@ class DownloaderPanel(Panel):
         try:
             jobs = await news_jobs(session, self.news_server, self.sources_spin.value(), latency)
         except RuntimeError as exc:
-            self.summary.setText(colored(f"{WAYS[way][3]}: {exc}", BAD))
+            self.summary.setText(colored(f"{WAYS[way][3]}: {exc}", palette.BAD))
             return False
         run = DownloadRun(way, self.workers_spin.value(), len(jobs), latency)
         downloader = self._make(way, run, session)
@@ -321,7 +322,7 @@ class DownloaderPanel(Panel):
         for column, text in enumerate(cells):
             item = QtWidgets.QTableWidgetItem(text)
             if column == 4 and run.failed:
-                item.setForeground(QtGui.QColor(BAD))
+                item.setForeground(QtGui.QColor(palette.BAD))
             self.table.setItem(0, column, item)
         while self.table.rowCount() > KEEP_ROWS:
             self.table.removeRow(self.table.rowCount() - 1)
@@ -365,9 +366,9 @@ def _summary(run: DownloadRun, latest: dict[str, DownloadRun]) -> str:
             f"{ended:.2f} s after the click. {run.done} jobs done; {found}."
         )
     if run.failed:
-        text += " " + colored(f"{run.failed} failed, e.g. {run.first_error}", BAD)
+        text += " " + colored(f"{run.failed} failed, e.g. {run.first_error}", palette.BAD)
     elif run.cancelled_at is None:
-        text += " " + colored("No job failed.", GOOD)
+        text += " " + colored("No job failed.", palette.GOOD)
     same = [
         f"{WAYS[other.way][3]} {other.wall:.2f} s"
         for other in latest.values()
@@ -381,11 +382,11 @@ def _summary(run: DownloadRun, latest: dict[str, DownloadRun]) -> str:
 
 def _legend() -> str:
     """The lanes' legend in this panel's words (a bar is a download, not an await)."""
-    bar = BAR_KINDS["awaiting"][1]
-    parts = [f"<span style='color:rgb{bar}'>&#9632;</span>&nbsp;downloading a job"]
+    bar = palette.css(palette.shade(palette.SKY_BLUE))  # the lanes' "awaiting" bars
+    parts = [f"<span style='color:{bar}'>&#9644;</span>&nbsp;downloading a job"]
     for kind, text in (("result", "done"), ("exception", "failed"), ("cancelled", "cancelled")):
         glyph = {"result": "&#9679;", "exception": "&#10005;", "cancelled": "&#9632;"}[kind]
-        color = EVENT_KINDS[kind][1]
-        parts.append(f"<span style='color:rgb{color}'>{glyph}</span>&nbsp;{text}")
-    parts.append(f"<b>&#9474;</b>&nbsp;took its STOP {colored('(not in a pool)', MUTED)}")
+        color = palette.css(palette.shade(EVENT_KINDS[kind][1] or palette.BLUE))
+        parts.append(f"<span style='color:{color}'>{glyph}</span>&nbsp;{text}")
+    parts.append(f"<b>&#9474;</b>&nbsp;took its STOP {colored('(not in a pool)', palette.MUTED)}")
     return "<small>" + " &nbsp; ".join(parts) + "</small>"

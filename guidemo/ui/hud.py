@@ -18,8 +18,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from guidemo.freeze_report import report_data, save_report
 from guidemo.monitor import WINDOW_S, Freeze, LoopMonitor, Pause
 from guidemo.stats import percentile
+from guidemo.widgets import access, palette
 from guidemo.widgets.kit import make_button, named
-from guidemo.widgets.palette import BAD, MUTED
 
 FRAMES_PER_REDRAW = 10  # numbers and plot change once a second: readable, and cheap
 HEARTBEAT_STEPS = 10  # frames per pulse: one pulse a second
@@ -41,8 +41,14 @@ class Heartbeat(QtWidgets.QWidget):
         # It paints its whole rectangle, so Qt need not repaint what lies beneath it.
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setToolTip("Pulses while the event loop runs; stops when the loop is blocked")
+        self.setAccessibleName("Event loop heartbeat")
+        self.setAccessibleDescription("event loop alive")
         self._phase = 0
         self._frames: list[QtGui.QPixmap] = []
+
+    def apply_theme(self) -> None:
+        self._frames = []  # drawn again on the theme's background
+        self.update()
 
     def beat(self) -> None:
         self._phase = (self._phase + 1) % HEARTBEAT_STEPS
@@ -71,7 +77,7 @@ class Heartbeat(QtWidgets.QWidget):
             pulse = abs(HEARTBEAT_STEPS / 2 - phase) / (HEARTBEAT_STEPS / 2)  # 1 -> 0 -> 1
             scale = min(self.width(), self.height()) / 28
             radius = (5 + 7 * (1 - pulse)) * scale
-            color = QtGui.QColor(220, 40, 60)
+            color = QtGui.QColor(palette.CURRENT.bad)
             color.setAlphaF(0.45 + 0.55 * (1 - pulse))
             painter.setBrush(color)
             painter.setPen(QtCore.Qt.PenStyle.NoPen)
@@ -92,6 +98,7 @@ class LagSparkline(QtWidgets.QWidget):
         super().__init__(parent)
         self.setObjectName("lagPlot")
         self.setToolTip("Loop lag in ms over the last 10 s (the scale adapts to the worst lag)")
+        self.setAccessibleName("Loop lag over the last 10 s")
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setMinimumWidth(160)
         self.setSizePolicy(
@@ -107,6 +114,9 @@ class LagSparkline(QtWidgets.QWidget):
         self._samples = samples
         worst = max((lag for _, lag in samples), default=0.0)
         self._y_max = max(MIN_Y_MS, worst * 1.1)
+        if samples:  # once a second: the words follow the picture
+            latest = samples[-1][1]
+            self.setAccessibleDescription(f"latest {latest:.0f} ms, worst {worst:.0f} ms")
         self.update()
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
@@ -120,7 +130,7 @@ class LagSparkline(QtWidgets.QWidget):
         painter.fillRect(self.rect(), self.palette().window())
         text_h = self.fontMetrics().height()
         width, height = self.width() - 1, self.height() - text_h - 2
-        painter.setPen(QtGui.QColor(150, 150, 150))
+        painter.setPen(QtGui.QColor(palette.CURRENT.muted))
         painter.drawRect(0, 0, width, height)
         painter.drawText(4, self.height() - 3, f"0-{self._y_max:.0f} ms, last {WINDOW_S:.0f} s")
         if not self._samples:
@@ -132,7 +142,8 @@ class LagSparkline(QtWidgets.QWidget):
             )
             for when, lag in self._samples
         ]
-        painter.setPen(QtGui.QPen(QtGui.QColor(40, 110, 220), 1.5))
+        lag_color = palette.SKY_BLUE if palette.CURRENT.dark else palette.BLUE
+        painter.setPen(QtGui.QPen(QtGui.QColor(*lag_color), 1.5))
         painter.drawPolyline(points)
 
 
@@ -180,7 +191,7 @@ class FreezeHistory(QtWidgets.QFrame):
             )
             if own:
                 for column in range(len(self.COLUMNS)):
-                    item.setForeground(column, QtGui.QColor(MUTED))
+                    item.setForeground(column, QtGui.QColor(palette.MUTED))
             item.setToolTip(3, profile_text(event, 10) if isinstance(event, Freeze) else detail)
             self.tree.addTopLevelItem(item)
         if not events:
@@ -226,7 +237,7 @@ class Hud(QtWidgets.QFrame):
         self.history_button = named(
             QtWidgets.QToolButton(),
             "freezeHistory",
-            "The last 10 freezes and pauses: when, which panel, where the time went",
+            "The last 10 freezes and pauses: when, which panel, where the time went (Ctrl+H)",
         )
         self.history_button.setText("History")
         self.history_button.clicked.connect(self.show_history)
@@ -235,7 +246,7 @@ class Hud(QtWidgets.QFrame):
             "Save report",
             "exportFreezesButton",
             "Save the freeze history with profiles, versions and the lag series "
-            "as Markdown (and JSON beside it), to attach to a question",
+            "as Markdown (and JSON beside it), to attach to a question (Ctrl+Shift+S)",
             self.export_report,
         )
         loop_label = named(
@@ -328,6 +339,9 @@ class Hud(QtWidgets.QFrame):
         if text != self._shown_lag_text:
             self._shown_lag_text = text
             self.lag_label.setText(text)
+            alive = f"event loop alive, lag {samples[-1][1]:.0f} ms"
+            if self.heartbeat.accessibleDescription() != alive:
+                self.heartbeat.setAccessibleDescription(alive)
         self.plot.set_samples(samples)
 
     def _on_event(self, event: Event) -> None:
@@ -342,9 +356,13 @@ class Hud(QtWidgets.QFrame):
         else:
             headline, where = f"UI frozen {event.duration_s:.2f} s", f"in {event.where}"
         self.freeze_label.setText(
-            f"<span style='color:{BAD}'><b>{headline}</b></span> {html.escape(where)}"
-            f" &nbsp;<span style='color:{MUTED}'>at {clock}</span>"
+            f"<span style='color:{palette.BAD}'><b>{headline}</b></span> {html.escape(where)}"
+            f" &nbsp;<span style='color:{palette.MUTED}'>at {clock}</span>"
         )
+        spoken = f"{headline} {where}"
+        self.freeze_label.setAccessibleName(spoken)
+        self.heartbeat.setAccessibleDescription(f"was frozen: {spoken}; event loop alive again")
+        access.announce(self.freeze_label, spoken)
         if isinstance(event, Freeze) and event.profile:
             self.freeze_label.setToolTip(f"Where the time went: {profile_text(event, 10)}")
 

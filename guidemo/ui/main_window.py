@@ -23,9 +23,9 @@ from guidemo.services import PanelContext, ServerControl
 from guidemo.ui.error_log import ErrorLog
 from guidemo.ui.hud import Hud
 from guidemo.ui.tour import Tour
-from guidemo.widgets import source_view
+from guidemo.widgets import access, palette, source_view, themes
 from guidemo.widgets.kit import make_button
-from guidemo.widgets.palette import BAD, style_sheet
+from guidemo.widgets.palette import style_sheet
 
 log = logging.getLogger(__name__)
 DEFAULT_SIZE = QtCore.QSize(1440, 920)
@@ -77,6 +77,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings = QtCore.QSettings("guidemo", "guidemo")
         self.remember_state = True  # save size, zoom and last panel on close
         self.zoom = 1.0
+        self._theme_choice = "system"
         self._base_font = QtGui.QFont(QtWidgets.QApplication.font())
 
         self.error_log = ErrorLog()
@@ -92,9 +93,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self._then_built: Callable[[], object] | None = None
         self.panels: Mapping[str, Panel] = _LazyPanels(self)
 
+        chosen = self.settings.value("theme", "system")
+        self._apply_theme_choice(chosen if chosen in themes.CHOICES else "system")
+
         self.panel_list = QtWidgets.QListWidget()
         self.panel_list.setObjectName("panelList")
-        self.panel_list.setToolTip("The panels, in the lecture's order; Ctrl+1..9 switch to them")
+        self.panel_list.setToolTip(
+            "The panels, in the lecture's order; Ctrl+1..9 switch to them, Alt+N comes back here"
+        )
         self.panel_list.setWordWrap(True)
         self.stack = QtWidgets.QStackedWidget()
         for number, entry in enumerate(PANELS, start=1):
@@ -123,6 +129,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_tour()
         self.monitor.current_panel = lambda: self.current_panel().slug
         self.monitor.start(self.loop)
+        access.fill_names(self)  # the HUD, navigator, tour and status bar (panels name theirs)
+        self.focus_ring = access.FocusRing(self)  # where Tab went, on buttons too
 
     # --- public API -------------------------------------------------------------------
     def panel(self, slug: str) -> Panel:
@@ -199,6 +207,39 @@ class MainWindow(QtWidgets.QMainWindow):
         for panel in self._built.values():
             panel.set_zoom(self.zoom)
 
+    def set_theme(self, choice: str) -> None:
+        """Switch to the "light", "dark" or "system" theme now: every panel, plot, the
+        code and the HUD repaint in it (ValueError for another name)."""
+        old = palette.CURRENT
+        self._apply_theme_choice(choice)
+        self.setStyleSheet(style_sheet(self.zoom))
+        if old != palette.CURRENT:
+            themes.recolor([self], old, palette.CURRENT)
+        for action in self.theme_menu.actions():
+            action.setChecked(action.data() == choice)
+
+    def theme(self) -> str:
+        """The theme in force: "light" or "dark" (what "system" resolved to)."""
+        return palette.CURRENT.name
+
+    def theme_choice(self) -> str:
+        """What was chosen: "light", "dark" or "system"."""
+        return self._theme_choice
+
+    def next_theme(self) -> None:
+        """system -> light -> dark -> system (Ctrl+Shift+T)."""
+        choices = themes.CHOICES
+        self.set_theme(choices[(choices.index(self._theme_choice) + 1) % len(choices)])
+
+    def _apply_theme_choice(self, choice: str) -> None:
+        theme = themes.resolve(choice)  # ValueError for an unknown name, before any change
+        self._theme_choice = choice
+        themes.apply(theme)
+
+    def _system_scheme_changed(self) -> None:
+        if self._theme_choice == "system":
+            self.set_theme("system")
+
     def zoom_in(self) -> None:
         self.set_zoom(next((z for z in ZOOM_STEPS if z > self.zoom + 1e-6), ZOOM_STEPS[-1]))
 
@@ -240,7 +281,8 @@ class MainWindow(QtWidgets.QMainWindow):
         button = make_button(
             "Tour",
             "tourButton",
-            "A guided tour through the lecture: one control at a time, with what it measured",
+            "A guided tour through the lecture: one control at a time, with what it measured "
+            "(Ctrl+T)",
             lambda: self.tour.stop() if self.tour.active else self.tour.start(),
         )
         self.hud.add_button(button)
@@ -263,12 +305,28 @@ class MainWindow(QtWidgets.QMainWindow):
         self.error_badge = QtWidgets.QToolButton()
         self.error_badge.setObjectName("errorBadge")
         self.error_badge.setToolTip("Unhandled errors so far: click to show or hide the list")
-        self.error_badge.setStyleSheet(f"color: {BAD}; font-weight: 600;")
         self.error_badge.clicked.connect(
             lambda: self.error_dock.setVisible(not self.error_dock.isVisible())
         )
         self.error_badge.hide()
         self.statusBar().addPermanentWidget(self.error_badge)
+        self.theme_button = QtWidgets.QToolButton()
+        self.theme_button.setObjectName("themeButton")
+        self.theme_button.setText("Theme")
+        self.theme_button.setToolTip(
+            "Light, dark, or as the desktop (system); Ctrl+Shift+T switches to the next"
+        )
+        self.theme_button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.theme_menu = QtWidgets.QMenu(self.theme_button)
+        self.theme_menu.setObjectName("themeMenu")
+        for choice in themes.CHOICES:
+            item = self.theme_menu.addAction(f"{choice.title()} theme")
+            item.setData(choice)
+            item.setCheckable(True)
+            item.setChecked(choice == self._theme_choice)
+            item.triggered.connect(lambda _=False, c=choice: self.set_theme(c))
+        self.theme_button.setMenu(self.theme_menu)
+        self.statusBar().addPermanentWidget(self.theme_button)
         self.statusBar().setSizeGripEnabled(False)
 
     def _on_error(self, error: BaseException, context: str) -> None:
@@ -298,6 +356,15 @@ class MainWindow(QtWidgets.QMainWindow):
             "Collapse explanations", "Ctrl+E", lambda: self.set_presenting(not self.presenting)
         )
         self.presenter_action.setCheckable(True)
+        action("Next theme", "Ctrl+Shift+T", self.next_theme)
+        # Every action has a key path, not only a mouse one.
+        action(
+            "Tour", "Ctrl+T", lambda: self.tour.stop() if self.tour.active else self.tour.start()
+        )
+        action("Freeze history", "Ctrl+H", lambda: self.hud.show_history())
+        action("Save report", "Ctrl+Shift+S", lambda: self.hud.export_report())
+        action("Navigator", "Alt+N", lambda: self.panel_list.setFocus())
+        QtGui.QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
         for number, slug in enumerate(SLUGS[:9], start=1):
             action(f"Show {slug}", f"Ctrl+{number}", lambda _=False, s=slug: self.show_panel(s))
 
@@ -319,6 +386,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.settings.setValue("size", self.size())
             self.settings.setValue("zoom", self.zoom)
             self.settings.setValue("lastPanel", self.current_panel().slug)
+            self.settings.setValue("theme", self._theme_choice)
             self.settings.sync()
         close_modal_dialogs()  # an exec() dialog's nested loop would hold the shutdown
         self.closed.set()

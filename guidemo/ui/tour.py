@@ -22,8 +22,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo import settings
 from guidemo.explanations import explanation
+from guidemo.widgets import access, palette
 from guidemo.widgets.kit import make_button, named
-from guidemo.widgets.palette import HIGHLIGHT
 
 if TYPE_CHECKING:
     from guidemo.ui.main_window import MainWindow
@@ -124,7 +124,7 @@ class TargetMarker(QtWidgets.QWidget):
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         painter = QtGui.QPainter(self)
         try:
-            color = QtGui.QColor("#ff8c00")
+            color = QtGui.QColor(palette.CURRENT.marker)
             color.setAlpha(255 if self._bright else 110)
             painter.setPen(QtGui.QPen(color, 4))
             painter.drawRoundedRect(self.rect().adjusted(2, 2, -2, -2), 6, 6)
@@ -139,9 +139,7 @@ class TourPanel(QtWidgets.QFrame):
         super().__init__(parent)
         self.setObjectName("tourPanel")
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
-        tint = QtGui.QColor(HIGHLIGHT)
-        rgba = f"rgba({tint.red()}, {tint.green()}, {tint.blue()}, 60)"
-        self.setStyleSheet(f"QFrame#tourPanel {{ background: {rgba}; }}")
+        self.apply_theme()
         self.heading = named(QtWidgets.QLabel(), "tourHeading", "The step of the tour")
         self.text = named(
             QtWidgets.QTextBrowser(), "tourText", "What to do now, what to watch, and the takeaway"
@@ -161,6 +159,13 @@ class TourPanel(QtWidgets.QFrame):
         layout.addWidget(self.heading)
         layout.addWidget(self.text, 1)
         layout.addLayout(buttons)
+
+    def apply_theme(self) -> None:
+        """A light tint of the theme's highlight: the tour stands out, its text stays
+        readable."""
+        tint = QtGui.QColor(palette.CURRENT.highlight)
+        rgba = f"rgba({tint.red()}, {tint.green()}, {tint.blue()}, 60)"
+        self.setStyleSheet(f"QFrame#tourPanel {{ background: {rgba}; }}")
 
 
 class Tour(QtCore.QObject):
@@ -403,6 +408,8 @@ class Tour(QtCore.QObject):
         elif self._facts is None and step.watch != "none":
             text += "\n\n*Waiting for it to happen…*"
         self.panel.text.setMarkdown(text)
+        if self._facts is not None and step.takeaway:
+            access.announce(self.panel.text, f"Takeaway: {access.plain(self.takeaway())}")
         self.panel.back_button.setEnabled(self.index > 0)
         self.panel.next_button.setEnabled(self.index < len(self.steps) - 1)
         self.changed.emit()

@@ -12,12 +12,15 @@ from typing import Any, TypeVar
 from PySide6 import QtCore, QtGui, QtWidgets
 
 W = TypeVar("W", bound=QtWidgets.QWidget)
+ROLE_MARKS = {"danger": "⚠ ", "good": "✓ "}  # the deliberately bad way, the right one
 
 
 def named(widget: W, name: str, tip: str) -> W:
-    """Give `widget` its objectName and tooltip, and return it."""
+    """Give `widget` its objectName and tooltip (also its accessible description), and
+    return it. Its accessible name comes from its text or label (`access.fill_names`)."""
     widget.setObjectName(name)
     widget.setToolTip(tip)
+    widget.setAccessibleDescription(tip)
     return widget
 
 
@@ -28,8 +31,9 @@ def make_button(
     slot: Callable[[], Any] | None = None,
     role: str = "",
 ) -> QtWidgets.QPushButton:
-    """A push button; `role` "danger" or "good" colours it (see palette.STYLE_SHEET)."""
-    button = named(QtWidgets.QPushButton(text), name, tip)
+    """A push button; `role` "danger" or "good" colours it (see palette.style_sheet) and
+    marks it with a glyph, so the difference does not rest on colour alone."""
+    button = named(QtWidgets.QPushButton(f"{ROLE_MARKS.get(role, '')}{text}"), name, tip)
     if role:
         button.setProperty("role", role)
     if slot is not None:
@@ -198,15 +202,22 @@ def log_view(
 
 
 def row(*items: QtWidgets.QWidget | str | None, stretch: bool = True) -> QtWidgets.QHBoxLayout:
-    """A horizontal row: widgets, plain strings as labels, None as a stretch."""
+    """A horizontal row: widgets, plain strings as labels (of the widget after them: its
+    buddy, which a screen reader names it by), None as a stretch."""
     layout = QtWidgets.QHBoxLayout()
+    text: QtWidgets.QLabel | None = None
     for item in items:
         if item is None:
             layout.addStretch(1)
         elif isinstance(item, str):
-            layout.addWidget(QtWidgets.QLabel(item))
+            text = QtWidgets.QLabel(item)
+            layout.addWidget(text)
+            continue
         else:
             layout.addWidget(item)
+            if text is not None:
+                text.setBuddy(item)
+        text = None
     if stretch and None not in items:
         layout.addStretch(1)
     return layout

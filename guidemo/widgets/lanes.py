@@ -12,24 +12,38 @@ import time
 from dataclasses import dataclass, field
 
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from guidemo.widgets import palette, themes
+from guidemo.widgets.palette import BLUISH_GREEN, ORANGE, REDDISH_PURPLE, SKY_BLUE, VERMILLION
 
 REDRAW_MS = 50  # 20 frames a second while a bar is growing: smooth, and cheap
+DESCRIBE_MS = 1000  # the words a screen reader gets change at most once a second
 BAR_HEIGHT = 0.56
 
-# Stretches: what a task was doing between two events.
-BAR_KINDS: dict[str, tuple[str, tuple[int, int, int]]] = {
-    "running": ("running (holds the loop)", (232, 120, 34)),
-    "awaiting": ("awaiting (loop free)", (126, 172, 232)),
-    "queued": ("waiting its turn", (205, 205, 205)),
+# Stretches: what a task was doing between two events (Okabe-Ito colours, and a height
+# each, so the kinds differ in shape too: a task holding the loop is the thickest bar).
+BAR_KINDS: dict[str, tuple[str, tuple[int, int, int] | None]] = {
+    "running": ("running (holds the loop)", ORANGE),
+    "awaiting": ("awaiting (loop free)", SKY_BLUE),
+    "queued": ("waiting its turn", None),  # the theme's grey
 }
-# Events: (symbol, colour, legend text).
-EVENT_KINDS: dict[str, tuple[str, tuple[int, int, int], str]] = {
-    "step": ("|", (40, 40, 40), "step"),
-    "result": ("o", (27, 127, 59), "result"),
-    "exception": ("x", (176, 0, 32), "exception"),
-    "cancelled": ("s", (120, 60, 150), "cancelled"),
+BAR_HEIGHTS = {"running": BAR_HEIGHT, "awaiting": 0.34, "queued": 0.18}
+# Events: (symbol, colour (None: the theme's text colour), legend text).
+EVENT_KINDS: dict[str, tuple[str, tuple[int, int, int] | None, str]] = {
+    "step": ("|", None, "step"),
+    "result": ("o", BLUISH_GREEN, "result"),
+    "exception": ("x", VERMILLION, "exception"),
+    "cancelled": ("s", REDDISH_PURPLE, "cancelled"),
 }
+
+
+def _rgb(color: tuple[int, int, int] | None, otherwise: str) -> tuple[int, int, int]:
+    """A kind's colour as the theme in force draws it (None: the theme's `otherwise`)."""
+    if color is not None:
+        return palette.shade(color)
+    fallback = QtGui.QColor(otherwise)
+    return (fallback.red(), fallback.green(), fallback.blue())
 
 
 @dataclass
@@ -88,7 +102,6 @@ class LaneChart(QtWidgets.QWidget):
         self.plot = pg.PlotWidget()
         self.plot.setObjectName(f"{object_name}Plot")
         self.plot.setToolTip("One lane per task: bars show what it was doing, marks its events")
-        self.plot.setBackground("w")
         self.plot.hideButtons()
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
@@ -98,27 +111,30 @@ class LaneChart(QtWidgets.QWidget):
         item.showGrid(x=True, y=False, alpha=0.25)
         item.setLabel("bottom", "seconds since start")
         item.getAxis("bottom").enableAutoSIPrefix(False)
-        for axis in ("left", "bottom"):
-            item.getAxis(axis).setTextPen((40, 40, 40))
-            item.getAxis(axis).setPen((120, 120, 120))
         self._bars = {
-            kind: pg.BarGraphItem(x0=[], x1=[], y=[], height=BAR_HEIGHT, brush=color, pen=None)
-            for kind, (_, color) in BAR_KINDS.items()
+            kind: pg.BarGraphItem(x0=[], x1=[], y=[], height=BAR_HEIGHTS[kind], pen=None)
+            for kind in BAR_KINDS
         }
         for bar in self._bars.values():
             item.addItem(bar)
         self._ticks = {
-            kind: pg.ScatterPlotItem(
-                symbol=symbol, size=15 if symbol == "|" else 10, brush=color, pen=pg.mkPen(color)
-            )
-            for kind, (symbol, color, _) in EVENT_KINDS.items()
+            kind: pg.ScatterPlotItem(symbol=symbol, size=15 if symbol == "|" else 10)
+            for kind, (symbol, _, _) in EVENT_KINDS.items()
         }
         for scatter in self._ticks.values():
             item.addItem(scatter)
 
-        self.legend = QtWidgets.QLabel(self._legend_html(legend))
+        self._legend_kinds = legend
+        self.legend = QtWidgets.QLabel()
         self.legend.setObjectName(f"{object_name}Legend")
         self.legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.legend.setToolTip("What the bars and marks of the lanes mean")
+        self._described = ""
+        self._describe_timer = QtCore.QTimer(self)
+        self._describe_timer.setSingleShot(True)
+        self._describe_timer.setInterval(DESCRIBE_MS)
+        self._describe_timer.timeout.connect(self.describe)
+        self.apply_theme()
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -130,6 +146,38 @@ class LaneChart(QtWidgets.QWidget):
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self.redraw)
         self.redraw()
+        self.describe()
+
+    def apply_theme(self) -> None:
+        """Background, axes, the grey bars, the step marks and the legend in the theme."""
+        theme = palette.CURRENT
+        themes.style_plot(self.plot)
+        for kind, (_, color) in BAR_KINDS.items():
+            self._bars[kind].setOpts(brush=_rgb(color, theme.plot_axis))
+        for kind, (_, color, _) in EVENT_KINDS.items():
+            rgb = _rgb(color, theme.text)
+            self._ticks[kind].setBrush(pg.mkBrush(rgb))
+            self._ticks[kind].setPen(pg.mkPen(rgb))
+        self.legend.setText(self._legend_html(self._legend_kinds))
+
+    def describe(self) -> None:
+        """Say in words what the lanes show (for screen readers): each task's state now."""
+        states = []
+        for name, lane in self._lanes.items():
+            open_segment = lane.open_segment()
+            if open_segment is not None:
+                state = BAR_KINDS.get(open_segment.kind, (open_segment.kind, None))[0]
+            elif lane.events:
+                state = f"ended: {lane.events[-1].kind}"
+            else:
+                state = "not started"
+            states.append(f"{name}: {state}")
+        text = "; ".join(states) if states else "no tasks yet"
+        if text != self._described:
+            self._described = text
+            self.plot.setAccessibleName(f"Lane chart, {len(self._lanes)} tasks")
+            self.plot.setAccessibleDescription(text)
+            self.setAccessibleDescription(text)
 
     # --- feeding it --------------------------------------------------------------------
     def reset(self, origin: float | None = None) -> None:
@@ -187,9 +235,13 @@ class LaneChart(QtWidgets.QWidget):
         line = pg.InfiniteLine(
             pos=t,
             angle=90,
-            pen=pg.mkPen((176, 0, 32), width=1.5, style=QtCore.Qt.PenStyle.DashLine),
+            pen=pg.mkPen(VERMILLION, width=1.5, style=QtCore.Qt.PenStyle.DashLine),
             label=label,
-            labelOpts={"position": 0.04, "color": (176, 0, 32), "fill": (255, 255, 255, 200)},
+            labelOpts={
+                "position": 0.04,
+                "color": palette.CURRENT.bad,
+                "fill": palette.CURRENT.base,
+            },
         )
         self.plot.getPlotItem().addItem(line)
         self._marks.append((t, label, line))
@@ -232,7 +284,7 @@ class LaneChart(QtWidgets.QWidget):
             span = max(span, lane.last_time(now))
         span = max([span] + [t for t, _, _ in self._marks])
         for kind, (x0s, x1s, ys) in bars.items():
-            self._bars[kind].setOpts(x0=x0s, x1=x1s, y=ys, height=BAR_HEIGHT)
+            self._bars[kind].setOpts(x0=x0s, x1=x1s, y=ys, height=BAR_HEIGHTS[kind])
         for kind, (xs, ys) in ticks.items():
             self._ticks[kind].setData(x=xs, y=ys)
         item = self.plot.getPlotItem()
@@ -241,6 +293,8 @@ class LaneChart(QtWidgets.QWidget):
         item.setYRange(-0.6, max(len(names), 1) - 0.4, padding=0)
         if not live:
             self._timer.stop()
+        if not self._describe_timer.isActive():
+            self._describe_timer.start()
 
     def _schedule(self) -> None:
         """Redraw soon (at most REDRAW_MS from now), and keep redrawing while bars grow."""
@@ -264,9 +318,11 @@ class LaneChart(QtWidgets.QWidget):
         for kind in kinds:
             if kind in BAR_KINDS:
                 text, color = BAR_KINDS[kind]
-                mark = "&#9632;"
+                mark = "&#9644;" if BAR_HEIGHTS[kind] < BAR_HEIGHT else "&#9632;"  # thin: ▬
+                rgb = _rgb(color, palette.CURRENT.plot_axis)
             else:
                 symbol, color, text = EVENT_KINDS[kind]
                 mark = f"<b>{glyph[symbol]}</b>"
-            parts.append(f"<span style='color:rgb{color}'>{mark}</span>&nbsp;{text}")
+                rgb = _rgb(color, palette.CURRENT.text)
+            parts.append(f"<span style='color:{palette.css(rgb)}'>{mark}</span>&nbsp;{text}")
         return "<small>" + " &nbsp; ".join(parts) + "</small>"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from typing import Any
 
@@ -9,8 +10,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from guidemo.widgets import palette, themes
+
 RGB = tuple[int, int, int]
 AHEAD_S = 0.5  # points stamped up to this far ahead of `now` are still drawn
+DESCRIBE_S = 1.0  # the words a screen reader gets change at most once a second
 
 
 class RollingPlot(pg.PlotWidget):
@@ -30,7 +34,9 @@ class RollingPlot(pg.PlotWidget):
     ) -> None:
         super().__init__(parent)
         self.window_s = window_s
-        self.setBackground(None)
+        self._latest: dict[str, float] = {}  # each named series' newest value
+        self._series: list[tuple[Any, RGB, float, bool | None]] = []  # drawn again on a new theme
+        self._described_at = 0.0
         self.setMinimumHeight(150)
         self.setMouseEnabled(False, False)
         self.setMenuEnabled(False)
@@ -38,7 +44,26 @@ class RollingPlot(pg.PlotWidget):
         self.setXRange(-window_s, 0, padding=0)
         self.setYRange(*y_range, padding=0)
         self.setLabel("bottom", x_label)
-        self.addLegend(offset=(8, 4), labelTextSize="8pt", brush=(255, 255, 255, 210))
+        self._legend = self.addLegend(offset=(8, 4), labelTextSize="8pt")
+        self.apply_theme()
+
+    def apply_theme(self) -> None:
+        """Background, axes and legend in the theme in force."""
+        themes.style_plot(self)
+        self._legend.setBrush(palette.CURRENT.base)
+        self._legend.setLabelTextColor(palette.CURRENT.text)
+        for item, color, width, dashed in self._series:
+            self._paint_series(item, color, width, dashed)
+
+    @staticmethod
+    def _paint_series(item: Any, color: RGB, width: float, dashed: bool | None) -> None:
+        """A line (`dashed` True/False) or dots (None) in the theme's shade of `color`."""
+        rgb = palette.shade(color)
+        if dashed is None:
+            item.setSymbolBrush(rgb)
+            return
+        style = QtCore.Qt.PenStyle.DashLine if dashed else QtCore.Qt.PenStyle.SolidLine
+        item.setPen(pg.mkPen(rgb, width=width, style=style))
 
     def sizeHint(self) -> QtCore.QSize:
         """Modest: pyqtgraph asks for ~480 px of height, which a scrolling panel then gives
@@ -50,13 +75,17 @@ class RollingPlot(pg.PlotWidget):
     ) -> Any:
         """A series drawn as a line (a pyqtgraph PlotDataItem); with `steps`, each value
         holds until the next one, as a screen showing it would."""
-        style = QtCore.Qt.PenStyle.DashLine if dashed else QtCore.Qt.PenStyle.SolidLine
-        pen = pg.mkPen(color, width=width, style=style)
-        return self.plot(pen=pen, name=name, stepMode="left" if steps else None)
+        curve = self.plot(name=name, stepMode="left" if steps else None)
+        self._series.append((curve, color, width, dashed))
+        self._paint_series(curve, color, width, dashed)
+        return curve
 
     def dots(self, name: str | None, color: RGB, size: int = 5) -> Any:
         """A series drawn as dots (a pyqtgraph PlotDataItem)."""
-        return self.plot(pen=None, symbol="o", symbolSize=size, symbolBrush=color, name=name)
+        dots = self.plot(pen=None, symbol="o", symbolSize=size, name=name)
+        self._series.append((dots, color, 0.0, None))
+        self._paint_series(dots, color, 0.0, None)
+        return dots
 
     def show_recent(
         self, curve: Any, points: deque[tuple[float, float]], now: float, hold: bool = False
@@ -75,3 +104,11 @@ class RollingPlot(pg.PlotWidget):
         if hold and len(xs) and xs[-1] < 0:
             xs, ys = np.append(xs, 0.0), np.append(ys, ys[-1])
         curve.setData(xs, ys, skipFiniteCheck=True)
+        name = curve.name()
+        if name and len(ys):
+            self._latest[name] = float(ys[-1])
+        clock = time.monotonic()  # not `now`: that may be another machine's clock
+        if clock - self._described_at >= DESCRIBE_S:
+            self._described_at = clock
+            latest = ", ".join(f"{key} {value:.2f}" for key, value in self._latest.items())
+            self.setAccessibleDescription(f"latest values: {latest}" if latest else "no data")

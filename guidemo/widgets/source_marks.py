@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from PySide6 import QtGui
 
-from guidemo.widgets.palette import HIGHLIGHT
+from guidemo.widgets import palette
 from guidemo.widgets.source_view import SourceView
 
 _LINE_NUMBER = re.compile(r"\s*(\d+)")  # the inline line number a SourceView line starts with
@@ -61,7 +61,7 @@ class LineMarker:
             return
         self._marked = (block, block.blockFormat())
         marked = QtGui.QTextBlockFormat(block.blockFormat())
-        marked.setBackground(QtGui.QColor(HIGHLIGHT))
+        marked.setBackground(QtGui.QColor(palette.HIGHLIGHT))
         QtGui.QTextCursor(block).setBlockFormat(marked)
         if follow:
             view = self._view

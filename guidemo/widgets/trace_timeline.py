@@ -13,12 +13,12 @@ from typing import Protocol
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from guidemo.widgets.palette import MUTED
+from guidemo.widgets import palette
 
 FRAME_S = 0.016  # one frame at 60 Hz: a handler longer than this can make the window stutter
-BAR_FAST = QtGui.QColor(40, 100, 210, 70)
-BAR_SLOW = QtGui.QColor(230, 140, 20)
-BAR_FROZEN = QtGui.QColor(200, 30, 50)
+DESCRIBE_S = 1.0  # the words a screen reader gets change at most once a second
+# Okabe-Ito blue (see-through), orange, vermillion; the bar's height says it too.
+BAR_FAST, BAR_SLOW, BAR_FROZEN = palette.BLUE, palette.ORANGE, palette.VERMILLION
 TICK_H = 7.0  # the axis: a tick this tall, its label below it
 TITLE_GAP, LANE_GAP, MIN_LANE_H = 1.0, 4.0, 14.0  # a lane: its title, then its bars
 
@@ -56,11 +56,29 @@ class TraceTimeline(QtWidgets.QWidget):
         self.setMouseTracking(True)
         self.bars: Sequence[TimelineBar] = []
         self.now = time.perf_counter()
+        self._described_at = 0.0
+        self.setAccessibleName("Handler timeline")
+        self.setAccessibleDescription("no handlers traced yet")
 
     def show_bars(self, bars: Sequence[TimelineBar], now: float) -> None:
         """Draw `bars` in the window that ends at `now` (a time.perf_counter() value)."""
         self.bars, self.now = bars, now
         self.update()
+        if now - self._described_at >= DESCRIBE_S:
+            self._described_at = now
+            self._describe()
+
+    def _describe(self) -> None:
+        """In words: how many handlers, how many took longer than a frame, the longest."""
+        recent = [bar for bar in self.bars if bar.start >= self.now - self.window_s]
+        if not recent:
+            return
+        longest = max(recent, key=lambda bar: bar.duration)
+        slow = sum(bar.duration >= FRAME_S for bar in recent)
+        self.setAccessibleDescription(
+            f"{len(recent)} handlers in the last {self.window_s:g} s, {slow} longer than a "
+            f"frame; longest {longest.duration * 1000:.0f} ms: {longest.label}"
+        )
 
     def small_font(self) -> QtGui.QFont:
         small = QtGui.QFont(self.font())
@@ -94,6 +112,9 @@ class TraceTimeline(QtWidgets.QWidget):
 
     def _paint(self, painter: QtGui.QPainter) -> None:
         painter.fillRect(self.rect(), self.palette().base())
+        muted = QtGui.QColor(palette.MUTED)
+        fast = QtGui.QColor(*palette.shade(BAR_FAST), 90)
+        slow, frozen = (QtGui.QColor(*palette.shade(rgb)) for rgb in (BAR_SLOW, BAR_FROZEN))
         rects, axis = self.layout_rects()
         left = axis.left() + 4
         per_s = (self.width() - 8.0) / self.window_s
@@ -101,9 +122,11 @@ class TraceTimeline(QtWidgets.QWidget):
         painter.setFont(self.small_font())
         metrics = painter.fontMetrics()
         for (title, lane_rect), text in zip(rects, self.lanes, strict=True):
-            painter.setPen(QtGui.QColor(MUTED))
+            painter.setPen(muted)
             painter.drawText(title, QtCore.Qt.AlignmentFlag.AlignLeft, text)
-            painter.fillRect(lane_rect, QtGui.QColor(0, 0, 0, 12))
+            lane_tint = QtGui.QColor(palette.CURRENT.text)
+            lane_tint.setAlpha(14)
+            painter.fillRect(lane_rect, lane_tint)
         for bar in self.bars:
             lane_rect = rects[bar.lane][1]
             top, height = lane_rect.top(), lane_rect.height()
@@ -111,20 +134,21 @@ class TraceTimeline(QtWidgets.QWidget):
             w = max(1.0, bar.duration * per_s)
             if x + w < left:
                 continue
-            color = BAR_FAST  # see-through: where many short ones crowd, the comb darkens
+            color = fast  # see-through: where many short ones crowd, the comb darkens
             if bar.duration >= FRAME_S:  # longer than a frame: the window can stutter
-                color = BAR_SLOW if bar.duration < 0.1 else BAR_FROZEN
+                color = slow if bar.duration < 0.1 else frozen
             # Height too: a frame's worth (16 ms) or more is full height, so short handlers
             # are the teeth of a comb and a blocked loop is a wall.
             tall = height * min(1.0, max(0.15, bar.duration / FRAME_S))
             painter.fillRect(QtCore.QRectF(x, top + height - tall, w, tall), color)
             if w > 80:
-                painter.setPen(QtGui.QColor("white"))
+                on = (color.red(), color.green(), color.blue())
+                painter.setPen(QtGui.QColor(palette.text_on(on)))
                 text = f"{bar.duration * 1000:.0f} ms  {bar.label}"
                 elided = metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, int(w - 6))
                 flags = QtCore.Qt.AlignmentFlag.AlignVCenter
                 painter.drawText(QtCore.QRectF(x + 3, top, w - 6, height), flags, elided)
-        painter.setPen(QtGui.QColor(MUTED))
+        painter.setPen(muted)
         for second in range(0, int(self.window_s) + 1, 2):
             x = left + second * per_s
             tick_top = axis.top() + 1

@@ -16,15 +16,15 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
+from guidemo.widgets import palette, themes
+
 RGB = tuple[int, int, int]
-# What a bar is: its kind picks its colour. NO_BAR: the row has no bar (never started).
+# What a bar is: its kind picks its colour, and a failed bar is cross-hatched, a cancelled
+# one a thin outline, so they differ in shape too. NO_BAR: the row has no bar.
 DONE, RUNNING, FAILED, CANCELLED = range(4)
 NO_BAR = 255
 KINDS = (DONE, RUNNING, FAILED, CANCELLED)
-FAILED_COLOR: RGB = (70, 70, 70)
-CANCELLED_COLOR: RGB = (190, 190, 190)
-CAPTION_COLOR: RGB = (60, 60, 60)
-FADED_CAPTION_COLOR: RGB = (150, 150, 150)
+FAILED_GLYPH, CANCELLED_GLYPH = "▨", "□"  # the legend's marks for them
 # A band, top to bottom: its caption, then its bars, then a gap (in plot units).
 CAPTION, BARS, GAP = 0.65, 0.95, 0.1
 BAND = CAPTION + BARS + GAP
@@ -52,7 +52,6 @@ class Waterfall(pg.PlotWidget):
         super().__init__()
         self.bands = [name for name, _ in bands]
         self.x_label = x_label
-        self.setBackground("w")
         self.hideButtons()
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
@@ -61,31 +60,57 @@ class Waterfall(pg.PlotWidget):
         plot.invertY(True)
         plot.showGrid(x=True, y=False, alpha=0.25)
         for axis in ("left", "bottom"):
-            plot.getAxis(axis).setTextPen((40, 40, 40))
-            plot.getAxis(axis).setPen((120, 120, 120))
             plot.getAxis(axis).enableAutoSIPrefix(False)  # the unit is ours: s or ms
         plot.getAxis("left").setWidth(96)
         self.bands_state = {band: BandState() for band in self.bands}
         self._ticks: list[tuple[float, str]] = []
         self._bars: dict[tuple[str, int], pg.BarGraphItem] = {}
-        self._brushes: dict[tuple[str, int], tuple[QtGui.QColor, QtGui.QColor]] = {}
+        self._brushes: dict[tuple[str, int], tuple[QtGui.QBrush, QtGui.QBrush]] = {}
+        self._band_colors = dict(bands)
         self._captions: dict[str, pg.TextItem] = {}
-        for band, color in bands:
-            light = tuple(int(c + (255 - c) * 0.55) for c in color)
-            for kind, rgb in zip(KINDS, (color, light, FAILED_COLOR, CANCELLED_COLOR), strict=True):
-                full, faded = QtGui.QColor(*rgb), QtGui.QColor(*rgb)
-                faded.setAlpha(60)
-                self._brushes[band, kind] = (full, faded)
-                bar = pg.BarGraphItem(x0=[], x1=[], y0=[], height=[], brush=full, pen=None)
+        for band, _ in bands:
+            for kind in KINDS:
+                bar = pg.BarGraphItem(x0=[], x1=[], y0=[], height=[], pen=None)
                 plot.addItem(bar)
                 self._bars[band, kind] = bar
-            caption = pg.TextItem("", color=CAPTION_COLOR, anchor=(0, 0))
+            caption = pg.TextItem("", anchor=(0, 0))
             plot.addItem(caption)
             self._captions[band] = caption
-        self._hint = pg.TextItem(hint, color=(110, 110, 110))
+        self._hint = pg.TextItem(hint)
         plot.addItem(self._hint)
         self._hint.setPos(0, CAPTION)
         self.setYRange(0, len(self.bands) * BAND, padding=0.02)
+        self.apply_theme()
+
+    def apply_theme(self) -> None:
+        """Background, axes, captions and the failed / cancelled bars in the theme."""
+        theme = palette.CURRENT
+        themes.style_plot(self)
+        for band, band_color in self._band_colors.items():
+            color = palette.shade(band_color)
+            mix = theme.base_rgb
+            pale = tuple(int(c + (m - c) * 0.55) for c, m in zip(color, mix, strict=True))
+            looks = {
+                DONE: (color, QtCore.Qt.BrushStyle.SolidPattern),
+                RUNNING: (pale, QtCore.Qt.BrushStyle.SolidPattern),
+                FAILED: (theme.bar_failed, QtCore.Qt.BrushStyle.DiagCrossPattern),
+                CANCELLED: (theme.bar_cancelled, QtCore.Qt.BrushStyle.Dense6Pattern),
+            }
+            for kind, (rgb, pattern) in looks.items():
+                full, faded = QtGui.QColor(*rgb), QtGui.QColor(*rgb)
+                faded.setAlpha(60)
+                self._brushes[band, kind] = (
+                    QtGui.QBrush(full, pattern),
+                    QtGui.QBrush(faded, pattern),
+                )
+                outline = pg.mkPen(full, width=1) if kind in (FAILED, CANCELLED) else None
+                state = self.bands_state[band]
+                self._bars[band, kind].setOpts(
+                    brush=self._brushes[band, kind][state.faded], pen=outline
+                )
+        self._hint.setColor(theme.muted)
+        for caption in self._captions.values():
+            caption.setText("")  # set again, in the theme's colours, by _relabel
         self._relabel()
 
     def sizeHint(self) -> QtCore.QSize:
@@ -158,11 +183,14 @@ class Waterfall(pg.PlotWidget):
                 text += "  ·  other inputs than the latest run: not comparable"
             caption = self._captions[band]
             if caption.textItem.toPlainText() != text:
-                caption.setText(text, FADED_CAPTION_COLOR if state.faded else CAPTION_COLOR)
+                theme = palette.CURRENT
+                caption.setText(text, theme.muted if state.faded else theme.text)
                 caption.setPos(0, index * BAND)
         if ticks != self._ticks:
             self._ticks = ticks
             plot.getAxis("left").setTicks([ticks, []])
+            # In words, for screen readers: each band's bars and how long they took.
+            self.setAccessibleDescription("; ".join(label for _, label in ticks))
         unit = self.axis_unit()
         bottom = plot.getAxis("bottom")
         if bottom.labelText != f"{self.x_label} ({unit})":

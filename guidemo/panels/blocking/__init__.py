@@ -37,9 +37,9 @@ from guidemo.panels.blocking.runs import (
     history_table,
     verdict_html,
 )
+from guidemo.widgets import palette
 from guidemo.widgets.freeze_guard import INPUT_DRAIN_MS, QueuedClicks, ignored_clicks_text
 from guidemo.widgets.kit import dspin, label, log_view, make_button, named, row
-from guidemo.widgets.palette import BAD, GOOD
 
 WAYS = {"run_in_executor": "in a thread", "process": "in a process"}
 
@@ -330,7 +330,7 @@ class BlockingPanel(Panel):
     def _report(self, run: RunRecord) -> None:
         lag = run.lag.max_ms
         verdict = "UI frozen" if lag > FROZEN_MS else "UI live"
-        color = BAD if lag > FROZEN_MS else GOOD
+        color = palette.BAD if lag > FROZEN_MS else palette.GOOD
         self.result_label.setText(
             f"<b>{run.way}</b> ({run.kind}): {run.outcome}. Wall time <b>{run.wall_s:.2f} s"
             f"</b>; worst UI lag <b style='color:{color}'>{lag:.0f} ms</b> ({verdict}), "

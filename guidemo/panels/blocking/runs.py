@@ -12,8 +12,8 @@ from typing import Any
 from PySide6 import QtCore, QtWidgets
 
 from guidemo.monitor import LagStats
+from guidemo.widgets import palette
 from guidemo.widgets.kit import table
-from guidemo.widgets.palette import BAD, GOOD, MUTED
 
 COMPARE_SECONDS = 3.0  # the shortest cpu job Compare runs: long enough to see the GIL's cost
 PLAIN_RATIO = 1.5  # the process must let the UI do this much more to call it a difference
@@ -84,7 +84,7 @@ def add_to_history(history: QtWidgets.QTableWidget, run: RunRecord) -> None:
 
 
 def lag_html(ms: float, decimals: int = 0) -> str:
-    color = BAD if ms > FROZEN_MS else GOOD
+    color = palette.BAD if ms > FROZEN_MS else palette.GOOD
     return f"<span style='color:{color}'>{ms:.{decimals}f} ms</span>"
 
 
@@ -93,7 +93,8 @@ def ticks_verdict(thread: RunRecord, process: RunRecord) -> str:
     slow, fast = thread.ui_ticks_per_s, process.ui_ticks_per_s
     if fast >= PLAIN_RATIO * max(slow, 1.0):
         return (
-            f"in a thread the cpu job held the GIL, so the busy UI got <b style='color:{BAD}'>"
+            "in a thread the cpu job held the GIL, so the busy UI got "
+            f"<b style='color:{palette.BAD}'>"
             f"{fast / max(slow, 1.0):.1f}x less done</b> ({slow:.0f} vs {fast:.0f} ticks a "
             "second); in a process it computed beside the UI, on its own GIL."
         )
@@ -121,7 +122,7 @@ def verdict_html(thread: RunRecord, process: RunRecord, startup_s: float) -> str
         for name, run in (("in a thread", thread), ("in a process", process))
     )
     table = (
-        "<table cellspacing=0 cellpadding=3><tr style='color:#555'><th></th>"
+        f"<table cellspacing=0 cellpadding=3><tr style='color:{palette.MUTED}'><th></th>"
         "<th>&nbsp;worst UI lag&nbsp;</th><th>&nbsp;p99 UI lag&nbsp;</th>"
         "<th>&nbsp;UI ticks (1 ms timer)&nbsp;</th><th>&nbsp;the job's work&nbsp;</th>"
         f"<th>&nbsp;wall</th></tr>{cells}</table>"
@@ -133,7 +134,7 @@ def verdict_html(thread: RunRecord, process: RunRecord, startup_s: float) -> str
         else "the worker process was already running"
     )
     note = (
-        f"<span style='color:{MUTED}'>Lag and ticks were measured only while each job "
+        f"<span style='color:{palette.MUTED}'>Lag and ticks were measured only while each job "
         f"ran; {started}.</span>"
     )
     return f"{verdict}{table}{note}"

@@ -20,8 +20,7 @@ from guidemo.panels.callbacks.call_log import (
     NUMBER_COLUMNS,
     row_cells,
 )
-from guidemo.widgets import kit
-from guidemo.widgets.palette import BAD, LATE_BACKGROUND, MUTED
+from guidemo.widgets import kit, palette
 
 # The widest text each column usually holds: its width is set from these once (the thread
 # column takes the room left).
@@ -89,11 +88,11 @@ class CallsTable(QtWidgets.QTableWidget):
             if column in NUMBER_COLUMNS:
                 item.setTextAlignment(RIGHT)
             if early and column == ERROR_COLUMN:
-                item.setForeground(QtGui.QColor(BAD))
+                item.setForeground(QtGui.QColor(palette.BAD))
             if late:
-                item.setBackground(QtGui.QColor(LATE_BACKGROUND))
+                item.setBackground(QtGui.QColor(palette.LATE_BACKGROUND))
             if call.state == "cancelled":
-                item.setForeground(QtGui.QColor(MUTED))
+                item.setForeground(QtGui.QColor(palette.MUTED))
             self.setItem(row, column, item)
 
     def remove(self, calls: Iterable[ScheduledCall]) -> None:

@@ -21,9 +21,8 @@ from guidemo.loop import loop_name
 from guidemo.panels.callbacks.call_log import LATE_MS, CallLog, cancellable
 from guidemo.panels.callbacks.calls_table import CallsTable
 from guidemo.panels.callbacks.soon_trace import SoonWatch
-from guidemo.widgets import kit
+from guidemo.widgets import kit, palette
 from guidemo.widgets.kit import make_button
-from guidemo.widgets.palette import BAD, NOTE
 from guidemo.widgets.source_marks import scroll_to_definition
 from guidemo.widgets.source_view import SourceView
 
@@ -263,10 +262,10 @@ class ScheduleSection(QtWidgets.QGroupBox):
                 f"<b>{totals.max_error_ms:+.2f} ms</b>"
             )
             if totals.early:
-                text += f", <b style='color:{BAD}'>{totals.early} EARLY</b>"
+                text += f", <b style='color:{palette.BAD}'>{totals.early} EARLY</b>"
             if totals.late:
                 text += (
-                    f", <b style='color:{NOTE}'>{totals.late} over {LATE_MS} ms late</b> "
+                    f", <b style='color:{palette.NOTE}'>{totals.late} over {LATE_MS} ms late</b> "
                     "(the loop was busy when they were due)"
                 )
             cancelled = self.log.cancelled_count()

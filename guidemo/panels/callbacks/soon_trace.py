@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from PySide6 import QtCore
 
-from guidemo.widgets.palette import BAD, MUTED
+from guidemo.widgets import palette
 
 
 @dataclass
@@ -62,9 +62,9 @@ class SoonTrace:
             why += "gives asyncio its turn"
         return (
             f"<b>Why call_soon #{self.number} ran {ms(self.ran)[1:]} after it was asked</b> "
-            f"<span style='color:{MUTED}'>(measured)</span>: "
+            f"<span style='color:{palette.MUTED}'>(measured)</span>: "
             + "; ".join(steps)
-            + f". {why}. <span style='color:{BAD}'>A slow handler, or a slow callback "
+            + f". {why}. <span style='color:{palette.BAD}'>A slow handler, or a slow callback "
             "ahead of it in the queue, makes it later still.</span>"
         )
 

@@ -12,9 +12,8 @@ from PySide6 import QtNetwork, QtWidgets
 
 from guidemo.lessons.qt_callbacks import fetch_twice_with_callbacks
 from guidemo.lessons.scheduling import fetch_twice_with_await
-from guidemo.widgets import kit
+from guidemo.widgets import kit, palette
 from guidemo.widgets.kit import make_button
-from guidemo.widgets.palette import BAD, MUTED
 from guidemo.widgets.source_marks import scroll_to_definition
 from guidemo.widgets.source_view import SourceView
 
@@ -24,8 +23,8 @@ Spawn = Callable[[Coroutine[Any, Any, Any], str], asyncio.Task[Any]]
 def describe(style: str, result: str | None, error: str | None, took: float) -> str:
     """A run's result (or error) and how long it took, as rich text."""
     if error is not None:
-        return f"<span style='color:{BAD}'>{style}: failed: {error}</span>"
-    return f"<b>{result}</b> <span style='color:{MUTED}'>({took:.2f} s, 2 requests)</span>"
+        return f"<span style='color:{palette.BAD}'>{style}: failed: {error}</span>"
+    return f"<b>{result}</b> <span style='color:{palette.MUTED}'>({took:.2f} s, 2 requests)</span>"
 
 
 class StylesSection(QtWidgets.QGroupBox):

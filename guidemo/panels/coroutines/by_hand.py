@@ -14,9 +14,9 @@ from guidemo.panels.coroutines.section import Host, Section
 from guidemo.widgets.kit import log_view, make_button, named, row
 
 QUEUE_STYLE = (
-    "QListWidget::item { border: 1px solid #7a9cc6; border-radius: 3px;"
-    " background: #e8f0fb; padding: 1px 6px; }"
-)  # each queued coroutine as a small chip
+    "QListWidget::item { border: 1px solid palette(highlight); border-radius: 3px;"
+    " background: palette(alternate-base); padding: 1px 6px; }"
+)  # each queued coroutine as a small chip, in the theme's colours
 
 
 class ByHandSection(Section):

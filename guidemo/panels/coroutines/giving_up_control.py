@@ -9,9 +9,9 @@ from PySide6 import QtWidgets
 
 from guidemo.lessons.giving_up_control import greedy_worker, polite_worker
 from guidemo.panels.coroutines.section import Host, Section
+from guidemo.widgets import palette
 from guidemo.widgets.freeze_guard import QueuedClicks, ignored_clicks_text
 from guidemo.widgets.kit import label, make_button, named, row
-from guidemo.widgets.palette import BAD, GOOD
 
 COLUMNS = (
     "coroutine",
@@ -148,7 +148,7 @@ class ControlSection(Section):
             self.control_table.setRowCount(min(self.control_table.rowCount(), KEEP_ROWS))
             self.control_table.resizeColumnsToContents()
             frozen = during.max_ms > FROZEN_MS
-            color = BAD if frozen else GOOD
+            color = palette.BAD if frozen else palette.GOOD
             self.control_summary.setText(
                 f"<b>{worker.__name__}</b>: {slices} slices in {ended - started:.2f} s; the lag "
                 f"probe ran {probes} times meanwhile; worst lag "

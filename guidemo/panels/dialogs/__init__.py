@@ -31,8 +31,8 @@ from guidemo.panels.dialogs.background import PERIOD_S, BackgroundWork
 from guidemo.panels.dialogs.demo_dialog import DemoDialog
 from guidemo.panels.dialogs.refused import RefusedWakeups
 from guidemo.panels.dialogs.tries import COLUMNS, WAYS, Try, short_refusal
+from guidemo.widgets import palette
 from guidemo.widgets.kit import dspin, label, make_button, row, table
-from guidemo.widgets.palette import BAD, MUTED
 
 BUTTONS = {  # objectName: (way, text, tooltip, role)
     "execDialogButton": (
@@ -194,7 +194,9 @@ class DialogsPanel(Panel):
             cells = ["↳ qasync", "", "", "", "", "", short_refusal(message)]
             for column, text in enumerate(cells):
                 item = QtWidgets.QTableWidgetItem(text)
-                item.setForeground(QtGui.QColor(BAD if column == len(cells) - 1 else MUTED))
+                item.setForeground(
+                    QtGui.QColor(palette.BAD if column == len(cells) - 1 else palette.MUTED)
+                )
                 item.setToolTip(message)
                 self.table.setItem(0, column, item)
         self.table.insertRow(0)

@@ -18,8 +18,9 @@ from PySide6 import QtCore, QtWidgets
 
 from guidemo.lessons.dialogs import CallbackTicker, download, tick
 from guidemo.panels.dialogs.tries import Counters
+from guidemo.widgets import palette
 from guidemo.widgets.kit import label, named
-from guidemo.widgets.palette import BAD, GOOD, MUTED, colored
+from guidemo.widgets.palette import colored
 
 PERIOD_S = 0.010  # both tickers: 100 ticks a second
 # A slow download from the demo server: 600 pieces of 2 kB, 50 ms apart (40 kB/s, 30 s).
@@ -150,8 +151,10 @@ class BackgroundWork(QtWidgets.QGroupBox):
         def rate(value: float) -> str:
             text = f"{value:.0f}/s of {expected:.0f}/s"
             if not self.running:
-                return colored("stopped", MUTED)
-            return colored(text, GOOD if value >= 0.5 * expected else BAD, bold=True)
+                return colored("stopped", palette.MUTED)
+            return colored(
+                text, palette.GOOD if value >= 0.5 * expected else palette.BAD, bold=True
+            )
 
         self.ticker_label.setText(
             f"task ticks <span style='font-size:15pt;font-weight:600'>{self.task_ticks:,}"

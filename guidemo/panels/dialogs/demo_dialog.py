@@ -12,8 +12,9 @@ from collections.abc import Callable
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.panels.dialogs.tries import Counters
+from guidemo.widgets import palette
 from guidemo.widgets.kit import label, named
-from guidemo.widgets.palette import BAD, GOOD, colored
+from guidemo.widgets.palette import colored
 
 REFRESH_MS = 100
 
@@ -113,7 +114,7 @@ class DemoDialog(QtWidgets.QDialog):
         ticks = now.task_ticks - self.opened.task_ticks
         callbacks = now.callback_ticks - self.opened.callback_ticks
         kb = (now.nbytes - self.opened.nbytes) / 1000
-        color = GOOD if ticks >= 0.5 * expected else BAD
+        color = palette.GOOD if ticks >= 0.5 * expected else palette.BAD
         left = ""
         if self._close_timer.isActive():
             left = f" (closes by itself in {self._close_timer.remainingTime() / 1000:.1f} s)"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from guidemo.widgets.palette import BAD, GOOD, NOTE
+from guidemo.widgets import palette
 
 # The three ways, by button: (short name for the table, task name).
 WAYS = {
@@ -96,7 +96,7 @@ class Try:
         ]
 
     def color(self) -> str:
-        return GOOD if self.kept_going else BAD
+        return palette.GOOD if self.kept_going else palette.BAD
 
     def summary_html(self) -> str:
         """One sentence on what happened, for the label above the table."""
@@ -114,27 +114,28 @@ class Try:
             )
             return (
                 f"{name}: the dialog was open {self.open_s:.2f} s and the loop "
-                f"<b style='color:{GOOD}'>kept going</b>: {numbers}"
+                f"<b style='color:{palette.GOOD}'>kept going</b>: {numbers}"
                 f"{pause if self.loop_kind == 'guidemo' else ''}.{why}"
             )
         if self.loop_kind != "guidemo":
             refused = (
                 f" ({len(self.refused)} RuntimeError(s), rows below). "
-                f"<span style='color:{NOTE}'>A refused task is stuck for good; the panel "
+                f"<span style='color:{palette.NOTE}'>A refused task is stuck for good; the panel "
                 "delivered its wake-up again once the dialog closed.</span>"
                 if self.refused
                 else "."
             )
             return (
                 f"{name}: open {self.open_s:.2f} s. qasync kept running plain callbacks inside "
-                f"the dialog's nested loop (the call_later ticks), but <b style='color:{BAD}'>"
+                "the dialog's nested loop (the call_later ticks), but "
+                f"<b style='color:{palette.BAD}'>"
                 f"no task could take a step</b> while the dialog's task was mid-step: "
                 f"{numbers}{refused}"
             )
         held = f" The HUD recorded it: asyncio paused {self.pause_text()}." if self.pauses else ""
         return (
             f"{name}: the dialog was open {self.open_s:.2f} s and "
-            f"<b style='color:{BAD}'>asyncio stood still</b>: {numbers}.{held}"
+            f"<b style='color:{palette.BAD}'>asyncio stood still</b>: {numbers}.{held}"
         )
 
 

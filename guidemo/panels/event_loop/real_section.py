@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.lessons.qt_events import EventReceiver, handle_demo_event, post_qt_events
-from guidemo.widgets import kit
+from guidemo.widgets import kit, palette
 from guidemo.widgets.kit import make_button
-from guidemo.widgets.palette import BAD, LATE_BACKGROUND
 from guidemo.widgets.source_marks import LineMarker, scroll_to_definition, source_line
 from guidemo.widgets.source_view import SourceView
 
@@ -130,9 +129,9 @@ class RealEventsSection(QtWidgets.QGroupBox):
             item = QtWidgets.QTableWidgetItem(text)
             item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight)
             if slow:
-                item.setForeground(QtGui.QColor(BAD))
+                item.setForeground(QtGui.QColor(palette.BAD))
             if late:
-                item.setBackground(QtGui.QColor(LATE_BACKGROUND))
+                item.setBackground(QtGui.QColor(palette.LATE_BACKGROUND))
             self.real_table.setItem(row, column, item)
         if row + 1 == batch.count:
             self._summarize(batch)
@@ -144,7 +143,7 @@ class RealEventsSection(QtWidgets.QGroupBox):
             low, high = f"{min(behind):.0f}", f"{max(behind):.0f}"
             late = low if low == high else f"{low}–{high}"
             text += (
-                f" Behind it ({len(behind)}): <b style='color:{BAD}'>{late} ms</b> late, "
+                f" Behind it ({len(behind)}): <b style='color:{palette.BAD}'>{late} ms</b> late, "
                 "each one, though their own handlers take no time. The HUD saw the freeze."
             )
         self.real_summary.setText(text)

@@ -22,9 +22,8 @@ from guidemo.lessons.toy_loop import (
     quick_handler,
     slow_handler,
 )
-from guidemo.widgets import kit
+from guidemo.widgets import kit, palette
 from guidemo.widgets.kit import make_button, named
-from guidemo.widgets.palette import BAD, GOOD, LATE_BACKGROUND
 from guidemo.widgets.source_marks import LineMarker, source_line
 from guidemo.widgets.source_view import SourceView
 
@@ -259,7 +258,7 @@ class ToySection(QtWidgets.QGroupBox):
         for event in queue[len(shown) - gone :]:
             item = QtWidgets.QListWidgetItem(event.name)
             if event.kind == "slow":
-                item.setForeground(QtGui.QColor(BAD))
+                item.setForeground(QtGui.QColor(palette.BAD))
             view.addItem(item)
         self._shown_queue = numbers
         self.queue_title.setText(f"<b>Queue</b>: {len(queue)} waiting (next on top)")
@@ -273,7 +272,7 @@ class ToySection(QtWidgets.QGroupBox):
         current = self.toy.current
         if current is not None and not math.isnan(current.started_at):
             busy = time.perf_counter() - current.started_at
-            color = BAD if current.kind == "slow" else GOOD
+            color = palette.BAD if current.kind == "slow" else palette.GOOD
             text = (
                 f"Handling <b style='color:{color}'>{current.name}</b>: its handler has run "
                 f"{busy:.2f} s; nothing else is handled meanwhile"
@@ -302,9 +301,9 @@ class ToySection(QtWidgets.QGroupBox):
         for column, text in enumerate(cells):
             item = QtWidgets.QTableWidgetItem(text)
             if event.kind == "slow":
-                item.setForeground(QtGui.QColor(BAD))
+                item.setForeground(QtGui.QColor(palette.BAD))
             if late:
-                item.setBackground(QtGui.QColor(LATE_BACKGROUND))
+                item.setBackground(QtGui.QColor(palette.LATE_BACKGROUND))
             if column:
                 item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight)
             table.setItem(row, column, item)

@@ -9,8 +9,8 @@ from typing import Any
 from PySide6 import QtWidgets
 
 from guidemo.lessons.futures import Log, outcome, report_when_done, wait_for_it
+from guidemo.widgets import palette
 from guidemo.widgets.kit import label, line_edit, make_button, row
-from guidemo.widgets.palette import GOOD, MUTED
 
 Spawn = Callable[[Coroutine[Any, Any, Any], str], asyncio.Task[Any]]
 
@@ -133,7 +133,7 @@ class FuturePlayground(QtWidgets.QGroupBox):
             self.state.setText("No future yet: click <b>fut = loop.create_future()</b>.")
             return
         holds = outcome(fut) if fut.done() else "nothing yet"  # also retrieves exceptions
-        color = GOOD if fut.done() and not fut.cancelled() else MUTED
+        color = palette.GOOD if fut.done() and not fut.cancelled() else palette.MUTED
         self.state.setText(
             f"<b>fut #{self.number}</b> {'done' if fut.done() else 'pending'}: "
             f"done() = <b style='color:{color}'>{fut.done()}</b>, "

@@ -26,9 +26,9 @@ from guidemo.lessons.futures import (
 )
 from guidemo.panels.futures.playground import Spawn, logged_call
 from guidemo.services import PanelContext
+from guidemo.widgets import palette
 from guidemo.widgets.freeze_guard import QueuedClicks, ignored_clicks_text
 from guidemo.widgets.kit import dspin, label, make_button, row
-from guidemo.widgets.palette import GOOD, MUTED, NOTE
 
 Job = concurrent.futures.Future[tuple[int, str]]
 THREADS = 2  # this box's own pool
@@ -149,8 +149,9 @@ class ThreadJobs(QtWidgets.QGroupBox):
         full = " (full: a further submit is refused)" if len(waiting) >= MAX_WAITING else ""
         self.queue_label.setText(
             f"Queue of this box's own pool ({THREADS} threads): "
-            f"<b style='color:{GOOD}'>running {job_numbers(running)}</b> · "
-            f"<b style='color:{NOTE if waiting else MUTED}'>waiting {len(waiting)} of at most "
+            f"<b style='color:{palette.GOOD}'>running {job_numbers(running)}</b> · "
+            f"<b style='color:{palette.NOTE if waiting else palette.MUTED}'>"
+            f"waiting {len(waiting)} of at most "
             f"{MAX_WAITING}: {job_numbers(waiting)}</b>{full}"
         )
         if self.jobs and not self._timer.isActive():

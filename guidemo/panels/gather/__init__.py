@@ -31,19 +31,22 @@ from guidemo.panels.gather.run import (
     job_cell,
     summary_html,
 )
+from guidemo.widgets import palette
 from guidemo.widgets.kit import check, label, make_button, named
 from guidemo.widgets.lanes import LaneChart
-from guidemo.widgets.palette import BAD, GOOD, MUTED
 
-CANCELLED = "#78409a"  # purple, like the lane chart's cancelled mark
-RUNNING = "#555555"  # a task the run stopped waiting for (not shown once it has ended)
-STATE_COLORS = {
-    "result": GOOD,
-    "exception": BAD,
-    "cancelled": CANCELLED,
-    "never started": MUTED,
-    "running": RUNNING,
-}
+
+def state_color(state: str) -> str | None:
+    """A job's colour by its state, in the theme in force (its cell also says it in words)."""
+    return {
+        "result": palette.GOOD,
+        "exception": palette.BAD,
+        "cancelled": palette.CURRENT.cancelled,  # purple, like the lane chart's cancelled mark
+        "never started": palette.MUTED,
+        "running": palette.MUTED,  # a task the run stopped waiting for
+    }.get(state)
+
+
 COLUMNS = ["way", "step (s)", "caller back (s)", "all ended (s)", "A", "B", "C", "caller got"]
 BUTTONS = {  # objectName: (text, tooltip); the first four run the WAYS in order
     "sequentialButton": ("await one by one", "Await A, then B, then C"),
@@ -277,8 +280,8 @@ class GatherPanel(Panel):
             (f"{caller_s:.2f}", None),
             (f"{all_s:.2f}", None),
         ]
-        cells += [(job_cell(job), STATE_COLORS.get(job.state)) for job in run.jobs.values()]
-        cells.append((got, STATE_COLORS["exception"] if got.startswith("raised") else None))
+        cells += [(job_cell(job), state_color(job.state)) for job in run.jobs.values()]
+        cells.append((got, palette.BAD if got.startswith("raised") else None))
         for column, (text, color) in enumerate(cells):
             item = QtWidgets.QTableWidgetItem(text)
             item.setToolTip(text)

@@ -33,9 +33,9 @@ from guidemo.panels.http.examples import example_text
 from guidemo.panels.http.execute import execute
 from guidemo.panels.http.run import WAYS, Run, RunRecord, record_of, settings_text
 from guidemo.panels.http.texts import declined_text, progress_text, summary_text
-from guidemo.widgets import waterfall
+from guidemo.widgets import palette, waterfall
 from guidemo.widgets.freeze_guard import QueuedClicks, ignored_clicks_text
-from guidemo.widgets.palette import BAD, colored
+from guidemo.widgets.palette import colored
 
 FRAME_S = 0.016  # widgets are updated at most once per frame (~60 Hz)
 FRAME_BUDGET_S = 0.004  # and each update spends at most a quarter of a frame
@@ -139,7 +139,7 @@ class HttpPanel(Panel):
         word = self.ui.word_edit.text().strip()
         if not re.fullmatch(r"\w+", word):
             self.ui.summary.setText(
-                colored("Type one word to count (letters or digits, no spaces).", BAD)
+                colored("Type one word to count (letters or digits, no spaces).", palette.BAD)
             )
             return None
         count, latency = self.ui.count_spin.value(), round(self.ui.latency_spin.value(), 3)

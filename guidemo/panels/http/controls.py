@@ -8,12 +8,17 @@ from guidemo.net import MAX_URLS
 from guidemo.panels.http.examples import EXAMPLES
 from guidemo.panels.http.run import WAYS
 from guidemo.panels.http.table import ResultsTable
-from guidemo.widgets import waterfall
+from guidemo.widgets import palette, waterfall
 from guidemo.widgets.kit import FitLabel, dspin, label, line_edit, make_button, named, spin
-from guidemo.widgets.palette import LATE_BACKGROUND, MUTED
 
 LONG_LINE = 10_000  # characters: a line this long in the URL box is wrapped
-BAR_COLORS = {"sync": (200, 55, 60), "threads": (226, 140, 30), "async": (35, 140, 80)}
+# Okabe-Ito: told apart under the common colour-vision deficiencies; each band is also
+# named on the axis and sits in its own place (sync on top).
+BAR_COLORS = {
+    "sync": palette.VERMILLION,
+    "threads": palette.SKY_BLUE,
+    "async": palette.BLUISH_GREEN,
+}
 
 
 class HttpControls(QtWidgets.QWidget):
@@ -109,8 +114,9 @@ class HttpControls(QtWidgets.QWidget):
                 self.scenario_labels.append(caption)
             form.addWidget(caption, index // 3, (index % 3) * 2)
             form.addWidget(widget, index // 3, (index % 3) * 2 + 1)
+            if index == 2:  # the end of the first row: Tab visits in the order added
+                form.addWidget(self.examples, 0, 7)
         form.setColumnStretch(6, 1)
-        form.addWidget(self.examples, 0, 7)
         return form
 
     def _build_buttons(self) -> QtWidgets.QHBoxLayout:
@@ -163,7 +169,7 @@ class HttpControls(QtWidgets.QWidget):
         )
         self.confirm.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
         self.confirm.setStyleSheet(
-            f"QFrame#syncConfirm {{ background: {LATE_BACKGROUND}; border-radius: 4px; }}"
+            f"QFrame#syncConfirm {{ background: {palette.LATE_BACKGROUND}; border-radius: 4px; }}"
         )
         self.confirm_text = label("", "syncConfirmText", "How long the window would freeze", True)
         self.confirm_yes = make_button(
@@ -204,12 +210,12 @@ class HttpControls(QtWidgets.QWidget):
         self.legend = named(
             FitLabel(
                 " · ".join(
-                    f"<span style='color:rgb{color}'>■</span> {name}"
-                    for name, color in [
-                        *BAR_COLORS.items(),
-                        ("failed", waterfall.FAILED_COLOR),
-                        ("cancelled", waterfall.CANCELLED_COLOR),
+                    [
+                        f"<span style='color:{palette.css(palette.shade(color))}'>■</span> {name}"
+                        for name, color in BAR_COLORS.items()
                     ]
+                    + [f"{waterfall.FAILED_GLYPH} failed (cross-hatched)"]
+                    + [f"{waterfall.CANCELLED_GLYPH} cancelled (dotted)"]
                 )
                 + " · pale: still running · faded band: other inputs than the latest run"
             ),  # its height at its width: in a splitter pane, a second line was drawn over
@@ -217,7 +223,7 @@ class HttpControls(QtWidgets.QWidget):
             "What the colours of the waterfall's bars mean",
         )
         self.legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        self.legend.setStyleSheet(f"color: {MUTED};")
+        self.legend.setStyleSheet(f"color: {palette.MUTED};")
         chart = QtWidgets.QWidget()
         column = QtWidgets.QVBoxLayout(chart)
         column.setContentsMargins(0, 0, 0, 0)

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 import time
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.panels.http.run import CANCELLED, FAILED, OK, RUNNING, Run
+from guidemo.widgets import palette
 from guidemo.widgets.delegates import ElideRight
-from guidemo.widgets.palette import BAD, MUTED, TEXT
 
 NEW_ROWS_PER_FRAME = 500  # never all 10,000 rows at once
 ROW_HEIGHT = 20
 ROWS_SEEN = 10  # the table asks for room for this many rows
 Role = QtCore.Qt.ItemDataRole
 RIGHT = int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
-OK_TEXT, FAILED_TEXT, PENDING_TEXT = (QtGui.QColor(c) for c in (TEXT, BAD, MUTED))
+
+
+@functools.cache
+def row_colors(theme_name: str) -> tuple[QtGui.QColor, QtGui.QColor, QtGui.QColor]:
+    """A row's text colour in a theme: answered, failed, pending or cancelled."""
+    theme = palette.THEMES[theme_name]
+    return QtGui.QColor(theme.text), QtGui.QColor(theme.bad), QtGui.QColor(theme.muted)
 
 
 class ResultsTable(QtWidgets.QTableWidget):
@@ -78,15 +85,15 @@ class ResultsTable(QtWidgets.QTableWidget):
             nbytes = f"{result.nbytes:,}" if result.started else ""
             ms = f"{result.ms:,.0f}" if result.started else ""
             cells = [url, status, nbytes, ms, result.error]
-            color = FAILED_TEXT if result.error else OK_TEXT
+            color = row_colors(palette.CURRENT.name)[1 if result.error else 0]
         elif state == CANCELLED:
             sent = run.starts[index] > 0
             reason = "cancelled while in flight" if sent else "cancelled before it started"
             cells = [url, "cancelled", "", "", reason]
-            color = PENDING_TEXT
+            color = row_colors(palette.CURRENT.name)[2]
         else:
             cells = [url, "running…" if state == RUNNING else "queued", "", "", ""]
-            color = PENDING_TEXT
+            color = row_colors(palette.CURRENT.name)[2]
         model = self.model()
         for column, text in enumerate(cells):
             cell = model.index(index, column)

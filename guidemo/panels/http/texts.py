@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from guidemo.net import MAX_URLS, UrlLines
 from guidemo.panels.http.run import CANCELLED, FAILED, OK, Estimate, Run, RunRecord
-from guidemo.widgets.palette import BAD, GOOD, NOTE
+from guidemo.widgets import palette
 
 if TYPE_CHECKING:
     from guidemo.monitor import LagStats
@@ -18,7 +18,7 @@ def sync_warning(run: Run, estimate: Estimate) -> str:
     requests = 1 + run.count if run.scenario else run.count
     guess = f" for about {estimate.seconds:.1f} s" if estimate.seconds >= 0.1 else ""
     return (
-        f"<b style='color:{BAD}'>sync</b>: {requests:,} requests one after another "
+        f"<b style='color:{palette.BAD}'>sync</b>: {requests:,} requests one after another "
         f"in the GUI thread. <b>The window freezes{guess}</b>: nothing is drawn, clicks "
         "wait (even Cancel). That is the point; watch the HUD when it comes back."
     )
@@ -28,7 +28,8 @@ def freeze_question(run: Run, estimate: Estimate) -> str:
     """Asked before a sync run expected to freeze the window for long."""
     requests = 1 + run.count if run.scenario else run.count
     return (
-        f"<b style='color:{BAD}'>sync</b> would make {requests:,} requests one after another "
+        f"<b style='color:{palette.BAD}'>sync</b> would make {requests:,} requests "
+        "one after another "
         f"in the GUI thread: the window would freeze for about "
         f"<b>{duration(estimate.seconds)}</b> (from {estimate.basis}), up to "
         f"{duration(estimate.worst)} if every request ran into its timeout. Nothing works "
@@ -56,7 +57,7 @@ def list_notes(lines: UrlLines) -> list[str]:
     notes = []
     if lines.beyond_cap:
         notes.append(
-            f"<span style='color:{BAD}'>{lines.beyond_cap:,} more "
+            f"<span style='color:{palette.BAD}'>{lines.beyond_cap:,} more "
             f"{plural(lines.beyond_cap, 'line')} beyond the cap of {MAX_URLS:,} "
             "not requested.</span>"
         )
@@ -87,13 +88,13 @@ def summary_text(run: Run, records: Mapping[str, RunRecord], lag: LagStats) -> s
     cancelled, ok, failed = (run.states.count(state) for state in (CANCELLED, OK, FAILED))
     parts = [
         f"<b>{run.way}</b>: {sent:,} {plural(sent, 'request')} in <b>{run.wall:.2f} s</b>: "
-        f"<span style='color:{GOOD}'>{ok:,} ok</span>, "
-        f"<span style='color:{BAD if failed else GOOD}'>{failed:,} failed</span>"
+        f"<span style='color:{palette.GOOD}'>{ok:,} ok</span>, "
+        f"<span style='color:{palette.BAD if failed else palette.GOOD}'>{failed:,} failed</span>"
     ]
     if rejected:
         parts[0] += f" ({rejected:,} bad {plural(rejected, 'line')} rejected without a request)"
     if cancelled:
-        parts[0] += f", <span style='color:{NOTE}'>{cancelled:,} cancelled</span>"
+        parts[0] += f", <span style='color:{palette.NOTE}'>{cancelled:,} cancelled</span>"
     parts[0] += "."
     if run.cancelled:
         parts.append(f"<b>Cancelled</b>: {run.cancel_note or 'stopped'}.")
@@ -114,10 +115,12 @@ def summary_text(run: Run, records: Mapping[str, RunRecord], lag: LagStats) -> s
     if current is not None:
         parts.append(speedups(current, records))
     if lag.max_ms > 100:
-        parts.append(f"UI: <b style='color:{BAD}'>frozen</b>, worst lag {lag.max_ms:,.0f} ms.")
+        parts.append(
+            f"UI: <b style='color:{palette.BAD}'>frozen</b>, worst lag {lag.max_ms:,.0f} ms."
+        )
     else:
         parts.append(
-            f"UI: <span style='color:{GOOD}'>live</span>, worst lag {lag.max_ms:.0f} ms, "
+            f"UI: <span style='color:{palette.GOOD}'>live</span>, worst lag {lag.max_ms:.0f} ms, "
             f"p99 {lag.p99_ms:.0f} ms."
         )
     return " ".join(part for part in parts if part)

@@ -29,8 +29,8 @@ from guidemo.lessons.limits import (
 from guidemo.panels.base import Panel, PanelContext
 from guidemo.panels.limits.chart import LimitsChart
 from guidemo.panels.limits.run import WAYS, WayRun, summary_text
+from guidemo.widgets import palette
 from guidemo.widgets.kit import dspin, label, make_button, spin, table
-from guidemo.widgets.palette import BAD, GOOD
 
 REFRESH_MS = 100  # the chart and the live numbers, ten times a second while a way runs
 KEEP_ROWS = 30
@@ -270,7 +270,7 @@ class LimitsPanel(Panel):
         for column, text in enumerate(cells):
             item = QtWidgets.QTableWidgetItem(text)
             if column == 6:
-                item.setForeground(QtGui.QColor(BAD if run.failed else GOOD))
+                item.setForeground(QtGui.QColor(palette.BAD if run.failed else palette.GOOD))
             self.table.setItem(0, column, item)
         while self.table.rowCount() > KEEP_ROWS:
             self.table.removeRow(self.table.rowCount() - 1)

@@ -7,10 +7,14 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from guidemo.panels.limits.run import WAYS, WayRun
+from guidemo.widgets import palette, themes
 from guidemo.widgets.kit import named
 
-WAY_COLORS = {"gather": (200, 40, 50), "semaphore": (215, 130, 20), "bucket": (30, 140, 75)}
-LIMIT_COLOR = (90, 90, 90)
+WAY_COLORS = {  # Okabe-Ito, told apart under the common colour-vision deficiencies
+    "gather": palette.VERMILLION,
+    "semaphore": palette.SKY_BLUE,
+    "bucket": palette.BLUISH_GREEN,
+}
 
 
 class LimitsChart(QtWidgets.QWidget):
@@ -27,7 +31,6 @@ class LimitsChart(QtWidgets.QWidget):
             "ones the server accepted; dotted grey: the most it accepts by then "
             "(burst + rate × seconds). A dashed line above the dotted one is refused.",
         )
-        self.plot.setBackground("w")
         self.plot.hideButtons()
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
@@ -38,18 +41,13 @@ class LimitsChart(QtWidgets.QWidget):
         item.setLabel("left", "requests (cumulative)")
         for axis in ("left", "bottom"):
             item.getAxis(axis).enableAutoSIPrefix(False)
-            item.getAxis(axis).setTextPen((40, 40, 40))
-        self.sent: dict[str, pg.PlotDataItem] = {}
-        self.ok: dict[str, pg.PlotDataItem] = {}
-        for way, color in WAY_COLORS.items():
-            dashed = pg.mkPen(color, width=1.5, style=QtCore.Qt.PenStyle.DashLine)
-            self.sent[way] = item.plot(pen=dashed)
-            self.ok[way] = item.plot(pen=pg.mkPen(color, width=2.5))
-        dotted = pg.mkPen(LIMIT_COLOR, width=1.5, style=QtCore.Qt.PenStyle.DotLine)
-        self.limit = item.plot(pen=dotted)
+        self.sent = {way: item.plot() for way in WAY_COLORS}
+        self.ok = {way: item.plot() for way in WAY_COLORS}
+        self.limit = item.plot()
         self.runs: dict[str, WayRun] = {}
         ways = " &nbsp; ".join(
-            f"<span style='color:rgb{color}'>&#9632;</span>&nbsp;{WAYS[way]}"
+            f"<span style='color:{palette.css(palette.shade(color))}'>&#9632;</span>"
+            f"&nbsp;{WAYS[way]}"
             for way, color in WAY_COLORS.items()
         )
         legend = QtWidgets.QLabel(
@@ -64,6 +62,17 @@ class LimitsChart(QtWidgets.QWidget):
         layout.setSpacing(2)
         layout.addWidget(self.plot, 1)
         layout.addWidget(legend)
+        self.apply_theme()
+
+    def apply_theme(self) -> None:
+        """Background, axes and the server's limit line in the theme."""
+        themes.style_plot(self.plot)
+        for way, color in WAY_COLORS.items():
+            rgb = palette.shade(color)
+            self.sent[way].setPen(pg.mkPen(rgb, width=1.5, style=QtCore.Qt.PenStyle.DashLine))
+            self.ok[way].setPen(pg.mkPen(rgb, width=2.5))
+        dotted = pg.mkPen(palette.CURRENT.plot_axis, width=1.5, style=QtCore.Qt.PenStyle.DotLine)
+        self.limit.setPen(dotted)
 
     def show_run(self, run: WayRun) -> None:
         """Draw (or redraw, while it goes) the curves of `run`, the latest of its way."""

@@ -28,9 +28,10 @@ from guidemo.lessons.subprocesses import (
 )
 from guidemo.panels.base import Panel, PanelContext
 from guidemo.panels.scripts.catalogue import BY_NAME, SCRIPTS, Script, shared_module
+from guidemo.widgets import palette
 from guidemo.widgets.colored_log import ColoredLog
 from guidemo.widgets.kit import check, dspin, label, line_edit, make_button, named, row, table
-from guidemo.widgets.palette import BAD, GOOD, MUTED, NOTE, colored
+from guidemo.widgets.palette import colored
 
 RUNNER_SOURCES = (
     script_command,
@@ -193,7 +194,7 @@ class ScriptsPanel(Panel):
         try:
             args = shlex.split(self.args_edit.text())
         except ValueError as error:
-            self.status.setText(colored(f"Bad arguments: {error}.", BAD))
+            self.status.setText(colored(f"Bad arguments: {error}.", palette.BAD))
             return None
         return script_command(self.script.module, args, self.unbuffered_check.isChecked())
 
@@ -225,11 +226,11 @@ class ScriptsPanel(Panel):
     async def _run(self, script: Script, command: list[str]) -> None:
         run = Run(len(self.runs) + 1, script.name, self.args_edit.text().strip(), None, 0.0)
         self.current = run
-        self._note(f"--- run {run.number}: {shlex.join(['python', *command[1:]])}", MUTED)
+        self._note(f"--- run {run.number}: {shlex.join(['python', *command[1:]])}", palette.MUTED)
         self._started = time.monotonic()
         try:
             self.process = process = await start_script(command)
-            self._note(f"started: pid {process.pid}", MUTED)
+            self._note(f"started: pid {process.pid}", palette.MUTED)
             self._status_timer.start()
             self._show_running()
             self._refresh_buttons()
@@ -237,7 +238,7 @@ class ScriptsPanel(Panel):
                 process, self._line
             )
         except OSError as error:  # could not start it at all
-            self._note(f"could not start: {error}", BAD)
+            self._note(f"could not start: {error}", palette.BAD)
         finally:
             if self.process is not None and self.process.returncode is None:
                 await kill(self.process)  # cancelled (panel closing): leave no child behind
@@ -253,7 +254,11 @@ class ScriptsPanel(Panel):
     def _finish(self, run: Run) -> None:
         self.runs.append(run)
         code = "none" if run.exit_code is None else str(run.exit_code)
-        color = GOOD if run.exit_code == 0 else (NOTE if run.exit_code == 130 else BAD)
+        color = (
+            palette.GOOD
+            if run.exit_code == 0
+            else (palette.NOTE if run.exit_code == 130 else palette.BAD)
+        )
         summary = (
             f"{run.script}: exit code {code} ({run.meaning}) after {run.wall_s:.2f} s; "
             f"{run.out_lines} lines on stdout, {run.err_lines} on stderr"
@@ -295,7 +300,7 @@ class ScriptsPanel(Panel):
             self._note(
                 f"{self._elapsed():7.3f} s  still running {grace:g} s after SIGINT: "
                 "killed it (SIGKILL)",
-                BAD,
+                palette.BAD,
             )
 
     # --- showing ----------------------------------------------------------------------------
@@ -312,11 +317,12 @@ class ScriptsPanel(Panel):
         if len(text) > 400:
             text = text[:400] + f" ... ({len(text):,} characters)"
         self._queue(
-            f"{self._elapsed():7.3f} s  {stream}  {text}", NOTE if stream == "err" else None
+            f"{self._elapsed():7.3f} s  {stream}  {text}", palette.NOTE if stream == "err" else None
         )
 
-    def _note(self, text: str, color: str | None = MUTED) -> None:
-        self._queue(text, color)
+    def _note(self, text: str, color: str | None = None) -> None:
+        """A line of the panel's own (not the script's): muted unless `color` says."""
+        self._queue(text, color or palette.MUTED)
 
     def _queue(self, text: str, color: str | None) -> None:
         self._pending.append((text, color))

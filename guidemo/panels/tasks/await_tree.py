@@ -16,8 +16,8 @@ from guidemo.lessons.task_graph import (
     render_tree,
     start_cycle,
 )
+from guidemo.widgets import palette
 from guidemo.widgets.kit import label, make_button, named, row
-from guidemo.widgets.palette import BAD
 
 Task = asyncio.Task[Any]
 Spawn = Callable[[Coroutine[Any, Any, Any], str], Task]
@@ -101,7 +101,7 @@ class AwaitTreeSection(QtWidgets.QWidget):
         waiting = sum(1 for root in roots if root.children)
         self.summary_label.setText(
             f"{len(roots)} trees, {waiting} with tasks waiting for tasks"
-            + (f"; <b style='color:{BAD}'>{cycles} cycle(s)</b>" if cycles else "")
+            + (f"; <b style='color:{palette.BAD}'>{cycles} cycle(s)</b>" if cycles else "")
         )
 
     def _item(self, node: AwaitNode) -> QtWidgets.QTreeWidgetItem:
@@ -118,7 +118,7 @@ class AwaitTreeSection(QtWidgets.QWidget):
         item.setToolTip(1, node.where)
         if node.cycle:
             for column in range(3):
-                item.setForeground(column, QtGui.QColor(BAD))
+                item.setForeground(column, QtGui.QColor(palette.BAD))
         item.addChildren([self._item(child) for child in node.children])
         return item
 

@@ -12,8 +12,8 @@ from collections.abc import Hashable, Sequence
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.panels.tasks.task_rows import Cell
+from guidemo.widgets import palette
 from guidemo.widgets.kit import table
-from guidemo.widgets.palette import MUTED
 
 SORT_ROLE = QtCore.Qt.ItemDataRole.UserRole
 MIN_ROWS = 8  # issue 11: a table shows at least this many rows
@@ -59,7 +59,7 @@ class CellTable:
         self._items: dict[Hashable, list[SortItem]] = {}
         self._texts: dict[Hashable, list[str]] = {}
         self._keys: dict[int, Hashable] = {}  # id(first item of a row) -> its key
-        self._grey = QtGui.QColor(MUTED)
+        self._grey = QtGui.QColor(palette.MUTED)
 
     def __len__(self) -> int:
         return len(self._items)

@@ -51,7 +51,7 @@ from guidemo.panels.websocket.threads import ThreadWays
 from guidemo.panels.websocket.view import StreamView
 from guidemo.server import DemoServer
 from guidemo.services import ServerControl
-from guidemo.widgets.palette import BAD, GOOD, NOTE
+from guidemo.widgets import palette
 
 __all__ = ["WebSocketPanel"]
 
@@ -155,7 +155,7 @@ class WebSocketPanel(Panel):
         try:
             return check_url(self.view.url_edit.text())
         except ValueError as error:
-            self.view.set_status(html.escape(f"Cannot use this URL: {error}."), BAD)
+            self.view.set_status(html.escape(f"Cannot use this URL: {error}."), palette.BAD)
             return None
 
     def disconnect_push(self) -> None:
@@ -192,13 +192,13 @@ class WebSocketPanel(Panel):
         self.ws = ws
         shown = html.escape(bounded(detail))
         if state == "connecting":
-            self.view.set_status(f"Connecting to {shown}…", NOTE)
+            self.view.set_status(f"Connecting to {shown}…", palette.NOTE)
         elif state == "connected":
-            self.view.set_status(f"Connected to {shown}: the server pushes, we wait.", GOOD)
+            self.view.set_status(f"Connected to {shown}: the server pushes, we wait.", palette.GOOD)
             rate = URL(detail).query.get("rate", "0")
             self.batcher.add(("connected", detail, float(rate) if rate.isdigit() else 0.0))
         else:
-            self.view.set_status(f"<b>Disconnected</b>: {shown}", BAD)
+            self.view.set_status(f"<b>Disconnected</b>: {shown}", palette.BAD)
             self.batcher.add(("error", f"disconnected: {detail}"))
 
     def _rate_changed(self, rate: int) -> None:
@@ -213,7 +213,7 @@ class WebSocketPanel(Panel):
 
     def _send_if_connected(self, text: str, name: str) -> None:
         if self.ws is None or self.ws.closed:
-            self.view.set_status("Not connected: press Connect first.", BAD)
+            self.view.set_status("Not connected: press Connect first.", palette.BAD)
             return
         self.spawn(self._send(text), name)
 

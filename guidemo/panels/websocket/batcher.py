@@ -21,7 +21,8 @@ from typing import Any
 from PySide6 import QtCore
 
 from guidemo.stats import percentile
-from guidemo.widgets.palette import BAD, GOOD, NOTE, colored
+from guidemo.widgets import palette
+from guidemo.widgets.palette import colored
 
 FRAME_MS = 16  # one flush per screen frame (~60 Hz), however many messages came in
 SAMPLES = 2000  # delays and ages kept for the percentiles
@@ -117,7 +118,10 @@ class RowLimiter:
         if not self.unlisted or now < self.window_end:
             return None
         count, self.unlisted = self.unlisted, 0
-        return (f"✖ … {count:,} more {self.what} not listed (at most {self.per_second}/s)", BAD)
+        return (
+            f"✖ … {count:,} more {self.what} not listed (at most {self.per_second}/s)",
+            palette.BAD,
+        )
 
 
 class _Plotted:
@@ -159,13 +163,13 @@ class PushStats:
         self.connections += 1
         self.just_connected = True
         self.rate = rate
-        return (bounded(f"· connected ({detail})"), GOOD)
+        return (bounded(f"· connected ({detail})"), palette.GOOD)
 
     def rate_changed(self, rate: float) -> Line:
         """The server says the ticks from now on come at `rate`: their seqs are another
         stream's, so gaps are counted afresh."""
         self.rate, self.last_seq = rate, None
-        return (f"· the server now pushes {rate:g} ticks/s", NOTE)
+        return (f"· the server now pushes {rate:g} ticks/s", palette.NOTE)
 
     def take_tick(self, tick: dict[str, Any], received: float) -> list[Line]:
         """Count one tick; its log line, after a note if ticks were missed before it."""
@@ -176,12 +180,12 @@ class PushStats:
             lost = max(0, round(gap * self.rate) - 1)
             self.missed += lost
             note = f"reconnected: missed {lost} ticks ({gap:.2f} s away at {self.rate:g}/s)"
-            lines.append((note, NOTE))
+            lines.append((note, palette.NOTE))
         elif self.last_seq is not None and seq > self.last_seq + 1:
             self.missed += seq - self.last_seq - 1
-            lines.append((f"seq jumped {self.last_seq} → {seq}", NOTE))
+            lines.append((f"seq jumped {self.last_seq} → {seq}", palette.NOTE))
         elif self.last_seq is not None and seq <= self.last_seq:
-            lines.append((f"seq went back {self.last_seq} → {seq}", NOTE))
+            lines.append((f"seq went back {self.last_seq} → {seq}", palette.NOTE))
         self.just_connected = False
         self.last_seq, self.last_t = seq, t
         self.messages += 1
@@ -245,7 +249,7 @@ class PollStats:
             return "<b>poll</b>: off"
         errors = ""
         if self.errors:
-            errors = " · " + colored(f"{self.errors} failed ({self.last_error})", BAD)
+            errors = " · " + colored(f"{self.errors} failed ({self.last_error})", palette.BAD)
         total = self.seen + self.skipped
         return (
             f"<b>poll</b>: {self.polls:,} requests · value on screen {age_text(self.ages)} old"
@@ -315,7 +319,7 @@ class Sorter:
         if self.unlisted_ticks and now - self.unlisted_since >= 1.0:
             count, self.unlisted_ticks, self.unlisted_since = self.unlisted_ticks, 0, now
             note = f"· {count:,} ticks not listed (at most {TICK_ROWS_PER_FRAME} a frame)"
-            frame.lines.append((note, NOTE))
+            frame.lines.append((note, palette.NOTE))
         summary = self.bad_rows.summary(now)
         if summary is not None:
             frame.lines.append(summary)
@@ -333,7 +337,7 @@ class Sorter:
             poll.take_poll(rest[0])
             frame.polled.append(rest[0]["t"])
         elif kind == "echo":
-            frame.lines.append((bounded(f"echo: {rest[0]['text']!r}"), GOOD))
+            frame.lines.append((bounded(f"echo: {rest[0]['text']!r}"), palette.GOOD))
         elif kind == "rate":
             frame.lines.append(push.rate_changed(float(rest[0]["rate"])))
         elif kind == "error" and isinstance(rest[0], dict):
@@ -341,14 +345,14 @@ class Sorter:
         elif kind == "bad":
             self._bad(frame, str(rest[0]), now)
         elif kind == "error":
-            frame.lines.append((bounded(f"✖ {rest[0]}"), BAD))
+            frame.lines.append((bounded(f"✖ {rest[0]}"), palette.BAD))
         elif kind == "connected":
             frame.lines.append(push.connected(rest[0], rest[1]))
         else:
-            frame.lines.append((bounded(f"· {rest[0]}"), NOTE))
+            frame.lines.append((bounded(f"· {rest[0]}"), palette.NOTE))
         return 0
 
     def _bad(self, frame: Frame, text: str, now: float, prefix: str = "✖ bad message: ") -> None:
         self.push.bad_messages += 1
         if self.bad_rows.admit(now):
-            frame.lines.append((bounded(prefix + text), BAD))
+            frame.lines.append((bounded(prefix + text), palette.BAD))

@@ -18,8 +18,8 @@ from guidemo.lessons.server_side import Holding, ThreadPerConnectionServer, meas
 from guidemo.server.endpoints import send_text
 from guidemo.server.guard import ConnectionGuard
 from guidemo.server.ticks import TickClock, _answer, _push_ticks, latest_tick, ticks
+from guidemo.widgets import palette
 from guidemo.widgets.kit import label, make_button, named, set_row, spin, ways_table
-from guidemo.widgets.palette import BAD
 
 Spawn = Callable[[Coroutine[Any, Any, Any], str], "asyncio.Task[Any]"]
 WAYS = ("async (the demo server)", "a thread per connection")
@@ -162,7 +162,7 @@ class ServerSide(QtWidgets.QWidget):
             self.verdict.setText(verdict(results[0], results[1], lags))
         except (OSError, TimeoutError) as error:
             text = html.escape(f"Could not measure: {error}")
-            self.verdict.setText(f"<span style='color:{BAD}'>{text}</span>")
+            self.verdict.setText(f"<span style='color:{palette.BAD}'>{text}</span>")
         finally:
             self.task = None
             self.button.setEnabled(True)

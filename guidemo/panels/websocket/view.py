@@ -15,13 +15,12 @@ from guidemo.lessons.push import RESTART_DOWNTIME_S
 from guidemo.panels.websocket.batcher import BAD_ROWS_PER_S, MAX_ROW, TICK_ROWS_PER_FRAME
 from guidemo.widgets.colored_log import ColoredLog
 from guidemo.widgets.kit import label, make_button, named
+from guidemo.widgets.palette import BLUE, ORANGE
 from guidemo.widgets.rolling_plot import RollingPlot
 
 PLOT_WINDOW_S = 5.0
 LOG_LINES = 400
 LOG_EVERY_S = 0.05
-PUSHED_COLOR = (40, 110, 220)
-POLLED_COLOR = (230, 120, 20)
 
 
 def _row(*widgets: QtWidgets.QWidget | str, stretch_first: bool = False) -> QtWidgets.QHBoxLayout:
@@ -92,9 +91,11 @@ class StreamView(QtWidgets.QWidget):
             "and polled (dots: the answers; dashed: what the screen shows until the next "
             "poll). The value jumps and spikes: polling misses what happens between polls",
         )
-        self.push_curve = self.plot.line("pushed", PUSHED_COLOR, steps=True)
-        self.poll_curve = self.plot.line("polled", POLLED_COLOR, steps=True, dashed=True)
-        self.poll_dots = self.plot.dots(None, POLLED_COLOR)
+        # Okabe-Ito blue and orange (readable on both themes' backgrounds), and solid vs
+        # dashed with dots: the two ways differ in shape too.
+        self.push_curve = self.plot.line("pushed", BLUE, steps=True)
+        self.poll_curve = self.plot.line("polled", ORANGE, steps=True, dashed=True)
+        self.poll_dots = self.plot.dots(None, ORANGE)
         self.log = named(
             ColoredLog(LOG_LINES, MAX_ROW),
             "wsLog",
