@@ -495,7 +495,11 @@ def test_the_downloader_check_sees_workers_that_never_end(window, run):
 
 
 def test_the_editor_indents_highlights_and_runs_on_ctrl_enter(window, run):
+    from pygments.token import Keyword
     from PySide6 import QtCore, QtTest
+
+    from guidemo.widgets import palette
+    from guidemo.widgets.source_view import code_style
 
     panel = open_lab(window)
     editor = panel.editor
@@ -515,13 +519,86 @@ def test_the_editor_indents_highlights_and_runs_on_ctrl_enter(window, run):
         editor.undo()
         assert editor.toPlainText() == "async def f():\n    say('indented')\nawait f()\n"
         formats = editor.document().firstBlock().layout().formats()
-        assert formats and any(f.format.fontWeight() > 500 for f in formats)  # `async` in bold
+        keyword = code_style(palette.CURRENT.name).style_for_token(Keyword)["color"]
+        async_format = next(f.format for f in formats if f.start == 0)  # `async`
+        assert async_format.foreground().color().name() == f"#{keyword}".lower()
         QtTest.QTest.keyClick(
             editor, QtCore.Qt.Key.Key_Return, QtCore.Qt.KeyboardModifier.ControlModifier
         )
         assert panel.run_task is not None, "Ctrl+Enter runs"
         await wait_until(lambda: panel.run_task is None, 10)
         assert "indented" in log_text(panel)
+
+    run(scenario())
+
+
+def test_the_editor_follows_the_theme(window, run):
+    """A theme switch recolours the code already there, the line numbers and an error's
+    mark (colours read from the theme in force, not fixed at import)."""
+    from guidemo.widgets import palette
+    from guidemo.widgets.source_view import code_style
+
+    panel = open_lab(window)
+    editor = panel.editor
+
+    def code_colours() -> set[str]:
+        formats = editor.document().firstBlock().layout().formats()
+        return {f.format.foreground().color().name() for f in formats}
+
+    def style_colours(name: str) -> set[str]:
+        return {f"#{rule['color']}" for _, rule in code_style(name) if rule["color"]}
+
+    def margin_colour() -> str:
+        return editor._numbers.grab().toImage().pixelColor(2, 2).name()
+
+    async def scenario() -> None:
+        editor.setPlainText("async def f():\n    await asyncio.sleep(1)\n")
+        editor.mark_error(2, 5)
+        for name in ("dark", "light"):
+            window.set_theme(name)
+            theme = palette.THEMES[name]
+            await asyncio.sleep(0.05)
+            assert code_colours() and code_colours() <= style_colours(name), name
+            line, spot = editor.extraSelections()
+            assert line.format.background().color().name() == theme.late_background
+            assert spot.format.background().color().name() == theme.bad
+            assert margin_colour() == theme.alternate_base
+
+    try:
+        run(scenario())
+    finally:
+        window.set_theme("light")
+    assert style_colours("light") != style_colours("dark")
+
+
+def test_tab_passes_through_the_editor_unless_writing_code(window, run):
+    """Tab indents while writing code, but a keyboard user walking the controls is not
+    trapped: walked into by Tab, or after Esc, the next Tab moves on."""
+    from PySide6 import QtCore, QtTest
+
+    panel = open_lab(window)
+    editor = panel.editor
+    window.activateWindow()
+
+    async def scenario() -> None:
+        editor.setPlainText("")
+        panel.exercise_combo.setFocus(QtCore.Qt.FocusReason.TabFocusReason)
+        for _ in range(10):  # from the combo, Tab to the editor
+            QtTest.QTest.keyClick(QtWidgets.QApplication.focusWidget(), QtCore.Qt.Key.Key_Tab)
+            if QtWidgets.QApplication.focusWidget() is editor:
+                break
+        assert QtWidgets.QApplication.focusWidget() is editor
+        QtTest.QTest.keyClick(editor, QtCore.Qt.Key.Key_Tab)
+        assert QtWidgets.QApplication.focusWidget() is not editor, "walked on"
+        assert editor.toPlainText() == ""
+        editor.setFocus(QtCore.Qt.FocusReason.MouseFocusReason)
+        QtTest.QTest.keyClicks(editor, "x")
+        QtTest.QTest.keyClick(editor, QtCore.Qt.Key.Key_Tab)
+        assert editor.toPlainText() == "x    " and QtWidgets.QApplication.focusWidget() is editor
+        QtTest.QTest.keyClick(editor, QtCore.Qt.Key.Key_Escape)
+        QtTest.QTest.keyClick(editor, QtCore.Qt.Key.Key_Tab)
+        assert QtWidgets.QApplication.focusWidget() is not editor, "Esc, then Tab moves on"
+        assert editor.toPlainText() == "x    "
 
     run(scenario())
 

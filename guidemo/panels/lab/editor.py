@@ -1,5 +1,7 @@
-"""The lab's code editor: Python highlighted in the source view's colours, line numbers,
-auto-indent, Tab = 4 spaces, Ctrl+Enter runs, and a mark on the line of an error."""
+"""The lab's code editor: Python highlighted in the source view's colours (the theme's),
+line numbers, auto-indent, Tab = 4 spaces, Ctrl+Enter runs, and a mark on the line of an
+error. Tab does not trap a keyboard user: walked into by Tab, the editor lets the next Tab
+move on until something is typed; Esc lets the next Tab move on too."""
 
 from __future__ import annotations
 
@@ -7,23 +9,29 @@ from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from guidemo.widgets.source_view import _FORMATTER_STYLE
+from guidemo.widgets import palette
+from guidemo.widgets.source_view import code_style
 
 INDENT = "    "
 
 
 class PythonHighlighter(QtGui.QSyntaxHighlighter):
-    """Pygments' tokens, line by line, in the source view's style (a string spanning lines
-    is coloured line by line: good enough for short lab code)."""
+    """Pygments' tokens, line by line, in the source view's style of the theme in force (a
+    string spanning lines is coloured line by line: good enough for short lab code)."""
 
     def __init__(self, document: QtGui.QTextDocument) -> None:
         super().__init__(document)
         from pygments.lexers import PythonLexer
-        from pygments.styles import get_style_by_name
 
         self._lexer = PythonLexer(stripnl=False, ensurenl=False)
-        self._style = get_style_by_name(_FORMATTER_STYLE)
+        self._style = code_style(palette.CURRENT.name)
         self._formats: dict[object, QtGui.QTextCharFormat] = {}
+
+    def apply_theme(self) -> None:
+        """The theme's code colours, for the text already there too."""
+        self._style = code_style(palette.CURRENT.name)
+        self._formats.clear()
+        self.rehighlight()
 
     def _format(self, token: Any) -> QtGui.QTextCharFormat:
         found = self._formats.get(token)
@@ -68,18 +76,26 @@ class CodeEditor(QtWidgets.QPlainTextEdit):
         self.setObjectName("labEditor")
         self.setToolTip(
             "Your code: the body of an async def, so top-level await works. Ready names: "
-            "asyncio, time, aiohttp, server, say(...), button(...), label(...). Ctrl+Enter runs"
+            "asyncio, time, aiohttp, server, say(...), button(...), label(...). Ctrl+Enter runs; "
+            "Tab indents (Esc, then Tab, moves on)"
         )
         font = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
         self.setFont(font)
         self.setLineWrapMode(QtWidgets.QPlainTextEdit.LineWrapMode.NoWrap)
         self.setTabStopDistance(self.fontMetrics().horizontalAdvance(" ") * 4)
+        self.tab_moves_on = False  # Tab leaves the editor (walked into by Tab, or after Esc)
         self.highlighter = PythonHighlighter(self.document())
         self._numbers = _LineNumbers(self)
         self.blockCountChanged.connect(self._update_margin)
         self.updateRequest.connect(self._update_numbers)
         self._update_margin()
         self.error_at: tuple[int, int] | None = None  # (line, column) marked, 1-based
+
+    def apply_theme(self) -> None:
+        """Code, line numbers and the error mark in the theme in force."""
+        self.highlighter.apply_theme()
+        self.setExtraSelections(self._error_selections())
+        self._numbers.update()
 
     # --- line numbers -------------------------------------------------------------------
     def numbers_width(self) -> int:
@@ -102,14 +118,15 @@ class CodeEditor(QtWidgets.QPlainTextEdit):
 
     def paint_numbers(self, event: QtGui.QPaintEvent) -> None:
         painter = QtGui.QPainter(self._numbers)
-        painter.fillRect(event.rect(), QtGui.QColor(240, 240, 240))
+        theme = palette.CURRENT
+        painter.fillRect(event.rect(), QtGui.QColor(theme.alternate_base))
         block = self.firstVisibleBlock()
         top = round(self.blockBoundingGeometry(block).translated(self.contentOffset()).top())
         height = self.fontMetrics().height()
         while block.isValid() and top <= event.rect().bottom():
             number = block.blockNumber() + 1
             bad = self.error_at is not None and self.error_at[0] == number
-            painter.setPen(QtGui.QColor(176, 0, 32) if bad else QtGui.QColor(130, 130, 130))
+            painter.setPen(QtGui.QColor(theme.bad if bad else theme.muted))
             painter.drawText(
                 0, top, self._numbers.width() - 4, height,
                 int(QtCore.Qt.AlignmentFlag.AlignRight), str(number),
@@ -119,9 +136,28 @@ class CodeEditor(QtWidgets.QPlainTextEdit):
         painter.end()
 
     # --- keys ---------------------------------------------------------------------------
+    def focusInEvent(self, event: QtGui.QFocusEvent) -> None:
+        reason, reasons = event.reason(), QtCore.Qt.FocusReason
+        if reason in (reasons.TabFocusReason, reasons.BacktabFocusReason):
+            self.tab_moves_on = True  # passing through: Tab goes on to the next control
+        elif reason in (reasons.MouseFocusReason, reasons.OtherFocusReason):
+            self.tab_moves_on = False
+        super().focusInEvent(event)
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Qt asks this on Tab before the key reaches keyPressEvent: False keeps the key
+        here (to indent), unless Tab is to move on."""
+        if not self.tab_moves_on:
+            return False
+        return QtWidgets.QAbstractScrollArea.focusNextPrevChild(self, next)
+
     def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
         key, mods = event.key(), event.modifiers()
         ctrl = bool(mods & QtCore.Qt.KeyboardModifier.ControlModifier)
+        if key == QtCore.Qt.Key.Key_Escape:
+            self.tab_moves_on = True
+        elif event.text():
+            self.tab_moves_on = False  # writing code: Tab indents again
         if key in (QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter) and ctrl:
             self.runRequested.emit()
             return
@@ -164,29 +200,38 @@ class CodeEditor(QtWidgets.QPlainTextEdit):
     def mark_error(self, line: int | None, column: int = 1) -> None:
         """Mark line `line` (1-based; None clears) and put the cursor at `column`."""
         self.error_at = None if line is None else (line, max(1, column))
-        selections = []
-        block = self.document().findBlockByNumber((line or 1) - 1)
-        if line is not None and block.isValid():
-            whole = QtWidgets.QTextEdit.ExtraSelection()
-            line_format = QtGui.QTextCharFormat()
-            line_format.setBackground(QtGui.QColor(255, 220, 220))
-            line_format.setProperty(QtGui.QTextFormat.Property.FullWidthSelection, True)
-            whole.format = line_format
-            whole.cursor = QtGui.QTextCursor(block)
-            spot = QtWidgets.QTextEdit.ExtraSelection()
-            cursor = QtGui.QTextCursor(block)
-            cursor.setPosition(block.position() + min(column - 1, max(0, block.length() - 2)))
-            cursor.movePosition(
-                QtGui.QTextCursor.MoveOperation.Right, QtGui.QTextCursor.MoveMode.KeepAnchor
-            )
-            spot_format = QtGui.QTextCharFormat()
-            spot_format.setBackground(QtGui.QColor(176, 0, 32))
-            spot_format.setForeground(QtGui.QColor("white"))
-            spot.format = spot_format
-            spot.cursor = cursor
-            selections = [whole, spot]
-            here = QtGui.QTextCursor(block)
-            here.setPosition(cursor.selectionStart())
+        selections = self._error_selections()
+        if selections:
+            here = QtGui.QTextCursor(self.document())
+            here.setPosition(selections[-1].cursor.selectionStart())
             self.setTextCursor(here)
         self.setExtraSelections(selections)
         self._numbers.update()
+
+    def _error_selections(self) -> list[QtWidgets.QTextEdit.ExtraSelection]:
+        """The marked line (the theme's "late" background) and the spot (bad on base)."""
+        if self.error_at is None:
+            return []
+        line, column = self.error_at
+        block = self.document().findBlockByNumber(line - 1)
+        if not block.isValid():
+            return []
+        theme = palette.CURRENT
+        whole = QtWidgets.QTextEdit.ExtraSelection()
+        line_format = QtGui.QTextCharFormat()
+        line_format.setBackground(QtGui.QColor(theme.late_background))
+        line_format.setProperty(QtGui.QTextFormat.Property.FullWidthSelection, True)
+        whole.format = line_format
+        whole.cursor = QtGui.QTextCursor(block)
+        spot = QtWidgets.QTextEdit.ExtraSelection()
+        cursor = QtGui.QTextCursor(block)
+        cursor.setPosition(block.position() + min(column - 1, max(0, block.length() - 2)))
+        cursor.movePosition(
+            QtGui.QTextCursor.MoveOperation.Right, QtGui.QTextCursor.MoveMode.KeepAnchor
+        )
+        spot_format = QtGui.QTextCharFormat()
+        spot_format.setBackground(QtGui.QColor(theme.bad))
+        spot_format.setForeground(QtGui.QColor(theme.base))
+        spot.format = spot_format
+        spot.cursor = cursor
+        return [whole, spot]
