@@ -29,6 +29,7 @@ from guidemo.widgets.kit import named
 from guidemo.widgets.source_view import SourceView
 
 __all__ = ["Panel", "PanelContext", "first_sentence"]
+SOURCE_SHARE_MIN = 0.3  # the source view keeps at least this share of a panel's width
 
 
 def first_sentence(markdown: str) -> str:
@@ -112,6 +113,9 @@ class Panel(QtWidgets.QWidget):
         body.setStretchFactor(1, 2)
         body.setSizes([640, 460])
         body.setChildrenCollapsible(False)
+        body.splitterMoved.connect(self._body_moved_by_hand)
+        self._body = body
+        self._body_by_hand = False
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
@@ -142,9 +146,25 @@ class Panel(QtWidgets.QWidget):
     def _splitter_moved_by_hand(self) -> None:
         self._fitted_by_hand = True
 
+    def _body_moved_by_hand(self) -> None:
+        self._body_by_hand = True
+
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._fit_width()
         self._fit_explanation()
+
+    def _fit_width(self) -> None:
+        """The controls' column gets 3/5 of the width, more if its widest row needs it
+        (the source view keeps SOURCE_SHARE_MIN and scrolls sideways instead of them)."""
+        if self._body_by_hand or not hasattr(self, "controls"):
+            return
+        total = sum(self._body.sizes())
+        scroll_bar = self.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_ScrollBarExtent)
+        need = self.controls.minimumSizeHint().width() + scroll_bar + 4
+        left = max(total * 3 // 5, min(need, round(total * (1 - SOURCE_SHARE_MIN))))
+        if abs(self._body.sizes()[0] - left) > 1:
+            self._body.setSizes([left, total - left])
 
     def _fit_explanation(self) -> None:
         """The controls get the height they need; the explanation the rest (it scrolls),

@@ -23,7 +23,7 @@ from guidemo.ui.error_log import ErrorLog
 from guidemo.ui.hud import Hud
 from guidemo.ui.tour import Tour
 from guidemo.widgets import source_view
-from guidemo.widgets.kit import make_button
+from guidemo.widgets.kit import make_button, named
 from guidemo.widgets.palette import BAD, style_sheet
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ NAVIGATOR_EM = 24  # navigator width in letter widths: it grows with the zoom
 ZOOM_STEPS = (0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0)
 BACKGROUND_BUILD_MS = 150  # after the first paint, one more panel every so often
 BACKGROUND_START_MS = 1000  # ... starting a moment after it, once the window is up
+TOUR_BAND_SHARE = 0.28  # the tour's band takes at most this share of the window's height
 
 
 class _LazyPanels(Mapping[str, Panel]):
@@ -114,6 +115,7 @@ class MainWindow(QtWidgets.QMainWindow):
         grid.addWidget(self.stack, 1, 1)
         grid.setColumnStretch(1, 1)
         grid.setRowStretch(1, 1)
+        self._grid = grid
         self.setCentralWidget(central)
         self._build_error_area()
 
@@ -218,16 +220,16 @@ class MainWindow(QtWidgets.QMainWindow):
             self.context.stop()
 
     def show_tour_panel(self, visible: bool) -> None:
+        """Show or hide the tour's band under the panel."""
         self.tour_dock.setVisible(visible)
 
     # --- behaviour ----------------------------------------------------------------------
     def _build_tour(self) -> None:
         self.tour = Tour(self)
-        self.tour_dock = QtWidgets.QDockWidget("Tour", self)
-        self.tour_dock.setObjectName("tourDock")
-        self.tour_dock.setWidget(self.tour.panel)
-        self.tour_dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
-        self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.tour_dock)
+        # A band under the panel, across the window: a side dock took a third of the width
+        # from every panel (they scrolled sideways at 1280x720).
+        self.tour_dock = TourBand(self.tour.panel)
+        self._grid.addWidget(self.tour_dock, 2, 0, 1, 2)
         self.tour_dock.hide()
         button = make_button(
             "Tour",
@@ -307,6 +309,10 @@ class MainWindow(QtWidgets.QMainWindow):
             source_view.warm_up()
             self._warmed_up = True
 
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.tour_dock.fit(self.height())
+
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         if self.remember_state:
             self.settings.setValue("size", self.size())
@@ -315,6 +321,54 @@ class MainWindow(QtWidgets.QMainWindow):
             self.settings.sync()
         self.closed.set()
         event.accept()
+
+
+class TourBand(QtWidgets.QFrame):
+    """objectName `tourDock`: the tour's band under the panel, across the whole window.
+
+    At most TOUR_BAND_SHARE of the window's height (the step's text scrolls inside it), so
+    the panel keeps its width and most of its height; `tourCollapse` folds it to the
+    step's heading and buttons.
+    """
+
+    def __init__(self, tour_panel: QtWidgets.QWidget) -> None:
+        super().__init__()
+        self.setObjectName("tourDock")
+        self.tour_panel = tour_panel
+        self.collapse_button = named(
+            QtWidgets.QToolButton(),
+            "tourCollapse",
+            "Fold the tour to one strip (its heading and buttons), or unfold it",
+        )
+        self.collapse_button.setCheckable(True)
+        self.collapse_button.setAutoRaise(True)
+        self.collapse_button.toggled.connect(self.set_collapsed)
+        layout = QtWidgets.QHBoxLayout(self)
+        layout.setContentsMargins(0, 2, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.collapse_button, 0, QtCore.Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(tour_panel, 1)
+        self._window_height = DEFAULT_SIZE.height()
+        self.set_collapsed(False)
+
+    def set_collapsed(self, collapsed: bool) -> None:
+        self.collapse_button.setChecked(collapsed)
+        self.collapse_button.setText("▸" if collapsed else "▾")
+        text = self.tour_panel.findChild(QtWidgets.QWidget, "tourText")
+        if text is not None:
+            text.setVisible(not collapsed)
+        self.fit(self._window_height)
+
+    def collapsed(self) -> bool:
+        return self.collapse_button.isChecked()
+
+    def fit(self, window_height: int) -> None:
+        """Take TOUR_BAND_SHARE of a window this tall (the text scrolls), or one strip."""
+        self._window_height = window_height
+        if self.collapsed():
+            self.setFixedHeight(self.minimumSizeHint().height())
+        else:
+            self.setFixedHeight(round(window_height * TOUR_BAND_SHARE))
 
 
 def fit_to_screen(size: QtCore.QSize, screen: QtGui.QScreen | None) -> QtCore.QSize:

@@ -17,7 +17,7 @@ from guidemo.lessons.coroutines import (
     stop_all,
 )
 from guidemo.panels.coroutines.section import Host, Section
-from guidemo.widgets.kit import log_view, make_button, named
+from guidemo.widgets.kit import flow, log_view, make_button, named
 from guidemo.widgets.lanes import LaneChart
 
 # By default the shutdown comes before the instances are done, so it cancels them.
@@ -112,30 +112,22 @@ class ManySection(Section):
         self._status_timer.setInterval(200)
         self._status_timer.timeout.connect(self._refresh_instances)
 
-        grid = QtWidgets.QGridLayout()
-        grid.addWidget(QtWidgets.QLabel("say_lots, n ="), 0, 0)
-        grid.addWidget(self.say_lots_spin, 0, 1)
-        grid.addWidget(self.say_lots_button, 0, 2)
-        grid.addWidget(QtWidgets.QLabel("display_date ×"), 1, 0)
-        grid.addWidget(self.instances_spin, 1, 1)
-        row = QtWidgets.QHBoxLayout()
-        row.addWidget(QtWidgets.QLabel("each for"))
-        row.addWidget(self.run_for_spin)
-        row.addWidget(QtWidgets.QLabel("call_later shutdown at"))
-        row.addWidget(self.shutdown_spin)
-        row.addWidget(self.start_instances_button)
-        grid.addLayout(row, 1, 2, 1, 3)
-        grid.addWidget(self.instance_combo, 2, 0, 1, 2)
-        grid.addWidget(self.cancel_one_button, 2, 2)
-        grid.addWidget(self.cancel_all_button, 2, 3)
-        grid.setColumnStretch(4, 1)
+        say_lots = flow(("say_lots, n =", self.say_lots_spin), self.say_lots_button)
+        instances = flow(
+            ("display_date ×", self.instances_spin),
+            ("each for", self.run_for_spin),
+            ("call_later shutdown at", self.shutdown_spin),
+            self.start_instances_button,
+        )
+        cancel = flow(self.instance_combo, self.cancel_one_button, self.cancel_all_button)
         split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         split.addWidget(self.lanes)
         split.addWidget(self.coroutine_log)
         split.setSizes([230, 130])
         split.setChildrenCollapsible(False)
         layout = QtWidgets.QVBoxLayout(self)
-        layout.addLayout(grid)
+        for line in (say_lots, instances, cancel):
+            layout.addWidget(line)
         layout.addWidget(self.instances_status)
         layout.addWidget(split, 1)
 

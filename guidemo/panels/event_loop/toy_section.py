@@ -49,6 +49,9 @@ def fifo_gone(shown: list[int], now: list[int]) -> int:
     return gone
 
 
+RUN_TEXTS = ("Pause the toy", "Run the toy")  # the run button while running, paused
+
+
 class ToySection(QtWidgets.QGroupBox):
     """Drives a `ToyEventLoop` on its own thread and draws it, ten times a second at most."""
 
@@ -88,10 +91,13 @@ class ToySection(QtWidgets.QGroupBox):
             f"Queue {BURST_SIZE} quick events at once",
         )
         self.run_button = make_button(
-            "Pause the toy", "toyRunButton", "Pause or resume the toy loop: paused, events pile up"
+            RUN_TEXTS[0], "toyRunButton", "Pause or resume the toy loop: paused, events pile up"
         )
         self.run_button.setCheckable(True)
         self.run_button.setChecked(True)
+        # As wide as its wider text: the buttons beside it never move while it runs.
+        widths = [self.run_button.fontMetrics().horizontalAdvance(t) for t in RUN_TEXTS]
+        self.run_button.setMinimumWidth(max(widths) + 24)
         clear = make_button(
             "Clear", "clearToyButton", "Drop the events still queued and clear the log"
         )
@@ -122,6 +128,9 @@ class ToySection(QtWidgets.QGroupBox):
         )
         self.current_label.setWordWrap(False)
         self.current_label.setMinimumHeight(28)
+        self.current_label.setSizePolicy(  # its changing text never widens the panel
+            QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed
+        )
         self.handled_table = kit.table(
             "handledTable",
             ["event", "waited in queue ms", "of it: slow motion ms", "handler ms"],
@@ -129,6 +138,7 @@ class ToySection(QtWidgets.QGroupBox):
             "of that wait was slow-motion pauses, and how long its handler took",
         )
         self.handled_table.verticalHeader().setDefaultSectionSize(22)
+        kit.keep_rows(self.handled_table, 5)
         self.handled_table.horizontalHeader().setSectionResizeMode(
             QtWidgets.QHeaderView.ResizeMode.Stretch  # the columns share the width
         )
@@ -155,10 +165,9 @@ class ToySection(QtWidgets.QGroupBox):
         split.setChildrenCollapsible(False)
 
         layout = QtWidgets.QVBoxLayout(self)
-        layout.addLayout(kit.row(quick, slow, burst, self.run_button, clear, stretch=False))
-        speed = kit.row("Slow motion:", self.speed_slider, self.speed_label, stretch=False)
-        speed.setStretch(1, 1)
-        layout.addLayout(speed)
+        layout.addWidget(kit.flow(quick, slow, burst, self.run_button, clear))
+        self.speed_slider.setMinimumWidth(160)
+        layout.addWidget(kit.flow(("Slow motion:", self.speed_slider), self.speed_label))
         layout.addWidget(split, 1)
         self._draw_labels()
 
@@ -189,7 +198,7 @@ class ToySection(QtWidgets.QGroupBox):
         self._driver = self._spawn(drive_toy_loop(self.toy, self._cpu, self._go), "toy loop")
 
     def _toggle(self, running: bool) -> None:
-        self.run_button.setText("Pause the toy" if running else "Run the toy")
+        self.run_button.setText(RUN_TEXTS[0] if running else RUN_TEXTS[1])
         if self._go is not None:
             if running and self.toy.queue:
                 self._go.set()

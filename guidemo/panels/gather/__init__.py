@@ -31,7 +31,7 @@ from guidemo.panels.gather.run import (
     job_cell,
     summary_html,
 )
-from guidemo.widgets.kit import check, label, make_button, named
+from guidemo.widgets.kit import check, flow, label, make_button, named
 from guidemo.widgets.lanes import LaneChart
 from guidemo.widgets.palette import BAD, GOOD, MUTED
 
@@ -127,15 +127,9 @@ class GatherPanel(Panel):
             rich=True,
         )
 
-        options = QtWidgets.QHBoxLayout()
-        options.addWidget(QtWidgets.QLabel("step"))
-        options.addWidget(self.step_spin)
-        options.addWidget(self.failing_task_check)
-        options.addWidget(self.return_exceptions_check)
-        options.addStretch(1)
-        row = QtWidgets.QHBoxLayout()
-        for button in self.buttons.values():
-            row.addWidget(button)
+        options = flow(("step", self.step_spin), self.failing_task_check)
+        options.add(self.return_exceptions_check)
+        row = flow(*self.buttons.values())
         split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         split.addWidget(self.gather_lanes)
         split.addWidget(self.gather_results)
@@ -144,8 +138,8 @@ class GatherPanel(Panel):
         controls = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(controls)
         layout.setContentsMargins(0, 4, 0, 0)
-        layout.addLayout(options)
-        layout.addLayout(row)
+        layout.addWidget(options)
+        layout.addWidget(row)
         layout.addWidget(self.gather_summary)
         layout.addWidget(split, 1)
         self._set_running(False)

@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from guidemo.panels.limits.run import WAYS, WayRun
-from guidemo.widgets.kit import named
+from guidemo.widgets.kit import FitLabel, named
 
 WAY_COLORS = {"gather": (200, 40, 50), "semaphore": (215, 130, 20), "bucket": (30, 140, 75)}
 LIMIT_COLOR = (90, 90, 90)
@@ -52,13 +52,12 @@ class LimitsChart(QtWidgets.QWidget):
             f"<span style='color:rgb{color}'>&#9632;</span>&nbsp;{WAYS[way]}"
             for way, color in WAY_COLORS.items()
         )
-        legend = QtWidgets.QLabel(
+        legend = FitLabel(  # claims its lines' height: over the axis title otherwise
             f"<small>{ways} &nbsp;·&nbsp; dashed: sent, solid: accepted, "
             "dotted grey: the most the server accepts by then</small>"
         )
         legend.setObjectName("limitsLegend")
         legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        legend.setWordWrap(True)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
