@@ -241,3 +241,46 @@ def test_every_panel_reflows_without_sideways_scrolling(window, run, width, heig
     finally:
         window.show_tour_panel(False)
         window.set_zoom(1.0)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(("width", "height", "zoom"), [(1280, 720, 1.0), (1920, 1080, 1.5)])
+def test_gathers_four_runs_are_readable_one_run_at_a_time(window, run, width, height, zoom):
+    """All four in a row makes 16 lanes: where they do not fit at 12 px, one run at a time."""
+    from guidemo.widgets.lanes import MIN_LANE_PX, LaneChart
+
+    async def scenario() -> list[str]:
+        window.set_zoom(zoom)
+        window.show_tour_panel(True)
+        window.resize(width, height)
+        panel = await show_for_layout(window, "gather", (width, height))
+        panel.findChild(QtWidgets.QDoubleSpinBox, "stepSpin").setValue(0.05)
+        runs = panel.findChild(QtWidgets.QComboBox, "gatherRunCombo")
+        chart = panel.findChild(LaneChart, "gatherLanes")
+        panel.findChild(QtWidgets.QPushButton, "runAllButton").click()
+        await wait_until(lambda: runs.count() == 5, 20, "four runs in the selector")
+        await wait_until(lambda: panel.findChild(QtWidgets.QPushButton, "gatherButton").isEnabled())
+        await show_for_layout(window, "gather", (width, height))
+        least = max(MIN_LANE_PX, chart.fontMetrics().height())
+        found = []
+        if len(chart.shown_lane_names()) == 16:
+            found.append(f"all 16 lanes shown at {chart.lane_px():.1f} px")
+        for index in range(1, runs.count()):
+            runs.setCurrentIndex(index)
+            runs.activated.emit(index)
+            await asyncio.sleep(0.1)
+            way = runs.itemText(index).split(". ", 1)[1]
+            shown = chart.shown_lane_names()
+            if shown != [f"{way} · {lane}" for lane in ("caller", *"ABC")]:
+                found.append(f"{runs.itemText(index)} shows {shown}")
+            if chart.lane_px() < least:
+                found.append(f"{runs.itemText(index)}: lanes {chart.lane_px():.1f} px < {least}")
+        found += reflow_problems(window, panel)
+        return found
+
+    try:
+        found = run(scenario())
+        assert found == [], "\n".join(found)
+    finally:
+        window.show_tour_panel(False)
+        window.set_zoom(1.0)
