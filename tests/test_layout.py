@@ -284,3 +284,45 @@ def test_gathers_four_runs_are_readable_one_run_at_a_time(window, run, width, he
     finally:
         window.show_tour_panel(False)
         window.set_zoom(1.0)
+
+
+@pytest.mark.timeout(120)
+def test_tables_keep_five_rows_and_the_toys_buttons_stay_put(window, run):
+    """At 1280x720 with the tour open: the callbacks table and the toy's log show 5 rows
+    or more, and the toy's buttons do not move while it runs (a moving Clear was missed)."""
+
+    def rows_shown(table: QtWidgets.QTableView) -> float:
+        height = table.viewport().height()
+        return height / table.verticalHeader().defaultSectionSize()
+
+    async def scenario() -> list[str]:
+        window.show_tour_panel(True)
+        window.resize(1280, 720)
+        found = []
+        for slug, name in [("callbacks", "callbacksTable"), ("event-loop", "handledTable")]:
+            panel = await show_for_layout(window, slug, (1280, 720))
+            table = panel.findChild(QtWidgets.QTableView, name)
+            if rows_shown(table) < 5:
+                found.append(f"{name} shows {rows_shown(table):.1f} rows")
+        names = ["quickEventButton", "slowEventButton", "burstButton", "toyRunButton"]
+        buttons = [panel.findChild(QtWidgets.QPushButton, n) for n in [*names, "clearToyButton"]]
+        before = [global_rect(b) for b in buttons]
+        panel.findChild(QtWidgets.QPushButton, "burstButton").click()
+        panel.findChild(QtWidgets.QPushButton, "toyRunButton").click()  # paused: its text
+        panel.findChild(QtWidgets.QPushButton, "toyRunButton").click()  # running again
+        for _ in range(20):
+            await asyncio.sleep(0.05)
+            moved = [
+                b.objectName() for b, r in zip(buttons, before, strict=True) if global_rect(b) != r
+            ]
+            if moved:
+                found.append(f"moved while the toy ran: {moved}")
+                break
+        panel.findChild(QtWidgets.QPushButton, "clearToyButton").click()
+        return found
+
+    try:
+        found = run(scenario())
+        assert found == [], "\n".join(found)
+    finally:
+        window.show_tour_panel(False)
