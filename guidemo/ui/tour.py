@@ -11,6 +11,7 @@ observed(), next(), back().
 from __future__ import annotations
 
 import contextlib
+import html
 import re
 import string
 import time
@@ -31,6 +32,7 @@ Facts = dict[str, Any]
 PULSE_MS = 450
 LABEL_SETTLE_S = 0.6  # a watched label is read once it has not changed for this long
 LABEL_SETTLE_MAX_S = 3.0  # or this long after it first changed, if it keeps changing
+FREEZE_SETTLE_S = 0.4  # a freeze is quoted once the loop has run this long after it
 ADVANCE_KEYS = {QtCore.Qt.Key.Key_PageDown, QtCore.Qt.Key.Key_Right}
 RETREAT_KEYS = {QtCore.Qt.Key.Key_PageUp, QtCore.Qt.Key.Key_Left}
 TEXT_INPUTS = (QtWidgets.QLineEdit, QtWidgets.QAbstractSpinBox, QtWidgets.QTextEdit,
@@ -48,6 +50,32 @@ class Step:
     target: str = ""  # objectName of the control to use now
     watch: str = "click"  # what must happen: see Tour.WATCHES
     preset: dict[str, str] = field(default_factory=dict)  # objectName -> value
+    quote: str = ""  # a regex: {text} is its match (its first group) in the label's text
+    show: str = ""  # objectName of a result to bring into view once the takeaway shows
+
+
+def plain_text(rich: str) -> str:
+    """A label's rich text as one line to quote: tables dropped (they are for the eye), line
+    breaks and paragraphs as spaces (no "(UI live)The cost"), entities decoded."""
+    text = re.sub(r"<table.*?</table>", "\n", rich, flags=re.DOTALL | re.IGNORECASE)
+    text = re.sub(r"<br\s*/?>|</p>|</div>|</li>|</tr>", "\n", text, flags=re.IGNORECASE)
+    text = html.unescape(re.sub(r"<[^>]+>", "", text))
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    ended = [line if line[-1] in ".:;!?" else line + "." for line in lines[:-1]]
+    return " ".join(ended + lines[-1:])
+
+
+def quoted(text: str, pattern: str) -> Facts:
+    """The part of `text` a step quotes: {text}, the match of `pattern` (its first unnamed
+    group), else all of it; a fact for each named group; {quoted}: False if it missed."""
+    found = re.search(pattern, text, flags=re.DOTALL) if pattern else None
+    if found is None:
+        return {"text": text, "quoted": not pattern}
+    named = set(found.re.groupindex.values())
+    unnamed = [number for number in range(1, found.re.groups + 1) if number not in named]
+    part = found.group(unnamed[0] if unnamed else 0) or ""
+    return {**found.groupdict(), "text": part.strip(), "quoted": True}
 
 
 def parse_tour(markdown: str) -> list[Step]:
@@ -74,6 +102,8 @@ def parse_tour(markdown: str) -> list[Step]:
                 target=meta.get("target", ""),
                 watch=meta.get("watch", "click" if meta.get("target") else "none"),
                 preset={k.strip(): v.strip() for k, v in preset.items()},
+                quote=meta.get("quote", ""),
+                show=meta.get("show", ""),
             )
         )
     return steps
@@ -260,7 +290,7 @@ class Tour(QtCore.QObject):
         panel = self.window.panel(step.panel)
         for name, value in step.preset.items():
             widget = panel.findChild(QtWidgets.QWidget, name)
-            if isinstance(widget, QtWidgets.QSpinBox):
+            if isinstance(widget, (QtWidgets.QSpinBox, QtWidgets.QAbstractSlider)):
                 widget.setValue(int(float(value)))
             elif isinstance(widget, QtWidgets.QDoubleSpinBox):
                 widget.setValue(float(value))
@@ -272,6 +302,8 @@ class Tour(QtCore.QObject):
                 widget.setText(value)
             elif isinstance(widget, QtWidgets.QPlainTextEdit):
                 widget.setPlainText(value.replace("\\n", "\n"))
+            elif isinstance(widget, QtWidgets.QAbstractButton) and value == "click":
+                widget.click()  # a step's set-up the learner has seen before (it is logged)
 
     def _disconnect_target(self) -> None:
         if self._connected is not None:
@@ -288,7 +320,10 @@ class Tour(QtCore.QObject):
         """The text of the label a `label:` step watches, before the click changes it."""
         kind, _, name = self.steps[self.index].watch.partition(":")
         label = self._label(name) if kind == "label" else None
-        return re.sub(r"<[^>]+>", "", label.text()) if label is not None else None
+        return plain_text(label.text()) if label is not None else None
+
+    def _panel_widget(self, name: str) -> QtWidgets.QWidget | None:
+        return self.window.panel(self.steps[self.index].panel).findChild(QtWidgets.QWidget, name)
 
     def _label(self, name: str) -> QtWidgets.QLabel | None:
         """The step's panel's label `name` (objectNames repeat across panels)."""
@@ -296,6 +331,18 @@ class Tour(QtCore.QObject):
         return panel.findChild(QtWidgets.QLabel, name) or self.window.findChild(
             QtWidgets.QLabel, name
         )
+
+    def _busy(self) -> bool:
+        """The step's panel says a run the learner started is still going (a toy loop still
+        handling its queue, coroutines not yet stopped): its labels are not results yet."""
+        busy = getattr(self.window.panel(self.steps[self.index].panel), "busy", None)
+        return bool(busy()) if callable(busy) else False
+
+    def _result(self, label: QtWidgets.QLabel | None) -> Facts:
+        """The facts every label watch gives: {text}, the part of the label the step quotes,
+        and {label[name]}, the text of any label of the panel at that moment."""
+        text = plain_text(label.text()) if label is not None else ""
+        return {**quoted(text, self.steps[self.index].quote), "label": _Labels(self)}
 
     def _check(self) -> None:
         """Has the step's thing happened? (10 times a second while the tour is open)"""
@@ -308,6 +355,9 @@ class Tour(QtCore.QObject):
             self._facts = facts
             self.marker.follow(None)
             self._show()
+            shown = self._panel_widget(step.show) if step.show else None
+            if shown is not None:
+                reveal(shown, bottom=True)
 
     # Each watch returns the facts for the takeaway once its thing has happened, else None.
     def _watch_click(self, argument: str) -> Facts | None:
@@ -321,9 +371,14 @@ class Tour(QtCore.QObject):
             for f in self.window.monitor.freezes
             if f.started + f.duration_s >= self._step_started and not f.own
         ]
+        target = self.target()
+        if target is not None and not target.isEnabled():
+            return None  # the run it started is still going (and may freeze again)
         if not self._clicked or not freezes:
             return None
-        freeze = freezes[-1]
+        if time.perf_counter() - max(f.started + f.duration_s for f in freezes) < FREEZE_SETTLE_S:
+            return None
+        freeze = max(freezes, key=lambda f: f.duration_s)  # the click's, not a hiccup beside it
         return {"duration": freeze.duration_s, "where": freeze.where}
 
     def _watch_pause(self, argument: str) -> Facts | None:
@@ -345,6 +400,8 @@ class Tour(QtCore.QObject):
             return None
         if not self._seen_enabled_off and time.perf_counter() - self._since < 0.3:
             return None
+        if self._busy():
+            return None
         stats = self.window.monitor.stats_since(self._since)
         facts: Facts = {
             "seconds": time.perf_counter() - self._since,
@@ -352,8 +409,7 @@ class Tour(QtCore.QObject):
             "lag_p99": stats.p99_ms,
         }
         if argument:
-            label = self._label(argument)
-            facts["text"] = re.sub(r"<[^>]+>", "", label.text()) if label else ""
+            facts.update(self._result(self._label(argument)))
         return facts
 
     def _watch_label(self, argument: str) -> Facts | None:
@@ -363,16 +419,19 @@ class Tour(QtCore.QObject):
         label = self._label(argument)
         if not self._clicked or label is None:
             return None
-        text = re.sub(r"<[^>]+>", "", label.text())
+        text = plain_text(label.text())
         now = time.perf_counter()
         if text == self._label_before:
+            return None
+        if self._busy():  # still running: whatever the label says now is not the result
+            self._label_seen, self._label_changed_at = None, 0.0
             return None
         if text != self._label_seen:
             self._label_seen, self._label_seen_at = text, now
             self._label_changed_at = self._label_changed_at or now
         settled = now - self._label_seen_at >= LABEL_SETTLE_S
         if settled or now - self._label_changed_at >= LABEL_SETTLE_MAX_S:
-            return {"text": text}
+            return self._result(label)
         return None
 
     WATCHES: ClassVar[dict[str, Callable[[Tour, str], Facts | None]]] = {
@@ -427,8 +486,9 @@ class Tour(QtCore.QObject):
         return False
 
 
-def reveal(widget: QtWidgets.QWidget) -> None:
-    """Make `widget` visible: switch the tabs it sits in, scroll its scroll area to it."""
+def reveal(widget: QtWidgets.QWidget, bottom: bool = False) -> None:
+    """Make `widget` visible: switch the tabs it sits in, scroll its scroll area to it
+    (to its bottom edge if `bottom`: where a chart draws its latest run)."""
     parent = widget.parentWidget()
     while parent is not None:
         if isinstance(parent, QtWidgets.QTabWidget):
@@ -438,7 +498,24 @@ def reveal(widget: QtWidgets.QWidget) -> None:
                     parent.setCurrentIndex(index)
         if isinstance(parent, QtWidgets.QScrollArea):
             parent.ensureWidgetVisible(widget)
+            content = parent.widget()
+            if bottom and content is not None:
+                corner = widget.mapTo(content, QtCore.QPoint(0, widget.height()))
+                parent.ensureVisible(corner.x(), corner.y(), 0, 10)
         parent = parent.parentWidget()
+
+
+class _Labels(dict[str, str]):
+    """{label[name]} in a takeaway: the plain text of the step's panel's label `name`."""
+
+    def __init__(self, tour: Tour) -> None:
+        super().__init__()
+        for name in re.findall(r"\{label\[(\w+)\]", tour.steps[tour.index].takeaway):
+            label = tour._label(name)
+            self[name] = plain_text(label.text()) if label is not None else "?"
+
+    def __missing__(self, key: str) -> str:
+        return "?"
 
 
 class _Lenient(dict[str, Any]):

@@ -35,6 +35,10 @@ class ManySection(Section):
         self._say_lots_task: asyncio.Task[None] | None = None
         self._shutdown_handle: asyncio.Handle | None = None
         self._shutdown_at = 0.0
+        self._run_started = 0.0
+        self._run_took: float | None = None  # set when the run has ended
+        self._lines = 0  # lines the instances of this run printed
+        self._cancelled = 0  # instances of this run that stop_all (or a click) cancelled
         self._build()
         self._refresh_instances()
 
@@ -145,6 +149,8 @@ class ManySection(Section):
         if not self.running():
             self.lanes.reset()
             self._instances.clear()
+            self._run_started, self._run_took = time.perf_counter(), None
+            self._lines = self._cancelled = 0
             if self.coroutine_log.blockCount() > 1:
                 self.coroutine_log.appendPlainText("—" * 30)
 
@@ -217,6 +223,7 @@ class ManySection(Section):
         if text.startswith(("scheduled", "started")):
             self.lanes.open_bar(who, "queued")  # created, not run yet
             return
+        self._lines += who != "say_lots"
         self.lanes.add_event(who, "step", text)
         self.lanes.open_bar(who, "awaiting")  # it prints, then awaits a sleep
 
@@ -229,6 +236,7 @@ class ManySection(Section):
         if task is self._say_lots_task:
             self._say_lots_task = None
         if task.cancelled():
+            self._cancelled += task in self._instances
             self.lanes.finish(who, "cancelled")
             self.say_text(who, "cancelled (CancelledError at its await)")
         elif task.exception() is not None:
@@ -263,7 +271,24 @@ class ManySection(Section):
         if not busy:
             self._status_timer.stop()
             self.lanes.redraw()
-        self.instances_status.setText(" · ".join(parts) if parts else "Nothing running.")
+        text = " · ".join(parts) if parts else "Nothing running."
+        if not busy and self._instances:
+            text = f"{self._verdict()} ({text})"
+        self.instances_status.setText(text)
+
+    def _verdict(self) -> str:
+        """What the ended run showed: how many took turns, and how it ended."""
+        if self._run_took is None:
+            self._run_took = time.perf_counter() - self._run_started
+        ending = (
+            f"stop_all cancelled {self._cancelled} of them"
+            if self._cancelled
+            else "all ended before stop_all"
+        )
+        return (
+            f"Done: {len(self._instances)} instances took turns on one loop, {self._lines} "
+            f"lines in {self._run_took:.1f} s; {ending}"
+        )
 
     async def screenshot_demo(self) -> None:
         self.instances_spin.setValue(5)

@@ -45,6 +45,10 @@ class EventLoopPanel(Panel):
         if isinstance(splitter, QtWidgets.QSplitter):
             splitter.setSizes([200, 620])  # the toy needs room more than the text
 
+    def busy(self) -> bool:
+        """The toy still has events to handle (the tour quotes its summary once it is idle)."""
+        return self.toy_section.busy()
+
     async def shutdown(self) -> None:
         self.toy_section.stop()  # first: a turn in progress ends at once
         await super().shutdown()

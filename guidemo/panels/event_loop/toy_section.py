@@ -29,6 +29,7 @@ from guidemo.widgets.source_marks import LineMarker, source_line
 from guidemo.widgets.source_view import SourceView
 
 BURST_SIZE = 50
+BEHIND_SLOW = 3  # quick events posted right behind a slow one: the queue that waits
 REFRESH_MS = 100  # redraw the toy at most 10 times a second: drawing is work for the loop too
 MAX_LOG_ROWS = 500  # the view keeps the latest events (the summary counts them all)
 PAUSES_PER_TURN = 3  # slow motion stops before pop, call and log
@@ -85,6 +86,12 @@ class ToySection(QtWidgets.QGroupBox):
             "Queue one event whose handler takes a whole second: watch the events behind it",
             role="danger",
         )
+        slow_queue = make_button(
+            f"Slow, then {BEHIND_SLOW} quick",
+            "slowQueueButton",
+            f"Queue a slow event and {BEHIND_SLOW} quick ones behind it: they wait for it",
+            role="danger",
+        )
         burst = make_button(
             f"Post a burst of {BURST_SIZE}",
             "burstButton",
@@ -103,6 +110,7 @@ class ToySection(QtWidgets.QGroupBox):
         )
         quick.clicked.connect(lambda: self.post("quick", 1))
         slow.clicked.connect(lambda: self.post("slow", 1))
+        slow_queue.clicked.connect(self.post_slow_queue)
         burst.clicked.connect(lambda: self.post("quick", BURST_SIZE))
         self.run_button.toggled.connect(self._toggle)
         clear.clicked.connect(self._clear)
@@ -165,7 +173,7 @@ class ToySection(QtWidgets.QGroupBox):
         split.setChildrenCollapsible(False)
 
         layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(kit.flow(quick, slow, burst, self.run_button, clear))
+        layout.addWidget(kit.flow(quick, slow, slow_queue, burst, self.run_button, clear))
         self.speed_slider.setMinimumWidth(160)
         layout.addWidget(kit.flow(("Slow motion:", self.speed_slider), self.speed_label))
         layout.addWidget(split, 1)
@@ -183,6 +191,15 @@ class ToySection(QtWidgets.QGroupBox):
             self._go.set()
         self._refresh_timer.start()
         self.refresh()
+
+    def post_slow_queue(self) -> None:
+        """A slow event with quick ones queued behind it: what a slow handler does to them."""
+        self.post("slow", 1)
+        self.post("quick", BEHIND_SLOW)
+
+    def busy(self) -> bool:
+        """Events still queued or being handled."""
+        return bool(self.toy.queue) or self.toy.current is not None
 
     def _ensure_driver(self) -> None:
         """Start the toy's driver task once, from inside the running loop."""
