@@ -8,6 +8,7 @@ constructor, and hands them over with `set_controls()`:
         slug = "blocking"
         title = "Blocking vs offloaded"
         sources = (lesson.run_in_click_handler, lesson.run_in_executor, ...)
+        button_lessons = {"blockButton": lesson.run_in_click_handler, ...}  # shown on press
 
         def __init__(self, context: PanelContext) -> None:
             super().__init__(context)
@@ -18,7 +19,7 @@ constructor, and hands them over with `set_controls()`:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any, ClassVar
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -26,6 +27,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from guidemo.explanations import explanation
 from guidemo.services import PanelContext
 from guidemo.widgets.kit import named
+from guidemo.widgets.source_marks import scroll_to_definition
 from guidemo.widgets.source_view import SourceView
 
 __all__ = ["Panel", "PanelContext", "first_sentence"]
@@ -69,6 +71,9 @@ class Panel(QtWidgets.QWidget):
     slug: ClassVar[str]
     title: ClassVar[str]
     sources: ClassVar[Sequence[object]] = ()  # the lesson code the sourceView shows
+    # A button's objectName -> the lesson object it runs: pressing the button scrolls the
+    # sourceView to that code, so the view shows what the last pressed button ran.
+    button_lessons: ClassVar[Mapping[str, object]] = {}
     explanation_lines: ClassVar[int] = 7  # the explanation keeps at least this many lines
 
     panelRequested = QtCore.Signal(str)  # "show me that panel" (a link, a button)
@@ -136,6 +141,10 @@ class Panel(QtWidgets.QWidget):
         _FitLayout(holder).addWidget(controls)
         scroll.setWidget(holder)
         self.controls = controls
+        for name, lesson in self.button_lessons.items():
+            for button in controls.findChildren(QtWidgets.QAbstractButton, name):
+                # pressed, not clicked: shown before a button that freezes the window runs
+                button.pressed.connect(lambda lesson=lesson: self.scroll_to_lesson(lesson))
         self._left.addWidget(scroll)
         self._left.setStretchFactor(0, 2)
         self._left.setStretchFactor(1, 3)
@@ -176,6 +185,10 @@ class Panel(QtWidgets.QWidget):
         need = self.controls.minimumSizeHint().height() + 4
         controls = max(total // 3, min(need, total - self.explanation_lines * lines))
         self._left.setSizes([total - controls, controls])
+
+    def scroll_to_lesson(self, lesson: object) -> None:
+        """Scroll the sourceView to `lesson`'s code (what the button just pressed runs)."""
+        scroll_to_definition(self.source_view, lesson)
 
     def set_zoom(self, zoom: float) -> None:
         """Follow the window's zoom where a widget does not follow the app font itself."""

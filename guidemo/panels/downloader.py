@@ -12,6 +12,7 @@ import asyncio
 import functools
 import time
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import aiohttp
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -89,6 +90,11 @@ class DownloaderPanel(Panel):
         PoolOfThreads,
         news_jobs,
     )
+    button_lessons: ClassVar[dict[str, object]] = {
+        "threadQueueButton": ThreadsAndQueue,
+        "asyncQueueButton": TasksAndQueue,
+        "poolButton": PoolOfThreads,
+    }
 
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)

@@ -7,6 +7,7 @@ sections that draw them are `toy_section` and `real_section` beside this module.
 from __future__ import annotations
 
 import asyncio
+from typing import ClassVar
 
 from PySide6 import QtWidgets
 
@@ -29,6 +30,11 @@ class EventLoopPanel(Panel):
         handle_demo_event,
         EventReceiver,
     )
+    button_lessons: ClassVar[dict[str, object]] = {
+        "quickEventButton": quick_handler,
+        "slowEventButton": slow_handler,
+        "realPostButton": post_qt_events,
+    }
 
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -67,6 +67,12 @@ class GatherPanel(Panel):
         with_as_completed,
         with_task_group,
     )
+    button_lessons: ClassVar[dict[str, object]] = {
+        "sequentialButton": sequentially,
+        "gatherButton": with_gather,
+        "asCompletedButton": with_as_completed,
+        "taskGroupButton": with_task_group,
+    }
 
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)
