@@ -110,6 +110,8 @@ async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
             try:
                 if options.zoom is not None:
                     window.set_zoom(options.zoom)
+                    if options.screenshot_dir is None:
+                        window.fill_screen()  # a projector: use all of it
                 if options.panel:
                     window.show_panel(options.panel)
                 window.show()

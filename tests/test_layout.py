@@ -326,3 +326,65 @@ def test_tables_keep_five_rows_and_the_toys_buttons_stay_put(window, run):
         assert found == [], "\n".join(found)
     finally:
         window.show_tour_panel(False)
+
+
+@pytest.mark.timeout(120)
+def test_zoom_fills_the_screen_and_keeps_its_size_across_the_tour(tmp_path):
+    """`--zoom 1.5` on a 1920x1080 screen: the window takes the whole screen and keeps
+    that size through every step of the tour (a panel's minimum width grew it before)."""
+    driver = textwrap.dedent(
+        """
+        from PySide6 import QtCore
+        from guidemo.app import run_app
+        def on_ready(window):
+            room = window.screen().availableGeometry()
+            print("ROOM", room.width(), room.height(), flush=True)
+            def step():
+                frame = window.frameGeometry()
+                print("STEP", window.tour.index, frame.width(), frame.height(), flush=True)
+                if window.tour.index < len(window.tour.steps) - 1:
+                    window.tour.next()
+                    QtCore.QTimer.singleShot(100, window, step)
+                else:
+                    window.close()
+            QtCore.QTimer.singleShot(200, window, step)
+        run_app(on_ready=on_ready, zoom=1.5, tour=True)
+        """
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM=offscreen_platform(1920, 1080))
+    env["XDG_CONFIG_HOME"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", driver],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=100,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    room = tuple(int(x) for x in next(x for x in lines if x.startswith("ROOM")).split()[1:])
+    sizes = {tuple(int(x) for x in line.split()[2:]) for line in lines if line.startswith("STEP")}
+    assert len([line for line in lines if line.startswith("STEP")]) > 20, result.stdout
+    assert sizes == {room}, f"the window was {sorted(sizes)} on a screen of {room}"
+
+
+@pytest.mark.timeout(60)
+def test_the_heartbeat_and_the_freeze_banner_grow_with_the_zoom(window, run):
+    def measure() -> tuple[int, int]:
+        QtWidgets.QApplication.sendPostedEvents()
+        banner = window.hud.freeze_label
+        return window.hud.heartbeat.width(), banner.fontMetrics().height()
+
+    async def scenario() -> tuple[tuple[int, int], tuple[int, int]]:
+        window.set_zoom(1.0)
+        normal = measure()
+        window.set_zoom(1.5)
+        return normal, measure()
+
+    try:
+        (beat, banner), (beat_zoomed, banner_zoomed) = run(scenario())
+    finally:
+        window.set_zoom(1.0)
+    assert beat_zoomed >= 1.4 * beat, (beat, beat_zoomed)
+    assert banner_zoomed >= 1.4 * banner, (banner, banner_zoomed)

@@ -288,7 +288,8 @@ class Hud(QtWidgets.QFrame):
         # Fixed in both directions: then its setText asks for no layout pass at all.
         self.lag_label.setFixedSize(metrics.horizontalAdvance(sample) + 8, metrics.height() + 4)
         self.plot.setFixedHeight(QtGui.QFontMetrics(QtWidgets.QApplication.font()).height() * 3)
-        self.heartbeat.setFixedSize(self.plot.height() // 2 + 8, self.plot.height() // 2 + 8)
+        side = 2 * metrics.height()  # grows with the zoom as the text does: seen from the back
+        self.heartbeat.setFixedSize(side, side)
 
     def changeEvent(self, event: QtCore.QEvent) -> None:
         if event.type() == QtCore.QEvent.Type.FontChange:

@@ -207,6 +207,14 @@ class MainWindow(QtWidgets.QMainWindow):
         for panel in self._built.values():
             panel.set_explanation_collapsed(presenting)
 
+    def fill_screen(self) -> None:
+        """Open maximised, on all of the screen's available area (with no window manager
+        to maximise it, the geometry says the same)."""
+        screen = self.screen()
+        if screen is not None:
+            self.setGeometry(screen.availableGeometry())
+        self.setWindowState(self.windowState() | QtCore.Qt.WindowState.WindowMaximized)
+
     def toggle_full_screen(self) -> None:
         self.setWindowState(self.windowState() ^ QtCore.Qt.WindowState.WindowFullScreen)
 
