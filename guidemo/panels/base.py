@@ -92,20 +92,20 @@ class Panel(QtWidgets.QWidget):
         self.explanation.setOpenExternalLinks(True)
         self.explanation.setMarkdown(text)
         # Presenter layout (Ctrl+E): the explanation shrinks to its first sentence.
-        self.summary = named(
+        self.explanation_summary = named(
             QtWidgets.QLabel(first_sentence(text)),
             "explanationSummary",
             "The explanation in one line; Ctrl+E shows all of it again",
         )
-        self.summary.setWordWrap(True)
-        self.summary.setTextFormat(QtCore.Qt.TextFormat.MarkdownText)
-        self.summary.hide()
+        self.explanation_summary.setWordWrap(True)
+        self.explanation_summary.setTextFormat(QtCore.Qt.TextFormat.MarkdownText)
+        self.explanation_summary.hide()
         self.source_view = SourceView(self.sources)
 
         about = QtWidgets.QWidget()
         about_layout = QtWidgets.QVBoxLayout(about)
         about_layout.setContentsMargins(0, 0, 0, 0)
-        about_layout.addWidget(self.summary)
+        about_layout.addWidget(self.explanation_summary)
         about_layout.addWidget(self.explanation)
         self._left = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         self._left.addWidget(about)
@@ -195,7 +195,7 @@ class Panel(QtWidgets.QWidget):
         self.source_view.set_zoom(zoom)
 
     def set_explanation_collapsed(self, collapsed: bool) -> None:
-        self.summary.setVisible(collapsed)
+        self.explanation_summary.setVisible(collapsed)
         self.explanation.setVisible(not collapsed)
 
     # --- what subclasses may override ---------------------------------------------------

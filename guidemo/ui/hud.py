@@ -147,6 +147,15 @@ def profile_text(freeze: Freeze, limit: int = 3) -> str:
     return "; ".join(f"{share:.0%} {path}" for path, share in freeze.profile[:limit])
 
 
+CLOSING_KEYS = {
+    QtCore.Qt.Key.Key_Escape,
+    QtCore.Qt.Key.Key_PageDown,
+    QtCore.Qt.Key.Key_PageUp,
+    QtCore.Qt.Key.Key_Left,
+    QtCore.Qt.Key.Key_Right,
+}  # the tour's keys close the history, like Escape
+
+
 class FreezeHistory(QtWidgets.QFrame):
     """The last freezes and pauses, newest first: when, panel, what, where the time went."""
 
@@ -167,6 +176,21 @@ class FreezeHistory(QtWidgets.QFrame):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.tree)
+
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
+        """A popup has the keyboard: the window's shortcuts (Ctrl+Q) must still work, and
+        the keys that move a tour on close it."""
+        pressed = QtGui.QKeySequence(event.keyCombination())
+        owner = self.parentWidget()
+        for action in owner.window().findChildren(QtGui.QAction) if owner is not None else []:
+            if action.isEnabled() and pressed in action.shortcuts():
+                self.close()
+                action.trigger()
+                return
+        if event.key() in CLOSING_KEYS:
+            self.close()
+            return
+        super().keyPressEvent(event)
 
     def show_events(self, events: list[Event]) -> None:
         self.tree.clear()
@@ -348,10 +372,16 @@ class Hud(QtWidgets.QFrame):
             self.freeze_label.setToolTip(f"Where the time went: {profile_text(event, 10)}")
 
     def show_history(self) -> None:
-        """Open the history under its button (one click from the HUD)."""
+        """Open the history under its button (one click from the HUD), above the tour's
+        band if it is open: the popup never covers the takeaway."""
         self.history.show_events(self.events)
-        self.history.resize(max(640, self.width() // 2), 260)
         below = self.history_button.mapToGlobal(QtCore.QPoint(0, self.history_button.height()))
+        height = 260
+        band = self.window().findChild(QtWidgets.QWidget, "tourPanel")
+        if band is not None and band.isVisible():
+            band_top = band.mapToGlobal(QtCore.QPoint(0, 0)).y()
+            height = max(120, min(height, band_top - below.y() - 4))
+        self.history.resize(max(640, self.width() // 2), height)
         self.history.move(below)
         self.history.show()
 

@@ -110,7 +110,11 @@ def parse_tour(markdown: str) -> list[Step]:
 
 
 class TargetMarker(QtWidgets.QWidget):
-    """A pulsing frame around the control to use now, drawn over the window."""
+    """A pulsing frame around the control to use now, drawn over the window. It follows
+    its control: placed again on every pulse, and as soon as the control or any widget
+    around it moves or resizes (a scroll, a re-layout, the repaint after a freeze)."""
+
+    FOLLOWED = (QtCore.QEvent.Type.Move, QtCore.QEvent.Type.Resize, QtCore.QEvent.Type.Show)
 
     def __init__(self, window: QtWidgets.QWidget) -> None:
         super().__init__(window)
@@ -121,18 +125,38 @@ class TargetMarker(QtWidgets.QWidget):
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(PULSE_MS)
         self._timer.timeout.connect(self._pulse)
+        self._watched: list[QtWidgets.QWidget] = []  # the target and the widgets around it
         self.hide()  # a child widget shows with its window unless told otherwise
 
     def follow(self, target: QtWidgets.QWidget | None) -> None:
-        self._target = target
+        for watched in self._watched:
+            with contextlib.suppress(RuntimeError):  # a widget deleted meanwhile
+                watched.removeEventFilter(self)
+        self._target, self._watched = target, []
         if target is None:
             self._timer.stop()
             self.hide()
-        else:
-            self._timer.start()
-            self._pulse()
+            return
+        window = self.parentWidget()
+        widget: QtWidgets.QWidget | None = target
+        while widget is not None and widget is not window:
+            widget.installEventFilter(self)
+            self._watched.append(widget)
+            widget = widget.parentWidget()
+        self._timer.start()
+        self._pulse()
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() in self.FOLLOWED and self._target is not None:
+            self.place()
+        return False
 
     def _pulse(self) -> None:
+        self._bright = not self._bright
+        self.place()
+
+    def place(self) -> None:
+        """Frame the target where it is now (hidden while it is not visible)."""
         target, window = self._target, self.parentWidget()
         if target is None or window is None or not target.isVisible():
             self.hide()
@@ -145,7 +169,6 @@ class TargetMarker(QtWidgets.QWidget):
             target.width() + 2 * margin,
             target.height() + 2 * margin,
         )
-        self._bright = not self._bright
         self.show()
         self.raise_()
         self.update()
@@ -322,6 +345,17 @@ class Tour(QtCore.QObject):
         label = self._label(name) if kind == "label" else None
         return plain_text(label.text()) if label is not None else None
 
+    def _reveal_result(self, step: Step) -> None:
+        """Scroll what the takeaway talks about into view: the `show:` result, then the label
+        it quotes (in view last, so the number read out is on screen)."""
+        shown = self._panel_widget(step.show) if step.show else None
+        if shown is not None:
+            reveal(shown, bottom=True)
+        kind, _, name = step.watch.partition(":")
+        label = self._label(name) if kind in ("run", "label") and name else None
+        if label is not None and label.isVisible():
+            reveal(label)
+
     def _panel_widget(self, name: str) -> QtWidgets.QWidget | None:
         return self.window.panel(self.steps[self.index].panel).findChild(QtWidgets.QWidget, name)
 
@@ -355,9 +389,7 @@ class Tour(QtCore.QObject):
             self._facts = facts
             self.marker.follow(None)
             self._show()
-            shown = self._panel_widget(step.show) if step.show else None
-            if shown is not None:
-                reveal(shown, bottom=True)
+            self._reveal_result(step)
 
     # Each watch returns the facts for the takeaway once its thing has happened, else None.
     def _watch_click(self, argument: str) -> Facts | None:
@@ -477,6 +509,10 @@ class Tour(QtCore.QObject):
         focus = QtWidgets.QApplication.focusWidget()
         arrows_free = not isinstance(focus, TEXT_INPUTS)
         is_page = key in (QtCore.Qt.Key.Key_PageDown, QtCore.Qt.Key.Key_PageUp)
+        popup = QtWidgets.QApplication.activePopupWidget()
+        if popup is not None and key in ADVANCE_KEYS | RETREAT_KEYS:
+            popup.close()  # the History popup, a menu: a tour key moves on, they close
+            arrows_free = True
         if key in ADVANCE_KEYS and (is_page or arrows_free):
             self.next()
             return True
