@@ -327,6 +327,8 @@ class Tour(QtCore.QObject):
                 widget.setPlainText(value.replace("\\n", "\n"))
             elif isinstance(widget, QtWidgets.QAbstractButton) and value == "click":
                 widget.click()  # a step's set-up the learner has seen before (it is logged)
+            elif isinstance(widget, QtWidgets.QAbstractButton) and widget.isCheckable():
+                widget.setChecked(value.lower() in ("1", "true", "yes", "on"))
 
     def _disconnect_target(self) -> None:
         if self._connected is not None:
