@@ -388,3 +388,98 @@ def test_the_heartbeat_and_the_freeze_banner_grow_with_the_zoom(window, run):
         window.set_zoom(1.0)
     assert beat_zoomed >= 1.4 * beat, (beat, beat_zoomed)
     assert banner_zoomed >= 1.4 * banner, (banner, banner_zoomed)
+
+
+@pytest.mark.timeout(60)
+def test_zoom_keys_restyle_nothing_and_at_the_limit_do_nothing(window, run):
+    """A zoom key changes fonts only (the whole-window restyle cost 0.3-0.6 s a press),
+    and at the limit it changes nothing at all."""
+
+    class Counter(QtCore.QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.counts = {"style": 0, "font": 0}
+
+        def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+            if event.type() == QtCore.QEvent.Type.StyleChange:
+                self.counts["style"] += 1
+            elif event.type() == QtCore.QEvent.Type.FontChange:
+                self.counts["font"] += 1
+            return False
+
+    async def scenario() -> tuple[dict[str, int], dict[str, int]]:
+        panel = window.show_panel("http")
+        watched = panel.findChild(QtWidgets.QPushButton, "asyncButton")
+        window.set_zoom(1.75)
+        changing, at_limit = Counter(), Counter()
+        watched.installEventFilter(changing)
+        window.zoom_in()  # 1.75 -> 2.0
+        QtWidgets.QApplication.sendPostedEvents()
+        watched.removeEventFilter(changing)
+        watched.installEventFilter(at_limit)
+        for _ in range(20):
+            window.zoom_in()  # at 2.0 already
+        QtWidgets.QApplication.sendPostedEvents()
+        watched.removeEventFilter(at_limit)
+        return changing.counts, at_limit.counts
+
+    try:
+        changing, at_limit = run(scenario())
+    finally:
+        window.set_zoom(1.0)
+    assert window.zoom == 1.0
+    assert changing["font"] >= 1 and changing["style"] == 0, changing
+    assert at_limit == {"style": 0, "font": 0}, at_limit
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("zoom", ["0.5", "2.5", "3", "nan"])
+def test_zoom_outside_the_windows_range_is_refused(zoom):
+    result = subprocess.run(
+        [sys.executable, "-m", "guidemo", "--zoom", zoom],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=50,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "out of range (0.8 to 2)" in result.stderr, result.stderr
+
+
+@pytest.mark.timeout(120)
+def test_every_text_follows_the_zoom(window, run):
+    """Fonts only, no restyle: every button and label of every panel, the HUD and the
+    tour grow 1.5 times at zoom 1.5 (a widget under a style sheet would not)."""
+
+    def sizes() -> dict[str, float]:
+        QtWidgets.QApplication.sendPostedEvents()
+        found = {}
+        for widget in window.findChildren(QtWidgets.QWidget):
+            if isinstance(widget, QtWidgets.QAbstractButton | QtWidgets.QLabel):
+                name = widget.objectName()
+                if name and not name.startswith("qt_") and widget.isVisibleTo(window):
+                    found[name] = widget.font().pointSizeF()
+        return found
+
+    async def scenario() -> list[str]:
+        window.tour.start()
+        normal: dict[str, float] = {}
+        zoomed: dict[str, float] = {}
+        for zoom, seen in ((1.0, normal), (1.5, zoomed)):
+            window.set_zoom(zoom)
+            for slug in window.panels:
+                window.show_panel(slug)
+                await asyncio.sleep(0)
+                seen.update(sizes())
+        return [
+            f"{name}: {normal[name]:g} pt -> {zoomed[name]:g} pt"
+            for name in normal
+            if name in zoomed and zoomed[name] < 1.4 * normal[name]
+        ]
+
+    try:
+        found = run(scenario())
+    finally:
+        window.tour.stop()
+        window.set_zoom(1.0)
+    assert found == [], "\n".join(found)

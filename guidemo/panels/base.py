@@ -27,6 +27,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from guidemo.explanations import explanation
 from guidemo.services import PanelContext
 from guidemo.widgets.kit import named
+from guidemo.widgets.palette import TITLE_POINTS
 from guidemo.widgets.source_marks import scroll_to_definition
 from guidemo.widgets.source_view import SourceView
 
@@ -87,6 +88,9 @@ class Panel(QtWidgets.QWidget):
         self.setObjectName(f"panel-{self.slug}")
 
         title = named(QtWidgets.QLabel(self.title), "panelTitle", self.title)
+        title.setContentsMargins(0, 2, 0, 4)
+        self._title_label = title
+        self._zoom: float | None = None
         text = explanation(self.slug)
         self.explanation = named(QtWidgets.QTextBrowser(), "explanation", "What this panel teaches")
         self.explanation.setOpenExternalLinks(True)
@@ -191,7 +195,15 @@ class Panel(QtWidgets.QWidget):
         scroll_to_definition(self.source_view, lesson)
 
     def set_zoom(self, zoom: float) -> None:
-        """Follow the window's zoom where a widget does not follow the app font itself."""
+        """Follow the window's zoom where a widget does not follow the app font itself:
+        the title (larger than the text) and the code."""
+        if zoom == self._zoom:
+            return
+        self._zoom = zoom
+        font = QtGui.QFont(self._title_label.font())
+        font.setPointSizeF(TITLE_POINTS * zoom)
+        font.setWeight(QtGui.QFont.Weight.DemiBold)
+        self._title_label.setFont(font)
         self.source_view.set_zoom(zoom)
 
     def set_explanation_collapsed(self, collapsed: bool) -> None:

@@ -18,7 +18,7 @@ from guidemo.freeze_report import report_data, save_report
 from guidemo.monitor import WINDOW_S, Freeze, LoopMonitor, Pause
 from guidemo.stats import percentile
 from guidemo.widgets.kit import make_button, named
-from guidemo.widgets.palette import BAD, MUTED
+from guidemo.widgets.palette import BAD, BANNER_POINTS, MUTED
 
 FRAMES_PER_REDRAW = 10  # numbers and plot change once a second: readable, and cheap
 HEARTBEAT_STEPS = 10  # frames per pulse: one pulse a second
@@ -314,6 +314,13 @@ class Hud(QtWidgets.QFrame):
         self.plot.setFixedHeight(QtGui.QFontMetrics(QtWidgets.QApplication.font()).height() * 3)
         side = 2 * metrics.height()  # grows with the zoom as the text does: seen from the back
         self.heartbeat.setFixedSize(side, side)
+
+    def set_zoom(self, zoom: float) -> None:
+        """The freeze banner: BANNER_POINTS times the zoom, read from the back of a room."""
+        font = QtGui.QFont(QtWidgets.QApplication.font())
+        font.setPointSizeF(BANNER_POINTS * zoom)
+        self.freeze_label.setFont(font)
+        self._fit_lag_label()
 
     def changeEvent(self, event: QtCore.QEvent) -> None:
         if event.type() == QtCore.QEvent.Type.FontChange:

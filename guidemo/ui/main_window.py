@@ -24,13 +24,12 @@ from guidemo.ui.hud import Hud
 from guidemo.ui.tour import Tour
 from guidemo.widgets import source_view
 from guidemo.widgets.kit import make_button, named
-from guidemo.widgets.palette import BAD, style_sheet
+from guidemo.widgets.palette import BAD, ZOOM_STEPS
 
 log = logging.getLogger(__name__)
 DEFAULT_SIZE = QtCore.QSize(1440, 920)
 SCREENSHOT_SIZE = QtCore.QSize(1600, 1000)
 NAVIGATOR_EM = 24  # navigator width in letter widths: it grows with the zoom
-ZOOM_STEPS = (0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0)
 BACKGROUND_BUILD_MS = 150  # after the first paint, one more panel every so often
 BACKGROUND_START_MS = 1000  # ... starting a moment after it, once the window is up
 TOUR_BAND_SHARE = 0.28  # the tour's band takes at most this share of the window's height
@@ -77,6 +76,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings = QtCore.QSettings("guidemo", "guidemo")
         self.remember_state = True  # save size, zoom and last panel on close
         self.zoom = 1.0
+        self._applied_zoom: float | None = None  # set_zoom() has not run yet
         self._base_font = QtGui.QFont(QtWidgets.QApplication.font())
 
         self.error_log = ErrorLog()
@@ -181,17 +181,27 @@ class MainWindow(QtWidgets.QMainWindow):
         self.context.report_error(error, context)
 
     def set_zoom(self, factor: float) -> None:
-        """Scale every font, row and plot label of the window together (1.0 = normal)."""
-        self.zoom = min(max(factor, ZOOM_STEPS[0]), ZOOM_STEPS[-1])
+        """Scale every font, row and plot label of the window together (1.0 = normal).
+
+        A factor the window already has costs nothing (a zoom key at the limit). Panels
+        not on screen follow when shown: only fonts change, the style sheet stays.
+        """
+        zoom = min(max(factor, ZOOM_STEPS[0]), ZOOM_STEPS[-1])
+        if zoom == self._applied_zoom:
+            return
+        self.zoom = self._applied_zoom = zoom
         font = QtGui.QFont(self._base_font)
         font.setPointSizeF(self._base_font.pointSizeF() * self.zoom)
-        QtWidgets.QApplication.setFont(font)
-        self.setStyleSheet(style_sheet(self.zoom))
+        QtWidgets.QApplication.setFont(font)  # every widget not under a style sheet
+        for styled in self.findChildren(QtWidgets.QWidget):  # a style sheet of its own:
+            if styled.styleSheet():  # its part of the window does not follow setFont
+                styled.setStyleSheet(styled.styleSheet())
         metrics = QtGui.QFontMetrics(font)
         self.panel_list.setFixedWidth(round(metrics.averageCharWidth() * NAVIGATOR_EM))
-        self.hud._fit_lag_label()
-        for panel in self._built.values():
-            panel.set_zoom(self.zoom)
+        self.hud.set_zoom(self.zoom)
+        shown = self._built.get(SLUGS[max(0, self.stack.currentIndex())])
+        if shown is not None:
+            shown.set_zoom(self.zoom)
 
     def zoom_in(self) -> None:
         self.set_zoom(next((z for z in ZOOM_STEPS if z > self.zoom + 1e-6), ZOOM_STEPS[-1]))

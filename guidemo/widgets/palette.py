@@ -1,10 +1,11 @@
-"""One palette and one style sheet for the whole app.
+"""One palette for the whole app.
 
 Colours carry meaning in guidemo (red: frozen, failed, early; green: live, ok), so they
-are named by meaning, not by hue, and written once. Buttons get a `role` property
-("danger" for the deliberately bad way, "good" for the right one) that the style sheet
-colours, including a grey disabled look: a red button that cannot be pressed must not
-look pressable.
+are named by meaning, not by hue, and written once. Buttons get a `role` ("danger" for
+the deliberately bad way, "good" for the right one) that colours them (kit.RoleButton),
+with a grey disabled look: a red button that cannot be pressed must not look pressable.
+No style sheet for the window: widgets under one do not follow its font, and a zoom
+then had to restyle every widget.
 """
 
 from __future__ import annotations
@@ -20,26 +21,9 @@ HIGHLIGHT = "#ffe08a"  # the line running now, the control to use now
 LATE_BACKGROUND = "#fde2e1"
 DISABLED_TEXT = "#a0a0a0"
 
-TITLE_POINTS = 18.0  # a panel's title at zoom 1.0
+ZOOM_STEPS = (0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0)  # Ctrl+= / Ctrl+-; --zoom within
+TITLE_POINTS = 18.0  # a panel's title at zoom 1.0 (times the zoom: set as its font)
 BANNER_POINTS = 12.0  # the HUD's freeze banner at zoom 1.0: readable from the back
-
-
-def style_sheet(zoom: float = 1.0) -> str:
-    """The app's one style sheet, at a zoom factor (its point sizes scale with it)."""
-    return f"""
-QPushButton[role="danger"] {{ color: {BAD}; font-weight: 600; }}
-QPushButton[role="good"] {{ color: {GOOD}; font-weight: 600; }}
-QPushButton[role="danger"]:disabled, QPushButton[role="good"]:disabled {{
-    color: {DISABLED_TEXT}; font-weight: 400;
-}}
-QLabel#panelTitle {{
-    font-size: {TITLE_POINTS * zoom:.1f}pt; font-weight: 600; margin: 2px 0 4px 0;
-}}
-QLabel#freezeLabel {{ font-size: {BANNER_POINTS * zoom:.1f}pt; }}
-"""
-
-
-STYLE_SHEET = style_sheet()
 
 
 def colored(text: str, color: str, bold: bool = False) -> str:

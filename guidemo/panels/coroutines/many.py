@@ -17,7 +17,7 @@ from guidemo.lessons.coroutines import (
     stop_all,
 )
 from guidemo.panels.coroutines.section import Host, Section
-from guidemo.widgets.kit import flow, log_view, make_button, named
+from guidemo.widgets.kit import flow, label, log_view, make_button, named
 from guidemo.widgets.lanes import LaneChart
 
 # By default the shutdown comes before the instances are done, so it cancels them.
@@ -100,8 +100,8 @@ class ManySection(Section):
             "Cancel every instance, say_lots and the scheduled shutdown",
             self.cancel_all,
         )
-        self.instances_status = named(
-            QtWidgets.QLabel("Nothing running."),
+        self.instances_status = label(  # wraps: a long verdict must not widen the panel
+            "Nothing running.",
             "instancesStatus",
             "What is running now, and when the shutdown comes",
         )
