@@ -125,6 +125,7 @@ class Panel(QtWidgets.QWidget):
         body.splitterMoved.connect(self._body_moved_by_hand)
         self._body = body
         self._body_by_hand = False
+        self._fit_pending = False
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
@@ -143,6 +144,7 @@ class Panel(QtWidgets.QWidget):
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         holder = QtWidgets.QWidget()
         _FitLayout(holder).addWidget(controls)
+        holder.installEventFilter(self)  # its rows may need another width: see _fit_width
         scroll.setWidget(holder)
         self.controls = controls
         for name, lesson in self.button_lessons.items():
@@ -167,9 +169,16 @@ class Panel(QtWidgets.QWidget):
         self._fit_width()
         self._fit_explanation()
 
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.LayoutRequest and not self._fit_pending:
+            self._fit_pending = True  # the controls' widths changed (laid out, zoomed)
+            QtCore.QTimer.singleShot(0, self, self._fit_width)
+        return False
+
     def _fit_width(self) -> None:
         """The controls' column gets 3/5 of the width, more if its widest row needs it
         (the source view keeps SOURCE_SHARE_MIN and scrolls sideways instead of them)."""
+        self._fit_pending = False
         if self._body_by_hand or not hasattr(self, "controls"):
             return
         total = sum(self._body.sizes())

@@ -30,47 +30,55 @@ def make_button(
     slot: Callable[[], Any] | None = None,
     role: str = "",
 ) -> QtWidgets.QPushButton:
-    """A push button; `role` "danger" or "good" colours it (see RoleButton)."""
-    button = named(RoleButton(text, role) if role else QtWidgets.QPushButton(text), name, tip)
+    """A push button; `role` "danger" or "good" colours it (see colour_by_role)."""
+    button = named(QtWidgets.QPushButton(text), name, tip)
+    if role:
+        colour_by_role(button, role)
     if slot is not None:
         button.clicked.connect(slot)
     return button
 
 
-class RoleButton(QtWidgets.QPushButton):
-    """A button coloured by its role: "danger" red (the deliberately bad way), "good" green
+def colour_by_role(button: QtWidgets.QPushButton, role: str) -> None:
+    """Colour `button` by its role: "danger" red (the deliberately bad way), "good" green
     (the right one); grey and not bold when disabled, so it never looks pressable then.
 
     Its palette and font weight, not a style sheet: a widget under a style sheet does not
     follow the window's font, so a zoom had to restyle the whole window (0.3-0.6 s).
     """
+    button.setProperty("role", role)
+    palette = button.palette()
+    color = QtGui.QColor(GOOD if role == "good" else BAD)
+    for group in (QtGui.QPalette.ColorGroup.Active, QtGui.QPalette.ColorGroup.Inactive):
+        palette.setColor(group, QtGui.QPalette.ColorRole.ButtonText, color)
+    palette.setColor(
+        QtGui.QPalette.ColorGroup.Disabled,
+        QtGui.QPalette.ColorRole.ButtonText,
+        QtGui.QColor(DISABLED_TEXT),
+    )
+    button.setPalette(palette)
+    _RoleWeight(button)
 
-    def __init__(self, text: str, role: str) -> None:
-        super().__init__(text)
-        self.setProperty("role", role)
-        palette = self.palette()
-        color = QtGui.QColor(GOOD if role == "good" else BAD)
-        for group in (QtGui.QPalette.ColorGroup.Active, QtGui.QPalette.ColorGroup.Inactive):
-            palette.setColor(group, QtGui.QPalette.ColorRole.ButtonText, color)
-        palette.setColor(
-            QtGui.QPalette.ColorGroup.Disabled,
-            QtGui.QPalette.ColorRole.ButtonText,
-            QtGui.QColor(DISABLED_TEXT),
-        )
-        self.setPalette(palette)
+
+class _RoleWeight(QtCore.QObject):
+    """Keeps a role button bold while enabled, normal while disabled."""
+
+    def __init__(self, button: QtWidgets.QPushButton) -> None:
+        super().__init__(button)
+        self._button = button
+        button.installEventFilter(self)
         self._weigh()
 
-    def changeEvent(self, event: QtCore.QEvent) -> None:
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
         if event.type() == QtCore.QEvent.Type.EnabledChange:
             self._weigh()
-        super().changeEvent(event)
+        return False
 
     def _weigh(self) -> None:
         font = QtGui.QFont()  # the weight only: its size follows the window's zoom
-        font.setWeight(
-            QtGui.QFont.Weight.DemiBold if self.isEnabled() else QtGui.QFont.Weight.Normal
-        )
-        self.setFont(font)
+        bold = self._button.isEnabled()
+        font.setWeight(QtGui.QFont.Weight.DemiBold if bold else QtGui.QFont.Weight.Normal)
+        self._button.setFont(font)
 
 
 def label(text: str, name: str, tip: str, rich: bool = False) -> QtWidgets.QLabel:

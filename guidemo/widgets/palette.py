@@ -2,7 +2,7 @@
 
 Colours carry meaning in guidemo (red: frozen, failed, early; green: live, ok), so they
 are named by meaning, not by hue, and written once. Buttons get a `role` ("danger" for
-the deliberately bad way, "good" for the right one) that colours them (kit.RoleButton),
+the deliberately bad way, "good" for the right one) that colours them (kit.colour_by_role),
 with a grey disabled look: a red button that cannot be pressed must not look pressable.
 No style sheet for the window: widgets under one do not follow its font, and a zoom
 then had to restyle every widget.
