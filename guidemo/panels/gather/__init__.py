@@ -123,6 +123,9 @@ class GatherPanel(Panel):
             "height, else one run at a time (the latest unless you pick another)",
         )
         self.run_combo.addItem(ALL_RUNS)
+        self.run_combo.setSizeAdjustPolicy(  # the longest run's name, never cut
+            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents
+        )
         self.run_combo.activated.connect(self._run_picked)
         self._picked_run: str | None = None  # a run the learner picked, by its label
         self.gather_results = named(
