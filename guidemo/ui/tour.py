@@ -15,7 +15,7 @@ import html
 import re
 import string
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -24,6 +24,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from guidemo.explanations import explanation
 from guidemo.widgets.kit import make_button, named
 from guidemo.widgets.palette import HIGHLIGHT
+from guidemo.widgets.source_view import source_html
 
 if TYPE_CHECKING:
     from guidemo.ui.main_window import MainWindow
@@ -33,6 +34,7 @@ PULSE_MS = 450
 LABEL_SETTLE_S = 0.6  # a watched label is read once it has not changed for this long
 LABEL_SETTLE_MAX_S = 3.0  # or this long after it first changed, if it keeps changing
 FREEZE_SETTLE_S = 0.4  # a freeze is quoted once the loop has run this long after it
+PREPARE_TICK_MS = 60  # while a step is read, one small piece of the next step's page
 ADVANCE_KEYS = {QtCore.Qt.Key.Key_PageDown, QtCore.Qt.Key.Key_Right}
 RETREAT_KEYS = {QtCore.Qt.Key.Key_PageUp, QtCore.Qt.Key.Key_Left}
 TEXT_INPUTS = (QtWidgets.QLineEdit, QtWidgets.QAbstractSpinBox, QtWidgets.QTextEdit,
@@ -243,6 +245,10 @@ class Tour(QtCore.QObject):
         self._watch_timer.setInterval(100)
         self._watch_timer.timeout.connect(self._check)
         self._connected: QtWidgets.QAbstractButton | None = None
+        self._preparing: Iterator[None] = iter(())
+        self._prepare_timer = QtCore.QTimer(self)
+        self._prepare_timer.setInterval(PREPARE_TICK_MS)
+        self._prepare_timer.timeout.connect(self._prepare_a_piece)
 
     # --- the stable interface -------------------------------------------------------------
     def start(self) -> None:
@@ -259,6 +265,7 @@ class Tour(QtCore.QObject):
         """Leave the tour; the app stays as it is, with no control locked."""
         self.active = False
         self._watch_timer.stop()
+        self._prepare_timer.stop()
         self.marker.follow(None)
         self._disconnect_target()
         app = QtWidgets.QApplication.instance()
@@ -308,6 +315,27 @@ class Tour(QtCore.QObject):
             self._connected = target
         self.marker.follow(target)
         self._show()
+        self._preparing = self._preparations(index + 1)
+        self._prepare_timer.start()
+
+    def _preparations(self, index: int) -> Iterator[None]:
+        """What step `index` will need, made ready one piece per tick while the learner
+        reads this one: its panel built, its code highlighted (the cached HTML its source
+        view shows), so Next does not do that work in front of the class."""
+        if index >= len(self.steps):
+            return
+        yield  # this step's own page is drawn first
+        panel = self.window.panel(self.steps[index].panel)
+        yield
+        sections = getattr(panel, "sections", ())
+        sources = [*panel.source_view.objects, *(o for s in sections for o in s.sources)]
+        for source in sources:
+            source_html(source)  # cached: the view's render is then only its layout
+            yield
+
+    def _prepare_a_piece(self) -> None:
+        if next(self._preparing, StopIteration) is StopIteration or not self.active:
+            self._prepare_timer.stop()
 
     def _apply_preset(self, step: Step) -> None:
         panel = self.window.panel(step.panel)

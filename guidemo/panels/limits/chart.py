@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
@@ -13,6 +15,9 @@ WAY_COLORS = {"gather": (200, 40, 50), "semaphore": (215, 130, 20), "bucket": (3
 LIMIT_COLOR = (90, 90, 90)
 
 
+SPAN_STEP_S = 0.5  # the time axis grows in steps this long (each step re-draws it)
+
+
 class LimitsChart(QtWidgets.QWidget):
     """Cumulative requests by the time they were sent, the last run of each way: a dashed
     line for every attempt, a solid one for those the server accepted; the dotted line is
@@ -20,6 +25,7 @@ class LimitsChart(QtWidgets.QWidget):
 
     def __init__(self) -> None:
         super().__init__()
+        self._shown_range: tuple[float, float] = (0.0, 0.0)
         self.plot = named(
             pg.PlotWidget(),
             "limitsChart",
@@ -73,9 +79,12 @@ class LimitsChart(QtWidgets.QWidget):
         span = max([0.5, *(other.wall for other in self.runs.values())])
         self.limit.setData([0.0, span], [run.burst, run.burst + run.rate * span])
         most = max(other.count for other in self.runs.values())
-        item = self.plot.getPlotItem()
-        item.setXRange(0, span * 1.02, padding=0)
-        item.setYRange(0, most * 1.05, padding=0)
+        shown = (math.ceil(span / SPAN_STEP_S) * SPAN_STEP_S, most * 1.05)
+        if shown != self._shown_range:  # a new range re-draws the axes: only now and then
+            self._shown_range = shown
+            item = self.plot.getPlotItem()
+            item.setXRange(0, shown[0], padding=0)
+            item.setYRange(0, shown[1], padding=0)
 
     def counts(self, way: str) -> tuple[int, int]:
         """(attempts drawn, accepted drawn) for `way`: what the curves end at."""
