@@ -483,3 +483,29 @@ def test_every_text_follows_the_zoom(window, run):
         window.tour.stop()
         window.set_zoom(1.0)
     assert found == [], "\n".join(found)
+
+
+@pytest.mark.timeout(60)
+def test_the_tour_band_is_bounded_and_folds_to_one_strip(window, run):
+    async def scenario() -> tuple[int, int, str]:
+        window.resize(1280, 720)
+        window.tour.start()
+        band = window.findChild(QtWidgets.QWidget, "tourDock")
+        await wait_until(lambda: band.isVisible() and window.height() == 720)
+        QtWidgets.QApplication.sendPostedEvents()
+        opened = band.height()
+        fold = window.findChild(QtWidgets.QToolButton, "tourCollapse")
+        fold.click()
+        await asyncio.sleep(0.05)
+        folded, title = band.height(), fold.text()
+        fold.click()
+        return opened, folded, title
+
+    try:
+        opened, folded, title = run(scenario())
+    finally:
+        window.tour.stop()
+    button = window.findChild(QtWidgets.QPushButton, "tourNext").sizeHint().height()
+    assert opened <= 0.3 * 720, opened
+    assert folded <= 2 * button, f"folded to {folded} px: more than one row of buttons"
+    assert title.startswith("▸ Tour "), title

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable, Iterator, Mapping
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -248,6 +249,7 @@ class MainWindow(QtWidgets.QMainWindow):
         # from every panel (they scrolled sideways at 1280x720).
         self.tour_dock = TourBand(self.tour.panel)
         self._grid.addWidget(self.tour_dock, 2, 0, 1, 2)
+        self.tour.changed.connect(self.tour_dock.refresh_title)
         self.tour_dock.hide()
         button = make_button(
             "Tour",
@@ -345,8 +347,8 @@ class TourBand(QtWidgets.QFrame):
     """objectName `tourDock`: the tour's band under the panel, across the whole window.
 
     At most TOUR_BAND_SHARE of the window's height (the step's text scrolls inside it), so
-    the panel keeps its width and most of its height; `tourCollapse` folds it to the
-    step's heading and buttons.
+    the panel keeps its width and most of its height; `tourCollapse` folds it to one
+    strip: the step's title on the fold button, then Back / Next / Restart / Leave.
     """
 
     def __init__(self, tour_panel: QtWidgets.QWidget) -> None:
@@ -360,6 +362,7 @@ class TourBand(QtWidgets.QFrame):
         )
         self.collapse_button.setCheckable(True)
         self.collapse_button.setAutoRaise(True)
+        self.collapse_button.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.collapse_button.toggled.connect(self.set_collapsed)
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(0, 2, 0, 0)
@@ -371,11 +374,20 @@ class TourBand(QtWidgets.QFrame):
 
     def set_collapsed(self, collapsed: bool) -> None:
         self.collapse_button.setChecked(collapsed)
-        self.collapse_button.setText("▸" if collapsed else "▾")
-        text = self.tour_panel.findChild(QtWidgets.QWidget, "tourText")
-        if text is not None:
-            text.setVisible(not collapsed)
+        for name in ("tourText", "tourHeading"):
+            part = self.tour_panel.findChild(QtWidgets.QWidget, name)
+            if part is not None:
+                part.setVisible(not collapsed)
+        self.refresh_title()
         self.fit(self._window_height)
+
+    def refresh_title(self) -> None:
+        """Folded, the fold button says which step this is (the heading is hidden)."""
+        heading = self.tour_panel.findChild(QtWidgets.QLabel, "tourHeading")
+        title = re.sub(r"<[^>]+>", "", heading.text()) if heading is not None else ""
+        self.collapse_button.setText(
+            f"▸ {title}" if self.collapsed() and title else ("▸" if self.collapsed() else "▾")
+        )
 
     def collapsed(self) -> bool:
         return self.collapse_button.isChecked()
@@ -384,6 +396,9 @@ class TourBand(QtWidgets.QFrame):
         """Take TOUR_BAND_SHARE of a window this tall (the text scrolls), or one strip."""
         self._window_height = window_height
         if self.collapsed():
+            for layout in (self.tour_panel.layout(), self.layout()):
+                if layout is not None:
+                    layout.invalidate()  # the hidden parts no longer count
             self.setFixedHeight(self.minimumSizeHint().height())
         else:
             self.setFixedHeight(round(window_height * TOUR_BAND_SHARE))
