@@ -380,6 +380,7 @@ class TourBand(QtWidgets.QFrame):
                 part.setVisible(not collapsed)
         self.refresh_title()
         self.fit(self._window_height)
+        QtCore.QTimer.singleShot(0, self, lambda: self.fit(self._window_height))  # settled
 
     def refresh_title(self) -> None:
         """Folded, the fold button says which step this is (the heading is hidden)."""
