@@ -178,14 +178,14 @@ def test_keys_move_through_the_tour_and_it_remembers_the_step(window, run):
             QtCore.Qt.Key.Key_Right,
         ):
             QtWidgets.QApplication.sendEvent(
-                window,
+                window.windowHandle(),  # as the window system delivers a key
                 QtGui.QKeyEvent(
                     QtCore.QEvent.Type.KeyPress, key, QtCore.Qt.KeyboardModifier.NoModifier
                 ),
             )
         assert tour.index == 3
         QtWidgets.QApplication.sendEvent(
-            window,
+            window.windowHandle(),
             QtGui.QKeyEvent(
                 QtCore.QEvent.Type.KeyPress,
                 QtCore.Qt.Key.Key_PageUp,
@@ -205,7 +205,7 @@ def test_keys_move_through_the_tour_and_it_remembers_the_step(window, run):
     run(scenario())
 
 
-def key(widget: QtWidgets.QWidget, which: QtCore.Qt.Key, modifiers=None) -> None:
+def key(widget: QtCore.QObject, which: QtCore.Qt.Key, modifiers=None) -> None:
     modifiers = modifiers or QtCore.Qt.KeyboardModifier.NoModifier
     QtWidgets.QApplication.sendEvent(
         widget, QtGui.QKeyEvent(QtCore.QEvent.Type.KeyPress, which, modifiers)
@@ -226,8 +226,9 @@ def test_the_history_popup_closes_on_tour_keys_and_lets_ctrl_q_quit(window, run)
         popup = hud.history.frameGeometry()
         assert popup.bottom() < band_top, ("the popup covers the tour band", popup, band_top)
         key(hud.history, QtCore.Qt.Key.Key_PageDown)
-        assert tour.index == 3, "the tour moved on"
-        assert not hud.history.isVisible(), "and the popup closed"
+        assert not hud.history.isVisible(), "a tour key closes the popup"
+        key(window.windowHandle(), QtCore.Qt.Key.Key_PageDown)
+        assert tour.index == 3, "and the next one moves the tour on"
         hud.show_history()
         await wait_until(hud.history.isVisible, 5, "the history popup again")
         quit_action = next(
