@@ -92,7 +92,13 @@ def walk_problems(window, run, size: tuple[int, int], zoom: float) -> tuple[list
             await wait_until(tour.observed, 60, f"{where} observed")
             await settle()
             label = quoted_label(tour)
-            if label is not None and (problem := not_fully_visible(label, window)):
+            shown = panel.findChild(QtWidgets.QWidget, step.show) if step.show else None
+            if shown is not None:  # the picture the step is about: its latest (lowest) part
+                latest = global_rect(shown)
+                latest.setTop(latest.bottom() - min(40, latest.height()))
+                if not visible_area(shown, window).contains(latest):
+                    found.append(f"{where}: the end of {step.show} is not on screen")
+            elif label is not None and (problem := not_fully_visible(label, window)):
                 found.append(f"{where}: the quoted {problem}")
             found += [f"{where}: {problem}" for problem in reflow_problems(window, panel)]
             takeaway = tour.takeaway()

@@ -388,15 +388,16 @@ class Tour(QtCore.QObject):
         return plain_text(label.text()) if label is not None else None
 
     def _reveal_result(self, step: Step) -> None:
-        """Scroll what the takeaway talks about into view: the `show:` result, then the label
-        it quotes (in view last, so the number read out is on screen)."""
-        shown = self._panel_widget(step.show) if step.show else None
-        if shown is not None:
-            reveal(shown, bottom=True)
+        """Scroll what the takeaway talks about into view: the label it quotes, then the
+        `show:` result's latest part (the picture the step is about wins where both do not
+        fit; the number is in the takeaway too)."""
         kind, _, name = step.watch.partition(":")
         label = self._label(name) if kind in ("run", "label") and name else None
         if label is not None and label.isVisible():
             reveal(label)
+        shown = self._panel_widget(step.show) if step.show else None
+        if shown is not None:
+            reveal(shown, bottom=True)
 
     def _panel_widget(self, name: str) -> QtWidgets.QWidget | None:
         return self.window.panel(self.steps[self.index].panel).findChild(QtWidgets.QWidget, name)
