@@ -27,6 +27,7 @@ from PySide6 import QtCore, QtWidgets
 
 from guidemo.lifecycle import Lifecycle
 from guidemo.loop import new_event_loop
+from guidemo.panels.start import StartPanel
 from guidemo.server import DemoServer
 from guidemo.services import PanelContext
 from guidemo.ui.main_window import SCREENSHOT_SIZE, MainWindow
@@ -115,6 +116,8 @@ async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
             try:
                 if options.zoom is not None:
                     window.set_zoom(options.zoom)
+                    if options.screenshot_dir is None:
+                        window.fill_screen()  # a projector: use all of it
                 if options.theme is not None:
                     window.set_theme(options.theme)
                 if options.panel:
@@ -134,7 +137,16 @@ async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
                     print(f"guidemo: window ready, demo server at {server.url}", flush=True)
                     await server.start()  # requests made meanwhile wait in its queue
                     # The other panels, in idle time from now on; a line says when all are.
-                    window.build_remaining(then=lambda: print(SETTLED_LINE, flush=True))
+                    start = window.panel("start")
+                    if isinstance(start, StartPanel):  # its live line waits for the end
+                        start.starting_up()
+
+                    def started_up() -> None:
+                        if isinstance(start, StartPanel):
+                            start.started_up()
+                        print(SETTLED_LINE, flush=True)
+
+                    window.build_remaining(then=started_up)
                     if options.tour:
                         window.tour.start()
                     freeze_startup_objects()

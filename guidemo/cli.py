@@ -9,6 +9,7 @@ from pathlib import Path
 from guidemo.lifecycle import Lifecycle
 from guidemo.paths import cannot_write_in
 from guidemo.stats import LOOP_KINDS
+from guidemo.widgets.palette import ZOOM_STEPS  # Qt-free: Qt is imported after the handlers
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--zoom",
         metavar="FACTOR",
         type=_zoom,
-        help="scale the whole window, e.g. 1.5 for a projector (Ctrl+= / Ctrl+- / Ctrl+0)",
+        help=f"scale the whole window, e.g. 1.5 for a projector ({ZOOM_STEPS[0]:g} to "
+        f"{ZOOM_STEPS[-1]:g}; Ctrl+= / Ctrl+- / Ctrl+0), on the whole screen",
     )
     parser.add_argument(
         "--theme",
@@ -96,8 +98,9 @@ def _zoom(text: str) -> float:
         factor = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number such as 1.5, not {text!r}") from None
-    if not 0.5 <= factor <= 3.0:
-        raise argparse.ArgumentTypeError(f"zoom {factor:g} out of range (0.5 to 3)")
+    low, high = ZOOM_STEPS[0], ZOOM_STEPS[-1]  # the window's own range
+    if not low <= factor <= high:
+        raise argparse.ArgumentTypeError(f"zoom {factor:g} out of range ({low:g} to {high:g})")
     return factor
 
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.explanations import explanation
-from guidemo.ui.tour import parse_tour
+from guidemo.ui.tour import parse_tour, plain_text, quoted
 from tests.conftest import wait_until
+from tests.test_layout import global_rect, reflow_problems
+
+OWN_STALL_MAX_S = 0.1  # guidemo's own display code never holds the loop longer on a walk
 
 
 def test_the_tour_is_written_in_lecture_order():
@@ -24,6 +29,111 @@ async def use(target: QtWidgets.QWidget) -> None:
     await wait_until(lambda: target.isVisible() and target.isEnabled(), 15, target.objectName())
     if isinstance(target, QtWidgets.QAbstractButton):
         target.click()
+
+
+def visible_area(widget: QtWidgets.QWidget, window: QtWidgets.QWidget) -> QtCore.QRect:
+    """The part of the screen where `widget` can be seen: the window, cut by the viewport
+    of every scroll area around it."""
+    clip = global_rect(window)
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QtWidgets.QAbstractScrollArea):
+            clip = clip.intersected(global_rect(parent.viewport()))
+        parent = parent.parentWidget()
+    return clip
+
+
+def not_fully_visible(widget: QtWidgets.QWidget, window: QtWidgets.QWidget) -> str:
+    """ "" if all of `widget` is on screen, else where it is and what can be seen."""
+    rect, area = global_rect(widget), visible_area(widget, window)
+    if widget.isVisible() and area.contains(rect):
+        return ""
+    return f"{widget.objectName()} {rect.getRect()} not fully inside {area.getRect()}"
+
+
+def quoted_label(tour) -> QtWidgets.QWidget | None:
+    """The label the step's takeaway quotes ({text} of a run: or label: watch)."""
+    kind, _, name = tour.steps[tour.index].watch.partition(":")
+    if kind not in ("run", "label") or not name:
+        return None
+    return tour.window.panel(tour.steps[tour.index].panel).findChild(QtWidgets.QLabel, name)
+
+
+async def settle() -> None:
+    """Let pending layout passes (a wrapped label's height follows its width) run."""
+    for _ in range(3):
+        QtWidgets.QApplication.sendPostedEvents()
+        await asyncio.sleep(0.02)
+
+
+def walk_problems(window, run, size: tuple[int, int], zoom: float) -> tuple[list[str], list]:
+    """Walk the whole tour with its band open, pressing only the marked control; return what
+    a class would see wrong at each step, and guidemo's own stalls during the walk."""
+    tour = window.tour
+    marker = window.findChild(QtWidgets.QWidget, "tourMarker")
+
+    async def walk() -> list[str]:
+        window.set_zoom(zoom)
+        window.resize(*size)
+        tour.start()
+        tour.go(0)
+        await wait_until(lambda: window.size().toTuple() == size, 5, "the window's size")
+        found = []
+        for index, step in enumerate(tour.steps):
+            where = f"step {index + 1} ({step.title})"
+            panel = window.current_panel()
+            target = tour.target()
+            if target is not None:
+                await wait_until(marker.isVisible, 5, f"the marker of {where}")
+                await use(target)
+                await settle()
+                if problem := not_fully_visible(target, window):
+                    found.append(f"{where}: the marked {problem}")
+            await wait_until(tour.observed, 60, f"{where} observed")
+            await settle()
+            label = quoted_label(tour)
+            shown = panel.findChild(QtWidgets.QWidget, step.show) if step.show else None
+            if shown is not None:  # the picture the step is about: its latest (lowest) part
+                latest = global_rect(shown)
+                latest.setTop(latest.bottom() - min(40, latest.height()))
+                if not visible_area(shown, window).contains(latest):
+                    found.append(f"{where}: the end of {step.show} is not on screen")
+            elif label is not None and (problem := not_fully_visible(label, window)):
+                found.append(f"{where}: the quoted {problem}")
+            found += [f"{where}: {problem}" for problem in reflow_problems(window, panel)]
+            takeaway = tour.takeaway()
+            if re.search(r"\{(?!label)", step.takeaway):  # the step promises a measurement
+                if not re.search(r"\d", takeaway) or "?" in takeaway.replace("?)", ""):
+                    found.append(f"{where}: no measured number in {takeaway!r}")
+                text = plain_text(label.text()) if label is not None else ""
+                if step.quote and label is not None and not quoted(text, step.quote)["quoted"]:
+                    found.append(f"{where}: its quote missed {text!r}")
+            tour.next()
+        return found
+
+    started = time.perf_counter()
+    try:
+        found = run(walk(), timeout=280)
+    finally:
+        tour.stop()
+        window.set_zoom(1.0)
+    stalls = [
+        f
+        for f in window.monitor.stats().freezes
+        if f.own and f.started >= started and f.duration_s > OWN_STALL_MAX_S
+    ]
+    return found, stalls
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize(("width", "height", "zoom"), [(1280, 720, 1.0), (1920, 1080, 1.5)])
+def test_a_class_follows_the_tour_on_a_projector(window, run, width, height, zoom):
+    found, stalls = walk_problems(window, run, (width, height), zoom)
+    assert found == [], "\n".join(found)
+    assert stalls == [], "\n".join(
+        f"{f.duration_s * 1000:.0f} ms on {f.panel} in {f.where}: {f.profile[:2]}" for f in stalls
+    )
 
 
 @pytest.mark.timeout(300)
@@ -76,14 +186,14 @@ def test_keys_move_through_the_tour_and_it_remembers_the_step(window, run):
             QtCore.Qt.Key.Key_Right,
         ):
             QtWidgets.QApplication.sendEvent(
-                window,
+                window.windowHandle(),  # as the window system delivers a key
                 QtGui.QKeyEvent(
                     QtCore.QEvent.Type.KeyPress, key, QtCore.Qt.KeyboardModifier.NoModifier
                 ),
             )
         assert tour.index == 3
         QtWidgets.QApplication.sendEvent(
-            window,
+            window.windowHandle(),
             QtGui.QKeyEvent(
                 QtCore.QEvent.Type.KeyPress,
                 QtCore.Qt.Key.Key_PageUp,
@@ -98,6 +208,78 @@ def test_keys_move_through_the_tour_and_it_remembers_the_step(window, run):
         tour.stop()
         tour.start()
         assert tour.index == 2, "the tour remembers where it was"
+        tour.stop()
+
+    run(scenario())
+
+
+def key(widget: QtCore.QObject, which: QtCore.Qt.Key, modifiers=None) -> None:
+    modifiers = modifiers or QtCore.Qt.KeyboardModifier.NoModifier
+    QtWidgets.QApplication.sendEvent(
+        widget, QtGui.QKeyEvent(QtCore.QEvent.Type.KeyPress, which, modifiers)
+    )
+
+
+@pytest.mark.timeout(60)
+def test_the_history_popup_closes_on_tour_keys_and_lets_ctrl_q_quit(window, run):
+    tour, hud = window.tour, window.hud
+    quits: list[bool] = []
+
+    async def scenario() -> None:
+        tour.start()
+        tour.go(2)
+        hud.show_history()
+        await wait_until(hud.history.isVisible, 5, "the history popup")
+        band_top = tour.panel.mapToGlobal(QtCore.QPoint(0, 0)).y()
+        popup = hud.history.frameGeometry()
+        assert popup.bottom() < band_top, ("the popup covers the tour band", popup, band_top)
+        key(hud.history, QtCore.Qt.Key.Key_PageDown)
+        assert not hud.history.isVisible(), "a tour key closes the popup"
+        key(window.windowHandle(), QtCore.Qt.Key.Key_PageDown)
+        assert tour.index == 3, "and the next one moves the tour on"
+        hud.show_history()
+        await wait_until(hud.history.isVisible, 5, "the history popup again")
+        quit_action = next(
+            a for a in window.findChildren(QtGui.QAction) if a.shortcut().toString() == "Ctrl+Q"
+        )
+        quit_action.triggered.connect(lambda: quits.append(True))
+        key(hud.history, QtCore.Qt.Key.Key_Q, QtCore.Qt.KeyboardModifier.ControlModifier)
+        assert quits == [True], "Ctrl+Q reached the window's Quit while the popup was open"
+        assert not hud.history.isVisible()
+        tour.stop()
+
+    run(scenario())
+
+
+@pytest.mark.timeout(60)
+def test_the_marker_follows_its_control_when_the_panel_scrolls(window, run):
+    tour = window.tour
+    marker = window.findChild(QtWidgets.QWidget, "tourMarker")
+
+    async def scenario() -> None:
+        window.resize(1280, 720)
+        tour.start()
+        step = next(i for i, s in enumerate(tour.steps) if s.target == "compareButton")
+        tour.go(step)
+        target = tour.target()
+        await wait_until(marker.isVisible, 5, "the marker")
+
+        def framed() -> bool:
+            corner = target.mapTo(window, QtCore.QPoint(0, 0))
+            return marker.geometry().center() == QtCore.QRect(corner, target.size()).center()
+
+        assert framed()
+        scroll = next(
+            a
+            for a in window.current_panel().findChildren(QtWidgets.QScrollArea)
+            if a.isAncestorOf(target)
+        )
+        bar = scroll.verticalScrollBar()
+        assert bar.maximum() > 0, "the panel must scroll for this test to mean anything"
+        before = marker.geometry()
+        bar.setValue(bar.maximum() if bar.value() < bar.maximum() // 2 else 0)
+        QtWidgets.QApplication.sendPostedEvents()
+        assert marker.geometry() != before and framed(), "at once, not at the next pulse"
         tour.stop()
 
     run(scenario())

@@ -24,7 +24,8 @@ The modules, lowest first (each imports only those above it):
   measure       the loops, a result's shape, LagProbe, wait_for, a real MainWindow
   processes     worker and server processes, their environment, reading their output
   push_latency  the websocket panel's push-to-screen delay (a hook the bench drives)
-  http, loops, app   the workloads: HTTP; timers and callbacks; the real app
+  http, loops, app, tour   the workloads: HTTP; timers and callbacks; the real app; the
+                guided tour walked (guidemo's own longest stall)
   workloads     the registry (`--only` names) and running one workload in a worker
   report        medians, paired ratios, the table, the machine's facts
   run           run_bench: schedule the workers, print the table, write the JSON

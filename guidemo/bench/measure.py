@@ -38,6 +38,7 @@ class LagProbe:
 
     def __init__(self, qt: bool) -> None:
         self.lags_ms: list[float] = []
+        self.fired_at: list[float] = []  # perf_counter() of each sample
         self._due = 0.0
         self._handle: asyncio.TimerHandle | None = None
         self._timer: Any = None
@@ -51,6 +52,7 @@ class LagProbe:
 
     def start(self) -> None:
         self.lags_ms.clear()
+        self.fired_at.clear()
         self._arm()
 
     def stop(self) -> list[float]:
@@ -69,7 +71,9 @@ class LagProbe:
             self._handle = loop.call_later(PROBE_INTERVAL_S, self._fire)
 
     def _fire(self) -> None:
-        self.lags_ms.append(max(0.0, time.perf_counter() - self._due) * 1000)
+        now = time.perf_counter()
+        self.lags_ms.append(max(0.0, now - self._due) * 1000)
+        self.fired_at.append(now)
         self._arm()
 
 

@@ -181,6 +181,16 @@ ROWS: list[Row] = [
         "measured by guidemo.bench.push_latency.measure_push_latency in a real MainWindow"),
     Row("websocket", "WS push->screen @500/s p50 / p99, ms", ("push_500_p50",
         "push_500_p99"), 1),
+    Row("tour", "tour: longest stall at a step change 720p / 1080p z1.5, ms",
+        ("own_stall_720p_ms", "own_stall_1080p_zoom15_ms"), 0,
+        "the whole guided tour (quick: its first 2 steps) walked in a real MainWindow at "
+        "1280x720 and at 1920x1080 zoom 1.5, pressing each step's marked control: the longest "
+        "a 10 ms probe timer waited while the tour changed page or drew a takeaway "
+        "(guidemo.bench.tour); target <= 50 ms"),
+    Row("tour", "  own freezes during the walk, longest, ms",
+        ("own_freeze_720p_ms", "own_freeze_1080p_zoom15_ms"), 0,
+        "the longest freeze (> 100 ms) the HUD's monitor put down to guidemo's own display "
+        "code during the walk, runs included; 0 = none"),
 ]  # fmt: skip
 
 

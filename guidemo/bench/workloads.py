@@ -17,6 +17,7 @@ from guidemo.bench.http import http_accounting, http_latency, http_panel, http_s
 from guidemo.bench.loops import callbacks, timers
 from guidemo.bench.measure import LOOPS, QT_LOOPS, Params, Result
 from guidemo.bench.processes import new_loop
+from guidemo.bench.tour import tour_walk
 
 Work = Callable[[str, Params], Result | Coroutine[Any, Any, Result]]
 
@@ -99,6 +100,13 @@ WORKLOADS: dict[str, Workload] = {
         quick={"rates": [100, 500], "seconds": 0.6, "warmup_s": 0.2},
         full={"rates": [100, 500], "seconds": 3.0, "warmup_s": 0.5},
         timeout_s=90,
+    ),
+    "tour": Workload(
+        tour_walk,
+        QT_LOOPS,
+        quick={"steps": 2},
+        full={"steps": 0},  # all of them
+        timeout_s=400,
     ),
 }
 

@@ -8,6 +8,7 @@ constructor, and hands them over with `set_controls()`:
         slug = "blocking"
         title = "Blocking vs offloaded"
         sources = (lesson.run_in_click_handler, lesson.run_in_executor, ...)
+        button_lessons = {"blockButton": lesson.run_in_click_handler, ...}  # shown on press
 
         def __init__(self, context: PanelContext) -> None:
             super().__init__(context)
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any, ClassVar
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -28,9 +29,12 @@ from guidemo.explanations import explanation
 from guidemo.services import PanelContext
 from guidemo.widgets import access
 from guidemo.widgets.kit import make_button, named
+from guidemo.widgets.palette import TITLE_POINTS
+from guidemo.widgets.source_marks import scroll_to_definition
 from guidemo.widgets.source_view import SourceView
 
 __all__ = ["Panel", "PanelContext", "first_sentence"]
+SOURCE_SHARE_MIN = 0.3  # the source view keeps at least this share of a panel's width
 
 
 def first_sentence(markdown: str) -> str:
@@ -70,6 +74,9 @@ class Panel(QtWidgets.QWidget):
     slug: ClassVar[str]
     title: ClassVar[str]
     sources: ClassVar[Sequence[object]] = ()  # the lesson code the sourceView shows
+    # A button's objectName -> the lesson object it runs: pressing the button scrolls the
+    # sourceView to that code, so the view shows what the last pressed button ran.
+    button_lessons: ClassVar[Mapping[str, object]] = {}
     explanation_lines: ClassVar[int] = 7  # the explanation keeps at least this many lines
 
     panelRequested = QtCore.Signal(str)  # "show me that panel" (a link, a button)
@@ -84,25 +91,28 @@ class Panel(QtWidgets.QWidget):
         self.setObjectName(f"panel-{self.slug}")
 
         title = named(QtWidgets.QLabel(self.title), "panelTitle", self.title)
+        title.setContentsMargins(0, 2, 0, 4)
+        self._title_label = title
+        self._zoom: float | None = None
         text = explanation(self.slug)
         self.explanation = named(QtWidgets.QTextBrowser(), "explanation", "What this panel teaches")
         self.explanation.setOpenExternalLinks(True)
         self.explanation.setMarkdown(text)
         # Presenter layout (Ctrl+E): the explanation shrinks to its first sentence.
-        self.summary = named(
+        self.explanation_summary = named(
             QtWidgets.QLabel(first_sentence(text)),
             "explanationSummary",
             "The explanation in one line; Ctrl+E shows all of it again",
         )
-        self.summary.setWordWrap(True)
-        self.summary.setTextFormat(QtCore.Qt.TextFormat.MarkdownText)
-        self.summary.hide()
+        self.explanation_summary.setWordWrap(True)
+        self.explanation_summary.setTextFormat(QtCore.Qt.TextFormat.MarkdownText)
+        self.explanation_summary.hide()
         self.source_view = SourceView(self.sources)
 
         about = QtWidgets.QWidget()
         about_layout = QtWidgets.QVBoxLayout(about)
         about_layout.setContentsMargins(0, 0, 0, 0)
-        about_layout.addWidget(self.summary)
+        about_layout.addWidget(self.explanation_summary)
         about_layout.addWidget(self.explanation)
         self._left = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         self._left.addWidget(about)
@@ -115,6 +125,10 @@ class Panel(QtWidgets.QWidget):
         body.setStretchFactor(1, 2)
         body.setSizes([640, 460])
         body.setChildrenCollapsible(False)
+        body.splitterMoved.connect(self._body_moved_by_hand)
+        self._body = body
+        self._body_by_hand = False
+        self._fit_pending = False
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
@@ -160,8 +174,13 @@ class Panel(QtWidgets.QWidget):
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         holder = QtWidgets.QWidget()
         _FitLayout(holder).addWidget(controls)
+        holder.installEventFilter(self)  # its rows may need another width: see _fit_width
         scroll.setWidget(holder)
         self.controls = controls
+        for name, lesson in self.button_lessons.items():
+            for button in controls.findChildren(QtWidgets.QAbstractButton, name):
+                # pressed, not clicked: shown before a button that freezes the window runs
+                button.pressed.connect(lambda lesson=lesson: self.scroll_to_lesson(lesson))
         self._left.addWidget(scroll)
         self._left.setStretchFactor(0, 2)
         self._left.setStretchFactor(1, 3)
@@ -173,9 +192,32 @@ class Panel(QtWidgets.QWidget):
     def _splitter_moved_by_hand(self) -> None:
         self._fitted_by_hand = True
 
+    def _body_moved_by_hand(self) -> None:
+        self._body_by_hand = True
+
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._fit_width()
         self._fit_explanation()
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.LayoutRequest and not self._fit_pending:
+            self._fit_pending = True  # the controls' widths changed (laid out, zoomed)
+            QtCore.QTimer.singleShot(0, self, self._fit_width)
+        return False
+
+    def _fit_width(self) -> None:
+        """The controls' column gets 3/5 of the width, more if its widest row needs it
+        (the source view keeps SOURCE_SHARE_MIN and scrolls sideways instead of them)."""
+        self._fit_pending = False
+        if self._body_by_hand or not hasattr(self, "controls"):
+            return
+        total = sum(self._body.sizes())
+        scroll_bar = self.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_ScrollBarExtent)
+        need = self.controls.minimumSizeHint().width() + scroll_bar + 4
+        left = max(total * 3 // 5, min(need, round(total * (1 - SOURCE_SHARE_MIN))))
+        if abs(self._body.sizes()[0] - left) > 1:
+            self._body.setSizes([left, total - left])
 
     def _fit_explanation(self) -> None:
         """The controls get the height they need; the explanation the rest (it scrolls),
@@ -188,12 +230,24 @@ class Panel(QtWidgets.QWidget):
         controls = max(total // 3, min(need, total - self.explanation_lines * lines))
         self._left.setSizes([total - controls, controls])
 
+    def scroll_to_lesson(self, lesson: object) -> None:
+        """Scroll the sourceView to `lesson`'s code (what the button just pressed runs)."""
+        scroll_to_definition(self.source_view, lesson)
+
     def set_zoom(self, zoom: float) -> None:
-        """Follow the window's zoom where a widget does not follow the app font itself."""
+        """Follow the window's zoom where a widget does not follow the app font itself:
+        the title (larger than the text) and the code."""
+        if zoom == self._zoom:
+            return
+        self._zoom = zoom
+        font = QtGui.QFont(self._title_label.font())
+        font.setPointSizeF(TITLE_POINTS * zoom)
+        font.setWeight(QtGui.QFont.Weight.DemiBold)
+        self._title_label.setFont(font)
         self.source_view.set_zoom(zoom)
 
     def set_explanation_collapsed(self, collapsed: bool) -> None:
-        self.summary.setVisible(collapsed)
+        self.explanation_summary.setVisible(collapsed)
         self.explanation.setVisible(not collapsed)
 
     # --- what subclasses may override ---------------------------------------------------

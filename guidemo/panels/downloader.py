@@ -12,6 +12,7 @@ import asyncio
 import functools
 import time
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import aiohttp
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -26,7 +27,7 @@ from guidemo.lessons.downloader import (
 )
 from guidemo.panels.base import Panel, PanelContext
 from guidemo.widgets import palette
-from guidemo.widgets.kit import dspin, label, make_button, named, spin, table
+from guidemo.widgets.kit import FlowRow, dspin, label, make_button, named, spin, table
 from guidemo.widgets.lanes import EVENT_KINDS, LaneChart
 from guidemo.widgets.palette import colored
 
@@ -90,6 +91,11 @@ class DownloaderPanel(Panel):
         PoolOfThreads,
         news_jobs,
     )
+    button_lessons: ClassVar[dict[str, object]] = {
+        "threadQueueButton": ThreadsAndQueue,
+        "asyncQueueButton": TasksAndQueue,
+        "poolButton": PoolOfThreads,
+    }
 
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)
@@ -113,7 +119,7 @@ class DownloaderPanel(Panel):
         self.workers_spin = spin(
             "workersSpin", 1, 32, 4, "How many workers (threads or tasks) take jobs off the queue"
         )
-        options = QtWidgets.QHBoxLayout()
+        options = FlowRow()
         for text, widget in (
             ("Sources", self.sources_spin),
             ("Latency", self.latency_spin),
@@ -121,9 +127,7 @@ class DownloaderPanel(Panel):
         ):
             caption = QtWidgets.QLabel(text)
             caption.setBuddy(widget)
-            options.addWidget(caption)
-            options.addWidget(widget)
-        options.addStretch(1)
+            options.add((caption, widget))
 
         self.buttons: dict[str, QtWidgets.QPushButton] = {}
         for way, (name, text, tip, _) in WAYS.items():
@@ -140,10 +144,7 @@ class DownloaderPanel(Panel):
             self.cancel,
             role="danger",
         )
-        buttons = QtWidgets.QHBoxLayout()
-        for button in self.buttons.values():
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+        buttons = FlowRow(*self.buttons.values())
 
         self.queue_bar = named(
             QtWidgets.QProgressBar(),
@@ -180,8 +181,8 @@ class DownloaderPanel(Panel):
         controls = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(controls)
         layout.setContentsMargins(0, 4, 0, 0)
-        layout.addLayout(options)
-        layout.addLayout(buttons)
+        layout.addWidget(options)
+        layout.addWidget(buttons)
         layout.addWidget(self.queue_bar)
         layout.addWidget(self.summary)
         layout.addWidget(split, 1)

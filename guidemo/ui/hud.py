@@ -20,6 +20,7 @@ from guidemo.monitor import WINDOW_S, Freeze, LoopMonitor, Pause
 from guidemo.stats import percentile
 from guidemo.widgets import access, palette
 from guidemo.widgets.kit import make_button, named
+from guidemo.widgets.palette import BANNER_POINTS
 
 FRAMES_PER_REDRAW = 10  # numbers and plot change once a second: readable, and cheap
 HEARTBEAT_STEPS = 10  # frames per pulse: one pulse a second
@@ -159,6 +160,15 @@ def profile_text(freeze: Freeze, limit: int = 3) -> str:
     return "; ".join(f"{share:.0%} {path}" for path, share in freeze.profile[:limit])
 
 
+CLOSING_KEYS = {
+    QtCore.Qt.Key.Key_Escape,
+    QtCore.Qt.Key.Key_PageDown,
+    QtCore.Qt.Key.Key_PageUp,
+    QtCore.Qt.Key.Key_Left,
+    QtCore.Qt.Key.Key_Right,
+}  # the tour's keys close the history, like Escape
+
+
 class FreezeHistory(QtWidgets.QFrame):
     """The last freezes and pauses, newest first: when, panel, what, where the time went."""
 
@@ -179,6 +189,21 @@ class FreezeHistory(QtWidgets.QFrame):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.tree)
+
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
+        """A popup has the keyboard: the window's shortcuts (Ctrl+Q) must still work, and
+        the keys that move a tour on close it."""
+        pressed = QtGui.QKeySequence(event.keyCombination())
+        owner = self.parentWidget()
+        for action in owner.window().findChildren(QtGui.QAction) if owner is not None else []:
+            if action.isEnabled() and pressed in action.shortcuts():
+                self.close()
+                action.trigger()
+                return
+        if event.key() in CLOSING_KEYS:
+            self.close()
+            return
+        super().keyPressEvent(event)
 
     def show_events(self, events: list[Event]) -> None:
         self.tree.clear()
@@ -301,7 +326,15 @@ class Hud(QtWidgets.QFrame):
         # Fixed in both directions: then its setText asks for no layout pass at all.
         self.lag_label.setFixedSize(metrics.horizontalAdvance(sample) + 8, metrics.height() + 4)
         self.plot.setFixedHeight(QtGui.QFontMetrics(QtWidgets.QApplication.font()).height() * 3)
-        self.heartbeat.setFixedSize(self.plot.height() // 2 + 8, self.plot.height() // 2 + 8)
+        side = 2 * metrics.height()  # grows with the zoom as the text does: seen from the back
+        self.heartbeat.setFixedSize(side, side)
+
+    def set_zoom(self, zoom: float) -> None:
+        """The freeze banner: BANNER_POINTS times the zoom, read from the back of a room."""
+        font = QtGui.QFont(QtWidgets.QApplication.font())
+        font.setPointSizeF(BANNER_POINTS * zoom)
+        self.freeze_label.setFont(font)
+        self._fit_lag_label()
 
     def changeEvent(self, event: QtCore.QEvent) -> None:
         if event.type() == QtCore.QEvent.Type.FontChange:
@@ -367,10 +400,16 @@ class Hud(QtWidgets.QFrame):
             self.freeze_label.setToolTip(f"Where the time went: {profile_text(event, 10)}")
 
     def show_history(self) -> None:
-        """Open the history under its button (one click from the HUD)."""
+        """Open the history under its button (one click from the HUD), above the tour's
+        band if it is open: the popup never covers the takeaway."""
         self.history.show_events(self.events)
-        self.history.resize(max(640, self.width() // 2), 260)
         below = self.history_button.mapToGlobal(QtCore.QPoint(0, self.history_button.height()))
+        height = 260
+        band = self.window().findChild(QtWidgets.QWidget, "tourPanel")
+        if band is not None and band.isVisible():
+            band_top = band.mapToGlobal(QtCore.QPoint(0, 0)).y()
+            height = max(120, min(height, band_top - below.y() - 4))
+        self.history.resize(max(640, self.width() // 2), height)
         self.history.move(below)
         self.history.show()
 

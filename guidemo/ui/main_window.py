@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable, Iterator, Mapping
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -24,16 +25,16 @@ from guidemo.ui.error_log import ErrorLog
 from guidemo.ui.hud import Hud
 from guidemo.ui.tour import Tour
 from guidemo.widgets import access, palette, source_view, themes
-from guidemo.widgets.kit import make_button
-from guidemo.widgets.palette import style_sheet
+from guidemo.widgets.kit import make_button, named
+from guidemo.widgets.palette import ZOOM_STEPS
 
 log = logging.getLogger(__name__)
 DEFAULT_SIZE = QtCore.QSize(1440, 920)
 SCREENSHOT_SIZE = QtCore.QSize(1600, 1000)
 NAVIGATOR_EM = 24  # navigator width in letter widths: it grows with the zoom
-ZOOM_STEPS = (0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0)
 BACKGROUND_BUILD_MS = 150  # after the first paint, one more panel every so often
 BACKGROUND_START_MS = 1000  # ... starting a moment after it, once the window is up
+TOUR_BAND_SHARE = 0.28  # the tour's band takes at most this share of the window's height
 
 
 class _LazyPanels(Mapping[str, Panel]):
@@ -78,6 +79,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.remember_state = True  # save size, zoom and last panel on close
         self.zoom = 1.0
         self._theme_choice = "system"
+        self._applied_zoom: float | None = None  # set_zoom() has not run yet
         self._base_font = QtGui.QFont(QtWidgets.QApplication.font())
 
         self.error_log = ErrorLog()
@@ -121,6 +123,7 @@ class MainWindow(QtWidgets.QMainWindow):
         grid.addWidget(self.stack, 1, 1)
         grid.setColumnStretch(1, 1)
         grid.setRowStretch(1, 1)
+        self._grid = grid
         self.setCentralWidget(central)
         self._build_error_area()
 
@@ -195,26 +198,37 @@ class MainWindow(QtWidgets.QMainWindow):
         self.context.report_error(error, context)
 
     def set_zoom(self, factor: float) -> None:
-        """Scale every font, row and plot label of the window together (1.0 = normal)."""
-        self.zoom = min(max(factor, ZOOM_STEPS[0]), ZOOM_STEPS[-1])
+        """Scale every font, row and plot label of the window together (1.0 = normal).
+
+        A factor the window already has costs nothing (a zoom key at the limit). Panels
+        not on screen follow when shown: only fonts change (the window has no style sheet;
+        themes are palettes), so no widget is restyled.
+        """
+        zoom = min(max(factor, ZOOM_STEPS[0]), ZOOM_STEPS[-1])
+        if zoom == self._applied_zoom:
+            return
+        self.zoom = self._applied_zoom = zoom
         font = QtGui.QFont(self._base_font)
         font.setPointSizeF(self._base_font.pointSizeF() * self.zoom)
-        QtWidgets.QApplication.setFont(font)
-        self.setStyleSheet(style_sheet(self.zoom))
+        QtWidgets.QApplication.setFont(font)  # every widget not under a style sheet
+        for styled in self.findChildren(QtWidgets.QWidget):  # a style sheet of its own:
+            if styled.styleSheet():  # its part of the window does not follow setFont
+                styled.setStyleSheet(styled.styleSheet())
         metrics = QtGui.QFontMetrics(font)
         self.panel_list.setFixedWidth(round(metrics.averageCharWidth() * NAVIGATOR_EM))
-        self.hud._fit_lag_label()
-        for panel in self._built.values():
-            panel.set_zoom(self.zoom)
+        self.hud.set_zoom(self.zoom)
+        shown = self._built.get(SLUGS[max(0, self.stack.currentIndex())])
+        if shown is not None:
+            shown.set_zoom(self.zoom)
 
     def set_theme(self, choice: str) -> None:
         """Switch to the "light", "dark" or "system" theme now: every panel, plot, the
         code and the HUD repaint in it (ValueError for another name)."""
         old = palette.CURRENT
-        self._apply_theme_choice(choice)
-        self.setStyleSheet(style_sheet(self.zoom))
+        self._apply_theme_choice(choice)  # the QPalette: Fusion draws from it
         if old != palette.CURRENT:
-            themes.recolor([self], old, palette.CURRENT)
+            themes.recolor([self], old, palette.CURRENT)  # colours set widget by widget
+            self._colour_error_badge()
         for action in self.theme_menu.actions():
             action.setChecked(action.data() == choice)
 
@@ -254,6 +268,14 @@ class MainWindow(QtWidgets.QMainWindow):
         for panel in self._built.values():
             panel.set_explanation_collapsed(presenting)
 
+    def fill_screen(self) -> None:
+        """Open maximised, on all of the screen's available area (with no window manager
+        to maximise it, the geometry says the same)."""
+        screen = self.screen()
+        if screen is not None:
+            self.setGeometry(screen.availableGeometry())
+        self.setWindowState(self.windowState() | QtCore.Qt.WindowState.WindowMaximized)
+
     def toggle_full_screen(self) -> None:
         self.setWindowState(self.windowState() ^ QtCore.Qt.WindowState.WindowFullScreen)
 
@@ -267,16 +289,17 @@ class MainWindow(QtWidgets.QMainWindow):
             self.context.stop()
 
     def show_tour_panel(self, visible: bool) -> None:
+        """Show or hide the tour's band under the panel."""
         self.tour_dock.setVisible(visible)
 
     # --- behaviour ----------------------------------------------------------------------
     def _build_tour(self) -> None:
         self.tour = Tour(self)
-        self.tour_dock = QtWidgets.QDockWidget("Tour", self)
-        self.tour_dock.setObjectName("tourDock")
-        self.tour_dock.setWidget(self.tour.panel)
-        self.tour_dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
-        self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.tour_dock)
+        # A band under the panel, across the window: a side dock took a third of the width
+        # from every panel (they scrolled sideways at 1280x720).
+        self.tour_dock = TourBand(self.tour.panel)
+        self._grid.addWidget(self.tour_dock, 2, 0, 1, 2)
+        self.tour.changed.connect(self.tour_dock.refresh_title)
         self.tour_dock.hide()
         button = make_button(
             "Tour",
@@ -305,6 +328,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.error_badge = QtWidgets.QToolButton()
         self.error_badge.setObjectName("errorBadge")
         self.error_badge.setToolTip("Unhandled errors so far: click to show or hide the list")
+        self._colour_error_badge()
         self.error_badge.clicked.connect(
             lambda: self.error_dock.setVisible(not self.error_dock.isVisible())
         )
@@ -328,6 +352,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.theme_button.setMenu(self.theme_menu)
         self.statusBar().addPermanentWidget(self.theme_button)
         self.statusBar().setSizeGripEnabled(False)
+
+    def _colour_error_badge(self) -> None:
+        """The error badge in the theme's bad colour, bold (its palette and weight: no
+        style sheet, so its size follows the zoom)."""
+        colors = self.error_badge.palette()
+        for role in (QtGui.QPalette.ColorRole.ButtonText, QtGui.QPalette.ColorRole.WindowText):
+            colors.setColor(role, QtGui.QColor(palette.CURRENT.bad))
+        self.error_badge.setPalette(colors)
+        weight = QtGui.QFont()
+        weight.setWeight(QtGui.QFont.Weight.DemiBold)
+        self.error_badge.setFont(weight)
 
     def _on_error(self, error: BaseException, context: str) -> None:
         self.error_log.report(error, context)
@@ -381,6 +416,10 @@ class MainWindow(QtWidgets.QMainWindow):
             source_view.warm_up()
             self._warmed_up = True
 
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.tour_dock.fit(self.height())
+
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         if self.remember_state:
             self.settings.setValue("size", self.size())
@@ -409,6 +448,68 @@ def window_size(value: object) -> QtCore.QSize:
     ):
         raise ValueError("not a window size")
     return value
+
+
+class TourBand(QtWidgets.QFrame):
+    """objectName `tourDock`: the tour's band under the panel, across the whole window.
+
+    At most TOUR_BAND_SHARE of the window's height (the step's text scrolls inside it), so
+    the panel keeps its width and most of its height; `tourCollapse` folds it to one
+    strip: the step's title on the fold button, then Back / Next / Restart / Leave.
+    """
+
+    def __init__(self, tour_panel: QtWidgets.QWidget) -> None:
+        super().__init__()
+        self.setObjectName("tourDock")
+        self.tour_panel = tour_panel
+        self.collapse_button = named(
+            QtWidgets.QToolButton(),
+            "tourCollapse",
+            "Fold the tour to one strip (its heading and buttons), or unfold it",
+        )
+        self.collapse_button.setCheckable(True)
+        self.collapse_button.setAutoRaise(True)
+        self.collapse_button.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.collapse_button.toggled.connect(self.set_collapsed)
+        layout = QtWidgets.QHBoxLayout(self)
+        layout.setContentsMargins(0, 2, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.collapse_button, 0, QtCore.Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(tour_panel, 1)
+        self._window_height = DEFAULT_SIZE.height()
+        self.set_collapsed(False)
+
+    def set_collapsed(self, collapsed: bool) -> None:
+        self.collapse_button.setChecked(collapsed)
+        for name in ("tourText", "tourHeading"):
+            part = self.tour_panel.findChild(QtWidgets.QWidget, name)
+            if part is not None:
+                part.setVisible(not collapsed)
+        self.refresh_title()
+        self.fit(self._window_height)
+        QtCore.QTimer.singleShot(0, self, lambda: self.fit(self._window_height))  # settled
+
+    def refresh_title(self) -> None:
+        """Folded, the fold button says which step this is (the heading is hidden)."""
+        heading = self.tour_panel.findChild(QtWidgets.QLabel, "tourHeading")
+        title = re.sub(r"<[^>]+>", "", heading.text()) if heading is not None else ""
+        self.collapse_button.setText(
+            f"▸ {title}" if self.collapsed() and title else ("▸" if self.collapsed() else "▾")
+        )
+
+    def collapsed(self) -> bool:
+        return self.collapse_button.isChecked()
+
+    def fit(self, window_height: int) -> None:
+        """Take TOUR_BAND_SHARE of a window this tall (the text scrolls), or one strip."""
+        self._window_height = window_height
+        if self.collapsed():
+            for layout in (self.tour_panel.layout(), self.layout()):
+                if layout is not None:
+                    layout.invalidate()  # the hidden parts no longer count
+            self.setFixedHeight(self.minimumSizeHint().height())
+        else:
+            self.setFixedHeight(round(window_height * TOUR_BAND_SHARE))
 
 
 def fit_to_screen(size: QtCore.QSize, screen: QtGui.QScreen | None) -> QtCore.QSize:

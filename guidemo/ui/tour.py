@@ -11,10 +11,11 @@ observed(), next(), back().
 from __future__ import annotations
 
 import contextlib
+import html
 import re
 import string
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -24,6 +25,7 @@ from guidemo import settings
 from guidemo.explanations import explanation
 from guidemo.widgets import access, palette
 from guidemo.widgets.kit import make_button, named
+from guidemo.widgets.source_view import source_html
 
 if TYPE_CHECKING:
     from guidemo.ui.main_window import MainWindow
@@ -32,6 +34,8 @@ Facts = dict[str, Any]
 PULSE_MS = 450
 LABEL_SETTLE_S = 0.6  # a watched label is read once it has not changed for this long
 LABEL_SETTLE_MAX_S = 3.0  # or this long after it first changed, if it keeps changing
+FREEZE_SETTLE_S = 0.4  # a freeze is quoted once the loop has run this long after it
+PREPARE_TICK_MS = 60  # while a step is read, one small piece of the next step's page
 ADVANCE_KEYS = {QtCore.Qt.Key.Key_PageDown, QtCore.Qt.Key.Key_Right}
 RETREAT_KEYS = {QtCore.Qt.Key.Key_PageUp, QtCore.Qt.Key.Key_Left}
 TEXT_INPUTS = (QtWidgets.QLineEdit, QtWidgets.QAbstractSpinBox, QtWidgets.QTextEdit,
@@ -49,6 +53,32 @@ class Step:
     target: str = ""  # objectName of the control to use now
     watch: str = "click"  # what must happen: see Tour.WATCHES
     preset: dict[str, str] = field(default_factory=dict)  # objectName -> value
+    quote: str = ""  # a regex: {text} is its match (its first group) in the label's text
+    show: str = ""  # objectName of a result to bring into view once the takeaway shows
+
+
+def plain_text(rich: str) -> str:
+    """A label's rich text as one line to quote: tables dropped (they are for the eye), line
+    breaks and paragraphs as spaces (no "(UI live)The cost"), entities decoded."""
+    text = re.sub(r"<table.*?</table>", "\n", rich, flags=re.DOTALL | re.IGNORECASE)
+    text = re.sub(r"<br\s*/?>|</p>|</div>|</li>|</tr>", "\n", text, flags=re.IGNORECASE)
+    text = html.unescape(re.sub(r"<[^>]+>", "", text))
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    ended = [line if line[-1] in ".:;!?" else line + "." for line in lines[:-1]]
+    return " ".join(ended + lines[-1:])
+
+
+def quoted(text: str, pattern: str) -> Facts:
+    """The part of `text` a step quotes: {text}, the match of `pattern` (its first unnamed
+    group), else all of it; a fact for each named group; {quoted}: False if it missed."""
+    found = re.search(pattern, text, flags=re.DOTALL) if pattern else None
+    if found is None:
+        return {"text": text, "quoted": not pattern}
+    named = set(found.re.groupindex.values())
+    unnamed = [number for number in range(1, found.re.groups + 1) if number not in named]
+    part = found.group(unnamed[0] if unnamed else 0) or ""
+    return {**found.groupdict(), "text": part.strip(), "quoted": True}
 
 
 def parse_tour(markdown: str) -> list[Step]:
@@ -75,13 +105,19 @@ def parse_tour(markdown: str) -> list[Step]:
                 target=meta.get("target", ""),
                 watch=meta.get("watch", "click" if meta.get("target") else "none"),
                 preset={k.strip(): v.strip() for k, v in preset.items()},
+                quote=meta.get("quote", ""),
+                show=meta.get("show", ""),
             )
         )
     return steps
 
 
 class TargetMarker(QtWidgets.QWidget):
-    """A pulsing frame around the control to use now, drawn over the window."""
+    """A pulsing frame around the control to use now, drawn over the window. It follows
+    its control: placed again on every pulse, and as soon as the control or any widget
+    around it moves or resizes (a scroll, a re-layout, the repaint after a freeze)."""
+
+    FOLLOWED = (QtCore.QEvent.Type.Move, QtCore.QEvent.Type.Resize, QtCore.QEvent.Type.Show)
 
     def __init__(self, window: QtWidgets.QWidget) -> None:
         super().__init__(window)
@@ -92,18 +128,38 @@ class TargetMarker(QtWidgets.QWidget):
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(PULSE_MS)
         self._timer.timeout.connect(self._pulse)
+        self._watched: list[QtWidgets.QWidget] = []  # the target and the widgets around it
         self.hide()  # a child widget shows with its window unless told otherwise
 
     def follow(self, target: QtWidgets.QWidget | None) -> None:
-        self._target = target
+        for watched in self._watched:
+            with contextlib.suppress(RuntimeError):  # a widget deleted meanwhile
+                watched.removeEventFilter(self)
+        self._target, self._watched = target, []
         if target is None:
             self._timer.stop()
             self.hide()
-        else:
-            self._timer.start()
-            self._pulse()
+            return
+        window = self.parentWidget()
+        widget: QtWidgets.QWidget | None = target
+        while widget is not None and widget is not window:
+            widget.installEventFilter(self)
+            self._watched.append(widget)
+            widget = widget.parentWidget()
+        self._timer.start()
+        self._pulse()
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() in self.FOLLOWED and self._target is not None:
+            self.place()
+        return False
 
     def _pulse(self) -> None:
+        self._bright = not self._bright
+        self.place()
+
+    def place(self) -> None:
+        """Frame the target where it is now (hidden while it is not visible)."""
         target, window = self._target, self.parentWidget()
         if target is None or window is None or not target.isVisible():
             self.hide()
@@ -116,7 +172,6 @@ class TargetMarker(QtWidgets.QWidget):
             target.width() + 2 * margin,
             target.height() + 2 * margin,
         )
-        self._bright = not self._bright
         self.show()
         self.raise_()
         self.update()
@@ -196,13 +251,17 @@ class Tour(QtCore.QObject):
         self._watch_timer.setInterval(100)
         self._watch_timer.timeout.connect(self._check)
         self._connected: QtWidgets.QAbstractButton | None = None
+        self._preparing: Iterator[None] = iter(())
+        self._prepare_timer = QtCore.QTimer(self)
+        self._prepare_timer.setInterval(PREPARE_TICK_MS)
+        self._prepare_timer.timeout.connect(self._prepare_a_piece)
 
     # --- the stable interface -------------------------------------------------------------
     def start(self) -> None:
         """Open the tour where the learner left it (or at the first step)."""
         self.active = True
         self.window.show_tour_panel(True)
-        QtWidgets.QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]
+        self._listen_to_keys(True)
         self._watch_timer.start()
         self.go(settings.read_int(self.window.settings, "tourStep", 0, 0, len(self.steps) - 1))
 
@@ -210,12 +269,25 @@ class Tour(QtCore.QObject):
         """Leave the tour; the app stays as it is, with no control locked."""
         self.active = False
         self._watch_timer.stop()
+        self._prepare_timer.stop()
         self.marker.follow(None)
         self._disconnect_target()
-        app = QtWidgets.QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        self._listen_to_keys(False)
         self.window.show_tour_panel(False)
+
+    def _listen_to_keys(self, on: bool) -> None:
+        """Hear the window's key presses, and only its input events: a filter on the whole
+        application crossed into Python for every event of every widget (a page change is
+        thousands of them), and froze the window 0.45 s at zoom 1.5 while a thread held
+        the GIL. The window's QWindow sees its input before any widget does."""
+        self.window.winId()  # its QWindow exists from now on
+        handle = self.window.windowHandle()
+        if handle is None:
+            return
+        if on:
+            handle.installEventFilter(self)
+        else:
+            handle.removeEventFilter(self)
 
     def target(self) -> QtWidgets.QWidget | None:
         """The control to use now, or None when the step only asks to read or watch."""
@@ -259,12 +331,33 @@ class Tour(QtCore.QObject):
             self._connected = target
         self.marker.follow(target)
         self._show()
+        self._preparing = self._preparations(index + 1)
+        self._prepare_timer.start()
+
+    def _preparations(self, index: int) -> Iterator[None]:
+        """What step `index` will need, made ready one piece per tick while the learner
+        reads this one: its panel built, its code highlighted (the cached HTML its source
+        view shows), so Next does not do that work in front of the class."""
+        if index >= len(self.steps):
+            return
+        yield  # this step's own page is drawn first
+        panel = self.window.panel(self.steps[index].panel)
+        yield
+        sections = getattr(panel, "sections", ())
+        sources = [*panel.source_view.objects, *(o for s in sections for o in s.sources)]
+        for source in sources:
+            source_html(source)  # cached: the view's render is then only its layout
+            yield
+
+    def _prepare_a_piece(self) -> None:
+        if next(self._preparing, StopIteration) is StopIteration or not self.active:
+            self._prepare_timer.stop()
 
     def _apply_preset(self, step: Step) -> None:
         panel = self.window.panel(step.panel)
         for name, value in step.preset.items():
             widget = panel.findChild(QtWidgets.QWidget, name)
-            if isinstance(widget, QtWidgets.QSpinBox):
+            if isinstance(widget, (QtWidgets.QSpinBox, QtWidgets.QAbstractSlider)):
                 widget.setValue(int(float(value)))
             elif isinstance(widget, QtWidgets.QDoubleSpinBox):
                 widget.setValue(float(value))
@@ -276,6 +369,10 @@ class Tour(QtCore.QObject):
                 widget.setText(value)
             elif isinstance(widget, QtWidgets.QPlainTextEdit):
                 widget.setPlainText(value.replace("\\n", "\n"))
+            elif isinstance(widget, QtWidgets.QAbstractButton) and value == "click":
+                widget.click()  # a step's set-up the learner has seen before (it is logged)
+            elif isinstance(widget, QtWidgets.QAbstractButton) and widget.isCheckable():
+                widget.setChecked(value.lower() in ("1", "true", "yes", "on"))
 
     def _disconnect_target(self) -> None:
         if self._connected is not None:
@@ -292,7 +389,22 @@ class Tour(QtCore.QObject):
         """The text of the label a `label:` step watches, before the click changes it."""
         kind, _, name = self.steps[self.index].watch.partition(":")
         label = self._label(name) if kind == "label" else None
-        return re.sub(r"<[^>]+>", "", label.text()) if label is not None else None
+        return plain_text(label.text()) if label is not None else None
+
+    def _reveal_result(self, step: Step) -> None:
+        """Scroll what the takeaway talks about into view: the label it quotes, then the
+        `show:` result's latest part (the picture the step is about wins where both do not
+        fit; the number is in the takeaway too)."""
+        kind, _, name = step.watch.partition(":")
+        label = self._label(name) if kind in ("run", "label") and name else None
+        if label is not None and label.isVisible():
+            reveal(label)
+        shown = self._panel_widget(step.show) if step.show else None
+        if shown is not None:
+            reveal(shown, bottom=True)
+
+    def _panel_widget(self, name: str) -> QtWidgets.QWidget | None:
+        return self.window.panel(self.steps[self.index].panel).findChild(QtWidgets.QWidget, name)
 
     def _label(self, name: str) -> QtWidgets.QLabel | None:
         """The step's panel's label `name` (objectNames repeat across panels)."""
@@ -300,6 +412,18 @@ class Tour(QtCore.QObject):
         return panel.findChild(QtWidgets.QLabel, name) or self.window.findChild(
             QtWidgets.QLabel, name
         )
+
+    def _busy(self) -> bool:
+        """The step's panel says a run the learner started is still going (a toy loop still
+        handling its queue, coroutines not yet stopped): its labels are not results yet."""
+        busy = getattr(self.window.panel(self.steps[self.index].panel), "busy", None)
+        return bool(busy()) if callable(busy) else False
+
+    def _result(self, label: QtWidgets.QLabel | None) -> Facts:
+        """The facts every label watch gives: {text}, the part of the label the step quotes,
+        and {label[name]}, the text of any label of the panel at that moment."""
+        text = plain_text(label.text()) if label is not None else ""
+        return {**quoted(text, self.steps[self.index].quote), "label": _Labels(self)}
 
     def _check(self) -> None:
         """Has the step's thing happened? (10 times a second while the tour is open)"""
@@ -312,6 +436,7 @@ class Tour(QtCore.QObject):
             self._facts = facts
             self.marker.follow(None)
             self._show()
+            self._reveal_result(step)
 
     # Each watch returns the facts for the takeaway once its thing has happened, else None.
     def _watch_click(self, argument: str) -> Facts | None:
@@ -325,9 +450,14 @@ class Tour(QtCore.QObject):
             for f in self.window.monitor.freezes
             if f.started + f.duration_s >= self._step_started and not f.own
         ]
+        target = self.target()
+        if target is not None and not target.isEnabled():
+            return None  # the run it started is still going (and may freeze again)
         if not self._clicked or not freezes:
             return None
-        freeze = freezes[-1]
+        if time.perf_counter() - max(f.started + f.duration_s for f in freezes) < FREEZE_SETTLE_S:
+            return None
+        freeze = max(freezes, key=lambda f: f.duration_s)  # the click's, not a hiccup beside it
         return {"duration": freeze.duration_s, "where": freeze.where}
 
     def _watch_pause(self, argument: str) -> Facts | None:
@@ -349,6 +479,8 @@ class Tour(QtCore.QObject):
             return None
         if not self._seen_enabled_off and time.perf_counter() - self._since < 0.3:
             return None
+        if self._busy():
+            return None
         stats = self.window.monitor.stats_since(self._since)
         facts: Facts = {
             "seconds": time.perf_counter() - self._since,
@@ -356,8 +488,7 @@ class Tour(QtCore.QObject):
             "lag_p99": stats.p99_ms,
         }
         if argument:
-            label = self._label(argument)
-            facts["text"] = re.sub(r"<[^>]+>", "", label.text()) if label else ""
+            facts.update(self._result(self._label(argument)))
         return facts
 
     def _watch_label(self, argument: str) -> Facts | None:
@@ -367,16 +498,19 @@ class Tour(QtCore.QObject):
         label = self._label(argument)
         if not self._clicked or label is None:
             return None
-        text = re.sub(r"<[^>]+>", "", label.text())
+        text = plain_text(label.text())
         now = time.perf_counter()
         if text == self._label_before:
+            return None
+        if self._busy():  # still running: whatever the label says now is not the result
+            self._label_seen, self._label_changed_at = None, 0.0
             return None
         if text != self._label_seen:
             self._label_seen, self._label_seen_at = text, now
             self._label_changed_at = self._label_changed_at or now
         settled = now - self._label_seen_at >= LABEL_SETTLE_S
         if settled or now - self._label_changed_at >= LABEL_SETTLE_MAX_S:
-            return {"text": text}
+            return self._result(label)
         return None
 
     WATCHES: ClassVar[dict[str, Callable[[Tour, str], Facts | None]]] = {
@@ -415,7 +549,8 @@ class Tour(QtCore.QObject):
         self.changed.emit()
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
-        """PageDown/PageUp (presenter remotes) and Right/Left outside text fields."""
+        """PageDown/PageUp (presenter remotes) and Right/Left outside text fields, as they
+        reach the window."""
         if event.type() != QtCore.QEvent.Type.KeyPress or not self.active:
             return False
         if not isinstance(event, QtGui.QKeyEvent):
@@ -424,6 +559,10 @@ class Tour(QtCore.QObject):
         focus = QtWidgets.QApplication.focusWidget()
         arrows_free = not isinstance(focus, TEXT_INPUTS)
         is_page = key in (QtCore.Qt.Key.Key_PageDown, QtCore.Qt.Key.Key_PageUp)
+        popup = QtWidgets.QApplication.activePopupWidget()
+        if popup is not None and key in ADVANCE_KEYS | RETREAT_KEYS:
+            popup.close()  # the History popup, a menu: a tour key moves on, they close
+            arrows_free = True
         if key in ADVANCE_KEYS and (is_page or arrows_free):
             self.next()
             return True
@@ -433,8 +572,9 @@ class Tour(QtCore.QObject):
         return False
 
 
-def reveal(widget: QtWidgets.QWidget) -> None:
-    """Make `widget` visible: switch the tabs it sits in, scroll its scroll area to it."""
+def reveal(widget: QtWidgets.QWidget, bottom: bool = False) -> None:
+    """Make `widget` visible: switch the tabs it sits in, scroll its scroll area to it
+    (to its bottom edge if `bottom`: where a chart draws its latest run)."""
     parent = widget.parentWidget()
     while parent is not None:
         if isinstance(parent, QtWidgets.QTabWidget):
@@ -444,7 +584,24 @@ def reveal(widget: QtWidgets.QWidget) -> None:
                     parent.setCurrentIndex(index)
         if isinstance(parent, QtWidgets.QScrollArea):
             parent.ensureWidgetVisible(widget)
+            content = parent.widget()
+            if bottom and content is not None:
+                corner = widget.mapTo(content, QtCore.QPoint(0, widget.height()))
+                parent.ensureVisible(corner.x(), corner.y(), 0, 10)
         parent = parent.parentWidget()
+
+
+class _Labels(dict[str, str]):
+    """{label[name]} in a takeaway: the plain text of the step's panel's label `name`."""
+
+    def __init__(self, tour: Tour) -> None:
+        super().__init__()
+        for name in re.findall(r"\{label\[(\w+)\]", tour.steps[tour.index].takeaway):
+            label = tour._label(name)
+            self[name] = plain_text(label.text()) if label is not None else "?"
+
+    def __missing__(self, key: str) -> str:
+        return "?"
 
 
 class _Lenient(dict[str, Any]):

@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from guidemo.widgets import palette
+
 W = TypeVar("W", bound=QtWidgets.QWidget)
 ROLE_MARKS = {"danger": "⚠ ", "good": "✓ "}  # the deliberately bad way, the right one
 
@@ -31,20 +33,70 @@ def make_button(
     slot: Callable[[], Any] | None = None,
     role: str = "",
 ) -> QtWidgets.QPushButton:
-    """A push button; `role` "danger" or "good" colours it (see palette.style_sheet) and
-    marks it with a glyph, so the difference does not rest on colour alone."""
+    """A push button; `role` "danger" or "good" colours it (see colour_by_role) and marks
+    it with a glyph, so the difference does not rest on colour alone."""
     button = named(QtWidgets.QPushButton(f"{ROLE_MARKS.get(role, '')}{text}"), name, tip)
     if role:
-        button.setProperty("role", role)
+        colour_by_role(button, role)
     if slot is not None:
         button.clicked.connect(slot)
     return button
 
 
+def colour_by_role(button: QtWidgets.QPushButton, role: str) -> None:
+    """Colour `button` by its role: "danger" in the theme's bad colour (the deliberately
+    bad way), "good" in its good one (the right one); grey and not bold when disabled, so
+    it never looks pressable then.
+
+    Its palette and font weight, not a style sheet: a widget under a style sheet does not
+    follow the window's font, so a zoom had to restyle the whole window (0.3-0.6 s).
+    """
+    button.setProperty("role", role)
+    recolour_role(button)
+    if button.findChild(_RoleWeight) is None:
+        _RoleWeight(button)
+
+
+def recolour_role(button: QtWidgets.QPushButton) -> None:
+    """Give a role button the colours of the theme in force (again, after a switch)."""
+    theme = palette.CURRENT
+    colors = button.palette()
+    color = QtGui.QColor(theme.good if button.property("role") == "good" else theme.bad)
+    for group in (QtGui.QPalette.ColorGroup.Active, QtGui.QPalette.ColorGroup.Inactive):
+        colors.setColor(group, QtGui.QPalette.ColorRole.ButtonText, color)
+    colors.setColor(
+        QtGui.QPalette.ColorGroup.Disabled,
+        QtGui.QPalette.ColorRole.ButtonText,
+        QtGui.QColor(theme.disabled_text),
+    )
+    button.setPalette(colors)
+
+
+class _RoleWeight(QtCore.QObject):
+    """Keeps a role button bold while enabled, normal while disabled."""
+
+    def __init__(self, button: QtWidgets.QPushButton) -> None:
+        super().__init__(button)
+        self._button = button
+        button.installEventFilter(self)
+        self._weigh()
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.EnabledChange:
+            self._weigh()
+        return False
+
+    def _weigh(self) -> None:
+        font = QtGui.QFont()  # the weight only: its size follows the window's zoom
+        bold = self._button.isEnabled()
+        font.setWeight(QtGui.QFont.Weight.DemiBold if bold else QtGui.QFont.Weight.Normal)
+        self._button.setFont(font)
+
+
 def label(text: str, name: str, tip: str, rich: bool = False) -> QtWidgets.QLabel:
-    """A word-wrapped label for results and summaries."""
-    widget = named(QtWidgets.QLabel(text), name, tip)
-    widget.setWordWrap(True)
+    """A word-wrapped label for results and summaries, as tall as its text needs (FitLabel:
+    a results text drawn over the table under it was the alternative)."""
+    widget = named(FitLabel(text), name, tip)
     if rich:
         widget.setTextFormat(QtCore.Qt.TextFormat.RichText)
     return widget
@@ -100,12 +152,164 @@ class FitLabel(QtWidgets.QLabel):
         super().__init__(text)
         self.setWordWrap(True)
 
+    def setText(self, text: str) -> None:
+        """A new text may need another number of lines at the same width."""
+        if text != self.text():
+            super().setText(text)
+            if self.width() > 0:
+                self._fit()
+
+    def hasHeightForWidth(self) -> bool:
+        """No: its minimum height is the answer. A layout holding a height-for-width
+        item gives every item that height instead of its minimum, and a table or chart
+        beside it got less than its minimum (and a text drawn over it)."""
+        return False
+
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
         least = self.minimumHeight()
         self.setMinimumHeight(0)  # else heightForWidth() answers at least the old minimum
         need = self.heightForWidth(self.width())
         self.setMinimumHeight(need if need > 0 else least)
+        if self.minimumHeight() != least:
+            tell_layouts_later(self)
+
+
+def tell_layouts_later(widget: QtWidgets.QWidget) -> None:
+    """Tell the layouts above `widget` its size changed, once the current layout pass is
+    over: a change made during one (in a resizeEvent) is not passed up, and the parent
+    kept the old height, drawing the next widget over this one."""
+    QtCore.QTimer.singleShot(0, widget, widget.updateGeometry)
+
+
+FlowItem = QtWidgets.QWidget | str | tuple[QtWidgets.QWidget | str, ...] | None
+
+
+class FlowRow(QtWidgets.QWidget):
+    """A row of controls that wraps onto another line where the column is too narrow.
+
+    A panel's controls share a column with the source view; a plain row of buttons wider
+    than that column made the whole panel scroll sideways. This row needs only its widest
+    item's width and claims the height its lines need at its width (like FitLabel).
+    Items: widgets, strings (labels), tuples (kept together on one line, e.g. a label and
+    its spin box); None is ignored (rows end with free room anyway). A widget that
+    expands (a line edit, a slider) takes the room left on its line.
+    """
+
+    def __init__(self, *items: FlowItem, spacing: int = 6) -> None:
+        super().__init__()
+        self.spacing = spacing
+        self.items: list[QtWidgets.QWidget] = []
+        for item in items:
+            self.add(item)
+        self.setSizePolicy(
+            QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Fixed
+        )
+
+    def add(self, item: FlowItem) -> None:
+        if item is None:
+            return
+        if isinstance(item, tuple):
+            group = QtWidgets.QWidget()
+            layout = QtWidgets.QHBoxLayout(group)
+            layout.setContentsMargins(0, 0, 0, 0)
+            layout.setSpacing(4)
+            for part in item:
+                layout.addWidget(QtWidgets.QLabel(part) if isinstance(part, str) else part)
+            widget = group
+        elif isinstance(item, str):
+            widget = QtWidgets.QLabel(item)
+        else:
+            widget = item
+        widget.setParent(self)
+        widget.installEventFilter(self)  # shown or hidden: lay out the lines again
+        self.items.append(widget)
+        self._relayout()
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() in (QtCore.QEvent.Type.Show, QtCore.QEvent.Type.Hide):
+            self._relayout()
+        return False
+
+    def event(self, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.LayoutRequest:  # an item's size hint changed
+            self._relayout()
+        return super().event(event)
+
+    def _shown(self) -> list[QtWidgets.QWidget]:
+        return [item for item in self.items if not item.isHidden()]
+
+    def sizeHint(self) -> QtCore.QSize:
+        hints = [_hint(item) for item in self._shown()]
+        width = sum(h.width() for h in hints) + self.spacing * max(0, len(hints) - 1)
+        return QtCore.QSize(width, max(self.minimumHeight(), *(h.height() for h in hints), 0))
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        widest = max((_hint(item).width() for item in self._shown()), default=0)
+        return QtCore.QSize(widest, self.minimumHeight())
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._relayout()
+
+    def _relayout(self) -> None:
+        height = self._place(max(self.width(), self.minimumSizeHint().width()))
+        if height != self.minimumHeight():
+            self.setMinimumHeight(height)
+            tell_layouts_later(self)
+
+    def _place(self, width: int) -> int:
+        """Put the items in lines `width` wide; the height they take."""
+        lines: list[list[QtWidgets.QWidget]] = [[]]
+        used = 0
+        for item in self._shown():
+            need = _hint(item).width()
+            if lines[-1] and used + self.spacing + need > width:
+                lines.append([])
+                used = 0
+            used += need + (self.spacing if len(lines[-1]) else 0)
+            lines[-1].append(item)
+        top = 0
+        for line in lines:
+            if not line:
+                continue
+            height = max(_hint(item).height() for item in line)
+            room = width - sum(_hint(i).width() for i in line)
+            room -= self.spacing * (len(line) - 1)
+            growing = [i for i in line if _expands(i)]
+            x = 0
+            for item in line:
+                hint = _hint(item)
+                extra = room // len(growing) if item in growing else 0
+                item_height = height if _expands(item, vertical=True) else hint.height()
+                item.setGeometry(
+                    x, top + (height - item_height) // 2, hint.width() + extra, item_height
+                )
+                x += hint.width() + extra + self.spacing
+            top += height + self.spacing
+        return max(0, top - self.spacing)
+
+
+def _hint(widget: QtWidgets.QWidget) -> QtCore.QSize:
+    """The size a layout would give `widget`: its hint within its minimum and maximum."""
+    return widget.sizeHint().expandedTo(widget.minimumSize()).boundedTo(widget.maximumSize())
+
+
+def _expands(widget: QtWidgets.QWidget, vertical: bool = False) -> bool:
+    policy = widget.sizePolicy()
+    direction = policy.verticalPolicy() if vertical else policy.horizontalPolicy()
+    return direction in (
+        QtWidgets.QSizePolicy.Policy.Expanding,
+        QtWidgets.QSizePolicy.Policy.MinimumExpanding,
+    )
+
+
+def flow(*items: FlowItem) -> FlowRow:
+    """A row of controls that wraps when the column is narrow (see FlowRow)."""
+    return FlowRow(*items)
 
 
 def spin(name: str, lo: int, hi: int, value: int, tip: str, suffix: str = "") -> QtWidgets.QSpinBox:
@@ -179,6 +383,15 @@ def ways_table(
     rows_height = sum(widget.rowHeight(at) for at in range(len(ways)))
     widget.setFixedHeight(header.sizeHint().height() + rows_height + 4)
     return widget
+
+
+def keep_rows(table: QtWidgets.QTableView, rows: int = 5) -> None:
+    """Never let `table` shrink below its header and `rows` rows: a table one row tall
+    (a short window, a tour band) shows no result at all."""
+    row_height = table.verticalHeader().defaultSectionSize()
+    header = table.horizontalHeader().sizeHint().height()
+    bar = table.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_ScrollBarExtent)
+    table.setMinimumHeight(header + rows * row_height + bar + 2 * table.frameWidth())
 
 
 def set_row(table: QtWidgets.QTableWidget, at: int, texts: Sequence[str]) -> None:

@@ -9,16 +9,20 @@ draws stays readable (`lane_names()`, `lane(name)`), so tests check the chart's 
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.widgets import palette, themes
+from guidemo.widgets.kit import FitLabel
 from guidemo.widgets.palette import BLUISH_GREEN, ORANGE, REDDISH_PURPLE, SKY_BLUE, VERMILLION
 
 REDRAW_MS = 50  # 20 frames a second while a bar is growing: smooth, and cheap
 DESCRIBE_MS = 1000  # the words a screen reader gets change at most once a second
+MIN_LANE_PX = 12  # a lane thinner than this (or than a line of text) is unreadable
+MIN_LANES = 4  # the chart is never too short for this many readable lanes (one run of gather)
 BAR_HEIGHT = 0.56
 
 # Stretches: what a task was doing between two events (Okabe-Ito colours, and a height
@@ -97,6 +101,7 @@ class LaneChart(QtWidgets.QWidget):
         self.min_span_s = min_span_s
         self.origin = time.perf_counter()
         self._lanes: dict[str, Lane] = {}
+        self._shown: set[str] | None = None  # draw only these lanes (None: all)
         self._marks: list[tuple[float, str, pg.InfiniteLine]] = []
 
         self.plot = pg.PlotWidget()
@@ -105,7 +110,7 @@ class LaneChart(QtWidgets.QWidget):
         self.plot.hideButtons()
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.setMinimumHeight(120)
+        self._fit_height()
         item = self.plot.getPlotItem()
         item.invertY(True)
         item.showGrid(x=True, y=False, alpha=0.25)
@@ -125,7 +130,7 @@ class LaneChart(QtWidgets.QWidget):
             item.addItem(scatter)
 
         self._legend_kinds = legend
-        self.legend = QtWidgets.QLabel()
+        self.legend = FitLabel()  # wraps: never under the axis; its text: apply_theme()
         self.legend.setObjectName(f"{object_name}Legend")
         self.legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.legend.setToolTip("What the bars and marks of the lanes mean")
@@ -178,6 +183,16 @@ class LaneChart(QtWidgets.QWidget):
             self.plot.setAccessibleName(f"Lane chart, {len(self._lanes)} tasks")
             self.plot.setAccessibleDescription(text)
             self.setAccessibleDescription(text)
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.Type.FontChange:  # zoomed
+            self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Room for MIN_LANES lanes a line of text tall, and the time axis below them."""
+        line = self.fontMetrics().height()
+        self.plot.setMinimumHeight(max(120, round((MIN_LANES + 2.5) * line)))
 
     # --- feeding it --------------------------------------------------------------------
     def reset(self, origin: float | None = None) -> None:
@@ -247,9 +262,28 @@ class LaneChart(QtWidgets.QWidget):
         self._marks.append((t, label, line))
         self._schedule()
 
+    def show_only(self, names: Collection[str] | None) -> None:
+        """Draw only the lanes `names` (None: every lane), e.g. one run of several."""
+        self._shown = None if names is None else set(names)
+        self._schedule()
+
+    def fits(self, count: int) -> bool:
+        """Would `count` lanes each get MIN_LANE_PX, and a line of text, at today's size?"""
+        height = self.plot.getPlotItem().getViewBox().height()
+        least = max(MIN_LANE_PX, self.fontMetrics().height())
+        return height <= 0 or height / max(count, 1) >= least
+
     # --- reading it back ---------------------------------------------------------------
     def lane_names(self) -> list[str]:
         return list(self._lanes)
+
+    def shown_lane_names(self) -> list[str]:
+        """The lanes drawn now (`show_only`), top to bottom."""
+        return [name for name in self._lanes if self._is_shown(name)]
+
+    def lane_px(self) -> float:
+        """How tall each drawn lane is on screen, in pixels."""
+        return self.plot.getPlotItem().getViewBox().height() / max(len(self.shown_lane_names()), 1)
 
     def lane(self, name: str) -> Lane:
         return self._lanes[name]
@@ -260,14 +294,15 @@ class LaneChart(QtWidgets.QWidget):
     # --- drawing ---------------------------------------------------------------------------
     def redraw(self) -> None:
         now = time.perf_counter()
-        names = list(self._lanes)
+        shown = [lane for lane in self._lanes.values() if self._is_shown(lane.name)]
+        names = [lane.name for lane in shown]
         bars: dict[str, tuple[list[float], list[float], list[float]]] = {
             kind: ([], [], []) for kind in self._bars
         }
         ticks: dict[str, tuple[list[float], list[float]]] = {kind: ([], []) for kind in self._ticks}
         span = self.min_span_s
         live = False
-        for row, lane in enumerate(self._lanes.values()):
+        for row, lane in enumerate(shown):
             for segment in lane.segments:
                 end = segment.end
                 if end is None:
@@ -295,6 +330,9 @@ class LaneChart(QtWidgets.QWidget):
             self._timer.stop()
         if not self._describe_timer.isActive():
             self._describe_timer.start()
+
+    def _is_shown(self, name: str) -> bool:
+        return self._shown is None or name in self._shown
 
     def _schedule(self) -> None:
         """Redraw soon (at most REDRAW_MS from now), and keep redrawing while bars grow."""

@@ -1,4 +1,4 @@
-"""One palette and one style sheet for the whole app, in a light and a dark theme.
+"""One palette for the whole app, in a light and a dark theme.
 
 Colours carry meaning in guidemo (frozen, failed, early; live, ok), so they are named by
 meaning, not by hue, and written once per theme. Every text colour reaches 4.5:1 against
@@ -9,7 +9,10 @@ distinct under the common colour-vision deficiencies.
 
 The module-level names (BAD, GOOD, ...) are the theme in force: read them as
 `palette.BAD` when text is made, so text made after a switch has the new theme's colours
-(`guidemo.widgets.themes` recolours what is already on screen).
+(`guidemo.widgets.themes` recolours what is already on screen). A theme reaches widgets
+through the QPalette (`themes.qpalette`) and per-widget colours (`kit.colour_by_role`),
+never a style sheet for the window: widgets under one do not follow the window's font,
+and a zoom then had to restyle every widget.
 """
 
 from __future__ import annotations
@@ -130,7 +133,8 @@ HIGHLIGHT = LIGHT.highlight
 LATE_BACKGROUND = LIGHT.late_background
 DISABLED_TEXT = LIGHT.disabled_text
 
-TITLE_POINTS = 18.0  # a panel's title at zoom 1.0
+ZOOM_STEPS = (0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0)  # Ctrl+= / Ctrl+-; --zoom within
+TITLE_POINTS = 18.0  # a panel's title at zoom 1.0 (times the zoom: set as its font)
 BANNER_POINTS = 12.0  # the HUD's freeze banner at zoom 1.0: readable from the back
 
 
@@ -141,32 +145,6 @@ def use(theme: Theme) -> None:
     BAD, GOOD, MUTED, NOTE, TEXT = theme.bad, theme.good, theme.muted, theme.note, theme.text
     HIGHLIGHT, LATE_BACKGROUND = theme.highlight, theme.late_background
     DISABLED_TEXT = theme.disabled_text
-
-
-def style_sheet(zoom: float = 1.0, theme: Theme | None = None) -> str:
-    """The app's one style sheet, at a zoom factor (its point sizes scale with it).
-
-    Buttons get a `role` property ("danger" for the deliberately bad way, "good" for the
-    right one) that colours them, with a grey disabled look: a coloured button that cannot
-    be pressed must not look pressable. Focus: fields draw their frame in the palette's
-    strong highlight (`Theme.focus`), buttons get `access.FocusRing`.
-    """
-    t = theme or CURRENT
-    return f"""
-QPushButton[role="danger"] {{ color: {t.bad}; font-weight: 600; }}
-QPushButton[role="good"] {{ color: {t.good}; font-weight: 600; }}
-QPushButton[role="danger"]:disabled, QPushButton[role="good"]:disabled {{
-    color: {t.disabled_text}; font-weight: 400;
-}}
-QLabel#panelTitle {{
-    font-size: {TITLE_POINTS * zoom:.1f}pt; font-weight: 600; margin: 2px 0 4px 0;
-}}
-QLabel#freezeLabel {{ font-size: {BANNER_POINTS * zoom:.1f}pt; }}
-QToolButton#errorBadge {{ color: {t.bad}; font-weight: 600; }}
-"""
-
-
-STYLE_SHEET = style_sheet()
 
 
 def colored(text: str, color: str, bold: bool = False) -> str:

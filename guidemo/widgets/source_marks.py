@@ -29,12 +29,26 @@ def source_line(obj: Callable[..., object], fragment: str) -> int:
     raise LookupError(f"{fragment!r} not in the source of {obj!r}")
 
 
-def scroll_to_definition(view: SourceView, obj: Callable[..., object]) -> None:
-    """Scroll `view` so that the `def` of function `obj` is near its top."""
-    cursor = view.document().find(f"def {obj.__name__}(")
+def _definition(view: SourceView, obj: object) -> QtGui.QTextCursor:
+    """Where `view` shows the `def` (or `class`) line of `obj`; null if it does not."""
+    name = getattr(obj, "__name__", "")
+    return view.document().find(f"class {name}" if inspect.isclass(obj) else f"def {name}(")
+
+
+def scroll_to_definition(view: SourceView, obj: object) -> None:
+    """Scroll `view` so that the `def` (or `class`) line of `obj` is near its top, and to
+    the left edge (the view does not wrap lines: it scrolls sideways)."""
+    cursor = _definition(view, obj)
     if not cursor.isNull():
         bar = view.verticalScrollBar()
         bar.setValue(bar.value() + view.cursorRect(cursor).top() - 30)
+        view.horizontalScrollBar().setValue(0)
+
+
+def shows_definition(view: SourceView, obj: object) -> bool:
+    """Is the `def` (or `class`) line of `obj` inside the visible part of `view`?"""
+    cursor = _definition(view, obj)
+    return not cursor.isNull() and view.viewport().rect().contains(view.cursorRect(cursor))
 
 
 class LineMarker:

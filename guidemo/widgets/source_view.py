@@ -84,7 +84,7 @@ def _source_html(obj: object, highlight_lines: tuple[int, ...], theme_name: str)
         linenos="inline",
         linenostart=first,
         hl_lines=[n - first + 1 for n in highlight_lines],
-        prestyles="white-space: pre-wrap;",  # long lines wrap instead of hiding off-screen
+        prestyles="white-space: pre;",  # no wrapping: a wrapped line broke the indentation
     )
     body = highlight("".join(lines), PythonLexer(), formatter)
     header = (
@@ -114,6 +114,8 @@ class SourceView(QtWidgets.QTextBrowser):
         super().__init__(parent)
         self.setObjectName("sourceView")
         self.setOpenLinks(False)
+        # Python's indentation is its syntax: a long line scrolls sideways, never wraps.
+        self.setLineWrapMode(QtWidgets.QTextEdit.LineWrapMode.NoWrap)
         self._font = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
         self._points = self._font.pointSizeF()
         super().document().setDefaultFont(self._font)

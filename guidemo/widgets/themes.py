@@ -3,8 +3,10 @@
 `resolve()` says which theme a choice ("light", "dark", "system") means here; `apply()`
 makes it the app's palette and the colours `palette.NAME` answers; `recolor()` walks a
 window once and gives what is already on screen the new theme's colours (rich text,
-table cells, logs, style sheets), then asks every widget that draws itself
-(`apply_theme()`) to follow. Nothing here runs while the app idles.
+table cells, logs, role buttons, a widget's own style sheet), then asks every widget
+that draws itself (`apply_theme()`) to follow. No style sheet for the whole window: a
+zoom is a font change, and a window-wide sheet would stop the font reaching widgets.
+Nothing here runs while the app idles.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Iterable
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from guidemo.widgets import palette
+from guidemo.widgets import kit, palette
 from guidemo.widgets.palette import THEMES, Theme
 
 CHOICES = ("system", "light", "dark")
@@ -184,6 +186,8 @@ def recolor(widgets: Iterable[QtWidgets.QWidget], old: Theme, new: Theme) -> Non
     mapping = color_map(old, new)
     for root in widgets:
         for widget in [root, *root.findChildren(QtWidgets.QWidget)]:
+            if isinstance(widget, QtWidgets.QPushButton) and widget.property("role"):
+                kit.recolour_role(widget)
             sheet = widget.styleSheet()
             if sheet:
                 swapped = _swap(sheet, mapping)

@@ -301,6 +301,10 @@ def test_yield_cost_states_the_time_given_to_the_loop():
     assert "polite_worker gave the loop 1,500 turns, <b>60 ms</b> in all (40 µs a turn)" in text
     assert "<b>6.0%</b> of its 1.00 s not spent working" in text
     assert "Slices done per second: greedy_worker 2,000, polite_worker 1,500" in text
+    assert "within noise here" in text, "a 25% gap is not what a 6% cost explains"
+    consistent = yield_cost_html(greedy=(2000, 1.0, 0.0), polite=(1880, 1.0, 0.06))
+    assert "polite_worker 1,880: 6.0% fewer, as that cost predicts" in consistent
+    assert "noise" not in consistent
 
 
 def highlighted_lines(panel: CoroutinesPanel) -> list[str]:

@@ -11,7 +11,7 @@ import asyncio
 import threading
 import time
 from multiprocessing.pool import Pool
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -59,6 +59,13 @@ class BlockingPanel(Panel):
         small_task,
         busy_ui,
     )
+    button_lessons: ClassVar[dict[str, object]] = {
+        "blockButton": run_in_click_handler,
+        "executorButton": run_in_executor,
+        "qthreadButton": run_in_qthread,
+        "processButton": run_in_process,
+        "compareButton": busy_ui,
+    }
 
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)

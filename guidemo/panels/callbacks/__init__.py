@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from typing import ClassVar
 
 from PySide6 import QtWidgets
 
@@ -47,6 +48,11 @@ class CallbacksPanel(Panel):
         fetch_twice_with_await,
         summarize,
     )
+    button_lessons: ClassVar[dict[str, object]] = {
+        "busyButton": schedule_busy,
+        "callbackStyleButton": fetch_twice_with_callbacks,
+        "awaitStyleButton": fetch_twice_with_await,
+    }
 
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)

@@ -148,14 +148,11 @@ class ScheduleSection(QtWidgets.QGroupBox):
         kind_buttons = [self.buttons[name] for name in KINDS]
         other = ("allKindsButton", "cancelHandleButton", "clearCallsButton")
         layout = QtWidgets.QVBoxLayout(self)
-        layout.addLayout(kit.row("Delay:", self.delay_spin, *kind_buttons, stretch=False))
-        layout.addLayout(
-            kit.row(
+        layout.addWidget(kit.flow(("Delay:", self.delay_spin), *kind_buttons))
+        layout.addWidget(
+            kit.flow(
                 *(self.buttons[name] for name in other),
-                None,
-                self.buttons["busyButton"],
-                "for",
-                self.busy_spin,
+                (self.buttons["busyButton"], "for", self.busy_spin),
             )
         )
         layout.addWidget(self.table, 1)

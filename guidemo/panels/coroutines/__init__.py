@@ -72,6 +72,10 @@ class CoroutinesPanel(Panel):
         self.tasks.add(task)
         task.add_done_callback(self._task_done)
 
+    def busy(self) -> bool:
+        """Instances or say_lots still running (the tour quotes the status once they ended)."""
+        return self.many.running()
+
     # --- lifecycle ------------------------------------------------------------------------
     async def stop_work(self) -> None:
         for section in self.sections:

@@ -17,7 +17,7 @@ from guidemo.lessons.coroutines import (
     stop_all,
 )
 from guidemo.panels.coroutines.section import Host, Section
-from guidemo.widgets.kit import log_view, make_button, named
+from guidemo.widgets.kit import flow, label, log_view, make_button, named
 from guidemo.widgets.lanes import LaneChart
 
 # By default the shutdown comes before the instances are done, so it cancels them.
@@ -35,6 +35,10 @@ class ManySection(Section):
         self._say_lots_task: asyncio.Task[None] | None = None
         self._shutdown_handle: asyncio.Handle | None = None
         self._shutdown_at = 0.0
+        self._run_started = 0.0
+        self._run_took: float | None = None  # set when the run has ended
+        self._lines = 0  # lines the instances of this run printed
+        self._cancelled = 0  # instances of this run that stop_all (or a click) cancelled
         self._build()
         self._refresh_instances()
 
@@ -96,8 +100,8 @@ class ManySection(Section):
             "Cancel every instance, say_lots and the scheduled shutdown",
             self.cancel_all,
         )
-        self.instances_status = named(
-            QtWidgets.QLabel("Nothing running."),
+        self.instances_status = label(  # wraps: a long verdict must not widen the panel
+            "Nothing running.",
             "instancesStatus",
             "What is running now, and when the shutdown comes",
         )
@@ -112,30 +116,22 @@ class ManySection(Section):
         self._status_timer.setInterval(200)
         self._status_timer.timeout.connect(self._refresh_instances)
 
-        grid = QtWidgets.QGridLayout()
-        grid.addWidget(QtWidgets.QLabel("say_lots, n ="), 0, 0)
-        grid.addWidget(self.say_lots_spin, 0, 1)
-        grid.addWidget(self.say_lots_button, 0, 2)
-        grid.addWidget(QtWidgets.QLabel("display_date ×"), 1, 0)
-        grid.addWidget(self.instances_spin, 1, 1)
-        row = QtWidgets.QHBoxLayout()
-        row.addWidget(QtWidgets.QLabel("each for"))
-        row.addWidget(self.run_for_spin)
-        row.addWidget(QtWidgets.QLabel("call_later shutdown at"))
-        row.addWidget(self.shutdown_spin)
-        row.addWidget(self.start_instances_button)
-        grid.addLayout(row, 1, 2, 1, 3)
-        grid.addWidget(self.instance_combo, 2, 0, 1, 2)
-        grid.addWidget(self.cancel_one_button, 2, 2)
-        grid.addWidget(self.cancel_all_button, 2, 3)
-        grid.setColumnStretch(4, 1)
+        say_lots = flow(("say_lots, n =", self.say_lots_spin), self.say_lots_button)
+        instances = flow(
+            ("display_date ×", self.instances_spin),
+            ("each for", self.run_for_spin),
+            ("call_later shutdown at", self.shutdown_spin),
+            self.start_instances_button,
+        )
+        cancel = flow(self.instance_combo, self.cancel_one_button, self.cancel_all_button)
         split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         split.addWidget(self.lanes)
         split.addWidget(self.coroutine_log)
         split.setSizes([230, 130])
         split.setChildrenCollapsible(False)
         layout = QtWidgets.QVBoxLayout(self)
-        layout.addLayout(grid)
+        for line in (say_lots, instances, cancel):
+            layout.addWidget(line)
         layout.addWidget(self.instances_status)
         layout.addWidget(split, 1)
 
@@ -153,6 +149,8 @@ class ManySection(Section):
         if not self.running():
             self.lanes.reset()
             self._instances.clear()
+            self._run_started, self._run_took = time.perf_counter(), None
+            self._lines = self._cancelled = 0
             if self.coroutine_log.blockCount() > 1:
                 self.coroutine_log.appendPlainText("—" * 30)
 
@@ -225,6 +223,7 @@ class ManySection(Section):
         if text.startswith(("scheduled", "started")):
             self.lanes.open_bar(who, "queued")  # created, not run yet
             return
+        self._lines += who != "say_lots"
         self.lanes.add_event(who, "step", text)
         self.lanes.open_bar(who, "awaiting")  # it prints, then awaits a sleep
 
@@ -237,6 +236,7 @@ class ManySection(Section):
         if task is self._say_lots_task:
             self._say_lots_task = None
         if task.cancelled():
+            self._cancelled += task in self._instances
             self.lanes.finish(who, "cancelled")
             self.say_text(who, "cancelled (CancelledError at its await)")
         elif task.exception() is not None:
@@ -271,7 +271,24 @@ class ManySection(Section):
         if not busy:
             self._status_timer.stop()
             self.lanes.redraw()
-        self.instances_status.setText(" · ".join(parts) if parts else "Nothing running.")
+        text = " · ".join(parts) if parts else "Nothing running."
+        if not busy and self._instances:
+            text = f"{self._verdict()} ({text})"
+        self.instances_status.setText(text)
+
+    def _verdict(self) -> str:
+        """What the ended run showed: how many took turns, and how it ended."""
+        if self._run_took is None:
+            self._run_took = time.perf_counter() - self._run_started
+        ending = (
+            f"stop_all cancelled {self._cancelled} of them"
+            if self._cancelled
+            else "all ended before stop_all"
+        )
+        return (
+            f"Done: {len(self._instances)} instances took turns on one loop, {self._lines} "
+            f"lines in {self._run_took:.1f} s; {ending}"
+        )
 
     async def screenshot_demo(self) -> None:
         self.instances_spin.setValue(5)

@@ -12,6 +12,7 @@ import asyncio
 import functools
 import time
 from collections.abc import Callable
+from typing import ClassVar
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -71,6 +72,11 @@ class DialogsPanel(Panel):
         CallbackTicker,
         download,
     )
+    button_lessons: ClassVar[dict[str, object]] = {
+        "execDialogButton": ask_blocking,
+        "awaitDialogButton": ask,
+        "slotDialogButton": ask_in_slot,
+    }
 
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)

@@ -7,6 +7,7 @@ sections that draw them are `toy_section` and `real_section` beside this module.
 from __future__ import annotations
 
 import asyncio
+from typing import ClassVar
 
 from PySide6 import QtWidgets
 
@@ -29,6 +30,11 @@ class EventLoopPanel(Panel):
         handle_demo_event,
         EventReceiver,
     )
+    button_lessons: ClassVar[dict[str, object]] = {
+        "quickEventButton": quick_handler,
+        "slowEventButton": slow_handler,
+        "realPostButton": post_qt_events,
+    }
 
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)
@@ -44,6 +50,10 @@ class EventLoopPanel(Panel):
         splitter = self.explanation.parentWidget()
         if isinstance(splitter, QtWidgets.QSplitter):
             splitter.setSizes([200, 620])  # the toy needs room more than the text
+
+    def busy(self) -> bool:
+        """The toy still has events to handle (the tour quotes its summary once it is idle)."""
+        return self.toy_section.busy()
 
     async def shutdown(self) -> None:
         self.toy_section.stop()  # first: a turn in progress ends at once

@@ -68,6 +68,7 @@ class RealEventsSection(QtWidgets.QGroupBox):
             "Every event behind the slow one is late by its handler's time",
         )
         self.real_table.verticalHeader().setDefaultSectionSize(22)
+        kit.keep_rows(self.real_table, 5)
         self.real_table.horizontalHeader().setSectionResizeMode(STRETCH)
         self.real_summary = kit.label(
             "Post a batch: Qt hands the events over one by one, in order.",
@@ -77,14 +78,10 @@ class RealEventsSection(QtWidgets.QGroupBox):
         )
 
         layout = QtWidgets.QVBoxLayout(self)
-        layout.addLayout(
-            kit.row(
-                "Post",
-                self.real_count,
-                "events; event",
-                self.real_slow_at,
-                "blocks for",
-                self.real_slow,
+        layout.addWidget(
+            kit.flow(
+                ("Post", self.real_count, "events;"),
+                ("event", self.real_slow_at, "blocks for", self.real_slow),
                 post,
             )
         )

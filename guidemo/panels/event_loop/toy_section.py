@@ -28,6 +28,7 @@ from guidemo.widgets.source_marks import LineMarker, source_line
 from guidemo.widgets.source_view import SourceView
 
 BURST_SIZE = 50
+BEHIND_SLOW = 3  # quick events posted right behind a slow one: the queue that waits
 REFRESH_MS = 100  # redraw the toy at most 10 times a second: drawing is work for the loop too
 MAX_LOG_ROWS = 500  # the view keeps the latest events (the summary counts them all)
 PAUSES_PER_TURN = 3  # slow motion stops before pop, call and log
@@ -46,6 +47,9 @@ def fifo_gone(shown: list[int], now: list[int]) -> int:
     if shown[gone : gone + len(now)] != now[: len(shown) - gone]:
         gone = len(shown)
     return gone
+
+
+RUN_TEXTS = ("Pause the toy", "Run the toy")  # the run button while running, paused
 
 
 class ToySection(QtWidgets.QGroupBox):
@@ -81,21 +85,31 @@ class ToySection(QtWidgets.QGroupBox):
             "Queue one event whose handler takes a whole second: watch the events behind it",
             role="danger",
         )
+        slow_queue = make_button(
+            f"Slow, then {BEHIND_SLOW} quick",
+            "slowQueueButton",
+            f"Queue a slow event and {BEHIND_SLOW} quick ones behind it: they wait for it",
+            role="danger",
+        )
         burst = make_button(
             f"Post a burst of {BURST_SIZE}",
             "burstButton",
             f"Queue {BURST_SIZE} quick events at once",
         )
         self.run_button = make_button(
-            "Pause the toy", "toyRunButton", "Pause or resume the toy loop: paused, events pile up"
+            RUN_TEXTS[0], "toyRunButton", "Pause or resume the toy loop: paused, events pile up"
         )
         self.run_button.setCheckable(True)
         self.run_button.setChecked(True)
+        # As wide as its wider text: the buttons beside it never move while it runs.
+        widths = [self.run_button.fontMetrics().horizontalAdvance(t) for t in RUN_TEXTS]
+        self.run_button.setMinimumWidth(max(widths) + 24)
         clear = make_button(
             "Clear", "clearToyButton", "Drop the events still queued and clear the log"
         )
         quick.clicked.connect(lambda: self.post("quick", 1))
         slow.clicked.connect(lambda: self.post("slow", 1))
+        slow_queue.clicked.connect(self.post_slow_queue)
         burst.clicked.connect(lambda: self.post("quick", BURST_SIZE))
         self.run_button.toggled.connect(self._toggle)
         clear.clicked.connect(self._clear)
@@ -121,6 +135,9 @@ class ToySection(QtWidgets.QGroupBox):
         )
         self.current_label.setWordWrap(False)
         self.current_label.setMinimumHeight(28)
+        self.current_label.setSizePolicy(  # its changing text never widens the panel
+            QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed
+        )
         self.handled_table = kit.table(
             "handledTable",
             ["event", "waited in queue ms", "of it: slow motion ms", "handler ms"],
@@ -128,6 +145,7 @@ class ToySection(QtWidgets.QGroupBox):
             "of that wait was slow-motion pauses, and how long its handler took",
         )
         self.handled_table.verticalHeader().setDefaultSectionSize(22)
+        kit.keep_rows(self.handled_table, 5)
         self.handled_table.horizontalHeader().setSectionResizeMode(
             QtWidgets.QHeaderView.ResizeMode.Stretch  # the columns share the width
         )
@@ -154,10 +172,9 @@ class ToySection(QtWidgets.QGroupBox):
         split.setChildrenCollapsible(False)
 
         layout = QtWidgets.QVBoxLayout(self)
-        layout.addLayout(kit.row(quick, slow, burst, self.run_button, clear, stretch=False))
-        speed = kit.row("Slow motion:", self.speed_slider, self.speed_label, stretch=False)
-        speed.setStretch(1, 1)
-        layout.addLayout(speed)
+        layout.addWidget(kit.flow(quick, slow, slow_queue, burst, self.run_button, clear))
+        self.speed_slider.setMinimumWidth(160)
+        layout.addWidget(kit.flow(("Slow motion:", self.speed_slider), self.speed_label))
         layout.addWidget(split, 1)
         self._draw_labels()
 
@@ -174,6 +191,15 @@ class ToySection(QtWidgets.QGroupBox):
         self._refresh_timer.start()
         self.refresh()
 
+    def post_slow_queue(self) -> None:
+        """A slow event with quick ones queued behind it: what a slow handler does to them."""
+        self.post("slow", 1)
+        self.post("quick", BEHIND_SLOW)
+
+    def busy(self) -> bool:
+        """Events still queued or being handled."""
+        return bool(self.toy.queue) or self.toy.current is not None
+
     def _ensure_driver(self) -> None:
         """Start the toy's driver task once, from inside the running loop."""
         if self._driver is not None:
@@ -188,7 +214,7 @@ class ToySection(QtWidgets.QGroupBox):
         self._driver = self._spawn(drive_toy_loop(self.toy, self._cpu, self._go), "toy loop")
 
     def _toggle(self, running: bool) -> None:
-        self.run_button.setText("Pause the toy" if running else "Run the toy")
+        self.run_button.setText(RUN_TEXTS[0] if running else RUN_TEXTS[1])
         if self._go is not None:
             if running and self.toy.queue:
                 self._go.set()

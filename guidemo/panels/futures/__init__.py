@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+from typing import ClassVar
 
 from PySide6 import QtWidgets
 
@@ -46,6 +47,15 @@ class FuturesPanel(Panel):
         Countdown,
         await_it,
     )
+    button_lessons: ClassVar[dict[str, object]] = {
+        "addCallbackButton": report_when_done,
+        "awaitFutureButton": wait_for_it,
+        "threadFutureButton": submit_job,
+        "wrapFutureButton": await_job,
+        "blockingResultButton": block_on_job,
+        "awaitCountdownButton": Countdown,
+        "awaitNotAwaitableButton": await_it,
+    }
 
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)

@@ -10,7 +10,7 @@ from PySide6 import QtWidgets
 
 from guidemo.lessons.futures import Log, outcome, report_when_done, wait_for_it
 from guidemo.widgets import palette
-from guidemo.widgets.kit import label, line_edit, make_button, row
+from guidemo.widgets.kit import flow, label, line_edit, make_button
 
 Spawn = Callable[[Coroutine[Any, Any, Any], str], asyncio.Task[Any]]
 
@@ -103,18 +103,24 @@ class FuturePlayground(QtWidgets.QGroupBox):
         )
         self.state.setMinimumHeight(36)
 
-        grid = QtWidgets.QGridLayout(self)
-        grid.addWidget(self.new_future_button, 0, 0)
-        grid.addWidget(self.add_callback_button, 0, 1)
-        grid.addWidget(self.await_future_button, 0, 2)
-        grid.addWidget(self.cancel_future_button, 0, 3)
-        value_row = row("value", self.value_edit, stretch=False)
-        value_row.addWidget(self.set_result_button, 1)
-        grid.addLayout(value_row, 1, 0)
-        grid.addWidget(self.set_exception_button, 1, 1)
-        grid.addWidget(self.result_button, 1, 2)
-        grid.addWidget(self.exception_button, 1, 3)
-        grid.addWidget(self.state, 2, 0, 1, 4)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(
+            flow(
+                self.new_future_button,
+                self.add_callback_button,
+                self.await_future_button,
+                self.cancel_future_button,
+            )
+        )
+        layout.addWidget(
+            flow(
+                ("value", self.value_edit, self.set_result_button),
+                self.set_exception_button,
+                self.result_button,
+                self.exception_button,
+            )
+        )
+        layout.addWidget(self.state)
         self.refresh()
 
     def refresh(self) -> None:
@@ -139,6 +145,7 @@ class FuturePlayground(QtWidgets.QGroupBox):
             f"done() = <b style='color:{color}'>{fut.done()}</b>, "
             f"cancelled() = <b>{fut.cancelled()}</b>, holds <b>{holds}</b>; "
             f"{self._callbacks} callback(s) attached, {self._suspended} waiter(s) suspended"
+            + (f", {resumed} resumed" if (resumed := self._waiters - self._suspended) else "")
         )
 
     def _call(self, code: str, action: Callable[[], Any]) -> None:

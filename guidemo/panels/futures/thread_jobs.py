@@ -28,7 +28,7 @@ from guidemo.panels.futures.playground import Spawn, logged_call
 from guidemo.services import PanelContext
 from guidemo.widgets import palette
 from guidemo.widgets.freeze_guard import QueuedClicks, ignored_clicks_text
-from guidemo.widgets.kit import dspin, label, make_button, row
+from guidemo.widgets.kit import dspin, flow, label, make_button
 
 Job = concurrent.futures.Future[tuple[int, str]]
 THREADS = 2  # this box's own pool
@@ -108,15 +108,11 @@ class ThreadJobs(QtWidgets.QGroupBox):
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
 
-        grid = QtWidgets.QGridLayout(self)
-        job_row = row("job takes", self.job_spin, stretch=False)
-        job_row.addWidget(self.submit_button, 1)
-        grid.addLayout(job_row, 0, 0, 1, 2)
-        grid.addWidget(self.cancel_button, 0, 2)
-        grid.addWidget(self.wrap_future_button, 1, 0, 1, 2)
-        grid.addWidget(self.blocking_result_button, 1, 2)
-        grid.addWidget(self.queue_label, 2, 0, 1, 3)
-        grid.addWidget(self.state, 3, 0, 1, 3)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(flow(("job takes", self.job_spin, self.submit_button), self.cancel_button))
+        layout.addWidget(flow(self.wrap_future_button, self.blocking_result_button))
+        layout.addWidget(self.queue_label)
+        layout.addWidget(self.state)
         self.refresh()
 
     # --- display ---------------------------------------------------------------------------

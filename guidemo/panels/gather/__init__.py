@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -32,7 +32,7 @@ from guidemo.panels.gather.run import (
     summary_html,
 )
 from guidemo.widgets import palette
-from guidemo.widgets.kit import check, label, make_button, named
+from guidemo.widgets.kit import check, flow, label, make_button, named
 from guidemo.widgets.lanes import LaneChart
 
 
@@ -56,6 +56,7 @@ BUTTONS = {  # objectName: (text, tooltip); the first four run the WAYS in order
     "runAllButton": ("All four in a row", "Run the four ways one after another"),
     "cancelButton": ("Cancel", "Cancel the running way and every task it left running"),
 }
+ALL_RUNS = "all runs"  # gatherRunCombo's first choice
 
 
 class GatherPanel(Panel):
@@ -69,6 +70,12 @@ class GatherPanel(Panel):
         with_as_completed,
         with_task_group,
     )
+    button_lessons: ClassVar[dict[str, object]] = {
+        "sequentialButton": sequentially,
+        "gatherButton": with_gather,
+        "asCompletedButton": with_as_completed,
+        "taskGroupButton": with_task_group,
+    }
 
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)
@@ -111,6 +118,19 @@ class GatherPanel(Panel):
 
         self.gather_lanes = LaneChart("gatherLanes", min_span_s=0.5)
         self.gather_lanes.setToolTip("One lane per task, and one for the caller that awaits them")
+        self.gather_lanes.installEventFilter(self)  # resized: do all runs still fit?
+        self.run_combo = named(
+            QtWidgets.QComboBox(),
+            "gatherRunCombo",
+            "Which run the lane chart shows: all of them where their lanes fit at a readable "
+            "height, else one run at a time (the latest unless you pick another)",
+        )
+        self.run_combo.addItem(ALL_RUNS)
+        self.run_combo.setSizeAdjustPolicy(  # the longest run's name, never cut
+            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents
+        )
+        self.run_combo.activated.connect(self._run_picked)
+        self._picked_run: str | None = None  # a run the learner picked, by its label
         self.gather_results = named(
             QtWidgets.QTableWidget(0, len(COLUMNS)),
             "gatherResults",
@@ -130,25 +150,24 @@ class GatherPanel(Panel):
             rich=True,
         )
 
-        options = QtWidgets.QHBoxLayout()
-        options.addWidget(QtWidgets.QLabel("step"))
-        options.addWidget(self.step_spin)
-        options.addWidget(self.failing_task_check)
-        options.addWidget(self.return_exceptions_check)
-        options.addStretch(1)
-        row = QtWidgets.QHBoxLayout()
-        for button in self.buttons.values():
-            row.addWidget(button)
+        options = flow(("step", self.step_spin), self.failing_task_check)
+        options.add(self.return_exceptions_check)
+        row = flow(*self.buttons.values())
+        chart = QtWidgets.QWidget()
+        chart_layout = QtWidgets.QVBoxLayout(chart)
+        chart_layout.setContentsMargins(0, 0, 0, 0)
+        chart_layout.addWidget(flow(("lanes of", self.run_combo)))
+        chart_layout.addWidget(self.gather_lanes, 1)
         split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
-        split.addWidget(self.gather_lanes)
+        split.addWidget(chart)
         split.addWidget(self.gather_results)
         split.setSizes([260, 150])
         split.setChildrenCollapsible(False)
         controls = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(controls)
         layout.setContentsMargins(0, 4, 0, 0)
-        layout.addLayout(options)
-        layout.addLayout(row)
+        layout.addWidget(options)
+        layout.addWidget(row)
         layout.addWidget(self.gather_summary)
         layout.addWidget(split, 1)
         self._set_running(False)
@@ -269,6 +288,45 @@ class GatherPanel(Panel):
                 chart.remove_lane(old.lane(name))
         for name in ["caller", *run.jobs]:
             chart.add_lane(run.lane(name), origin=run.started)
+        self._picked_run = None  # a new run: show it (or all, if they fit)
+        self._show_runs()
+
+    # --- which runs the chart shows -----------------------------------------------------------
+    def _run_label(self, number: int, run: Run) -> str:
+        return f"{number}. {run.way}"
+
+    def _show_runs(self) -> None:
+        """All kept runs in the chart if their lanes fit at a readable height, else one:
+        the one picked in `gatherRunCombo`, or the latest."""
+        labels = [self._run_label(i, run) for i, run in enumerate(self._lane_runs, start=1)]
+        lanes = sum(len(run.jobs) + 1 for run in self._lane_runs)
+        fits = not labels or self.gather_lanes.fits(lanes)
+        choices = [ALL_RUNS, *labels] if fits else labels
+        wanted = self._picked_run if self._picked_run in choices else None
+        if wanted is None:
+            wanted = ALL_RUNS if fits else labels[-1]
+        self.run_combo.blockSignals(True)
+        self.run_combo.clear()
+        self.run_combo.addItems([ALL_RUNS, *labels])
+        item = self.run_combo.model().item(0)  # type: ignore[attr-defined]
+        item.setEnabled(fits)
+        self.run_combo.setCurrentText(wanted)
+        self.run_combo.blockSignals(False)
+        chosen = self.run_combo.currentText()
+        if chosen == ALL_RUNS:
+            self.gather_lanes.show_only(None)
+        else:
+            run = self._lane_runs[labels.index(chosen)]
+            self.gather_lanes.show_only([run.lane(name) for name in ["caller", *run.jobs]])
+
+    def _run_picked(self, index: int) -> None:
+        self._picked_run = self.run_combo.itemText(index)
+        self._show_runs()
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if watched is self.gather_lanes and event.type() == QtCore.QEvent.Type.Resize:
+            QtCore.QTimer.singleShot(0, self, self._show_runs)  # once the plot has its size
+        return False
 
     # --- showing the outcome ------------------------------------------------------------------
     def _record(self, run: Run, caller_s: float, all_s: float, got: str) -> None:

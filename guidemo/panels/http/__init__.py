@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from PySide6 import QtCore, QtWidgets
@@ -65,6 +65,11 @@ class HttpPanel(Panel):
         Board,
         count_word,
     )
+    button_lessons: ClassVar[dict[str, object]] = {
+        "asyncButton": get_news_async,
+        "syncButton": get_news_sync,
+        "threadsButton": get_news_threads,
+    }
 
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)

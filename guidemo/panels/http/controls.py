@@ -9,7 +9,16 @@ from guidemo.panels.http.examples import EXAMPLES
 from guidemo.panels.http.run import WAYS
 from guidemo.panels.http.table import ResultsTable
 from guidemo.widgets import palette, waterfall
-from guidemo.widgets.kit import FitLabel, dspin, label, line_edit, make_button, named, spin
+from guidemo.widgets.kit import (
+    FitLabel,
+    FlowRow,
+    dspin,
+    label,
+    line_edit,
+    make_button,
+    named,
+    spin,
+)
 
 LONG_LINE = 10_000  # characters: a line this long in the URL box is wrapped
 # Okabe-Ito: told apart under the common colour-vision deficiencies; each band is also
@@ -31,8 +40,8 @@ class HttpControls(QtWidgets.QWidget):
         layout.setContentsMargins(0, 4, 0, 0)
         layout.setSpacing(4)
         layout.addWidget(self._build_url_box())
-        layout.addLayout(self._build_form())
-        layout.addLayout(self._build_buttons())
+        layout.addWidget(self._build_form())
+        layout.addWidget(self._build_buttons())
         layout.addWidget(self._build_confirm())
         self.summary = label(
             "Pick a way to run the requests. Try sync, then async, and compare.",
@@ -61,7 +70,7 @@ class HttpControls(QtWidgets.QWidget):
         self.url_edit.setFixedHeight(52)
         return self.url_edit
 
-    def _build_form(self) -> QtWidgets.QGridLayout:
+    def _build_form(self) -> FlowRow:
         self.count_spin = spin(
             "countSpin", 1, 200, 10, "How many news sources (requests = 1 + sources)"
         )
@@ -96,8 +105,7 @@ class HttpControls(QtWidgets.QWidget):
         )
         self.examples.addItems(EXAMPLES)
 
-        form = QtWidgets.QGridLayout()
-        form.setHorizontalSpacing(6)
+        form = FlowRow()
         fields: list[tuple[str, QtWidgets.QWidget]] = [
             ("Sources", self.count_spin),
             ("Latency", self.latency_spin),
@@ -112,14 +120,11 @@ class HttpControls(QtWidgets.QWidget):
             caption.setBuddy(widget)
             if index < 3:
                 self.scenario_labels.append(caption)
-            form.addWidget(caption, index // 3, (index % 3) * 2)
-            form.addWidget(widget, index // 3, (index % 3) * 2 + 1)
-            if index == 2:  # the end of the first row: Tab visits in the order added
-                form.addWidget(self.examples, 0, 7)
-        form.setColumnStretch(6, 1)
+            form.add((caption, widget))
+        form.add(self.examples)
         return form
 
-    def _build_buttons(self) -> QtWidgets.QHBoxLayout:
+    def _build_buttons(self) -> FlowRow:
         self.buttons: dict[str, QtWidgets.QPushButton] = {
             "asyncButton": make_button(
                 "async (aiohttp)",
@@ -155,11 +160,7 @@ class HttpControls(QtWidgets.QWidget):
         )
         self.progress.setFormat("no run yet")
         self.progress.setValue(0)
-        row = QtWidgets.QHBoxLayout()
-        for button in self.buttons.values():
-            row.addWidget(button)
-        row.addWidget(self.progress, 1)
-        return row
+        return FlowRow(*self.buttons.values(), self.progress)
 
     def _build_confirm(self) -> QtWidgets.QFrame:
         """Asked in the panel, not in a dialog, before a sync run that would freeze the

@@ -10,7 +10,7 @@ import asyncio
 import itertools
 import os
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -64,6 +64,11 @@ class LimitsPanel(Panel):
     slug = "limits"
     title = "Limits: why you throttle"
     sources = (ask, all_at_once, with_semaphore, TokenBucket, backoff, paced, api_url)
+    button_lessons: ClassVar[dict[str, object]] = {
+        "unlimitedButton": all_at_once,
+        "semaphoreButton": with_semaphore,
+        "tokenBucketButton": paced,
+    }
 
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from guidemo.panels.limits.run import WAYS, WayRun
 from guidemo.widgets import palette, themes
-from guidemo.widgets.kit import named
+from guidemo.widgets.kit import FitLabel, named
 
 WAY_COLORS = {  # Okabe-Ito, told apart under the common colour-vision deficiencies
     "gather": palette.VERMILLION,
     "semaphore": palette.SKY_BLUE,
     "bucket": palette.BLUISH_GREEN,
 }
+
+
+SPAN_STEP_S = 0.5  # the time axis grows in steps this long (each step re-draws it)
 
 
 class LimitsChart(QtWidgets.QWidget):
@@ -24,6 +29,7 @@ class LimitsChart(QtWidgets.QWidget):
 
     def __init__(self) -> None:
         super().__init__()
+        self._shown_range: tuple[float, float] = (0.0, 0.0)
         self.plot = named(
             pg.PlotWidget(),
             "limitsChart",
@@ -50,13 +56,12 @@ class LimitsChart(QtWidgets.QWidget):
             f"&nbsp;{WAYS[way]}"
             for way, color in WAY_COLORS.items()
         )
-        legend = QtWidgets.QLabel(
+        legend = FitLabel(  # claims its lines' height: over the axis title otherwise
             f"<small>{ways} &nbsp;·&nbsp; dashed: sent, solid: accepted, "
             "dotted grey: the most the server accepts by then</small>"
         )
         legend.setObjectName("limitsLegend")
         legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        legend.setWordWrap(True)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -83,9 +88,12 @@ class LimitsChart(QtWidgets.QWidget):
         span = max([0.5, *(other.wall for other in self.runs.values())])
         self.limit.setData([0.0, span], [run.burst, run.burst + run.rate * span])
         most = max(other.count for other in self.runs.values())
-        item = self.plot.getPlotItem()
-        item.setXRange(0, span * 1.02, padding=0)
-        item.setYRange(0, most * 1.05, padding=0)
+        shown = (math.ceil(span / SPAN_STEP_S) * SPAN_STEP_S, most * 1.05)
+        if shown != self._shown_range:  # a new range re-draws the axes: only now and then
+            self._shown_range = shown
+            item = self.plot.getPlotItem()
+            item.setXRange(0, shown[0], padding=0)
+            item.setYRange(0, shown[1], padding=0)
 
     def counts(self, way: str) -> tuple[int, int]:
         """(attempts drawn, accepted drawn) for `way`: what the curves end at."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from typing import ClassVar
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -60,6 +61,12 @@ class TasksPanel(Panel):
         example_reader,
         example_family,
     )
+    button_lessons: ClassVar[dict[str, object]] = {
+        "familyButton": example_family,
+        "cycleButton": start_cycle,
+        "slowStepButton": one_slow_step,
+        "slowCallbackButton": schedule_slow_callback,
+    }
 
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)

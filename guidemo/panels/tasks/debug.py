@@ -17,7 +17,7 @@ from guidemo.lessons.debug_mode import capture_debug_warnings, schedule_slow_cal
 from guidemo.lessons.handler_trace import TraceBar
 from guidemo.lessons.task_inspection import one_slow_step
 from guidemo.task_accounting import TaskAccounting
-from guidemo.widgets.kit import check, log_view, make_button, row, spin
+from guidemo.widgets.kit import check, flow, log_view, make_button, spin
 
 SLOW_CALLBACK_S = 0.2
 Spawn = Callable[[Coroutine[Any, Any, Any], str], "asyncio.Task[Any]"]
@@ -105,9 +105,9 @@ class DebugSection(QtWidgets.QWidget):
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(
-            row("slow above", self.threshold_spin, self.step_button, self.slow_button,
-                self.debug_check, None)
+        layout.addWidget(
+            flow(("slow above", self.threshold_spin), self.step_button, self.slow_button,
+                 self.debug_check)
         )  # fmt: skip
         layout.addWidget(self.slow_log, 1)
 

@@ -8,10 +8,11 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any, cast
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from guidemo.lessons.task_inspection import (
     EXAMPLE_S,
+    awaiting_chain,
     example_reader,
     example_sleeper,
     example_waiter,
@@ -23,6 +24,7 @@ from guidemo.widgets.kit import check, label, make_button, row
 
 Spawn = Callable[[Coroutine[Any, Any, Any], str], Task]
 WIDTHS = (175, 75, 50, 250, 50, 60, 65, 70, 75, 190, 190)
+PARKED_AFTER_MS = 300  # the examples have taken their first step by then
 AWAITING, SHOW_AWAITING_AT = 3, 9  # shown after the numbers, so they fit on screen
 
 
@@ -138,6 +140,17 @@ class TaskTable(QtWidgets.QWidget):
             self.spawn(example_reader(self._example_queue), "example Queue reader"),
         ]
         self.refresh()
+        QtCore.QTimer.singleShot(PARKED_AFTER_MS, self, self._say_where_examples_wait)
+
+    def _say_where_examples_wait(self) -> None:
+        """Once the examples took their first step: where each one is parked."""
+        parked = [
+            f"{task.get_name().split(': ')[-1]} in {chain[-2][0]}()"
+            for task in self.examples
+            if not task.done() and len(chain := awaiting_chain(task)) >= 2
+        ]
+        if parked:
+            self.set_summary(f"{len(parked)} examples parked, none running: " + "; ".join(parked))
 
     def set_accounting(self, on: bool) -> None:
         if on:

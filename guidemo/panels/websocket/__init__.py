@@ -13,7 +13,7 @@ import asyncio
 import html
 import json
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
 from PySide6 import QtWidgets
@@ -78,6 +78,12 @@ class WebSocketPanel(Panel):
         send_by_socket,
         watch_socket,
     )
+    button_lessons: ClassVar[dict[str, object]] = {
+        "connectButton": keep_receiving,
+        "pollButton": poll_ticks,
+        "restartServerButton": restart_server,
+        "threadDemoButton": send_by_qt_signal,
+    }
 
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)
