@@ -433,6 +433,48 @@ def test_zoom_keys_restyle_nothing_and_at_the_limit_do_nothing(window, run):
 
 
 @pytest.mark.timeout(60)
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_a_zoom_key_restyles_neither_the_tour_nor_role_buttons_in_either_theme(window, run, theme):
+    """Themes are palettes, not style sheets: with the tour open in either theme, a zoom
+    key sends no StyleChange to the tour's widgets or any role button (the tour's tinted
+    style sheet restyled 23 widgets a press)."""
+    restyled: list[str] = []
+
+    class Counter(QtCore.QObject):
+        def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+            if event.type() == QtCore.QEvent.Type.StyleChange and isinstance(
+                watched, QtWidgets.QWidget
+            ):
+                tour = window.tour.panel
+                if watched is tour or tour.isAncestorOf(watched) or watched.property("role"):
+                    restyled.append(watched.objectName() or type(watched).__name__)
+            return False
+
+    async def scenario() -> None:
+        window.set_theme(theme)
+        window.show_panel("http")
+        window.tour.start()
+        await asyncio.sleep(0.1)
+        counter = Counter()
+        QtWidgets.QApplication.instance().installEventFilter(counter)
+        try:
+            for zoom in (1.25, 1.5):
+                window.set_zoom(zoom)
+                QtWidgets.QApplication.sendPostedEvents()
+        finally:
+            QtWidgets.QApplication.instance().removeEventFilter(counter)
+
+    try:
+        run(scenario())
+    finally:
+        window.tour.stop()
+        window.set_zoom(1.0)
+        window.set_theme("light")
+    assert restyled == [], restyled
+    assert not window.styleSheet()
+
+
+@pytest.mark.timeout(60)
 @pytest.mark.parametrize("zoom", ["0.5", "2.5", "3", "nan"])
 def test_zoom_outside_the_windows_range_is_refused(zoom):
     result = subprocess.run(

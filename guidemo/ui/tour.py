@@ -217,10 +217,21 @@ class TourPanel(QtWidgets.QFrame):
 
     def apply_theme(self) -> None:
         """A light tint of the theme's highlight: the tour stands out, its text stays
-        readable."""
-        tint = QtGui.QColor(palette.CURRENT.highlight)
-        rgba = f"rgba({tint.red()}, {tint.green()}, {tint.blue()}, 60)"
-        self.setStyleSheet(f"QFrame#tourPanel {{ background: {rgba}; }}")
+        readable. Its palette, not a style sheet: a style sheet's widgets do not follow
+        the window's font, and each zoom key restyled the whole tour."""
+        theme = palette.CURRENT
+        tint, window = QtGui.QColor(theme.highlight), QtGui.QColor(theme.window)
+        share = 60 / 255  # the tint's opacity
+        pairs = zip(
+            (tint.redF(), tint.greenF(), tint.blueF()),
+            (window.redF(), window.greenF(), window.blueF()),
+            strict=True,
+        )
+        mixed = QtGui.QColor.fromRgbF(*(w + (t - w) * share for t, w in pairs))
+        colors = self.palette()
+        colors.setColor(QtGui.QPalette.ColorRole.Window, mixed)
+        self.setPalette(colors)
+        self.setAutoFillBackground(True)
 
 
 class Tour(QtCore.QObject):

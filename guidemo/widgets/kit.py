@@ -93,6 +93,25 @@ class _RoleWeight(QtCore.QObject):
         self._button.setFont(font)
 
 
+class ThemedFrame(QtWidgets.QFrame):
+    """A frame filled with one of the theme's backgrounds, by name ("late_background"):
+    its palette, not a style sheet, so what is in it follows the zoom without a restyle;
+    `apply_theme()` (called on a theme switch) fills it again."""
+
+    def __init__(self, background: str) -> None:
+        super().__init__()
+        self._background = background
+        self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+        self.setAutoFillBackground(True)
+        self.apply_theme()
+
+    def apply_theme(self) -> None:
+        colors = self.palette()
+        color = QtGui.QColor(getattr(palette.CURRENT, self._background))
+        colors.setColor(QtGui.QPalette.ColorRole.Window, color)
+        self.setPalette(colors)
+
+
 def label(text: str, name: str, tip: str, rich: bool = False) -> QtWidgets.QLabel:
     """A word-wrapped label for results and summaries, as tall as its text needs (FitLabel:
     a results text drawn over the table under it was the alternative)."""

@@ -12,6 +12,7 @@ from guidemo.widgets import palette, waterfall
 from guidemo.widgets.kit import (
     FitLabel,
     FlowRow,
+    ThemedFrame,
     dspin,
     label,
     line_edit,
@@ -166,11 +167,7 @@ class HttpControls(QtWidgets.QWidget):
         """Asked in the panel, not in a dialog, before a sync run that would freeze the
         window for long: a test (or a learner) answers it like any other button."""
         self.confirm = named(
-            QtWidgets.QFrame(), "syncConfirm", "A sync run this long freezes the window"
-        )
-        self.confirm.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
-        self.confirm.setStyleSheet(
-            f"QFrame#syncConfirm {{ background: {palette.LATE_BACKGROUND}; border-radius: 4px; }}"
+            ThemedFrame("late_background"), "syncConfirm", "A sync run this long freezes the window"
         )
         self.confirm_text = label("", "syncConfirmText", "How long the window would freeze", True)
         self.confirm_yes = make_button(
