@@ -8,6 +8,7 @@ draws stays readable (`lane_names()`, `lane(name)`), so tests check the chart's 
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from guidemo.widgets.palette import BLUISH_GREEN, ORANGE, REDDISH_PURPLE, SKY_BL
 
 REDRAW_MS = 50  # 20 frames a second while a bar is growing: smooth, and cheap
 DESCRIBE_MS = 1000  # the words a screen reader gets change at most once a second
+SPAN_STEPS = 8  # the time axis grows by an eighth of its span at a time, not every frame
 MIN_LANE_PX = 12  # a lane thinner than this (or than a line of text) is unreadable
 MIN_LANES = 4  # the chart is never too short for this many readable lanes (one run of gather)
 BAR_HEIGHT = 0.56
@@ -103,6 +105,10 @@ class LaneChart(QtWidgets.QWidget):
         self._lanes: dict[str, Lane] = {}
         self._shown: set[str] | None = None  # draw only these lanes (None: all)
         self._marks: list[tuple[float, str, pg.InfiniteLine]] = []
+        # What the axes show now: new ticks or a new range re-draw an axis (its text),
+        # tens of ms at zoom 1.5, so only when they change.
+        self._axis_names: list[str] = []
+        self._axis_range: tuple[float, int] = (0.0, 0)
 
         self.plot = pg.PlotWidget()
         self.plot.setObjectName(f"{object_name}Plot")
@@ -323,9 +329,15 @@ class LaneChart(QtWidgets.QWidget):
         for kind, (xs, ys) in ticks.items():
             self._ticks[kind].setData(x=xs, y=ys)
         item = self.plot.getPlotItem()
-        item.getAxis("left").setTicks([[(row, name) for row, name in enumerate(names)]])
-        item.setXRange(0, span * 1.03, padding=0)
-        item.setYRange(-0.6, max(len(names), 1) - 0.4, padding=0)
+        if names != self._axis_names:
+            self._axis_names = list(names)
+            item.getAxis("left").setTicks([[(row, name) for row, name in enumerate(names)]])
+        step = 2 ** math.floor(math.log2(max(span, 0.01) / SPAN_STEPS))  # 1/8 of it, rounded
+        axis_range = (math.ceil(span * 1.03 / step) * step, max(len(names), 1))
+        if axis_range != self._axis_range:
+            self._axis_range = axis_range
+            item.setXRange(0, axis_range[0], padding=0)
+            item.setYRange(-0.6, axis_range[1] - 0.4, padding=0)
         if not live:
             self._timer.stop()
         if not self._describe_timer.isActive():
