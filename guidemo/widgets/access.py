@@ -10,6 +10,7 @@ Tab went.
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -96,6 +97,14 @@ def announce(widget: QtWidgets.QWidget, text: str) -> None:
         QtGui.QAccessible.updateAccessibility(event)
 
 
+_TARGET_CHANGES = (
+    QtCore.QEvent.Type.Move,
+    QtCore.QEvent.Type.Resize,
+    QtCore.QEvent.Type.Show,
+    QtCore.QEvent.Type.Hide,
+)
+
+
 class FocusRing(QtWidgets.QWidget):
     """A ring around the focused button: Fusion marks a focused button only faintly, and
     a keyboard user must see where Tab went. It sits beside the button (same parent), so
@@ -117,17 +126,33 @@ class FocusRing(QtWidgets.QWidget):
     def _follow(self, _old: QtWidgets.QWidget | None, new: QtWidgets.QWidget | None) -> None:
         button = new if isinstance(new, QtWidgets.QAbstractButton) else None
         parent = button.parentWidget() if button is not None else None
-        if button is None or parent is None or button.window() is not self._window:
+        if self._target is not None:
+            with contextlib.suppress(RuntimeError):  # the old one may be deleted already
+                self._target.removeEventFilter(self)
             self._target = None
+        if button is None or parent is None or button.window() is not self._window:
             self.hide()
             return
         self._target = button
+        button.installEventFilter(self)  # it may move (a layout, a zoom) or hide after this
         if self.parentWidget() is not parent:
             self.setParent(parent)
+        self._place()
+
+    def _place(self) -> None:
+        button = self._target
+        if button is None or not button.isVisible():
+            self.hide()
+            return
         margin = self.MARGIN
         self.setGeometry(button.geometry().adjusted(-margin, -margin, margin, margin))
         self.show()
         self.raise_()
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if watched is self._target and event.type() in _TARGET_CHANGES:
+            self._place()
+        return False
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         painter = QtGui.QPainter(self)
