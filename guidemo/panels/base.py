@@ -19,18 +19,22 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any, ClassVar
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.explanations import explanation
+from guidemo.monitor import PROBE_INTERVAL_S
 from guidemo.services import PanelContext
 from guidemo.widgets import access
 from guidemo.widgets.kit import make_button, named
 from guidemo.widgets.source_view import SourceView
 
-__all__ = ["Panel", "PanelContext", "first_sentence"]
+__all__ = ["HUD_NUMBERS", "Panel", "PanelContext", "first_sentence"]
+
+# What the always-visible HUD measures, for any explanation that talks about it.
+HUD_NUMBERS: Mapping[str, float] = {"probe_ms": PROBE_INTERVAL_S * 1000}
 
 
 def first_sentence(markdown: str) -> str:
@@ -71,6 +75,8 @@ class Panel(QtWidgets.QWidget):
     title: ClassVar[str]
     sources: ClassVar[Sequence[object]] = ()  # the lesson code the sourceView shows
     explanation_lines: ClassVar[int] = 7  # the explanation keeps at least this many lines
+    # The constants its explanation names as {placeholders}, besides the HUD's own.
+    explanation_numbers: ClassVar[Mapping[str, float]] = {}
 
     panelRequested = QtCore.Signal(str)  # "show me that panel" (a link, a button)
     labRequested = QtCore.Signal(str, str)  # (code, this panel's slug): "open it in the lab"
@@ -84,7 +90,7 @@ class Panel(QtWidgets.QWidget):
         self.setObjectName(f"panel-{self.slug}")
 
         title = named(QtWidgets.QLabel(self.title), "panelTitle", self.title)
-        text = explanation(self.slug)
+        text = self.explained()
         self.explanation = named(QtWidgets.QTextBrowser(), "explanation", "What this panel teaches")
         self.explanation.setOpenExternalLinks(True)
         self.explanation.setMarkdown(text)
@@ -191,6 +197,11 @@ class Panel(QtWidgets.QWidget):
     def set_zoom(self, zoom: float) -> None:
         """Follow the window's zoom where a widget does not follow the app font itself."""
         self.source_view.set_zoom(zoom)
+
+    @classmethod
+    def explained(cls) -> str:
+        """The panel's explanation, with the numbers it names read from the code."""
+        return explanation(cls.slug, {**HUD_NUMBERS, **cls.explanation_numbers})
 
     def set_explanation_collapsed(self, collapsed: bool) -> None:
         self.summary.setVisible(collapsed)

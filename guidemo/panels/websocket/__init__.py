@@ -13,13 +13,16 @@ import asyncio
 import html
 import json
 import time
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import aiohttp
 from PySide6 import QtWidgets
 from yarl import URL
 
 from guidemo.lessons.push import (
+    BACKOFF_FIRST_S,
+    BACKOFF_MAX_S,
     CONNECT_TIMEOUT_S,
     POLL_PATH,
     PUSH_PATH,
@@ -70,6 +73,12 @@ class WebSocketPanel(Panel):
     `ws` (set while connected), `latency_sink` and `disconnect_push()`."""
 
     slug = "websocket"
+    explanation_numbers: ClassVar[Mapping[str, float]] = {
+        "restart_downtime_s": RESTART_DOWNTIME_S,
+        "backoff_first_s": BACKOFF_FIRST_S,
+        "backoff_max_s": BACKOFF_MAX_S,
+        "connect_timeout_s": CONNECT_TIMEOUT_S,
+    }
     title = "Server push (WebSocket) vs polling"
     sources = (
         keep_receiving,
