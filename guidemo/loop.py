@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
+from guidemo.monitor import describe_frame
 from guidemo.stats import LOOP_KINDS
 
 _MAX_TIMER_MS = 24 * 3600 * 1000  # asyncio never waits longer than a day either
@@ -91,10 +92,9 @@ def nested_loop_caller(frame: FrameType | None) -> str:
         frame = frame.f_back
     if frame is None:
         return "a nested Qt event loop"
-    filename, line = frame.f_code.co_filename, frame.f_lineno
-    call = _NESTED_CALL.search(linecache.getline(filename, line))
+    call = _NESTED_CALL.search(linecache.getline(frame.f_code.co_filename, frame.f_lineno))
     what = f"{call.group(1)}()" if call else "a nested Qt event loop"
-    return f"{what} in {frame.f_code.co_name}() ({os.path.basename(filename)}:{line})"
+    return f"{what} in {describe_frame(frame)}"
 
 
 def loop_name(loop: asyncio.AbstractEventLoop) -> str:
@@ -295,17 +295,17 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
         It takes no arguments on purpose: PySide then converts none of `activated`'s
         (doing so while a Python signal was pending crashed PySide 6.11).
         """
-        if self._q.qt_loop is None:  # stopping: Qt may still deliver a queued event
+        q = self._q
+        if q.qt_loop is None:  # stopping: Qt may still deliver a queued event
             return
-        if self._q.in_turn:
+        if q.in_turn:
             # A callback is running a nested Qt loop (QDialog.exec(), qtbot.wait()).
             # asyncio's turn must not be re-entered; for asyncio this callback simply
             # blocks until that nested loop ends. Stop the notifier from spinning.
-            self._q.notifier.setEnabled(False)
-            self._q.notifier_paused = True
+            q.notifier.setEnabled(False)
+            q.notifier_paused = True
             self.note_nested_loop()
             return
-        q = self._q
         q.in_turn = True
         try:
             # Several asyncio turns per wake-up while callbacks are ready (a chain of
@@ -319,8 +319,8 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
                 # is ready, so give it one that does nothing. (Forcing select()'s timeout
                 # in a selector subclass cost a Python call on every turn; this costs one
                 # per wake-up, and every line of asyncio's _run_once stays its own.)
-                self._ready.append(self._q.poll_handle)
-            self._q.turn_started = now  # the monitor dates a freeze inside a turn by it
+                self._ready.append(q.poll_handle)
+            q.turn_started = now  # the monitor dates a freeze inside a turn by it
             while True:
                 if q.burst_left or (
                     len(self._ready) > SLICE_READY and not q.poll_next and not self._debug
@@ -336,23 +336,23 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
                     break
                 q.turn_started = now
         except BaseException as exc:  # asyncio lets these leave run_forever(); so do we
-            self._q.error = exc
+            q.error = exc
             self._stopping = True
         finally:
-            self._q.in_turn = False
+            q.in_turn = False
             ended = time.perf_counter()
-            if ended - self._q.turn_started > LONG_TURN_S:  # a callback blocked: say when
-                self._q.long_turn = (self._q.turn_started, ended)
-            if self._q.paused_since is not None:
+            if ended - q.turn_started > LONG_TURN_S:  # a callback blocked: say when
+                q.long_turn = (q.turn_started, ended)
+            if q.paused_since is not None:
                 self._report_pause()
         if self._stopping:
-            self._q.qt_loop.quit()
-            self._q.qt_loop = None
-            self._q.notifier.setEnabled(False)
+            q.qt_loop.quit()
+            q.qt_loop = None
+            q.notifier.setEnabled(False)
             return
-        if self._q.notifier_paused:  # the nested Qt loop has ended
-            self._q.notifier_paused = False
-            self._q.notifier.setEnabled(True)
+        if q.notifier_paused:  # the nested Qt loop has ended
+            q.notifier_paused = False
+            q.notifier.setEnabled(True)
         self._arm()
 
     def _run_burst_until(self, deadline: float) -> None:

@@ -139,6 +139,12 @@ def _is_display(filename: str) -> bool:
     return filename.startswith(_DISPLAY_PLACES)
 
 
+def describe_frame(frame: FrameType) -> str:
+    """ "func() (file.py:N)": the function running in `frame`, and where it is."""
+    code = frame.f_code
+    return f"{code.co_name}() ({os.path.basename(code.co_filename)}:{frame.f_lineno})"
+
+
 def sample_frame(frame: FrameType | None) -> StackSample:
     """Describe a stack, preferring guidemo's own functions to library internals.
 
@@ -165,13 +171,13 @@ def sample_frame(frame: FrameType | None) -> StackSample:
             display = display or _is_display(filename)
             lesson = lesson or not _is_display(filename)
         if not where and _in_package(filename):
-            where = f"{frame.f_code.co_name}() ({os.path.basename(filename)}:{frame.f_lineno})"
+            where = describe_frame(frame)
         frame = frame.f_back
     if not where:
         if innermost is None:
             return StackSample("unknown", "unknown", False)
         code = innermost.f_code
-        where = f"{code.co_name}() ({os.path.basename(code.co_filename)}:{innermost.f_lineno})"
+        where = describe_frame(innermost)
         if not names:  # stuck in Qt's own C++ code (painting, layout), called by the loop
             return StackSample(f"Qt, inside {code.co_name}", where, True, time.perf_counter())
     return StackSample(" <- ".join(names), where, display and not lesson, time.perf_counter())
@@ -180,11 +186,6 @@ def sample_frame(frame: FrameType | None) -> StackSample:
 def sample_thread(thread_id: int) -> StackSample:
     """Sample thread `thread_id` now; its frame never outlives this call (see above)."""
     return sample_frame(sys._current_frames().get(thread_id))
-
-
-def describe_frame(frame: FrameType | None) -> str:
-    """ "func() (file.py:N)": the innermost guidemo function on this stack."""
-    return sample_frame(frame).where
 
 
 class PausingLoop(Protocol):
