@@ -18,6 +18,9 @@ selector polled without waiting; a burst of callbacks ready at once (100 answers
 arriving together) runs in slices of TURN_BUDGET_S, in the same order, with Qt's events
 between them. Timers, FIFO order, `TimerHandle.when()`, exception
 handling and sockets are therefore asyncio's own code, not a copy of it.
+
+A callback that runs a nested Qt loop (dialog.exec()) pauses asyncio; the loop only says
+when it sees one, to the `PauseWatcher` the HUD's monitor attaches (`watch_pauses`).
 """
 
 from __future__ import annotations
@@ -25,22 +28,21 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import linecache
 import math
 import os
-import re
 import selectors
 import signal
 import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from types import FrameType
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
+from guidemo.monitor import PauseWatcher
 from guidemo.stats import LOOP_KINDS
 
 _MAX_TIMER_MS = 24 * 3600 * 1000  # asyncio never waits longer than a day either
@@ -69,34 +71,6 @@ def new_event_loop(
     return qasync.QEventLoop(app)
 
 
-_SKIPPED_FILES = (os.path.abspath(__file__), os.path.join(os.path.dirname(__file__), "monitor.py"))
-_ASYNCIO_DIR = os.path.dirname(asyncio.__file__) + os.sep
-# Qt calls that run a nested event loop until they return.
-_NESTED_CALL = re.compile(
-    r"\b(exec_?|processEvents|question|information|warning|critical|about|getText|getInt"
-    r"|getDouble|getItem|getOpenFileNames?|getSaveFileName|getExistingDirectory|wait\w*)\s*\("
-)
-
-
-def nested_loop_caller(frame: FrameType | None) -> str:
-    """ "exec() in ask_blocking() (dialogs.py:41)": the code that started a nested Qt loop.
-
-    Walks out of this module, the monitor and asyncio's own frames to the first frame of
-    the code that called into Qt; its source line tells which call it was.
-    """
-    while frame is not None:
-        filename = os.path.abspath(frame.f_code.co_filename)
-        if filename not in _SKIPPED_FILES and not filename.startswith(_ASYNCIO_DIR):
-            break
-        frame = frame.f_back
-    if frame is None:
-        return "a nested Qt event loop"
-    filename, line = frame.f_code.co_filename, frame.f_lineno
-    call = _NESTED_CALL.search(linecache.getline(filename, line))
-    what = f"{call.group(1)}()" if call else "a nested Qt event loop"
-    return f"{what} in {frame.f_code.co_name}() ({os.path.basename(filename)}:{line})"
-
-
 def loop_name(loop: asyncio.AbstractEventLoop) -> str:
     """Which kind of loop this is, "guidemo" or "qasync" (for the HUD)."""
     return "guidemo" if isinstance(loop, GuidemoEventLoop) else "qasync"
@@ -117,9 +91,7 @@ class _QtSide:
         "long_turn",
         "notifier",
         "notifier_paused",
-        "pause_listeners",
-        "paused_since",
-        "paused_where",
+        "pauses",
         "poll_handle",
         "poll_next",
         "qt_loop",
@@ -147,9 +119,7 @@ class _QtSide:
         self.turn_started = 0.0
         self.long_turn = (0.0, 0.0)
         self.notifier_paused = False  # by a nested Qt loop inside a callback
-        self.paused_since: float | None = None  # when a nested Qt loop was first seen
-        self.paused_where = ""
-        self.pause_listeners: list[Callable[[float, float, str], None]] = []
+        self.pauses: PauseWatcher | None = None  # attached by the HUD's monitor
         self.error: BaseException | None = None
 
 
@@ -285,7 +255,7 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
         callbacks runs a nested Qt loop (dialog.exec()): asyncio is paused; note it.
         """
         if self._q.in_turn:
-            self.note_nested_loop()
+            self._nested_loop_seen()
         elif self._q.qt_loop is not None:
             self._arm()
 
@@ -295,18 +265,19 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
         It takes no arguments on purpose: PySide then converts none of `activated`'s
         (doing so while a Python signal was pending crashed PySide 6.11).
         """
-        if self._q.qt_loop is None:  # stopping: Qt may still deliver a queued event
+        q = self._q
+        if q.qt_loop is None:  # stopping: Qt may still deliver a queued event
             return
-        if self._q.in_turn:
+        if q.in_turn:
             # A callback is running a nested Qt loop (QDialog.exec(), qtbot.wait()).
             # asyncio's turn must not be re-entered; for asyncio this callback simply
             # blocks until that nested loop ends. Stop the notifier from spinning.
-            self._q.notifier.setEnabled(False)
-            self._q.notifier_paused = True
-            self.note_nested_loop()
+            q.notifier.setEnabled(False)
+            q.notifier_paused = True
+            self._nested_loop_seen()
             return
-        q = self._q
         q.in_turn = True
+        pauses = q.pauses
         try:
             # Several asyncio turns per wake-up while callbacks are ready (a chain of
             # call_soon, a burst of completed futures), within TURN_BUDGET_S; then Qt
@@ -319,8 +290,8 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
                 # is ready, so give it one that does nothing. (Forcing select()'s timeout
                 # in a selector subclass cost a Python call on every turn; this costs one
                 # per wake-up, and every line of asyncio's _run_once stays its own.)
-                self._ready.append(self._q.poll_handle)
-            self._q.turn_started = now  # the monitor dates a freeze inside a turn by it
+                self._ready.append(q.poll_handle)
+            q.turn_started = now  # the monitor dates a freeze inside a turn by it
             while True:
                 if q.burst_left or (
                     len(self._ready) > SLICE_READY and not q.poll_next and not self._debug
@@ -329,30 +300,30 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
                 else:
                     self._run_once()
                     q.poll_next = False
-                if not self._ready or self._stopping or q.paused_since is not None:
+                if not self._ready or self._stopping or (pauses and pauses.since is not None):
                     break  # (after a pause: report it now, before asyncio goes on)
                 now = time.perf_counter()
                 if now >= deadline:
                     break
                 q.turn_started = now
         except BaseException as exc:  # asyncio lets these leave run_forever(); so do we
-            self._q.error = exc
+            q.error = exc
             self._stopping = True
         finally:
-            self._q.in_turn = False
+            q.in_turn = False
             ended = time.perf_counter()
-            if ended - self._q.turn_started > LONG_TURN_S:  # a callback blocked: say when
-                self._q.long_turn = (self._q.turn_started, ended)
-            if self._q.paused_since is not None:
-                self._report_pause()
+            if ended - q.turn_started > LONG_TURN_S:  # a callback blocked: say when
+                q.long_turn = (q.turn_started, ended)
+            if pauses is not None:
+                pauses.turn_ended()
         if self._stopping:
-            self._q.qt_loop.quit()
-            self._q.qt_loop = None
-            self._q.notifier.setEnabled(False)
+            q.qt_loop.quit()
+            q.qt_loop = None
+            q.notifier.setEnabled(False)
             return
-        if self._q.notifier_paused:  # the nested Qt loop has ended
-            self._q.notifier_paused = False
-            self._q.notifier.setEnabled(True)
+        if q.notifier_paused:  # the nested Qt loop has ended
+            q.notifier_paused = False
+            q.notifier.setEnabled(True)
         self._arm()
 
     def _run_burst_until(self, deadline: float) -> None:
@@ -400,10 +371,9 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
         """(start, end) of the last turn that ran longer than LONG_TURN_S."""
         return self._q.long_turn
 
-    @property
-    def pause_listeners(self) -> list[Callable[[float, float, str], None]]:
-        """Told (started, duration_s, where) after each pause; the HUD's monitor listens."""
-        return self._q.pause_listeners
+    def watch_pauses(self, watcher: PauseWatcher | None) -> None:
+        """Tell `watcher` of the nested Qt loops its callbacks run (None: stop telling)."""
+        self._q.pauses = watcher
 
     @property
     def in_turn(self) -> bool:
@@ -411,18 +381,10 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
         asyncio's callbacks is running a nested Qt event loop: asyncio is paused."""
         return self._q.in_turn
 
-    def note_nested_loop(self) -> None:
-        """A nested Qt loop runs inside the current turn: note when, and who started it."""
-        if self._q.in_turn and self._q.paused_since is None:
-            self._q.paused_since = time.perf_counter()
-            self._q.paused_where = nested_loop_caller(sys._getframe(1))
-
-    def _report_pause(self) -> None:
-        assert self._q.paused_since is not None
-        started, self._q.paused_since = self._q.paused_since, None
-        duration = time.perf_counter() - started
-        for listener in list(self._q.pause_listeners):
-            listener(started, duration, self._q.paused_where)
+    def _nested_loop_seen(self) -> None:
+        """Qt waits (or wakes us) inside a turn: a callback runs a nested Qt loop."""
+        if self._q.pauses is not None:
+            self._q.pauses.nested_loop(sys._getframe(1))
 
     def _arm(self) -> None:
         """Arm the single timer for what asyncio needs next (as `_run_once` computes

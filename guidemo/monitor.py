@@ -18,7 +18,10 @@ holds every asyncio task until it returns. guidemo's loop reports those (loop.py
 
 from __future__ import annotations
 
+import asyncio
+import linecache
 import os
+import re
 import sys
 import sysconfig
 import threading
@@ -27,7 +30,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Protocol
+from typing import Protocol, cast
 
 from PySide6 import QtCore
 
@@ -139,6 +142,12 @@ def _is_display(filename: str) -> bool:
     return filename.startswith(_DISPLAY_PLACES)
 
 
+def describe_frame(frame: FrameType) -> str:
+    """ "func() (file.py:N)": the function running in `frame`, and where it is."""
+    code = frame.f_code
+    return f"{code.co_name}() ({os.path.basename(code.co_filename)}:{frame.f_lineno})"
+
+
 def sample_frame(frame: FrameType | None) -> StackSample:
     """Describe a stack, preferring guidemo's own functions to library internals.
 
@@ -165,13 +174,13 @@ def sample_frame(frame: FrameType | None) -> StackSample:
             display = display or _is_display(filename)
             lesson = lesson or not _is_display(filename)
         if not where and _in_package(filename):
-            where = f"{frame.f_code.co_name}() ({os.path.basename(filename)}:{frame.f_lineno})"
+            where = describe_frame(frame)
         frame = frame.f_back
     if not where:
         if innermost is None:
             return StackSample("unknown", "unknown", False)
         code = innermost.f_code
-        where = f"{code.co_name}() ({os.path.basename(code.co_filename)}:{innermost.f_lineno})"
+        where = describe_frame(innermost)
         if not names:  # stuck in Qt's own C++ code (painting, layout), called by the loop
             return StackSample(f"Qt, inside {code.co_name}", where, True, time.perf_counter())
     return StackSample(" <- ".join(names), where, display and not lesson, time.perf_counter())
@@ -182,22 +191,70 @@ def sample_thread(thread_id: int) -> StackSample:
     return sample_frame(sys._current_frames().get(thread_id))
 
 
-def describe_frame(frame: FrameType | None) -> str:
-    """ "func() (file.py:N)": the innermost guidemo function on this stack."""
-    return sample_frame(frame).where
+_SKIPPED_FILES = (os.path.abspath(__file__), os.path.join(os.path.dirname(__file__), "loop.py"))
+_ASYNCIO_DIR = os.path.dirname(asyncio.__file__) + os.sep
+# Qt calls that run a nested event loop until they return.
+_NESTED_CALL = re.compile(
+    r"\b(exec_?|processEvents|question|information|warning|critical|about|getText|getInt"
+    r"|getDouble|getItem|getOpenFileNames?|getSaveFileName|getExistingDirectory|wait\w*)\s*\("
+)
+
+
+def nested_loop_caller(frame: FrameType | None) -> str:
+    """ "exec() in ask_blocking() (dialogs.py:41)": the code that started a nested Qt loop.
+
+    Walks out of this module, the monitor and asyncio's own frames to the first frame of
+    the code that called into Qt; its source line tells which call it was.
+    """
+    while frame is not None:
+        filename = os.path.abspath(frame.f_code.co_filename)
+        if filename not in _SKIPPED_FILES and not filename.startswith(_ASYNCIO_DIR):
+            break
+        frame = frame.f_back
+    if frame is None:
+        return "a nested Qt event loop"
+    call = _NESTED_CALL.search(linecache.getline(frame.f_code.co_filename, frame.f_lineno))
+    what = f"{call.group(1)}()" if call else "a nested Qt event loop"
+    return f"{what} in {describe_frame(frame)}"
+
+
+class PauseWatcher:
+    """Asyncio's pauses: a callback that runs a nested Qt loop (dialog.exec()) holds every
+    task until it returns, while the window stays live. guidemo's loop tells the watcher
+    when it sees one and when the turn ends; the watcher times it, names the call that
+    started it, and tells its listeners (started, duration_s, where)."""
+
+    def __init__(self) -> None:
+        self.since: float | None = None  # when the nested loop of this turn was first seen
+        self.where = ""
+        self.listeners: list[Callable[[float, float, str], None]] = []
+
+    def nested_loop(self, frame: FrameType | None) -> None:
+        """A nested Qt loop runs inside the current turn (`frame` is in its call)."""
+        if self.since is None:
+            self.since = time.perf_counter()
+            self.where = nested_loop_caller(frame)
+
+    def turn_ended(self) -> None:
+        """The turn is over: so is its pause, if it had one."""
+        if self.since is None:
+            return
+        started, self.since = self.since, None
+        duration = time.perf_counter() - started
+        for listener in list(self.listeners):
+            listener(started, duration, self.where)
 
 
 class PausingLoop(Protocol):
-    """guidemo's loop reports pauses to listeners (stock qasync has none to report)."""
+    """guidemo's loop: its turns, and a watcher for its pauses (stock qasync has neither)."""
 
-    pause_listeners: list[Callable[[float, float, str], None]]
     turn_started: float
     long_turn: tuple[float, float]
 
     @property
     def in_turn(self) -> bool: ...
 
-    def note_nested_loop(self) -> None: ...
+    def watch_pauses(self, watcher: PauseWatcher | None) -> None: ...
 
 
 class _Watchdog(threading.Thread):
@@ -251,6 +308,8 @@ class LoopMonitor(QtCore.QObject):
         self._timer.timeout.connect(self._probe)
         self._watchdog: _Watchdog | None = None
         self._loop: PausingLoop | None = None
+        self.pause_watcher = PauseWatcher()
+        self.pause_watcher.listeners.append(self._note_pause)
         self._dispatcher: QtCore.QAbstractEventDispatcher | None = None
         self._awake_at = 0.0  # qasync only: when the GUI thread last woke for events
 
@@ -258,10 +317,9 @@ class LoopMonitor(QtCore.QObject):
         """Start probing (a no-op while running); listen to `loop`'s pauses if it has any."""
         if self._watchdog is not None:
             return
-        listeners = getattr(loop, "pause_listeners", None)
-        if isinstance(listeners, list):
-            listeners.append(self._note_pause)
-            self._loop = loop  # type: ignore[assignment]
+        if callable(getattr(loop, "watch_pauses", None)):
+            self._loop = guidemo_loop = cast(PausingLoop, loop)
+            guidemo_loop.watch_pauses(self.pause_watcher)
         else:
             # Stock qasync has no turns to date a freeze by; Qt's own "awake" signal (each
             # wake-up for events) does instead: a Python call per wake-up, only on qasync.
@@ -279,15 +337,15 @@ class LoopMonitor(QtCore.QObject):
             self._dispatcher.awake.disconnect(self._on_awake)
             self._dispatcher = None
         if self._loop is not None:
-            self._loop.pause_listeners.remove(self._note_pause)
+            self._loop.watch_pauses(None)
             self._loop = None
         if self._watchdog is not None:
             self._watchdog.stop()
             self._watchdog = None
 
     def _probe(self) -> None:
-        if self._loop is not None and self._loop.in_turn:
-            self._loop.note_nested_loop()  # a Qt timer inside an asyncio turn: a nested loop
+        if self._loop is not None and self._loop.in_turn:  # a Qt timer inside an asyncio
+            self.pause_watcher.nested_loop(sys._getframe())  # turn: a nested loop
         now = time.perf_counter()
         gap = now - self.last_beat
         self.last_beat = now

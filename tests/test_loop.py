@@ -27,6 +27,7 @@ from aiohttp import ClientSession, web
 from PySide6 import QtCore
 
 from guidemo.loop import LOOP_KINDS, GuidemoEventLoop, loop_name, new_event_loop
+from guidemo.monitor import PauseWatcher
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -611,7 +612,9 @@ def test_a_nested_loop_in_a_callback_is_reported_as_a_pause(
 ) -> None:
     loop = GuidemoEventLoop()
     pauses: list[tuple[float, float, str]] = []
-    loop.pause_listeners.append(lambda *pause: pauses.append(pause))
+    watcher = PauseWatcher()
+    watcher.listeners.append(lambda *pause: pauses.append(pause))
+    loop.watch_pauses(watcher)
 
     async def ticker() -> None:
         while True:

@@ -32,6 +32,34 @@ from guidemo.net import FetchResult, fetch, fetch_blocking
 Job = tuple[int, str]  # (row on the board, URL)
 
 
+# --- what a way tells the board --------------------------------------------------------------
+@dataclass(frozen=True)
+class Planned:
+    """New rows, numbered from `first`, one per URL."""
+
+    first: int
+    urls: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Started:
+    """Row `row` was sent at `at` (time.perf_counter())."""
+
+    row: int
+    at: float
+
+
+@dataclass(frozen=True)
+class Finished:
+    """Row `row` has its answer (or its failure)."""
+
+    row: int
+    result: FetchResult
+
+
+BoardEvent = Planned | Started | Finished
+
+
 # --- the news API of the demo server --------------------------------------------------------
 def sources_url(server: str, count: int, latency: float) -> str:
     """Step one: the list of `count` sources (the server waits `latency` s before answering)."""
@@ -110,7 +138,7 @@ class Board:
     """
 
     def __init__(self) -> None:
-        self.events: deque[tuple[str, int, Any]] = deque()
+        self.events: deque[BoardEvent] = deque()
         self._rows = 0
         self._lock = threading.Lock()
 
@@ -118,14 +146,14 @@ class Board:
         """New rows for these URLs; returns (row, url) pairs to fetch."""
         with self._lock:
             first, self._rows = self._rows, self._rows + len(urls)
-            self.events.append(("plan", first, list(urls)))
+            self.events.append(Planned(first, tuple(urls)))
         return list(zip(range(first, first + len(urls)), urls, strict=True))
 
     def start(self, row: int) -> None:
-        self.events.append(("start", row, time.perf_counter()))
+        self.events.append(Started(row, time.perf_counter()))
 
     def finish(self, row: int, result: FetchResult) -> None:
-        self.events.append(("done", row, result))
+        self.events.append(Finished(row, result))
 
 
 # --- the three ways, as a learner would write them ----------------------------------------

@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.explanations import explanation
+from guidemo.monitor import PROBE_INTERVAL_S
 from guidemo.services import PanelContext
 from guidemo.widgets import access
 from guidemo.widgets.kit import make_button, named
@@ -33,8 +34,11 @@ from guidemo.widgets.palette import TITLE_POINTS
 from guidemo.widgets.source_marks import scroll_to_definition
 from guidemo.widgets.source_view import SourceView
 
-__all__ = ["Panel", "PanelContext", "first_sentence"]
+__all__ = ["HUD_NUMBERS", "Panel", "PanelContext", "first_sentence"]
 SOURCE_SHARE_MIN = 0.3  # the source view keeps at least this share of a panel's width
+
+# What the always-visible HUD measures, for any explanation that talks about it.
+HUD_NUMBERS: Mapping[str, float] = {"probe_ms": PROBE_INTERVAL_S * 1000}
 
 
 def first_sentence(markdown: str) -> str:
@@ -78,6 +82,8 @@ class Panel(QtWidgets.QWidget):
     # sourceView to that code, so the view shows what the last pressed button ran.
     button_lessons: ClassVar[Mapping[str, object]] = {}
     explanation_lines: ClassVar[int] = 7  # the explanation keeps at least this many lines
+    # The constants its explanation names as {placeholders}, besides the HUD's own.
+    explanation_numbers: ClassVar[Mapping[str, float]] = {}
 
     panelRequested = QtCore.Signal(str)  # "show me that panel" (a link, a button)
     labRequested = QtCore.Signal(str, str)  # (code, this panel's slug): "open it in the lab"
@@ -94,7 +100,7 @@ class Panel(QtWidgets.QWidget):
         title.setContentsMargins(0, 2, 0, 4)
         self._title_label = title
         self._zoom: float | None = None
-        text = explanation(self.slug)
+        text = self.explained()
         self.explanation = named(QtWidgets.QTextBrowser(), "explanation", "What this panel teaches")
         self.explanation.setOpenExternalLinks(True)
         self.explanation.setMarkdown(text)
@@ -245,6 +251,11 @@ class Panel(QtWidgets.QWidget):
         font.setWeight(QtGui.QFont.Weight.DemiBold)
         self._title_label.setFont(font)
         self.source_view.set_zoom(zoom)
+
+    @classmethod
+    def explained(cls) -> str:
+        """The panel's explanation, with the numbers it names read from the code."""
+        return explanation(cls.slug, {**HUD_NUMBERS, **cls.explanation_numbers})
 
     def set_explanation_collapsed(self, collapsed: bool) -> None:
         self.explanation_summary.setVisible(collapsed)

@@ -8,7 +8,6 @@ import time
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from guidemo.explanations import explanation
 from guidemo.lessons.toy_loop import ToyEventLoop
 from guidemo.monitor import PROBE_INTERVAL_S, WINDOW_S
 from guidemo.panels import PANELS
@@ -57,7 +56,7 @@ class StartPanel(Panel):
                 f"Open the panel: {entry.title}",
                 functools.partial(self.panelRequested.emit, entry.slug),
             )
-            summary = FitLabel(entry.blurb or first_sentence(explanation(entry.slug)))
+            summary = FitLabel(entry.blurb or first_sentence(entry.load().explained()))
             summary.setTextFormat(QtCore.Qt.TextFormat.MarkdownText)
             grid.addWidget(button, row, 0, QtCore.Qt.AlignmentFlag.AlignTop)
             grid.addWidget(summary, row, 1)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections import OrderedDict
 
 from aiohttp import web
 
@@ -19,14 +18,7 @@ from guidemo.server.endpoints import (
     status,
     stream,
 )
-from guidemo.server.limited import (
-    BUCKETS,
-    LIMITED_HELP,
-    LIMITED_PATH,
-    LIMITED_STATS_PATH,
-    limited,
-    limited_stats,
-)
+from guidemo.server.limited import LIMITED_ROUTES, add_limited_routes
 from guidemo.server.ticks import (
     STARTED_AT,
     WEBSOCKETS,
@@ -43,7 +35,7 @@ async def index(request: web.Request) -> web.Response:
 
 # ---- the application and how to run it
 
-ROUTES: list[tuple[str, Handler, str]] = [
+DEMO_ROUTES: list[tuple[str, Handler, str]] = [
     ("/", index, "this list"),
     ("/api/data", data, "size=0..10000000 bytes of text (default 1000), latency=0..30 s"),
     ("/api/json", json_items, "items=0..1000 (default 10), latency"),
@@ -58,9 +50,9 @@ ROUTES: list[tuple[str, Handler, str]] = [
         ticks,
         'websocket: ticks at rate=1..500/s (2,000/s shared by all); send {"rate": n}, {"echo": s}',
     ),
-    (LIMITED_PATH, limited, LIMITED_HELP),
-    (LIMITED_STATS_PATH, limited_stats, "client=ID: its requests accepted and refused so far"),
+    # and the rate-limited API's LIMITED_ROUTES, which add_limited_routes adds
 ]
+ROUTES = [*DEMO_ROUTES, *LIMITED_ROUTES]
 ENDPOINT_HELP = {path: help_text for path, _, help_text in ROUTES}
 
 
@@ -69,7 +61,7 @@ def make_app() -> web.Application:
     app = web.Application(middlewares=[json_errors])
     app[STARTED_AT] = time.time()
     app[WEBSOCKETS] = weakref.WeakSet()
-    app[BUCKETS] = OrderedDict()  # the rate limiter's buckets, one per client
-    app.add_routes([web.get(path, handler) for path, handler, _ in ROUTES])
+    app.add_routes([web.get(path, handler) for path, handler, _ in DEMO_ROUTES])
+    add_limited_routes(app)  # with its buckets, one per client
     app.on_shutdown.append(close_websockets)
     return app

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
-from guidemo.server.checks import Number, _parse
+from guidemo.server.checks import Handler, Number, _parse
 
 LIMITED_PATH = "/api/limited"
 LIMITED_STATS_PATH = "/api/limited/stats"
@@ -141,9 +141,14 @@ async def limited_stats(request: web.Request) -> web.Response:
     )
 
 
+LIMITED_ROUTES: list[tuple[str, Handler, str]] = [
+    (LIMITED_PATH, limited, LIMITED_HELP),
+    (LIMITED_STATS_PATH, limited_stats, "client=ID: its requests accepted and refused so far"),
+]
+
+
 def add_limited_routes(app: web.Application) -> None:
-    """Add GET /api/limited and its per-client buckets to an aiohttp app (the demo
-    server's own make_app registers it with the other routes)."""
+    """Add GET /api/limited, its statistics and its per-client buckets to an aiohttp app
+    (the demo server's make_app does, after its other routes)."""
     app[BUCKETS] = OrderedDict()
-    app.router.add_get(LIMITED_PATH, limited)
-    app.router.add_get(LIMITED_STATS_PATH, limited_stats)
+    app.add_routes([web.get(path, handler) for path, handler, _ in LIMITED_ROUTES])

@@ -16,6 +16,9 @@ import pytest
 
 from guidemo.lessons.news import (
     Board,
+    Finished,
+    Planned,
+    Started,
     count_word,
     expect_articles,
     expect_sources,
@@ -37,14 +40,14 @@ pytestmark = pytest.mark.timeout(60)
 def in_flight_at_most(board: Board) -> int:
     """The most requests that were started and not yet finished at any one time."""
     running = most = 0
-    for kind, _, _ in board.events:
-        running += {"start": 1, "done": -1}.get(kind, 0)
+    for event in board.events:
+        running += 1 if isinstance(event, Started) else -1 if isinstance(event, Finished) else 0
         most = max(most, running)
     return most
 
 
 def rows_of(board: Board) -> list[int]:
-    return [row for kind, row, _ in board.events if kind == "done"]
+    return [event.row for event in board.events if isinstance(event, Finished)]
 
 
 def test_the_lesson_does_not_import_qt():
@@ -87,7 +90,7 @@ def test_board_numbers_rows_across_plans():
     board = Board()
     assert board.plan(["a", "b"]) == [(0, "a"), (1, "b")]
     assert board.plan(["c"]) == [(2, "c")]
-    assert [(kind, row) for kind, row, _ in board.events] == [("plan", 0), ("plan", 2)]
+    assert list(board.events) == [Planned(0, ("a", "b")), Planned(2, ("c",))]
 
 
 # --- get_news, three ways, against the demo server ------------------------------------------

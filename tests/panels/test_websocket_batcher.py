@@ -3,8 +3,6 @@ poll statistics that turn a frame's items into bounded log lines, counts and sum
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from guidemo.panels.websocket.batcher import (
@@ -12,10 +10,18 @@ from guidemo.panels.websocket.batcher import (
     MAX_ROW,
     POINTS_MAX,
     TICK_ROWS_PER_FRAME,
+    Connected,
     FrameBatcher,
+    Item,
+    Note,
+    Polled,
     PollStats,
+    Problem,
+    Pushed,
     PushStats,
+    Rejected,
     Sorter,
+    Tick,
     age_text,
     bounded,
     latency_text,
@@ -27,9 +33,9 @@ from tests.conftest import wait_until
 pytestmark = pytest.mark.timeout(60)
 
 
-def tick(seq: int, t: float, value: float = 0.5) -> tuple[Any, ...]:
+def tick(seq: int, t: float, value: float = 0.5) -> Tick:
     message = {"type": "tick", "seq": seq, "t": t, "value": value}
-    return ("tick", message, t + 0.002)  # received 2 ms after the server stamped it
+    return Tick(message, t + 0.002)  # received 2 ms after the server stamped it
 
 
 def sorter(rate: float = 50) -> Sorter:
@@ -52,7 +58,7 @@ def test_a_seq_gap_and_a_reconnect_are_counted_as_missed() -> None:
     assert s.push.missed == 2
     assert frame.lines[1] == ("seq jumped 1 → 4", NOTE)
     # The server went away for 2 s; the new connection goes on with the same clock.
-    frame = s.sort([("connected", "ws://x", 50.0), tick(104, 102.08)], now=102.1)
+    frame = s.sort([Connected("ws://x", 50.0), tick(104, 102.08)], now=102.1)
     assert s.push.connections == 1
     assert frame.lines[0] == ("· connected (ws://x)", GOOD)
     assert frame.lines[1] == ("reconnected: missed 100 ticks (2.02 s away at 50/s)", NOTE)
@@ -62,7 +68,7 @@ def test_a_seq_gap_and_a_reconnect_are_counted_as_missed() -> None:
 def test_a_rate_change_starts_counting_afresh() -> None:
     s = sorter(rate=10)
     s.sort([tick(100, 10.0)], now=10.1)
-    frame = s.sort([("rate", {"type": "rate", "rate": 100}, 10.2), tick(1020, 10.2)], now=10.3)
+    frame = s.sort([Pushed({"type": "rate", "rate": 100}, 10.2), tick(1020, 10.2)], now=10.3)
     assert frame.lines[0] == ("· the server now pushes 100 ticks/s", NOTE)
     assert s.push.missed == 0 and s.push.rate == 100  # seq 100 -> 1020 is no gap
 
@@ -70,11 +76,11 @@ def test_a_rate_change_starts_counting_afresh() -> None:
 def test_bad_messages_errors_echoes_and_notes_become_coloured_lines() -> None:
     s = sorter()
     items = [
-        ("echo", {"type": "echo", "text": "hi"}, 1.0),
-        ("error", {"type": "error", "error": "rate must be 1..500"}, 1.0),
-        ("bad", "not JSON: 'x'"),
-        ("error", "disconnected: gone"),
-        ("note", "server started again"),
+        Pushed({"type": "echo", "text": "hi"}, 1.0),
+        Pushed({"type": "error", "error": "rate must be 1..500"}, 1.0),
+        Rejected("not JSON: 'x'"),
+        Problem("disconnected: gone"),
+        Note("server started again"),
     ]
     frame = s.sort(items, now=1.0)
     assert frame.lines == [
@@ -90,7 +96,7 @@ def test_bad_messages_errors_echoes_and_notes_become_coloured_lines() -> None:
 
 def test_one_broken_item_is_one_row_and_the_rest_of_the_frame_is_kept() -> None:
     s = sorter()
-    items = [tick(1, 100.0), ("echo", {"type": "echo"}, 1.0), tick(2, 100.02)]
+    items = [tick(1, 100.0), Pushed({"type": "echo"}, 1.0), tick(2, 100.02)]
     frame = s.sort(items, now=100.1)
     assert [line for line, _ in frame.lines if line.startswith("#")] == [
         "#1      +0.500   2.0 ms",
@@ -101,7 +107,7 @@ def test_one_broken_item_is_one_row_and_the_rest_of_the_frame_is_kept() -> None:
 
 def test_rows_are_bounded_and_bad_ones_rate_limited() -> None:
     s = sorter()
-    huge = ("error", {"type": "error", "error": "x" * 1_000_000}, 1.0)
+    huge = Pushed({"type": "error", "error": "x" * 1_000_000}, 1.0)
     frame = s.sort([huge] * 500, now=1.0)
     assert len(frame.lines) == BAD_ROWS_PER_S
     assert all(len(line) <= MAX_ROW for line, _ in frame.lines)
@@ -144,7 +150,7 @@ def test_polling_counts_the_ticks_of_the_same_stream_it_never_saw() -> None:
     s = sorter()
     assert s.poll.summary(polling=False) == "<b>poll</b>: off"
     items = [
-        ("poll", {"seq": seq, "t": 100 + seq / 50, "value": 0.0, "rate": 50}, 0.0)
+        Polled({"seq": seq, "t": 100 + seq / 50, "value": 0.0, "rate": 50}, 0.0)
         for seq in (5, 5, 9)
     ]
     s.poll.polls = 3
@@ -160,7 +166,7 @@ def test_polling_counts_the_ticks_of_the_same_stream_it_never_saw() -> None:
     assert "missed 3" in text and "value on screen p50 <b>170 ms</b>, max 220 ms old" in text
     assert f"color:{BAD}" in text and "1 failed (TimeoutError)" in text
     # Another rate: other seqs, so no gap is counted across the change.
-    s.sort([("poll", {"seq": 900, "t": 101.0, "value": 0.0, "rate": 100}, 0.0)], now=2.0)
+    s.sort([Polled({"seq": 900, "t": 101.0, "value": 0.0, "rate": 100}, 0.0)], now=2.0)
     assert s.poll.skipped == 3 and s.poll.rate == 100
 
 
@@ -171,16 +177,16 @@ def test_latency_and_age_text_before_and_after_samples() -> None:
 
 
 def test_the_batcher_flushes_once_per_frame_and_stops_when_idle(run) -> None:
-    flushed: list[list[tuple[Any, ...]]] = []
+    flushed: list[list[Item]] = []
     batcher = FrameBatcher(flushed.append, keep_ticking=lambda: False)
 
     async def scenario() -> None:
         for seq in range(50):
-            batcher.add(("note", seq))
+            batcher.add(Note(str(seq)))
         assert batcher.timer.isActive() and flushed == []  # nothing drawn per message
         await wait_until(lambda: not batcher.timer.isActive(), what="the timer stopped")
 
     run(scenario())
-    assert flushed[0] == [("note", seq) for seq in range(50)]  # all of them in one flush
+    assert flushed[0] == [Note(str(seq)) for seq in range(50)]  # all of them in one flush
     assert flushed[1:] == [[]]  # then one empty frame, and the idle batcher stops
     batcher.deleteLater()

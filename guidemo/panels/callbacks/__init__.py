@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import ClassVar
 
 from PySide6 import QtWidgets
@@ -29,12 +29,14 @@ from guidemo.lessons.scheduling import (
     summarize,
 )
 from guidemo.panels.base import Panel, PanelContext
+from guidemo.panels.callbacks.call_log import LATE_MS
 from guidemo.panels.callbacks.schedule_section import ScheduleSection
 from guidemo.panels.callbacks.styles_section import StylesSection
 
 
 class CallbacksPanel(Panel):
     slug = "callbacks"
+    explanation_numbers: ClassVar[Mapping[str, float]] = {"late_ms": LATE_MS}
     title = "Callbacks"
     sources = (
         callback,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+from collections.abc import Mapping
 from typing import ClassVar
 
 from PySide6 import QtWidgets
@@ -28,12 +29,17 @@ from guidemo.lessons.futures import (
 from guidemo.panels.base import Panel, PanelContext
 from guidemo.panels.futures.awaitables import AwaitablesBox
 from guidemo.panels.futures.playground import FuturePlayground
-from guidemo.panels.futures.thread_jobs import ThreadJobs
+from guidemo.panels.futures.thread_jobs import BLOCK_LIMIT_S, MAX_WAITING, THREADS, ThreadJobs
 from guidemo.widgets.kit import log_view
 
 
 class FuturesPanel(Panel):
     slug = "futures"
+    explanation_numbers: ClassVar[Mapping[str, float]] = {
+        "pool_threads": THREADS,
+        "waiting_jobs": MAX_WAITING,
+        "block_limit_s": BLOCK_LIMIT_S,
+    }
     title = "Futures: a result that arrives later"
     sources = (
         report_when_done,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -31,7 +32,7 @@ from guidemo.panels.base import Panel, PanelContext
 from guidemo.panels.http.controls import HttpControls
 from guidemo.panels.http.examples import example_text
 from guidemo.panels.http.execute import execute
-from guidemo.panels.http.run import WAYS, Run, RunRecord, record_of, settings_text
+from guidemo.panels.http.run import ASK_ABOVE_S, WAYS, Run, RunRecord, record_of, settings_text
 from guidemo.panels.http.texts import declined_text, progress_text, summary_text
 from guidemo.widgets import palette, waterfall
 from guidemo.widgets.freeze_guard import QueuedClicks, ignored_clicks_text
@@ -50,6 +51,7 @@ BAR_OF_STATE = np.array(
 
 class HttpPanel(Panel):
     slug = "http"
+    explanation_numbers: ClassVar[Mapping[str, float]] = {"ask_above_s": ASK_ABOVE_S}
     title = "Many downloads: async vs sync vs threads"
     sources = (
         get_news_async,

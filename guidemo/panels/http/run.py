@@ -21,11 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from guidemo.lessons.news import (
-    Board,
-    NewsCount,
-    count_word,
-)
+from guidemo.lessons.news import Board, Finished, NewsCount, Planned, Started, count_word
 from guidemo.net import DEFAULT_TIMEOUT_S, FetchResult, shorten
 
 WAYS = ("sync", "threads", "async")  # the waterfall's bands, top to bottom
@@ -141,32 +137,36 @@ class Run:
         the rows that changed are added to `dirty`."""
         events = self.board.events
         while events:
-            kind, row, payload = events.popleft()
-            if kind == "plan":
-                self.urls.extend(shorten(url, URL_CHARS_KEPT) for url in payload)
-                self.results.extend([None] * len(payload))
-                self.states.extend(bytes(len(payload)))
-                self.starts.frombytes(bytes(8 * len(payload)))
-                self.ends.frombytes(bytes(8 * len(payload)))
-                self.expected = max(self.expected, self.rows)
-                continue
-            if kind == "start":
-                self.states[row], self.starts[row] = RUNNING, payload
-            elif self.states[row] != CANCELLED:
-                self.results[row], self.done = payload, self.done + 1
-                self.states[row] = OK if payload.ok else FAILED
-                self.starts[row], self.ends[row] = payload.started, payload.ended
-                if not payload.ok:
-                    self.failed += 1
-                elif self.scenario and row > 0:
-                    self.word_so_far += count_word(self.word, payload.data["articles"])
-            self.dirty[row] = None
+            match events.popleft():
+                case Planned(urls=urls):
+                    self.urls.extend(shorten(url, URL_CHARS_KEPT) for url in urls)
+                    self.results.extend([None] * len(urls))
+                    self.states.extend(bytes(len(urls)))
+                    self.starts.frombytes(bytes(8 * len(urls)))
+                    self.ends.frombytes(bytes(8 * len(urls)))
+                    self.expected = max(self.expected, self.rows)
+                case Started(row, at):
+                    self.states[row], self.starts[row] = RUNNING, at
+                    self.dirty[row] = None
+                case Finished(row, result):
+                    if self.states[row] != CANCELLED:
+                        self._finish(row, result)
+                    self.dirty[row] = None
         if self.ended:  # whatever never got an answer was cancelled
             now = time.perf_counter()
             for index, state in enumerate(self.states):
                 if state in (QUEUED, RUNNING):
                     self.states[index], self.ends[index] = CANCELLED, now
                     self.dirty[index] = None
+
+    def _finish(self, row: int, result: FetchResult) -> None:
+        self.results[row], self.done = result, self.done + 1
+        self.states[row] = OK if result.ok else FAILED
+        self.starts[row], self.ends[row] = result.started, result.ended
+        if not result.ok:
+            self.failed += 1
+        elif self.scenario and row > 0:
+            self.word_so_far += count_word(self.word, result.data["articles"])
 
     def bars(self, now: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every row's start and end, in seconds since the run began, and its state.

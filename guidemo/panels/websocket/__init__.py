@@ -13,6 +13,7 @@ import asyncio
 import html
 import json
 import time
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import aiohttp
@@ -20,6 +21,8 @@ from PySide6 import QtWidgets
 from yarl import URL
 
 from guidemo.lessons.push import (
+    BACKOFF_FIRST_S,
+    BACKOFF_MAX_S,
     CONNECT_TIMEOUT_S,
     POLL_PATH,
     PUSH_PATH,
@@ -38,11 +41,18 @@ from guidemo.lessons.thread_to_gui import send_by_call_soon_threadsafe, send_by_
 from guidemo.lessons.thread_to_gui_qt import WorkerSignals, send_by_qt_signal
 from guidemo.panels.base import Panel, PanelContext
 from guidemo.panels.websocket.batcher import (
+    Connected,
     FrameBatcher,
     Item,
+    Note,
+    Polled,
     PollStats,
+    Problem,
+    Pushed,
     PushStats,
+    Rejected,
     Sorter,
+    Tick,
     bounded,
     sample_ages,
 )
@@ -63,6 +73,12 @@ class WebSocketPanel(Panel):
     `ws` (set while connected), `latency_sink` and `disconnect_push()`."""
 
     slug = "websocket"
+    explanation_numbers: ClassVar[Mapping[str, float]] = {
+        "restart_downtime_s": RESTART_DOWNTIME_S,
+        "backoff_first_s": BACKOFF_FIRST_S,
+        "backoff_max_s": BACKOFF_MAX_S,
+        "connect_timeout_s": CONNECT_TIMEOUT_S,
+    }
     title = "Server push (WebSocket) vs polling"
     sources = (
         keep_receiving,
@@ -142,7 +158,7 @@ class WebSocketPanel(Panel):
             return
         self._stop_stream()
         # What the old connection left for the next frame belongs to the old counts.
-        self.batcher.pending = [item for item in self.batcher.pending if item[0] == "poll"]
+        self.batcher.pending = [item for item in self.batcher.pending if isinstance(item, Polled)]
         self.push_stats = self.sorter.push = PushStats()
         self._stream_task = self.spawn(
             keep_receiving(
@@ -188,9 +204,10 @@ class WebSocketPanel(Panel):
         try:
             message = parse_message(data, now=received)
         except BadMessage as error:
-            self.batcher.add(("bad", str(error)))
+            self.batcher.add(Rejected(str(error)))
             return
-        self.batcher.add((message["type"], message, received))
+        tick = message["type"] == "tick"
+        self.batcher.add(Tick(message, received) if tick else Pushed(message, received))
 
     def _on_state(
         self, state: str, detail: str, ws: aiohttp.ClientWebSocketResponse | None
@@ -202,10 +219,10 @@ class WebSocketPanel(Panel):
         elif state == "connected":
             self.view.set_status(f"Connected to {shown}: the server pushes, we wait.", palette.GOOD)
             rate = URL(detail).query.get("rate", "0")
-            self.batcher.add(("connected", detail, float(rate) if rate.isdigit() else 0.0))
+            self.batcher.add(Connected(detail, float(rate) if rate.isdigit() else 0.0))
         else:
             self.view.set_status(f"<b>Disconnected</b>: {shown}", palette.BAD)
-            self.batcher.add(("error", f"disconnected: {detail}"))
+            self.batcher.add(Problem(f"disconnected: {detail}"))
 
     def _rate_changed(self, rate: int) -> None:
         if self.ws is not None and not self.ws.closed:
@@ -230,7 +247,7 @@ class WebSocketPanel(Panel):
         try:
             await ws.send_str(text)
         except (aiohttp.ClientError, ConnectionError) as error:
-            self.batcher.add(("error", f"could not send {text[:60]!r}: {error}"))
+            self.batcher.add(Problem(f"could not send {text[:60]!r}: {error}"))
 
     def restart_embedded_server(self) -> None:
         if self._restart_task is None and self.context.server is not None:
@@ -238,10 +255,10 @@ class WebSocketPanel(Panel):
             self._restart_task = self.spawn(self._restart(self.context.server), "restart server")
 
     async def _restart(self, server: ServerControl) -> None:
-        self.batcher.add(("error", f"server stopping; back in {RESTART_DOWNTIME_S:g} s"))
+        self.batcher.add(Problem(f"server stopping; back in {RESTART_DOWNTIME_S:g} s"))
         try:
             await restart_server(server)
-            self.batcher.add(("note", "server started again"))
+            self.batcher.add(Note("server started again"))
         finally:
             self._restart_task = None
             self.view.restart_button.setEnabled(True)
@@ -271,14 +288,14 @@ class WebSocketPanel(Panel):
             ),
             "poll /api/tick",
         )
-        self.batcher.add(("note", f"polling {base}"))
+        self.batcher.add(Note(f"polling {base}"))
 
     def _on_poll(self, tick: Any) -> None:
         if not is_tick(tick):
             self.poll_stats.failed(BadMessage(f"not a tick: {preview(str(tick))}"))
             return
         self.poll_stats.polls += 1
-        self.batcher.add(("poll", tick, time.time()))
+        self.batcher.add(Polled(tick, time.time()))
 
     # --- once per frame -------------------------------------------------------------------
     def _streaming(self) -> bool:

@@ -32,8 +32,66 @@ TICK_ROWS_PER_FRAME = 40  # 2,400 rows a second is more than anyone reads
 POINTS_MAX = 5000  # per plotted series
 POINT_SPACING_S = 0.0019  # closer points are not drawn: 500/s all are, a flood is thinned
 
-Item = tuple[Any, ...]  # ("tick", message, received), ("poll", tick, received), ("note", text), ...
 Line = tuple[str, str | None]  # a log line and its colour (a palette name); None: plain
+
+
+# --- what arrives between two frames --------------------------------------------------------
+@dataclass(frozen=True)
+class Tick:
+    """A tick the server pushed (checked by parse_message), and when it was received
+    (time.time()). Thousands a second: it gets a class of its own, the cheapest to match."""
+
+    tick: dict[str, Any]
+    received: float
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """Any other message the server pushed (checked by parse_message: an echo, a rate or an
+    error), and when it was received."""
+
+    message: dict[str, Any]
+    received: float
+
+
+@dataclass(frozen=True)
+class Polled:
+    """A tick fetched by polling, and when it was received."""
+
+    tick: dict[str, Any]
+    received: float
+
+
+@dataclass(frozen=True)
+class Connected:
+    """The WebSocket is open; `rate` is the tick rate its URL asks for (0: unknown)."""
+
+    detail: str
+    rate: float
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A message that could not be used, and why."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Trouble on this side: a disconnect, a failed send, the server stopping."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """Anything else worth a row in the log."""
+
+    text: str
+
+
+Item = Tick | Pushed | Polled | Connected | Rejected | Problem | Note
 
 
 class FrameBatcher(QtCore.QObject):
@@ -46,18 +104,18 @@ class FrameBatcher(QtCore.QObject):
 
     def __init__(
         self,
-        flush: Callable[[list[tuple[Any, ...]]], None],
+        flush: Callable[[list[Item]], None],
         keep_ticking: Callable[[], bool],
         parent: QtCore.QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.pending: list[tuple[Any, ...]] = []
+        self.pending: list[Item] = []
         self.flush, self.keep_ticking = flush, keep_ticking
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(FRAME_MS)
         self.timer.timeout.connect(self._on_frame)
 
-    def add(self, item: tuple[Any, ...]) -> None:
+    def add(self, item: Item) -> None:
         self.pending.append(item)  # cheap: no widget is touched per message
         if not self.timer.isActive():
             self.timer.start()
@@ -327,29 +385,31 @@ class Sorter:
 
     def _one(self, item: Item, frame: Frame, now: float) -> int:
         """Sort one item into `frame`; 1 if it added a tick row, else 0."""
-        kind, *rest = item
         push, poll = self.push, self.poll
-        if kind == "tick":
-            frame.lines += push.take_tick(rest[0], rest[1])
-            frame.pushed.append(rest[0]["t"])
-            return 1
-        if kind == "poll":
-            poll.take_poll(rest[0])
-            frame.polled.append(rest[0]["t"])
-        elif kind == "echo":
-            frame.lines.append((bounded(f"echo: {rest[0]['text']!r}"), palette.GOOD))
-        elif kind == "rate":
-            frame.lines.append(push.rate_changed(float(rest[0]["rate"])))
-        elif kind == "error" and isinstance(rest[0], dict):
-            self._bad(frame, f"the server says: {rest[0]['error']}", now, prefix="✖ ")
-        elif kind == "bad":
-            self._bad(frame, str(rest[0]), now)
-        elif kind == "error":
-            frame.lines.append((bounded(f"✖ {rest[0]}"), palette.BAD))
-        elif kind == "connected":
-            frame.lines.append(push.connected(rest[0], rest[1]))
-        else:
-            frame.lines.append((bounded(f"· {rest[0]}"), palette.NOTE))
+        match item:
+            case Tick(tick, received):
+                frame.lines += push.take_tick(tick, received)
+                frame.pushed.append(tick["t"])
+                return 1
+            case Pushed({"type": "echo"} as echo):
+                frame.lines.append((bounded(f"echo: {echo['text']!r}"), palette.GOOD))
+            case Pushed({"type": "rate"} as rate):
+                frame.lines.append(push.rate_changed(float(rate["rate"])))
+            case Pushed({"type": "error"} as error):
+                self._bad(frame, f"the server says: {error['error']}", now, prefix="✖ ")
+            case Polled(tick):
+                poll.take_poll(tick)
+                frame.polled.append(tick["t"])
+            case Connected(detail, rate):
+                frame.lines.append(push.connected(detail, rate))
+            case Rejected(reason):
+                self._bad(frame, reason, now)
+            case Problem(text):
+                frame.lines.append((bounded(f"✖ {text}"), palette.BAD))
+            case Pushed(message):  # parse_message lets no other type through
+                frame.lines.append((bounded(f"· {message}"), palette.NOTE))
+            case Note(text):
+                frame.lines.append((bounded(f"· {text}"), palette.NOTE))
         return 0
 
     def _bad(self, frame: Frame, text: str, now: float, prefix: str = "✖ bad message: ") -> None:
