@@ -81,3 +81,13 @@ def test_the_readme_states_the_probe_interval_of_the_monitor() -> None:
     assert all(stated.values()), f"the README no longer says it this way: {stated}"
     for how, values in stated.items():
         assert values == [ms] * len(values), f"README's {how!r} is not {ms:g} ms: {values}"
+
+
+def test_the_tour_states_the_hud_numbers_through_placeholders() -> None:
+    """tour.md's takeaways are {placeholders} the tour fills with what was measured; the
+    HUD's own numbers are named too, and filled from the constants."""
+    text = raw_explanation("tour")
+    stated = [m[0] for n, v in HUD_NUMBERS.items() for m in literally(n, v).finditer(text)]
+    assert not stated, f"tour.md states {stated} literally: say {{probe_ms}} instead"
+    assert "{probe_ms}" in text
+    assert f"how late a {PROBE_INTERVAL_S * 1000:g} ms timer" in explanation("tour", HUD_NUMBERS)

@@ -23,6 +23,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo import settings
 from guidemo.explanations import explanation
+from guidemo.panels.base import HUD_NUMBERS
 from guidemo.widgets import access, palette
 from guidemo.widgets.kit import make_button, named
 from guidemo.widgets.source_view import source_html
@@ -242,7 +243,7 @@ class Tour(QtCore.QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
-        self.steps = parse_tour(explanation("tour"))
+        self.steps = parse_tour(explanation("tour", HUD_NUMBERS))
         self.index = 0
         self.active = False
         self._facts: Facts | None = None  # the observation's numbers, once it happened
