@@ -486,7 +486,7 @@ def test_python_signal_handler_runs_while_idle(loop: asyncio.AbstractEventLoop) 
 @pytest.mark.parametrize("use_runner", [False, True], ids=["run_until_complete", "Runner"])
 def test_ctrl_c_interrupts_promptly(qapp: QtCore.QCoreApplication, use_runner: bool) -> None:
     """SIGINT raises KeyboardInterrupt out of the run at once, as with plain asyncio.
-    guidemo's loop only: stock qasync ignores Ctrl+C while Qt idles (DESIGN.md 4)."""
+    guidemo's loop only: stock qasync ignores Ctrl+C while Qt idles (docs/qasync-and-pyside6.md)."""
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     loop = GuidemoEventLoop()
 
@@ -539,7 +539,8 @@ def test_keyboard_interrupt_leaves_run_until_complete(qapp: QtCore.QCoreApplicat
 def test_nested_qt_loop_in_a_callback_blocks_asyncio(qapp: QtCore.QCoreApplication) -> None:
     """A nested Qt loop (QDialog.exec(), qtbot.wait()) inside a coroutine is, for
     asyncio, a blocking call: its turn is not re-entered, and it resumes afterwards.
-    guidemo's loop only: DESIGN.md section 4 shows qasync breaking task stepping here."""
+    guidemo's loop only: docs/qasync-and-pyside6.md shows qasync breaking task
+    stepping here."""
     loop = GuidemoEventLoop()
 
     async def main() -> tuple[list[str], list[str]]:
