@@ -14,7 +14,7 @@ import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.panels import PANELS, panel_classes
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUGS = ["start", "blocking", "event-loop", "callbacks", "coroutines", "futures", "dialogs"]
@@ -127,7 +127,8 @@ def test_cli_rejects_unknown_panel(tmp_path):
 
 
 @pytest.mark.timeout(30)
-def test_panels_are_listed_in_order_with_their_names(window):
+def test_panels_are_listed_in_order_with_their_names(full_window):
+    window = full_window
     names = [panel.slug for panel in panel_classes()]
     assert names == SLUGS
     assert [panel.title for panel in panel_classes()] == [entry.title for entry in PANELS]
@@ -144,7 +145,8 @@ def test_panels_are_listed_in_order_with_their_names(window):
 
 
 @pytest.mark.timeout(30)
-def test_every_control_has_a_tooltip(window):
+def test_every_control_has_a_tooltip(full_window):
+    window = full_window
     kinds = (QtWidgets.QAbstractButton, QtWidgets.QAbstractSpinBox, QtWidgets.QComboBox)
     kinds += (QtWidgets.QLineEdit, QtWidgets.QPlainTextEdit, QtWidgets.QAbstractItemView)
     missing = [

@@ -8,7 +8,7 @@ import re
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from tests.conftest import live_probes, wait_until
+from tests.helpers import live_probes, wait_until
 
 
 class EventCounter(QtCore.QObject):

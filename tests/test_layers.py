@@ -6,6 +6,10 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.no_qt
+
 PACKAGE = Path(__file__).resolve().parent.parent / "guidemo"
 
 # Lower layers first. A module may import its own layer and the layers below it.

@@ -28,7 +28,7 @@ from PySide6 import QtCore
 
 from guidemo.loop import LOOP_KINDS, GuidemoEventLoop, loop_name, new_event_loop
 
-pytestmark = pytest.mark.timeout(30)
+pytestmark = [pytest.mark.timeout(30), pytest.mark.fast]
 
 QASYNC_EARLY = pytest.param(
     "qasync",

@@ -18,7 +18,7 @@ from guidemo.lessons.task_inspection import awaiting_chain
 from guidemo.loop import LOOP_KINDS, new_event_loop
 from guidemo.task_accounting import KEEP_FINISHED, TaskAccounting, TaskStats, stats_of
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.fast]
 HERE = "test_task_accounting.py"
 
 

@@ -9,7 +9,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.explanations import explanation
 from guidemo.ui.tour import parse_tour
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
 
 def test_the_tour_is_written_in_lecture_order():

@@ -19,7 +19,7 @@ from guidemo.lessons.server_side import (
 )
 from guidemo.server import DemoServer
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.no_qt]
 
 
 def test_importing_the_lesson_leaves_pyside6_out() -> None:

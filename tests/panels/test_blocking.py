@@ -14,7 +14,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from guidemo.lessons import blocking, jobs, qthread
 from guidemo.panels.blocking import BlockingPanel
 from guidemo.widgets.palette import BAD
-from tests.conftest import live_probes, wait_until
+from tests.helpers import live_probes, wait_until
 
 pytestmark = pytest.mark.timeout(90)
 

@@ -18,7 +18,7 @@ from guidemo.lessons.scheduling import ScheduledCall
 from guidemo.panels.callbacks import CallbacksPanel
 from guidemo.panels.callbacks.call_log import COLUMNS, KEEP_CALLS, CallLog, row_cells
 from guidemo.widgets.palette import LATE_BACKGROUND
-from tests.conftest import TEST_LOOP_KIND, wait_until
+from tests.helpers import TEST_LOOP_KIND, wait_until
 
 pytestmark = pytest.mark.timeout(60)
 

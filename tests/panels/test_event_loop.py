@@ -15,7 +15,7 @@ from guidemo.panels.event_loop.toy_section import BURST_SIZE as BURST
 from guidemo.panels.event_loop.toy_section import fifo_gone
 from guidemo.widgets.palette import HIGHLIGHT
 from guidemo.widgets.source_marks import source_line
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
 pytestmark = pytest.mark.timeout(60)
 

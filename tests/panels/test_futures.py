@@ -10,16 +10,10 @@ from PySide6 import QtWidgets
 from guidemo.lessons.awaitables import NOT_AWAITABLE
 from guidemo.panels.futures import FuturesPanel
 from guidemo.panels.futures.thread_jobs import MAX_WAITING, THREADS
-from tests.conftest import live_probes, wait_until
+from tests.helpers import button, live_probes, wait_until
 from tests.panels.test_blocking import post_click
 
 pytestmark = pytest.mark.timeout(60)
-
-
-def button(panel: FuturesPanel, name: str) -> QtWidgets.QPushButton:
-    found = panel.findChild(QtWidgets.QPushButton, name)
-    assert found is not None, name
-    return found
 
 
 def log_lines(panel: FuturesPanel) -> list[str]:

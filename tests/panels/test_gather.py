@@ -9,21 +9,11 @@ from PySide6 import QtWidgets
 
 from guidemo.panels.gather import GatherPanel
 from guidemo.widgets.lanes import LaneChart
-from tests.conftest import wait_until
+from tests.helpers import button, wait_until, widget
 
 pytestmark = pytest.mark.timeout(60)
 STEP = 0.1
 COLUMNS = ["way", "step", "caller_s", "all_s", "A", "B", "C", "got"]
-
-
-def widget(panel: GatherPanel, kind: type, name: str):
-    found = panel.findChild(kind, name)
-    assert found is not None, name
-    return found
-
-
-def button(panel: GatherPanel, name: str) -> QtWidgets.QPushButton:
-    return widget(panel, QtWidgets.QPushButton, name)
 
 
 def idle(panel: GatherPanel) -> bool:

@@ -24,7 +24,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from guidemo.lessons.news import count_word
 from guidemo.net import MAX_URLS
 from guidemo.server import expected_word_count, news_articles
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 from tests.panels.http_helpers import (
     assert_all_settled,
     click,

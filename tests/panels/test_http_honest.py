@@ -16,7 +16,7 @@ import time
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 from tests.panels.http_helpers import (
     click,
     idle,

@@ -26,9 +26,9 @@ from guidemo.panels.http.run import (
 )
 from guidemo.panels.http.texts import progress_text, speedups, summary_text
 from guidemo.server import expected_word_count
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.fast]
 LIVE = LagStats(p50_ms=1.0, p99_ms=4.0, max_ms=6.0, samples=50)
 OPTIONS = {"timeout": 2.0, "max_bytes": 1_000_000}
 

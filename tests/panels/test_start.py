@@ -8,7 +8,7 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from guidemo.panels import PANELS
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
 
 @pytest.mark.timeout(60)

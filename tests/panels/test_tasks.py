@@ -19,7 +19,7 @@ from guidemo.loop import loop_name
 from guidemo.panels.tasks import TasksPanel
 from guidemo.panels.tasks.table import TaskTable
 from guidemo.widgets.trace_timeline import TraceTimeline
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
 pytestmark = pytest.mark.timeout(60)
 

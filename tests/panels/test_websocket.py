@@ -13,19 +13,9 @@ from PySide6 import QtWidgets
 
 from guidemo.panels.websocket import WebSocketPanel
 from guidemo.panels.websocket.threads import WAYS
-from tests.conftest import live_probes, wait_until
+from tests.helpers import button, live_probes, wait_until, widget
 
 pytestmark = pytest.mark.timeout(60)
-
-
-def widget(panel: WebSocketPanel, kind: type, name: str):
-    found = panel.findChild(kind, name)
-    assert found is not None, name
-    return found
-
-
-def button(panel: WebSocketPanel, name: str) -> QtWidgets.QPushButton:
-    return widget(panel, QtWidgets.QPushButton, name)
 
 
 def log_text(panel: WebSocketPanel) -> str:

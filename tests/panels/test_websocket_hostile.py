@@ -12,7 +12,7 @@ import pytest
 from PySide6 import QtWidgets
 
 from guidemo.panels.websocket import WebSocketPanel
-from tests.conftest import live_probes, wait_until
+from tests.helpers import live_probes, wait_until
 from tests.ws_peer import BINARY, RawWebSocketPeer, frame, tick_frame
 
 pytestmark = pytest.mark.timeout(60)

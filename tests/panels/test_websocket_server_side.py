@@ -10,7 +10,7 @@ import time
 import pytest
 from PySide6 import QtWidgets
 
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
 pytestmark = pytest.mark.timeout(90)
 
