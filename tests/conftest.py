@@ -137,12 +137,16 @@ def server(request: pytest.FixtureRequest) -> DemoServer:
     return server
 
 
-def built_window(run: Runner, server: DemoServer, lazy: bool) -> Iterator[MainWindow]:
+def built_window(
+    run: Runner, server: DemoServer, lazy: bool, slugs: tuple[str, ...] = ()
+) -> Iterator[MainWindow]:
     from guidemo.app import MainWindow
 
     async def build() -> MainWindow:
         main_window = MainWindow(server.url, server=server, lazy=lazy)
         main_window.remember_state = False
+        for slug in slugs:  # built in the loop: a test may then show them outside run()
+            main_window.panel(slug)
         main_window.show()
         await wait_until(lambda: main_window.monitor.stats().samples >= 3, what="first probes")
         return main_window
@@ -155,10 +159,13 @@ def built_window(run: Runner, server: DemoServer, lazy: bool) -> Iterator[MainWi
 
 
 @pytest.fixture
-def window(run: Runner, server: DemoServer) -> Iterator[MainWindow]:
+def window(request: pytest.FixtureRequest, run: Runner, server: DemoServer) -> Iterator[MainWindow]:
     """A real MainWindow with only its first panel built: `show_panel(slug)` (or
-    `panels[slug]`) builds the one a test asks for, so a test pays for the panels it uses."""
-    yield from built_window(run, server, lazy=True)
+    `panels[slug]`) builds the one a test asks for, so a test pays for the panels it uses.
+    A panel that needs the running loop to build (tasks) is built outside `run()` only if
+    the test says so up front: `@pytest.mark.panels("tasks")`."""
+    marker = request.node.get_closest_marker("panels")
+    yield from built_window(run, server, lazy=True, slugs=marker.args if marker else ())
 
 
 @pytest.fixture

@@ -568,6 +568,7 @@ def test_nested_qt_loop_in_a_callback_blocks_asyncio(qapp: QtCore.QCoreApplicati
     assert sorted(after) == ["io", "later", "soon"]
 
 
+@pytest.mark.needs_quiet
 def test_qt_stays_on_time_during_a_call_soon_chain(loop: asyncio.AbstractEventLoop) -> None:
     """asyncio may run several turns per wake-up, but Qt's timers still get theirs."""
     gaps: list[float] = []

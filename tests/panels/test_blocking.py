@@ -181,6 +181,7 @@ def test_block_button_with_cpu_job_names_busy_cpu(window, run):
     assert window.monitor.freezes[-1].where.startswith("busy_cpu() (jobs.py:")
 
 
+@pytest.mark.needs_quiet
 @pytest.mark.parametrize("button", ["executorButton", "qthreadButton", "processButton"])
 def test_offloaded_ways_keep_the_loop_live(window, run, button):
     panel = window.show_panel("blocking")

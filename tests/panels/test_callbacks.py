@@ -63,6 +63,7 @@ def finished(ui: dict[str, QtWidgets.QWidget], count: int) -> bool:
     return len(rows) == count and all(row["state"] in ("ran", "cancelled") for row in rows)
 
 
+@pytest.mark.needs_quiet
 def test_each_kind_runs_when_asked_and_the_table_shows_it(window, run):
     panel = window.show_panel("callbacks")
     ui = controls(panel)

@@ -242,6 +242,7 @@ def control_row(panel: CoroutinesPanel) -> list[str]:
     return [table.item(0, c).text() for c in range(table.columnCount())]
 
 
+@pytest.mark.needs_quiet
 def test_greedy_coroutine_freezes_the_loop_and_polite_one_does_not(window, run):
     panel = open_tab(window, 3)
     widget(panel, QtWidgets.QDoubleSpinBox, "workSpin").setValue(0.8)
@@ -316,7 +317,7 @@ def test_by_hand_marks_the_yield_the_generator_is_paused_at(window, run):
     assert len(marked) == 1 and marked[0].lstrip().startswith(str(yield_line)), marked
     assert "yield a" in marked[0]
     # Marked in the palette's strong highlight (as the toy loop's line), and in view.
-    cursor = source.document().widget("yield a  #")
+    cursor = source.document().find("yield a  #")
     assert source.viewport().rect().contains(source.cursorRect(cursor))
     for _ in range(3):
         button(panel, "stepButton").click()

@@ -113,6 +113,7 @@ def test_a_tick_from_the_future_does_not_pin_old_points_in_the_plot(window, run)
         panel.disconnect_push()
 
 
+@pytest.mark.needs_quiet
 def test_10000_messages_a_second_leave_the_loop_live_and_memory_bounded(window, run):
     panel = window.show_panel("websocket")
 
