@@ -173,6 +173,7 @@ def test_the_bench_and_its_workers_import_without_qt():
     assert done.stdout.strip() == "[]", done.stdout
 
 
+@pytest.mark.needs_quiet
 @pytest.mark.timeout(60)
 def test_measure_push_latency_for_the_benchmark(window, run):
     result = run(measure_push_latency(window, rate=100, seconds=1.0, warmup=0.2))

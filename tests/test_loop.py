@@ -647,6 +647,7 @@ def busy(seconds: float) -> None:
         pass
 
 
+@pytest.mark.needs_quiet
 def test_a_burst_of_ready_callbacks_keeps_order_and_lets_qt_in(
     loop: asyncio.AbstractEventLoop,
 ) -> None:

@@ -277,6 +277,7 @@ def test_call_soon_from_a_click_runs_after_the_handler_and_the_repaint_measured(
     assert "handler that asked returns first" in why.text()
 
 
+@pytest.mark.needs_quiet
 def test_keeping_the_loop_busy_makes_the_calls_due_meanwhile_late(window, run):
     panel = window.show_panel("callbacks")
     ui = controls(panel)

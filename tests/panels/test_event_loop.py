@@ -58,6 +58,7 @@ def paused_ui(window) -> dict[str, QtWidgets.QWidget]:
     return ui
 
 
+@pytest.mark.needs_quiet
 def test_toy_handles_events_in_order_and_a_slow_one_delays_those_behind(window, run):
     ui = paused_ui(window)
     for name in ("quickEventButton", "slowEventButton", "quickEventButton", "quickEventButton"):

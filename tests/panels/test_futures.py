@@ -177,6 +177,7 @@ def settle(window, run) -> None:
     run(wait_until(lambda: window.monitor.stats_since(shown).samples >= 2, what="probes"))
 
 
+@pytest.mark.needs_quiet
 def test_wrap_future_awaits_the_thread_without_blocking(window, run):
     panel = fresh(window)
     settle(window, run)
@@ -323,6 +324,7 @@ def test_blocking_result_waits_behind_the_queue_and_ignores_clicks_meanwhile(win
     assert button(panel, "blockingResultButton").isEnabled()
 
 
+@pytest.mark.needs_quiet
 def test_await_countdown_counts_down_while_the_loop_runs(window, run):
     panel = fresh(window)
     settle(window, run)

@@ -86,6 +86,7 @@ def test_gather_runs_the_nine_steps_in_about_four(window, run):
         assert events == ["step"] * count + ["result"], (lane, events)
 
 
+@pytest.mark.needs_quiet
 def test_as_completed_hands_each_result_over_when_ready(window, run):
     panel = setup(window)
     result = run_way(run, panel, "asCompletedButton")
@@ -158,6 +159,7 @@ def test_as_completed_failure_leaves_the_others_running(window, run):
     assert result["A"].startswith("= 2") and result["C"].startswith("= 24")
 
 
+@pytest.mark.needs_quiet
 def test_cancel_stops_the_run_and_its_tasks(window, run):
     panel = setup(window)
     widget(panel, QtWidgets.QDoubleSpinBox, "stepSpin").setValue(2.0)

@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 # --- the comparison the panel is about -----------------------------------------------------------
+@pytest.mark.needs_quiet
 def test_sync_freezes_then_async_is_much_faster_and_live(window, run, panel):
     scenario(panel, count=19, latency=0.2, concurrency=20, word="async")  # 20 requests
     expected = expected_word_count("async", 19)
@@ -92,6 +93,7 @@ def test_sync_freezes_then_async_is_much_faster_and_live(window, run, panel):
     assert_all_settled(panel)
 
 
+@pytest.mark.needs_quiet
 def test_threads_way_counts_the_same_and_stays_live(window, run, panel):
     scenario(panel, count=19, latency=0.2, concurrency=20, word="Loop")
     started = run(run_way(panel, "threadsButton"))
@@ -223,6 +225,7 @@ def test_bad_word_or_empty_list_starts_nothing(run, panel):
     assert f"appears {expected_word_count('event', 3)} times" in summary(panel)
 
 
+@pytest.mark.needs_quiet
 def test_ten_thousand_urls_are_capped_and_the_ui_stays_live(window, run, panel):
     combo = widget(panel, "examplesCombo")
     index = next(i for i in range(combo.count()) if "over the cap" in combo.itemText(i))

@@ -153,6 +153,7 @@ def test_malformed_message_is_an_error_row_and_the_stream_carries_on(window, run
     assert "Connected" in label(panel, "wsStatusLabel")
 
 
+@pytest.mark.needs_quiet
 def test_500_messages_per_second_keep_the_loop_live(window, run):
     panel = window.show_panel("websocket")
 
