@@ -72,7 +72,7 @@ ensure_venv() {
     local want
     want="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-        echo "guidemo: installing dependencies into .venv"
+        echo "guidemo: installing dependencies into ${VENV#"$ROOT"/}"
         "$VENV/bin/python" -m pip install -q --upgrade pip 2>/dev/null || true
         "$VENV/bin/python" -m pip install -q -e "$ROOT[test]" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
         echo "$want" > "$stamp"

@@ -16,7 +16,7 @@ from guidemo.panels.blocking import BlockingPanel
 from guidemo.widgets.palette import BAD
 from tests.helpers import live_probes, wait_until
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = [pytest.mark.timeout(90), pytest.mark.panels("blocking")]
 
 
 def controls(panel: BlockingPanel) -> dict[str, QtWidgets.QWidget]:

@@ -20,7 +20,7 @@ from guidemo.panels.callbacks.call_log import COLUMNS, KEEP_CALLS, CallLog, row_
 from guidemo.widgets.palette import LATE_BACKGROUND
 from tests.helpers import TEST_LOOP_KIND, wait_until
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.panels("callbacks")]
 
 NAMES = ["delaySpin", "callSoonButton", "callLaterButton", "callAtButton", "threadsafeButton"]
 NAMES += ["allKindsButton", "cancelHandleButton", "clearCallsButton", "callbacksTable"]

@@ -20,7 +20,7 @@ from guidemo.widgets.palette import BAD, HIGHLIGHT
 from guidemo.widgets.source_marks import source_line
 from tests.helpers import button, live_probes, wait_until, widget
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.panels("coroutines")]
 LINE = re.compile(r"^\+\s*(?P<t>[\d.]+) s  (?P<who>[^:]+): (?P<text>.*)$")
 
 

@@ -17,7 +17,7 @@ from guidemo.panels.dialogs import DialogsPanel
 from guidemo.panels.dialogs.background import PERIOD_S
 from tests.helpers import TEST_LOOP_KIND, button, wait_until
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = [pytest.mark.timeout(90), pytest.mark.panels("dialogs")]
 OPEN_S = 1.0
 ON_GUIDEMO = TEST_LOOP_KIND == "guidemo"
 

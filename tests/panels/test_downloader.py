@@ -15,7 +15,7 @@ from guidemo.server import expected_word_count
 from guidemo.widgets.lanes import LaneChart
 from tests.helpers import button, wait_until, widget
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.panels("downloader")]
 
 
 def idle(panel: DownloaderPanel) -> bool:

@@ -17,7 +17,7 @@ from guidemo.widgets.palette import HIGHLIGHT
 from guidemo.widgets.source_marks import source_line
 from tests.helpers import wait_until
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.panels("event-loop")]
 
 NAMES = ["quickEventButton", "slowEventButton", "burstButton", "toyRunButton", "clearToyButton"]
 NAMES += ["speedSlider", "queueList", "currentLabel", "handledTable", "realCountSpin"]

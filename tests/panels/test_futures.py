@@ -13,7 +13,7 @@ from guidemo.panels.futures.thread_jobs import MAX_WAITING, THREADS
 from tests.helpers import button, live_probes, wait_until
 from tests.panels.test_blocking import post_click
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.panels("futures")]
 
 
 def log_lines(panel: FuturesPanel) -> list[str]:

@@ -11,7 +11,7 @@ from guidemo.panels.gather import GatherPanel
 from guidemo.widgets.lanes import LaneChart
 from tests.helpers import button, wait_until, widget
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.panels("gather")]
 STEP = 0.1
 COLUMNS = ["way", "step", "caller_s", "all_s", "A", "B", "C", "got"]
 

@@ -42,7 +42,7 @@ from tests.panels.http_helpers import (
 
 __all__ = ["panel", "raw_server"]  # fixtures
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = [pytest.mark.timeout(90), pytest.mark.panels("http")]
 ROOT = Path(__file__).resolve().parents[2]
 
 

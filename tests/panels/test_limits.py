@@ -12,7 +12,7 @@ from guidemo.panels.limits import COLUMNS, LimitsPanel
 from guidemo.panels.limits.chart import LimitsChart
 from tests.helpers import button, wait_until, widget
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.panels("limits")]
 
 
 def idle(panel: LimitsPanel) -> bool:

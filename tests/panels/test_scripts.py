@@ -17,7 +17,11 @@ from guidemo.panels.scripts import ScriptsPanel
 from tests.child_signals import ctrl_c_not_ignored  # noqa: F401 (a fixture)
 from tests.helpers import button, wait_until
 
-pytestmark = [pytest.mark.timeout(60), pytest.mark.usefixtures("ctrl_c_not_ignored")]
+pytestmark = [
+    pytest.mark.timeout(60),
+    pytest.mark.usefixtures("ctrl_c_not_ignored"),
+    pytest.mark.panels("scripts"),
+]
 ROOT = Path(__file__).resolve().parents[2]
 LINE = re.compile(r"^\s*([\d.]+) s  (out|err)  (.*)$")
 

@@ -15,7 +15,7 @@ from guidemo.panels.websocket import WebSocketPanel
 from guidemo.panels.websocket.threads import WAYS
 from tests.helpers import button, live_probes, wait_until, widget
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.panels("websocket")]
 
 
 def log_text(panel: WebSocketPanel) -> str:

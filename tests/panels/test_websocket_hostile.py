@@ -15,7 +15,7 @@ from guidemo.panels.websocket import WebSocketPanel
 from tests.helpers import live_probes, wait_until
 from tests.ws_peer import BINARY, RawWebSocketPeer, frame, tick_frame
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.panels("websocket")]
 
 MAX_ROW = 300  # no log row may be longer than this
 
