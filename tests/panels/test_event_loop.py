@@ -136,6 +136,7 @@ def test_slow_motion_highlights_the_line_the_toy_is_on(window, run):
     assert "+300 ms a turn, for every event still queued" in ui["speedLabel"].text()
 
 
+@pytest.mark.needs_quiet
 def test_real_qt_events_behind_a_slow_handler_are_late(window, run):
     panel = window.show_panel("event-loop")
     ui = controls(panel)
