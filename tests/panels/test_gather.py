@@ -109,7 +109,9 @@ def test_gather_failure_does_not_cancel_the_siblings(window, run):
     panel = setup(window, fail=True)
     result = run_way(run, panel, "gatherButton")
     assert result["got"] == "raised ValueError('B broke at step 2')"
-    assert steps(result["caller_s"]) < 2.5, "gather raises as soon as B fails (~1 step)"
+    # gather raises as soon as B fails (at step 2), well before C's 4 steps end: compared
+    # within the run, as a busy machine stretches every step alike.
+    assert steps(result["all_s"]) - steps(result["caller_s"]) >= 1.0, result
     # ... but A and C keep running to the end: their results exist, nobody received them
     assert result["A"].startswith("= 2 at") and result["C"].startswith("= 24 at"), result
     assert result["B"].startswith("ValueError at")
