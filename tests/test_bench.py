@@ -44,7 +44,7 @@ def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # the module's tests may not run back to back on a worker
 def quick_bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
     """Run `guidemo bench --quick --json F` once; the tests below read its output."""
     tmp_path = tmp_path_factory.mktemp("bench")
