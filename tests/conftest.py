@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import importlib.abc
 import os
+import signal
 import sys
 import tempfile
 from collections.abc import Callable, Coroutine, Iterator
@@ -66,6 +67,18 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
         if name.startswith("test_") and "pytest.mark.no_qt" not in collection_path.read_text():
             return True
     return None
+
+
+@pytest.fixture(autouse=True)
+def signal_handlers_restored() -> Iterator[None]:
+    """Each test starts with the quit signals' handlers the previous one found: the app
+    ignores them once its shutdown is over, and on an xdist worker any test may come next."""
+    quit_signals = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
+    saved = {number: signal.getsignal(number) for number in quit_signals}
+    yield
+    for number, handler in saved.items():
+        if handler is not None:
+            signal.signal(number, handler)
 
 
 def qt_free(request: pytest.FixtureRequest) -> bool:
