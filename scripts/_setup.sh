@@ -1,8 +1,11 @@
 # Shared set-up for scripts/run and scripts/test: system libraries, .venv, the package.
 # Sourced, not run. Sets GUIDEMO_PY to the venv's python.
+# GUIDEMO_PYTHON=3.12 (or scripts/test --python 3.12) uses that Python, in its own venv
+# (.venv-3.12); without it, .venv with the newest Python >= 3.11 found.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="$ROOT/.venv"
+GUIDEMO_PYTHON="${GUIDEMO_PYTHON:-}"
+VENV="$ROOT/.venv${GUIDEMO_PYTHON:+-$GUIDEMO_PYTHON}"
 
 # Libraries Qt needs on a bare Debian: the first set for offscreen rendering (tests,
 # screenshots), the second for a real X11 window (scripts/run).
@@ -30,6 +33,9 @@ ensure_system_libs() {
 }
 
 find_python() {
+    if [ -n "$GUIDEMO_PYTHON" ]; then
+        find_python_version "$GUIDEMO_PYTHON"; return 0
+    fi
     for candidate in python3.13 python3.12 python3.11 python3; do
         if command -v "$candidate" >/dev/null 2>&1 &&
            "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
@@ -37,6 +43,22 @@ find_python() {
         fi
     done
     echo "guidemo: Python >= 3.11 is required" >&2
+    exit 1
+}
+
+# The interpreter of Python $1 (e.g. 3.13): on PATH, or one of pyenv's versions (its
+# python3.13 shim fails unless that version is active, so look in its folder directly).
+find_python_version() {
+    local want="$1" candidate
+    local pyenv_root="${PYENV_ROOT:-$HOME/.pyenv}"
+    command -v pyenv >/dev/null 2>&1 && pyenv_root="$(pyenv root)"
+    for candidate in "python$want" "$pyenv_root"/versions/"$want".*/bin/"python$want"; do
+        if "$candidate" -c "import sys; assert '%d.%d' % sys.version_info[:2] == '$want'" \
+            >/dev/null 2>&1; then
+            command -v "$candidate"; return 0
+        fi
+    done
+    echo "guidemo: Python $want not found (on PATH or under $pyenv_root/versions)" >&2
     exit 1
 }
 
@@ -50,7 +72,7 @@ ensure_venv() {
     local want
     want="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-        echo "guidemo: installing dependencies into .venv"
+        echo "guidemo: installing dependencies into ${VENV#"$ROOT"/}"
         "$VENV/bin/python" -m pip install -q --upgrade pip 2>/dev/null || true
         "$VENV/bin/python" -m pip install -q -e "$ROOT[test]" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
         echo "$want" > "$stamp"

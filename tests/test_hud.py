@@ -8,7 +8,7 @@ import re
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from tests.conftest import live_probes, wait_until
+from tests.helpers import live_probes, wait_until
 
 
 class EventCounter(QtCore.QObject):
@@ -28,6 +28,7 @@ class EventCounter(QtCore.QObject):
         return self.seen.count((kind, name))
 
 
+@pytest.mark.needs_quiet
 @pytest.mark.timeout(30)
 def test_live_numbers_repaint_without_laying_out_the_window(window, run):
     """A QLabel's setText asks its layout to run again, up to the window, where every

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.no_qt
 
 PACKAGE = Path(__file__).resolve().parent.parent / "guidemo"
 
@@ -27,7 +32,6 @@ LAYERS = [
             "guidemo.loop",
             "guidemo.monitor",
             "guidemo.server",
-            "guidemo.server.limited",
             "guidemo.freeze_report",
             "guidemo.task_accounting",
         ],
@@ -85,6 +89,23 @@ def test_nothing_imports_a_higher_layer():
         if layer_of(target) > layer_of(module)
     ]
     assert upward == []
+
+
+def test_the_architecture_doc_names_the_same_layers():
+    """docs/architecture.md's table, `stats.py` or `net/` for guidemo.stats or guidemo.net."""
+    doc = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\w+) \| (`.+?`) \|", doc, re.MULTILINE)
+    documented = [
+        (
+            layer,
+            sorted(
+                "guidemo." + name.removesuffix("/").removesuffix(".py").replace("/", ".")
+                for name in re.findall(r"`([^`]+)`", cells)
+            ),
+        )
+        for layer, cells in rows
+    ]
+    assert documented == [(layer, sorted(prefixes)) for layer, prefixes in LAYERS]
 
 
 def test_lessons_and_widgets_never_import_panels_or_ui():

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from tests.conftest import wait_until
 from tests.headless import offscreen_platform
+from tests.helpers import wait_until
 
 CONTROLS = (
     QtWidgets.QAbstractButton,

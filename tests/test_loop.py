@@ -29,7 +29,7 @@ from PySide6 import QtCore
 from guidemo.loop import LOOP_KINDS, GuidemoEventLoop, loop_name, new_event_loop
 from guidemo.monitor import PauseWatcher
 
-pytestmark = pytest.mark.timeout(30)
+pytestmark = [pytest.mark.timeout(30), pytest.mark.fast]
 
 QASYNC_EARLY = pytest.param(
     "qasync",
@@ -487,7 +487,7 @@ def test_python_signal_handler_runs_while_idle(loop: asyncio.AbstractEventLoop) 
 @pytest.mark.parametrize("use_runner", [False, True], ids=["run_until_complete", "Runner"])
 def test_ctrl_c_interrupts_promptly(qapp: QtCore.QCoreApplication, use_runner: bool) -> None:
     """SIGINT raises KeyboardInterrupt out of the run at once, as with plain asyncio.
-    guidemo's loop only: stock qasync ignores Ctrl+C while Qt idles (DESIGN.md 4)."""
+    guidemo's loop only: stock qasync ignores Ctrl+C while Qt idles (docs/qasync-and-pyside6.md)."""
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     loop = GuidemoEventLoop()
 
@@ -540,7 +540,8 @@ def test_keyboard_interrupt_leaves_run_until_complete(qapp: QtCore.QCoreApplicat
 def test_nested_qt_loop_in_a_callback_blocks_asyncio(qapp: QtCore.QCoreApplication) -> None:
     """A nested Qt loop (QDialog.exec(), qtbot.wait()) inside a coroutine is, for
     asyncio, a blocking call: its turn is not re-entered, and it resumes afterwards.
-    guidemo's loop only: DESIGN.md section 4 shows qasync breaking task stepping here."""
+    guidemo's loop only: docs/qasync-and-pyside6.md shows qasync breaking task
+    stepping here."""
     loop = GuidemoEventLoop()
 
     async def main() -> tuple[list[str], list[str]]:
@@ -568,6 +569,7 @@ def test_nested_qt_loop_in_a_callback_blocks_asyncio(qapp: QtCore.QCoreApplicati
     assert sorted(after) == ["io", "later", "soon"]
 
 
+@pytest.mark.needs_quiet
 def test_qt_stays_on_time_during_a_call_soon_chain(loop: asyncio.AbstractEventLoop) -> None:
     """asyncio may run several turns per wake-up, but Qt's timers still get theirs."""
     gaps: list[float] = []
@@ -648,6 +650,7 @@ def busy(seconds: float) -> None:
         pass
 
 
+@pytest.mark.needs_quiet
 def test_a_burst_of_ready_callbacks_keeps_order_and_lets_qt_in(
     loop: asyncio.AbstractEventLoop,
 ) -> None:

@@ -13,7 +13,7 @@ from PySide6 import QtCore, QtWidgets
 
 from guidemo.lessons.jobs import busy_cpu, slow_sleep
 from guidemo.monitor import sample_frame
-from tests.conftest import TEST_LOOP_KIND, wait_until
+from tests.helpers import TEST_LOOP_KIND, wait_until
 
 
 def block_in_two_places() -> None:

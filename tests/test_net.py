@@ -20,7 +20,7 @@ from guidemo.net import FetchResult, aio, fetch_blocking, shorten
 from guidemo.net.rules import MAX_ERROR, NO_ANSWER
 from tests.hostile_http import GZIP_JSON, HostileServer
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.no_qt]
 WAYS = ["sync", "async", "threads"]
 
 

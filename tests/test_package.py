@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pkgutil
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -60,10 +61,18 @@ def test_wheel_installs_and_renders_every_panel(tmp_path):
     .pth file pointing at this environment's site-packages, so the test checks what the
     wheel carries without downloading Qt again; it runs outside the checkout.
     """
+    # Built from a copy: setuptools writes build/ and *.egg-info beside the sources, and
+    # the checkout stays untouched (another run may be building from it at the same time).
+    source = tmp_path / "source"
+    shutil.copytree(
+        ROOT / "guidemo", source / "guidemo", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     wheels = tmp_path / "wheels"
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
-         "-w", str(wheels), str(ROOT)],
+         "-w", str(wheels), str(source)],
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     (wheel,) = wheels.glob("guidemo-*.whl")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_LOOP_KIND
+from tests.helpers import TEST_LOOP_KIND
 
 PACKAGE = Path(__file__).resolve().parent.parent / "guidemo"
 DEMO_TIMEOUT_S = 25.0

@@ -36,7 +36,8 @@ def test_every_panel_has_a_section_a_picture_and_a_table_row():
     assert all(f"`{slug}`" in panel_line for slug in SLUGS)
 
 
-def test_every_object_name_in_the_table_exists(window):
+def test_every_object_name_in_the_table_exists(full_window):
+    window = full_window
     missing = []
     for where, names in table_rows().items():
         scope: QtWidgets.QWidget = window

@@ -26,7 +26,7 @@ from guidemo.server import DemoServer, expected_word_count, news_articles, news_
 from guidemo.server.ticks import signal as tick_value
 
 Scenario = Callable[[DemoServer, aiohttp.ClientSession], Awaitable[None]]
-pytestmark = pytest.mark.timeout(30)
+pytestmark = [pytest.mark.timeout(30), pytest.mark.no_qt]
 
 
 def run(scenario: Scenario) -> None:

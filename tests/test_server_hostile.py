@@ -27,10 +27,10 @@ from PySide6 import QtWidgets
 from guidemo.server import DemoServer
 from guidemo.server.guard import ClientError, Limits
 from guidemo.server.running import exposure_warning
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 from tests.ws_peer import client_frame, raw_ws_client
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.fast]
 ROOT = Path(__file__).resolve().parent.parent
 SHORT = Limits(request_timeout=0.5, idle_timeout=0.5, send_timeout=0.5)
 

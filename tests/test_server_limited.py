@@ -24,7 +24,7 @@ from guidemo.server.limited import (
 )
 
 Scenario = Callable[[str, aiohttp.ClientSession], Awaitable[None]]
-pytestmark = pytest.mark.timeout(30)
+pytestmark = [pytest.mark.timeout(30), pytest.mark.no_qt]
 _clients = itertools.count()
 
 

@@ -13,7 +13,7 @@ from PySide6 import QtCore, QtWidgets
 from guidemo.panels import PANELS
 from guidemo.widgets.source_marks import shows_definition
 from guidemo.widgets.source_view import SourceView
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
 pytestmark = pytest.mark.timeout(120)
 

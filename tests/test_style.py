@@ -27,7 +27,8 @@ def coloured_pixels(widget: QtWidgets.QWidget, color: str) -> int:
 
 
 @pytest.mark.timeout(120)
-def test_coloured_buttons_lose_their_colour_when_disabled(window):
+def test_coloured_buttons_lose_their_colour_when_disabled(full_window):
+    window = full_window
     checked = []
     for slug in window.panels:
         panel = window.show_panel(slug)

@@ -18,7 +18,7 @@ from guidemo.lessons.task_inspection import awaiting_chain
 from guidemo.loop import LOOP_KINDS, new_event_loop
 from guidemo.task_accounting import KEEP_FINISHED, TaskAccounting, TaskStats, stats_of
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.fast]
 HERE = "test_task_accounting.py"
 
 
@@ -89,6 +89,7 @@ def test_a_step_that_blocks_200_ms_is_busy_and_the_slowest_at_its_line(loop):
     assert found in TaskAccounting.of(loop).finished
 
 
+@pytest.mark.needs_quiet
 def test_a_task_started_or_woken_while_the_loop_is_busy_waits_to_run(loop):
     async def scenario() -> tuple[asyncio.Task[None], asyncio.Task[Any]]:
         ready = asyncio.get_running_loop().create_future()

@@ -17,7 +17,7 @@ from guidemo.panels import SLUGS
 from guidemo.widgets import palette, themes
 from guidemo.widgets.palette import contrast
 from guidemo.widgets.source_view import code_style
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
 AA = 4.5  # text
 NON_TEXT = 3.0  # a glyph that marks a colour in a legend (WCAG 1.4.11)

@@ -504,15 +504,16 @@ class Tour(QtCore.QObject):
         return facts
 
     def _watch_label(self, argument: str) -> Facts | None:
-        """A label changed after the click and then settled (a "running…" text is not
-        the result): its text is the takeaway's {text}. A label that keeps changing (a
-        live rate) counts once it has changed for LABEL_SETTLE_MAX_S."""
+        """A label changed after the click and then settled: its text is the takeaway's
+        {text}. A text ending in "…" ("running…") is no result, however long it stays (on a
+        busy machine two requests can take longer than LABEL_SETTLE_S). A label that keeps
+        changing (a live rate) counts once it has changed for LABEL_SETTLE_MAX_S."""
         label = self._label(argument)
         if not self._clicked or label is None:
             return None
         text = plain_text(label.text())
         now = time.perf_counter()
-        if text == self._label_before:
+        if text == self._label_before or text.endswith("…"):  # "running…" is no result yet
             return None
         if self._busy():  # still running: whatever the label says now is not the result
             self._label_seen, self._label_changed_at = None, 0.0

@@ -13,7 +13,7 @@ import pytest
 
 from guidemo.lessons.awaitables import NOT_AWAITABLE, Countdown, await_it
 
-pytestmark = pytest.mark.timeout(30)
+pytestmark = [pytest.mark.timeout(30), pytest.mark.no_qt]
 
 
 def test_countdown_counts_down_then_returns_while_the_loop_runs():

@@ -25,7 +25,7 @@ from guidemo.lessons.blocking import (
 )
 from guidemo.lessons.jobs import busy_cpu, slow_sleep
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.no_qt]
 
 
 async def ticks_while(job: asyncio.Future[object] | asyncio.Task[object]) -> int:

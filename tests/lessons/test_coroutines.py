@@ -11,7 +11,7 @@ import pytest
 from guidemo.lessons import coroutines
 from guidemo.lessons.coroutines import say_lots, schedule_shutdown, start_instances
 
-pytestmark = pytest.mark.timeout(30)
+pytestmark = [pytest.mark.timeout(30), pytest.mark.no_qt]
 
 
 def test_importing_it_leaves_qt_out() -> None:

@@ -8,7 +8,11 @@ import logging
 import subprocess
 import sys
 
+import pytest
+
 from guidemo.lessons.debug_mode import capture_debug_warnings, schedule_slow_callback
+
+pytestmark = pytest.mark.no_qt
 
 
 class Collect(logging.Handler):

@@ -26,7 +26,7 @@ from guidemo.lessons.dialogs import (
     ask_text,
     tick,
 )
-from tests.conftest import TEST_LOOP_KIND, wait_until
+from tests.helpers import TEST_LOOP_KIND, wait_until
 
 pytestmark = pytest.mark.timeout(60)
 PERIOD_S = 0.01

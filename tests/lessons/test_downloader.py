@@ -21,9 +21,9 @@ from guidemo.lessons.downloader import (
     on_loop_thread,
 )
 from guidemo.server import expected_word_count
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.no_qt]
 WORD = "async"
 
 

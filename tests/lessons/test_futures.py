@@ -25,7 +25,7 @@ from guidemo.lessons.futures import (
     wait_for_it,
 )
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.no_qt]
 
 
 def test_outcome_names_what_a_done_future_holds():

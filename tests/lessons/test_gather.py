@@ -16,9 +16,9 @@ from guidemo.lessons.gather import (
     with_gather,
     with_task_group,
 )
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
-pytestmark = pytest.mark.timeout(30)
+pytestmark = [pytest.mark.timeout(30), pytest.mark.no_qt]
 STEP = 0.02
 CLEAN: Jobs = [("A", 2, None), ("B", 3, None), ("C", 4, None)]
 B_FAILS: Jobs = [("A", 2, None), ("B", 3, 2), ("C", 4, None)]

@@ -9,7 +9,7 @@ import pytest
 
 from guidemo.lessons.generators import fib, round_robin, step
 
-pytestmark = pytest.mark.timeout(30)
+pytestmark = [pytest.mark.timeout(30), pytest.mark.no_qt]
 
 
 def test_importing_it_leaves_qt_out() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from guidemo.lessons.giving_up_control import greedy_worker, polite_worker
 
-pytestmark = pytest.mark.timeout(30)
+pytestmark = [pytest.mark.timeout(30), pytest.mark.no_qt]
 
 
 def test_importing_it_leaves_qt_out() -> None:

@@ -10,7 +10,7 @@ import pytest
 from PySide6 import QtCore
 
 from guidemo.lessons.handler_trace import LONGEST_KEPT, TRACE_KEEP_S, HandlerTracer, TraceBar
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
 pytestmark = pytest.mark.timeout(30)
 

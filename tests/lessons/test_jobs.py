@@ -8,7 +8,11 @@ import sys
 import threading
 import time
 
+import pytest
+
 from guidemo.lessons.jobs import JOBS, busy_cpu, slow_sleep
+
+pytestmark = pytest.mark.no_qt
 
 
 def test_slow_sleep_blocks_the_calling_thread():

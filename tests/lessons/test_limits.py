@@ -25,7 +25,7 @@ from guidemo.lessons.limits import (
     with_semaphore,
 )
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.no_qt]
 _clients = itertools.count()
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from guidemo.lessons.never_awaited import await_properly, call_without_await
 
-pytestmark = pytest.mark.timeout(30)
+pytestmark = [pytest.mark.timeout(30), pytest.mark.no_qt]
 
 
 def test_importing_it_leaves_qt_out() -> None:

@@ -32,9 +32,9 @@ from guidemo.lessons.news import (
 )
 from guidemo.net import FetchResult
 from guidemo.server import expected_word_count
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.no_qt]
 
 
 def in_flight_at_most(board: Board) -> int:

@@ -30,10 +30,10 @@ from guidemo.lessons.push import (
     restart_server,
 )
 from guidemo.server import DemoServer
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 from tests.ws_peer import CLOSE, RawWebSocketPeer, frame
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.no_qt]
 
 
 def test_importing_the_lesson_leaves_pyside6_out() -> None:

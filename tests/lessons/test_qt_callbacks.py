@@ -11,7 +11,7 @@ from PySide6 import QtNetwork
 
 from guidemo.lessons import qt_callbacks
 from guidemo.lessons.qt_callbacks import fetch_twice_with_callbacks
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
 pytestmark = pytest.mark.timeout(60)
 Result = tuple[str | None, str | None]

@@ -11,7 +11,7 @@ from PySide6 import QtCore
 
 from guidemo.lessons import qt_events
 from guidemo.lessons.qt_events import EventReceiver, post_qt_events
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
 pytestmark = pytest.mark.timeout(60)
 

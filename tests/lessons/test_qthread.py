@@ -10,7 +10,7 @@ import pytest
 from guidemo.lessons.jobs import slow_sleep
 from guidemo.lessons.qthread import JobThread, run_in_qthread
 
-pytestmark = pytest.mark.timeout(30)
+pytestmark = [pytest.mark.timeout(30), pytest.mark.fast]
 
 
 def test_run_in_qthread_delivers_the_result_in_the_loop_thread(run):

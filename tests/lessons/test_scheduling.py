@@ -23,7 +23,7 @@ from guidemo.lessons.scheduling import (
     summarize,
 )
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.no_qt]
 
 
 async def until(condition, timeout: float = 5.0) -> None:

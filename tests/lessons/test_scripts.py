@@ -19,7 +19,11 @@ import pytest
 import guidemo.scripts
 from tests.child_signals import ctrl_c_not_ignored  # noqa: F401 (a fixture)
 
-pytestmark = [pytest.mark.timeout(60), pytest.mark.usefixtures("ctrl_c_not_ignored")]
+pytestmark = [
+    pytest.mark.timeout(60),
+    pytest.mark.usefixtures("ctrl_c_not_ignored"),
+    pytest.mark.no_qt,
+]
 SCRIPTS_DIR = Path(guidemo.scripts.__file__).parent
 SCRIPT_NAMES = sorted(p.stem for p in SCRIPTS_DIR.glob("*.py") if not p.stem.startswith("_"))
 

@@ -19,7 +19,7 @@ from guidemo.lessons.server_side import (
 )
 from guidemo.server import DemoServer
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.no_qt]
 
 
 def test_importing_the_lesson_leaves_pyside6_out() -> None:
@@ -66,11 +66,14 @@ def test_holding_slow_requests_costs_the_threaded_server_a_thread_each(run) -> N
         return sum(thread.is_alive() for thread in server.threads)
 
     try:
-        holding = run(measure_holding("127.0.0.1", server.port, 200, 0.5, held=alive))
+        # 2 s answers: on a busy machine, starting 200 threads can take most of a second.
+        holding = run(measure_holding("127.0.0.1", server.port, 200, 2.0, held=alive))
     finally:
         server.stop()
     assert (holding.answered, holding.failed) == (200, 0)
-    assert holding.during.threads - holding.before.threads == 200
+    assert holding.held_at_once == 200  # the server's own threads, alive at once
+    # The process as a whole, as the lesson shows it: another test's thread may end meanwhile.
+    assert abs(holding.during.threads - holding.before.threads - 200) <= 5
     if holding.before.virtual is not None and holding.during.virtual is not None:
         # Each thread reserves a stack: address space grows by far more than 200 x 64 KB.
         assert holding.during.virtual - holding.before.virtual > 200 * 64 * 1024

@@ -21,7 +21,11 @@ from guidemo.lessons.subprocesses import (
 )
 from tests.child_signals import ctrl_c_not_ignored  # noqa: F401 (a fixture)
 
-pytestmark = [pytest.mark.timeout(60), pytest.mark.usefixtures("ctrl_c_not_ignored")]
+pytestmark = [
+    pytest.mark.timeout(60),
+    pytest.mark.usefixtures("ctrl_c_not_ignored"),
+    pytest.mark.no_qt,
+]
 
 
 class Lines(list[tuple[float, str, str]]):

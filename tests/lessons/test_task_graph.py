@@ -22,7 +22,7 @@ from guidemo.lessons.task_graph import (
 )
 from guidemo.task_accounting import TaskAccounting
 
-pytestmark = pytest.mark.timeout(30)
+pytestmark = [pytest.mark.timeout(30), pytest.mark.no_qt]
 
 
 def start(coro: Any, name: str) -> asyncio.Task[Any]:

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from guidemo.lessons.task_inspection import (
     awaiting_chain,
     example_reader,
@@ -18,6 +20,8 @@ from guidemo.lessons.task_inspection import (
     one_slow_step,
     task_state,
 )
+
+pytestmark = pytest.mark.no_qt
 
 
 def test_task_state_names_each_stage():

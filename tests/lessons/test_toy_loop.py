@@ -23,7 +23,7 @@ from guidemo.lessons.toy_loop import (
     slow_handler,
 )
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.no_qt]
 
 
 async def handle_all(toy: ToyEventLoop, count: int, timeout: float = 10.0) -> None:

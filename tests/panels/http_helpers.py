@@ -11,7 +11,7 @@ import pytest
 from PySide6 import QtWidgets
 
 from guidemo.panels.http import HttpPanel
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 from tests.hostile_http import HostileServer
 
 NAMES = ["urlEdit", "countSpin", "latencySpin", "concurrencySpin", "timeoutSpin", "sizeCapSpin"]

@@ -14,9 +14,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from guidemo.lessons import blocking, jobs, qthread
 from guidemo.panels.blocking import BlockingPanel
 from guidemo.widgets.palette import BAD
-from tests.conftest import live_probes, wait_until
+from tests.helpers import live_probes, wait_until
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = [pytest.mark.timeout(90), pytest.mark.panels("blocking")]
 
 
 def controls(panel: BlockingPanel) -> dict[str, QtWidgets.QWidget]:
@@ -181,6 +181,7 @@ def test_block_button_with_cpu_job_names_busy_cpu(window, run):
     assert window.monitor.freezes[-1].where.startswith("busy_cpu() (jobs.py:")
 
 
+@pytest.mark.needs_quiet
 @pytest.mark.parametrize("button", ["executorButton", "qthreadButton", "processButton"])
 def test_offloaded_ways_keep_the_loop_live(window, run, button):
     panel = window.show_panel("blocking")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from guidemo.monitor import LagStats
 from guidemo.panels.blocking.runs import RunRecord, verdict_html
+
+pytestmark = pytest.mark.fast
 
 
 def record(way: str, p99_ms: float, ticks: float) -> RunRecord:

@@ -18,9 +18,9 @@ from guidemo.lessons.scheduling import ScheduledCall
 from guidemo.panels.callbacks import CallbacksPanel
 from guidemo.panels.callbacks.call_log import COLUMNS, KEEP_CALLS, CallLog, row_cells
 from guidemo.widgets.palette import LATE_BACKGROUND
-from tests.conftest import TEST_LOOP_KIND, wait_until
+from tests.helpers import TEST_LOOP_KIND, wait_until
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.panels("callbacks")]
 
 NAMES = ["delaySpin", "callSoonButton", "callLaterButton", "callAtButton", "threadsafeButton"]
 NAMES += ["allKindsButton", "cancelHandleButton", "clearCallsButton", "callbacksTable"]
@@ -63,6 +63,7 @@ def finished(ui: dict[str, QtWidgets.QWidget], count: int) -> bool:
     return len(rows) == count and all(row["state"] in ("ran", "cancelled") for row in rows)
 
 
+@pytest.mark.needs_quiet
 def test_each_kind_runs_when_asked_and_the_table_shows_it(window, run):
     panel = window.show_panel("callbacks")
     ui = controls(panel)
@@ -276,6 +277,7 @@ def test_call_soon_from_a_click_runs_after_the_handler_and_the_repaint_measured(
     assert "handler that asked returns first" in why.text()
 
 
+@pytest.mark.needs_quiet
 def test_keeping_the_loop_busy_makes_the_calls_due_meanwhile_late(window, run):
     panel = window.show_panel("callbacks")
     ui = controls(panel)

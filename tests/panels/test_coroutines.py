@@ -18,24 +18,14 @@ from guidemo.panels.coroutines.giving_up_control import yield_cost_html
 from guidemo.widgets.lanes import LaneChart
 from guidemo.widgets.palette import BAD, HIGHLIGHT
 from guidemo.widgets.source_marks import source_line
-from tests.conftest import live_probes, wait_until
+from tests.helpers import button, live_probes, wait_until, widget
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.panels("coroutines")]
 LINE = re.compile(r"^\+\s*(?P<t>[\d.]+) s  (?P<who>[^:]+): (?P<text>.*)$")
 
 
-def find(panel: CoroutinesPanel, kind: type, name: str):
-    found = panel.findChild(kind, name)
-    assert found is not None, name
-    return found
-
-
-def button(panel: CoroutinesPanel, name: str) -> QtWidgets.QPushButton:
-    return find(panel, QtWidgets.QPushButton, name)
-
-
 def log_entries(panel: CoroutinesPanel) -> list[tuple[float, str, str]]:
-    text = find(panel, QtWidgets.QPlainTextEdit, "coroutineLog").toPlainText()
+    text = widget(panel, QtWidgets.QPlainTextEdit, "coroutineLog").toPlainText()
     return [
         (float(m["t"]), m["who"], m["text"])
         for line in text.splitlines()
@@ -44,7 +34,7 @@ def log_entries(panel: CoroutinesPanel) -> list[tuple[float, str, str]]:
 
 
 def text_of(panel: CoroutinesPanel, name: str) -> str:
-    return find(panel, QtWidgets.QPlainTextEdit, name).toPlainText()
+    return widget(panel, QtWidgets.QPlainTextEdit, name).toPlainText()
 
 
 def idle(panel: CoroutinesPanel) -> bool:
@@ -53,20 +43,20 @@ def idle(panel: CoroutinesPanel) -> bool:
 
 def open_tab(window, index: int) -> CoroutinesPanel:
     panel = window.show_panel("coroutines")
-    find(panel, QtWidgets.QTabWidget, "coroutineTabs").setCurrentIndex(index)
+    widget(panel, QtWidgets.QTabWidget, "coroutineTabs").setCurrentIndex(index)
     return panel
 
 
 def start_instances(panel: CoroutinesPanel, count: int, run_for: float, shutdown: float) -> None:
-    find(panel, QtWidgets.QSpinBox, "instancesSpin").setValue(count)
-    find(panel, QtWidgets.QDoubleSpinBox, "runForSpin").setValue(run_for)
-    find(panel, QtWidgets.QDoubleSpinBox, "shutdownSpin").setValue(shutdown)
+    widget(panel, QtWidgets.QSpinBox, "instancesSpin").setValue(count)
+    widget(panel, QtWidgets.QDoubleSpinBox, "runForSpin").setValue(run_for)
+    widget(panel, QtWidgets.QDoubleSpinBox, "shutdownSpin").setValue(shutdown)
     button(panel, "startInstancesButton").click()
 
 
 def test_instances_interleave_and_the_scheduled_shutdown_cancels_them(window, run):
     panel = open_tab(window, 0)
-    chart = find(panel, LaneChart, "lanes")
+    chart = widget(panel, LaneChart, "lanes")
 
     async def scenario() -> None:
         # Seeded: the instances' first pauses are 0.47, 0.21, 0.79 and 0.31 s, so several
@@ -100,12 +90,12 @@ def test_instances_interleave_and_the_scheduled_shutdown_cancels_them(window, ru
         assert events[-1].kind == "cancelled" and 1.4 <= events[-1].at <= 2.0
         assert sum(e.kind == "step" for e in events) >= 1
     assert chart.marks() and chart.marks()[0][1] == "stop_all"
-    assert "0 of 4 instances running" in find(panel, QtWidgets.QLabel, "instancesStatus").text()
+    assert "0 of 4 instances running" in widget(panel, QtWidgets.QLabel, "instancesStatus").text()
 
 
 def test_instances_that_finish_before_the_shutdown(window, run):
     panel = open_tab(window, 0)
-    chart = find(panel, LaneChart, "lanes")
+    chart = widget(panel, LaneChart, "lanes")
 
     async def scenario() -> None:
         start_instances(panel, 2, 0.2, 2.6)  # each ends after <= 0.2 + 2 s of pauses
@@ -120,8 +110,8 @@ def test_instances_that_finish_before_the_shutdown(window, run):
 
 def test_cancel_selected_then_cancel_all(window, run):
     panel = open_tab(window, 0)
-    chart = find(panel, LaneChart, "lanes")
-    combo = find(panel, QtWidgets.QComboBox, "instanceCombo")
+    chart = widget(panel, LaneChart, "lanes")
+    combo = widget(panel, QtWidgets.QComboBox, "instanceCombo")
 
     async def scenario() -> None:
         start_instances(panel, 3, 30.0, 60.0)
@@ -146,7 +136,7 @@ def test_cancel_selected_then_cancel_all(window, run):
 
 def test_say_lots_prints_and_sleeps_one_at_a_time(window, run):
     panel = open_tab(window, 0)
-    find(panel, QtWidgets.QSpinBox, "sayLotsSpin").setValue(3)
+    widget(panel, QtWidgets.QSpinBox, "sayLotsSpin").setValue(3)
     say = button(panel, "sayLotsButton")
 
     async def scenario() -> None:
@@ -161,7 +151,7 @@ def test_say_lots_prints_and_sleeps_one_at_a_time(window, run):
     assert [text for _, text in said] == ["line 1 of 3", "line 2 of 3", "line 3 of 3"]
     gaps = [b[0] - a[0] for a, b in itertools.pairwise(said)]
     assert all(0.45 <= gap <= 0.8 for gap in gaps), gaps
-    lane = find(panel, LaneChart, "lanes").lane("say_lots")
+    lane = widget(panel, LaneChart, "lanes").lane("say_lots")
     assert [e.kind for e in lane.events] == ["step"] * 4 + ["result"]
 
 
@@ -187,9 +177,9 @@ def test_never_awaited_coroutine_is_shown_and_its_warning_caught(window, run):
 
 def test_generator_stepped_by_hand_until_stop_iteration(window, run):
     panel = open_tab(window, 2)
-    find(panel, QtWidgets.QSpinBox, "fibSpin").setValue(4)
+    widget(panel, QtWidgets.QSpinBox, "fibSpin").setValue(4)
     step = button(panel, "stepButton")
-    source = find(panel, QtWidgets.QTextBrowser, "sourceView")
+    source = widget(panel, QtWidgets.QTextBrowser, "sourceView")
     button(panel, "newGeneratorButton").click()
     assert "GEN_CREATED" in text_of(panel, "handLog")
     for _ in range(5):
@@ -205,7 +195,7 @@ def test_generator_stepped_by_hand_until_stop_iteration(window, run):
 
 def test_round_robin_turns_through_the_queue(window, run):
     panel = open_tab(window, 2)
-    find(panel, QtWidgets.QDoubleSpinBox, "rrPauseSpin").setValue(0.02)
+    widget(panel, QtWidgets.QDoubleSpinBox, "rrPauseSpin").setValue(0.02)
     rr = button(panel, "roundRobinButton")
 
     async def scenario() -> None:
@@ -224,17 +214,17 @@ def test_round_robin_turns_through_the_queue(window, run):
     assert "queue: fib(5), fib(3), fib(2)" in turns[0]
     # in the order they finished
     assert "results fib(2) = 1, fib(3) = 2, fib(5) = 5" in text_of(panel, "rrLog")
-    assert find(panel, QtWidgets.QListWidget, "rrQueue").count() == 0
+    assert widget(panel, QtWidgets.QListWidget, "rrQueue").count() == 0
 
 
 def test_round_robin_can_be_stopped(window, run):
     panel = open_tab(window, 2)
-    find(panel, QtWidgets.QDoubleSpinBox, "rrPauseSpin").setValue(1.0)
+    widget(panel, QtWidgets.QDoubleSpinBox, "rrPauseSpin").setValue(1.0)
 
     async def scenario() -> None:
         button(panel, "roundRobinButton").click()
         await wait_until(lambda: "turn  1" in text_of(panel, "rrLog"))
-        assert find(panel, QtWidgets.QListWidget, "rrQueue").count() == 3
+        assert widget(panel, QtWidgets.QListWidget, "rrQueue").count() == 3
         button(panel, "stopRoundRobinButton").click()
         await wait_until(lambda: button(panel, "roundRobinButton").isEnabled(), 2)
 
@@ -248,13 +238,14 @@ CONTROL_COLUMNS += ["max lag ms", "p99 ms", "freeze"]
 
 
 def control_row(panel: CoroutinesPanel) -> list[str]:
-    table = find(panel, QtWidgets.QTableWidget, "controlTable")
+    table = widget(panel, QtWidgets.QTableWidget, "controlTable")
     return [table.item(0, c).text() for c in range(table.columnCount())]
 
 
+@pytest.mark.needs_quiet
 def test_greedy_coroutine_freezes_the_loop_and_polite_one_does_not(window, run):
     panel = open_tab(window, 3)
-    find(panel, QtWidgets.QDoubleSpinBox, "workSpin").setValue(0.8)
+    widget(panel, QtWidgets.QDoubleSpinBox, "workSpin").setValue(0.8)
     greedy, polite = button(panel, "greedyButton"), button(panel, "politeButton")
     freezes_before = len(window.monitor.freezes)
 
@@ -272,7 +263,7 @@ def test_greedy_coroutine_freezes_the_loop_and_polite_one_does_not(window, run):
     assert len(new) == 1 and new[0].where.startswith("greedy_worker() (giving_up_control.py:"), new
     assert 0.7 <= new[0].duration_s <= 1.1
     assert "greedy_worker()" in row["freeze"]
-    summary = find(panel, QtWidgets.QLabel, "controlSummary")
+    summary = widget(panel, QtWidgets.QLabel, "controlSummary")
     assert "Run the other worker too" in summary.text()
 
     run(scenario(polite))
@@ -309,7 +300,7 @@ def test_yield_cost_states_the_time_given_to_the_loop():
 
 def highlighted_lines(panel: CoroutinesPanel) -> list[str]:
     """The source lines drawn with the highlight background."""
-    document = find(panel, QtWidgets.QTextBrowser, "sourceView").document()
+    document = widget(panel, QtWidgets.QTextBrowser, "sourceView").document()
     block, marked = document.begin(), []
     while block.isValid():
         if block.blockFormat().background().color() == QtGui.QColor(HIGHLIGHT):
@@ -320,8 +311,8 @@ def highlighted_lines(panel: CoroutinesPanel) -> list[str]:
 
 def test_by_hand_marks_the_yield_the_generator_is_paused_at(window, run):
     panel = open_tab(window, 2)
-    find(panel, QtWidgets.QSpinBox, "fibSpin").setValue(3)
-    source = find(panel, QtWidgets.QTextBrowser, "sourceView")
+    widget(panel, QtWidgets.QSpinBox, "fibSpin").setValue(3)
+    source = widget(panel, QtWidgets.QTextBrowser, "sourceView")
     button(panel, "newGeneratorButton").click()
     assert highlighted_lines(panel) == [], "created: no line of it has run"
     yield_line = source_line(generators.fib, "yield a")
@@ -339,10 +330,10 @@ def test_by_hand_marks_the_yield_the_generator_is_paused_at(window, run):
 
 def test_the_default_settings_end_in_a_cancellation(window, run):
     panel = open_tab(window, 0)
-    run_for = find(panel, QtWidgets.QDoubleSpinBox, "runForSpin").value()
-    shutdown = find(panel, QtWidgets.QDoubleSpinBox, "shutdownSpin").value()
+    run_for = widget(panel, QtWidgets.QDoubleSpinBox, "runForSpin").value()
+    shutdown = widget(panel, QtWidgets.QDoubleSpinBox, "shutdownSpin").value()
     assert shutdown < run_for, "the scheduled shutdown comes before the instances are done"
-    count = find(panel, QtWidgets.QSpinBox, "instancesSpin").value()
+    count = widget(panel, QtWidgets.QSpinBox, "instancesSpin").value()
     names: set[str] = set()
 
     async def scenario() -> None:

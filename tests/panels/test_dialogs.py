@@ -15,9 +15,9 @@ from PySide6 import QtCore, QtWidgets
 
 from guidemo.panels.dialogs import DialogsPanel
 from guidemo.panels.dialogs.background import PERIOD_S
-from tests.conftest import TEST_LOOP_KIND, wait_until
+from tests.helpers import TEST_LOOP_KIND, button, wait_until
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = [pytest.mark.timeout(90), pytest.mark.panels("dialogs")]
 OPEN_S = 1.0
 ON_GUIDEMO = TEST_LOOP_KIND == "guidemo"
 
@@ -54,12 +54,6 @@ async def answer_from_task(panel: DialogsPanel, after_s: float, accept: bool = T
     dialog = await wait_until(lambda: open_dialog(panel), 10, "demoDialog")
     await asyncio.sleep(after_s)  # the learner reads it for a second
     dialog.accept() if accept else dialog.reject()
-
-
-def button(panel: DialogsPanel, name: str) -> QtWidgets.QPushButton:
-    found = panel.findChild(QtWidgets.QPushButton, name)
-    assert found is not None, name
-    return found
 
 
 def cell(panel: DialogsPanel, row: int, column: int) -> str:

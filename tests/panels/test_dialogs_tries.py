@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from guidemo.panels.dialogs.refused import RefusedWakeups
 from guidemo.panels.dialogs.tries import COLUMNS, Counters, Try, short_refusal
 
@@ -15,6 +17,8 @@ REFUSAL = (
     "another task <Task pending name='dialogs: exec() in a coroutine' coro=<DialogsPanel._try()"
     " running at /x/__init__.py:151> cb=[Panel._task_done()]> is being executed."
 )
+
+pytestmark = pytest.mark.fast
 
 
 def a_try(way: str, ticks: int, callbacks: int, nbytes: int, **extra: Any) -> Try:

@@ -13,19 +13,9 @@ from PySide6 import QtWidgets
 from guidemo.panels.downloader import COLUMNS, WORD, DownloaderPanel
 from guidemo.server import expected_word_count
 from guidemo.widgets.lanes import LaneChart
-from tests.conftest import wait_until
+from tests.helpers import button, wait_until, widget
 
-pytestmark = pytest.mark.timeout(60)
-
-
-def find(panel: DownloaderPanel, kind: type, name: str):
-    found = panel.findChild(kind, name)
-    assert found is not None, name
-    return found
-
-
-def button(panel: DownloaderPanel, name: str) -> QtWidgets.QPushButton:
-    return find(panel, QtWidgets.QPushButton, name)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.panels("downloader")]
 
 
 def idle(panel: DownloaderPanel) -> bool:
@@ -34,14 +24,14 @@ def idle(panel: DownloaderPanel) -> bool:
 
 def setup(window, sources: int, latency: float, workers: int) -> DownloaderPanel:
     panel = window.show_panel("downloader")
-    find(panel, QtWidgets.QSpinBox, "sourcesSpin").setValue(sources)
-    find(panel, QtWidgets.QDoubleSpinBox, "downloadLatencySpin").setValue(latency)
-    find(panel, QtWidgets.QSpinBox, "workersSpin").setValue(workers)
+    widget(panel, QtWidgets.QSpinBox, "sourcesSpin").setValue(sources)
+    widget(panel, QtWidgets.QDoubleSpinBox, "downloadLatencySpin").setValue(latency)
+    widget(panel, QtWidgets.QSpinBox, "workersSpin").setValue(workers)
     return panel
 
 
 def rows(panel: DownloaderPanel) -> list[dict[str, str]]:
-    table = find(panel, QtWidgets.QTableWidget, "downloaderTable")
+    table = widget(panel, QtWidgets.QTableWidget, "downloaderTable")
     return [
         {key: table.item(r, c).text() for c, key in enumerate(COLUMNS)}
         for r in range(table.rowCount())
@@ -53,7 +43,7 @@ def worker_threads() -> list[threading.Thread]:
 
 
 def summary(panel: DownloaderPanel) -> str:
-    return find(panel, QtWidgets.QLabel, "downloaderSummary").text()
+    return widget(panel, QtWidgets.QLabel, "downloaderSummary").text()
 
 
 def test_three_ways_download_every_job_and_agree_on_the_count(window, run):
@@ -62,7 +52,7 @@ def test_three_ways_download_every_job_and_agree_on_the_count(window, run):
     async def scenario() -> None:
         button(panel, "allDownloadsButton").click()
         assert not idle(panel) and button(panel, "cancelButton").isEnabled()
-        assert not find(panel, QtWidgets.QSpinBox, "workersSpin").isEnabled()
+        assert not widget(panel, QtWidgets.QSpinBox, "workersSpin").isEnabled()
         await wait_until(lambda: idle(panel), 30, "the three ways to end")
 
     run(scenario())
@@ -76,11 +66,11 @@ def test_three_ways_download_every_job_and_agree_on_the_count(window, run):
         assert row["done"] == "12" and row["failed"] == "0" and row["taken out"] == "0", row
         assert row[f"'{WORD}' found"] == str(expected_word_count(WORD, 12)), row
         assert 0.55 <= float(row["total (s)"]) < 2.0, row  # 3 rounds of 0.2 s, not 12
-    assert find(panel, QtWidgets.QProgressBar, "queueBar").value() == 0
+    assert widget(panel, QtWidgets.QProgressBar, "queueBar").value() == 0
     assert "No job failed" in summary(panel)
     assert "Same jobs and workers: queue.Queue + threads " in summary(panel)
     assert "asyncio.Queue + tasks " in summary(panel)
-    lanes = find(panel, LaneChart, "workerLanes")  # the last way's workers: pool threads
+    lanes = widget(panel, LaneChart, "workerLanes")  # the last way's workers: pool threads
     assert len(lanes.lane_names()) == 4 and all(n.startswith("pool_") for n in lanes.lane_names())
     assert sum(len(lanes.lane(n).events) for n in lanes.lane_names()) == 12
     assert worker_threads() == []
@@ -88,7 +78,7 @@ def test_three_ways_download_every_job_and_agree_on_the_count(window, run):
 
 def test_threads_take_jobs_off_the_queue_as_lanes_and_stop_at_their_stop(window, run):
     panel = setup(window, sources=30, latency=0.15, workers=3)
-    bar = find(panel, QtWidgets.QProgressBar, "queueBar")
+    bar = widget(panel, QtWidgets.QProgressBar, "queueBar")
     seen: list[int] = []
 
     async def scenario() -> None:
@@ -101,7 +91,7 @@ def test_threads_take_jobs_off_the_queue_as_lanes_and_stop_at_their_stop(window,
     live = [value for value in seen if 0 < value < 30]
     assert len(set(live)) >= 3, seen  # it went down while the workers took jobs
     assert live == sorted(live, reverse=True), seen
-    lanes = find(panel, LaneChart, "workerLanes")
+    lanes = widget(panel, LaneChart, "workerLanes")
     assert lanes.lane_names() == ["thread 1", "thread 2", "thread 3"]
     for name in lanes.lane_names():
         lane = lanes.lane(name)
@@ -116,7 +106,7 @@ def test_threads_take_jobs_off_the_queue_as_lanes_and_stop_at_their_stop(window,
 )
 def test_cancel_drains_the_queue_and_every_worker_ends(window, run, way, button_name):
     panel = setup(window, sources=60, latency=0.3, workers=3)
-    bar = find(panel, QtWidgets.QProgressBar, "queueBar")
+    bar = widget(panel, QtWidgets.QProgressBar, "queueBar")
 
     async def scenario() -> float:
         button(panel, button_name).click()
@@ -133,7 +123,7 @@ def test_cancel_drains_the_queue_and_every_worker_ends(window, run, way, button_
     assert bar.value() == 0 and worker_threads() == []
     assert took < 2.0, took  # at most the downloads in progress (0.3 s) had to finish
     assert "taken out of the queue, none left" in summary(panel)
-    lanes = find(panel, LaneChart, "workerLanes")
+    lanes = widget(panel, LaneChart, "workerLanes")
     assert all(lanes.lane(n).open_segment() is None for n in lanes.lane_names())
     if way == "tasks":  # cancelled at their await: the bars end with a cancelled mark
         assert any(lanes.lane(n).events[-1].kind == "cancelled" for n in lanes.lane_names())

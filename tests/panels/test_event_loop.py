@@ -15,9 +15,9 @@ from guidemo.panels.event_loop.toy_section import BURST_SIZE as BURST
 from guidemo.panels.event_loop.toy_section import fifo_gone
 from guidemo.widgets.palette import HIGHLIGHT
 from guidemo.widgets.source_marks import source_line
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.panels("event-loop")]
 
 NAMES = ["quickEventButton", "slowEventButton", "burstButton", "toyRunButton", "clearToyButton"]
 NAMES += ["speedSlider", "queueList", "currentLabel", "handledTable", "realCountSpin"]
@@ -58,6 +58,7 @@ def paused_ui(window) -> dict[str, QtWidgets.QWidget]:
     return ui
 
 
+@pytest.mark.needs_quiet
 def test_toy_handles_events_in_order_and_a_slow_one_delays_those_behind(window, run):
     ui = paused_ui(window)
     for name in ("quickEventButton", "slowEventButton", "quickEventButton", "quickEventButton"):
@@ -135,6 +136,7 @@ def test_slow_motion_highlights_the_line_the_toy_is_on(window, run):
     assert "+300 ms a turn, for every event still queued" in ui["speedLabel"].text()
 
 
+@pytest.mark.needs_quiet
 def test_real_qt_events_behind_a_slow_handler_are_late(window, run):
     panel = window.show_panel("event-loop")
     ui = controls(panel)

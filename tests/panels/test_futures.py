@@ -10,16 +10,10 @@ from PySide6 import QtWidgets
 from guidemo.lessons.awaitables import NOT_AWAITABLE
 from guidemo.panels.futures import FuturesPanel
 from guidemo.panels.futures.thread_jobs import MAX_WAITING, THREADS
-from tests.conftest import live_probes, wait_until
+from tests.helpers import button, live_probes, wait_until
 from tests.panels.test_blocking import post_click
 
-pytestmark = pytest.mark.timeout(60)
-
-
-def button(panel: FuturesPanel, name: str) -> QtWidgets.QPushButton:
-    found = panel.findChild(QtWidgets.QPushButton, name)
-    assert found is not None, name
-    return found
+pytestmark = [pytest.mark.timeout(60), pytest.mark.panels("futures")]
 
 
 def log_lines(panel: FuturesPanel) -> list[str]:
@@ -183,6 +177,7 @@ def settle(window, run) -> None:
     run(wait_until(lambda: window.monitor.stats_since(shown).samples >= 2, what="probes"))
 
 
+@pytest.mark.needs_quiet
 def test_wrap_future_awaits_the_thread_without_blocking(window, run):
     panel = fresh(window)
     settle(window, run)
@@ -329,6 +324,7 @@ def test_blocking_result_waits_behind_the_queue_and_ignores_clicks_meanwhile(win
     assert button(panel, "blockingResultButton").isEnabled()
 
 
+@pytest.mark.needs_quiet
 def test_await_countdown_counts_down_while_the_loop_runs(window, run):
     panel = fresh(window)
     settle(window, run)

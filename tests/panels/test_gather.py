@@ -9,21 +9,11 @@ from PySide6 import QtWidgets
 
 from guidemo.panels.gather import GatherPanel
 from guidemo.widgets.lanes import LaneChart
-from tests.conftest import wait_until
+from tests.helpers import button, wait_until, widget
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.panels("gather")]
 STEP = 0.1
 COLUMNS = ["way", "step", "caller_s", "all_s", "A", "B", "C", "got"]
-
-
-def widget(panel: GatherPanel, kind: type, name: str):
-    found = panel.findChild(kind, name)
-    assert found is not None, name
-    return found
-
-
-def button(panel: GatherPanel, name: str) -> QtWidgets.QPushButton:
-    return widget(panel, QtWidgets.QPushButton, name)
 
 
 def idle(panel: GatherPanel) -> bool:
@@ -96,6 +86,7 @@ def test_gather_runs_the_nine_steps_in_about_four(window, run):
         assert events == ["step"] * count + ["result"], (lane, events)
 
 
+@pytest.mark.needs_quiet
 def test_as_completed_hands_each_result_over_when_ready(window, run):
     panel = setup(window)
     result = run_way(run, panel, "asCompletedButton")
@@ -118,7 +109,9 @@ def test_gather_failure_does_not_cancel_the_siblings(window, run):
     panel = setup(window, fail=True)
     result = run_way(run, panel, "gatherButton")
     assert result["got"] == "raised ValueError('B broke at step 2')"
-    assert steps(result["caller_s"]) < 2.5, "gather raises as soon as B fails (~1 step)"
+    # gather raises as soon as B fails (at step 2), well before C's 4 steps end: compared
+    # within the run, as a busy machine stretches every step alike.
+    assert steps(result["all_s"]) - steps(result["caller_s"]) >= 1.0, result
     # ... but A and C keep running to the end: their results exist, nobody received them
     assert result["A"].startswith("= 2 at") and result["C"].startswith("= 24 at"), result
     assert result["B"].startswith("ValueError at")
@@ -168,6 +161,7 @@ def test_as_completed_failure_leaves_the_others_running(window, run):
     assert result["A"].startswith("= 2") and result["C"].startswith("= 24")
 
 
+@pytest.mark.needs_quiet
 def test_cancel_stops_the_run_and_its_tasks(window, run):
     panel = setup(window)
     widget(panel, QtWidgets.QDoubleSpinBox, "stepSpin").setValue(2.0)

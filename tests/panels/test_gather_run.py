@@ -8,7 +8,7 @@ import pytest
 
 from guidemo.panels.gather.run import JobRecord, Run, describe, job_cell, summary_html
 
-pytestmark = pytest.mark.timeout(30)
+pytestmark = [pytest.mark.timeout(30), pytest.mark.fast]
 
 
 def make_run(way: str = "gather", step_s: float = 0.1) -> Run:

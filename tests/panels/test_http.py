@@ -24,7 +24,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from guidemo.lessons.news import count_word
 from guidemo.net import MAX_URLS
 from guidemo.server import expected_word_count, news_articles
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 from tests.panels.http_helpers import (
     assert_all_settled,
     click,
@@ -42,11 +42,12 @@ from tests.panels.http_helpers import (
 
 __all__ = ["panel", "raw_server"]  # fixtures
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = [pytest.mark.timeout(90), pytest.mark.panels("http")]
 ROOT = Path(__file__).resolve().parents[2]
 
 
 # --- the comparison the panel is about -----------------------------------------------------------
+@pytest.mark.needs_quiet
 def test_sync_freezes_then_async_is_much_faster_and_live(window, run, panel):
     scenario(panel, count=19, latency=0.2, concurrency=20, word="async")  # 20 requests
     expected = expected_word_count("async", 19)
@@ -92,6 +93,7 @@ def test_sync_freezes_then_async_is_much_faster_and_live(window, run, panel):
     assert_all_settled(panel)
 
 
+@pytest.mark.needs_quiet
 def test_threads_way_counts_the_same_and_stays_live(window, run, panel):
     scenario(panel, count=19, latency=0.2, concurrency=20, word="Loop")
     started = run(run_way(panel, "threadsButton"))
@@ -224,6 +226,7 @@ def test_bad_word_or_empty_list_starts_nothing(run, panel):
     assert f"appears {expected_word_count('event', 3)} times" in summary(panel)
 
 
+@pytest.mark.needs_quiet
 def test_ten_thousand_urls_are_capped_and_the_ui_stays_live(window, run, panel):
     combo = widget(panel, "examplesCombo")
     index = next(i for i in range(combo.count()) if "over the cap" in combo.itemText(i))

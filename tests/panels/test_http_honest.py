@@ -16,7 +16,7 @@ import time
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 from tests.panels.http_helpers import (
     click,
     idle,
@@ -31,7 +31,7 @@ from tests.panels.http_helpers import (
 )
 
 __all__ = ["panel", "raw_server"]  # fixtures
-pytestmark = pytest.mark.timeout(90)
+pytestmark = [pytest.mark.timeout(90), pytest.mark.panels("http")]
 
 
 # --- the waterfall and the speed-up compare like with like ------------------------------------

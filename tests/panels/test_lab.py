@@ -15,7 +15,7 @@ from PySide6 import QtWidgets
 from guidemo.lessons.lab import RESCUE_SIGNAL
 from guidemo.panels.lab import SEPARATOR, LabPanel
 from guidemo.panels.lab.exercises import EXERCISES
-from tests.conftest import live_probes, wait_until
+from tests.helpers import live_probes, wait_until
 
 pytestmark = pytest.mark.timeout(90)
 

@@ -10,19 +10,9 @@ from PySide6 import QtWidgets
 
 from guidemo.panels.limits import COLUMNS, LimitsPanel
 from guidemo.panels.limits.chart import LimitsChart
-from tests.conftest import wait_until
+from tests.helpers import button, wait_until, widget
 
-pytestmark = pytest.mark.timeout(60)
-
-
-def find(panel: LimitsPanel, kind: type, name: str):
-    found = panel.findChild(kind, name)
-    assert found is not None, name
-    return found
-
-
-def button(panel: LimitsPanel, name: str) -> QtWidgets.QPushButton:
-    return find(panel, QtWidgets.QPushButton, name)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.panels("limits")]
 
 
 def idle(panel: LimitsPanel) -> bool:
@@ -31,16 +21,16 @@ def idle(panel: LimitsPanel) -> bool:
 
 def setup(window, count: int, rate: int, latency: float, in_flight: int, pace: int) -> LimitsPanel:
     panel = window.show_panel("limits")
-    find(panel, QtWidgets.QSpinBox, "requestCountSpin").setValue(count)
-    find(panel, QtWidgets.QSpinBox, "limitRateSpin").setValue(rate)
-    find(panel, QtWidgets.QDoubleSpinBox, "limitLatencySpin").setValue(latency)
-    find(panel, QtWidgets.QSpinBox, "semaphoreSpin").setValue(in_flight)
-    find(panel, QtWidgets.QSpinBox, "paceSpin").setValue(pace)
+    widget(panel, QtWidgets.QSpinBox, "requestCountSpin").setValue(count)
+    widget(panel, QtWidgets.QSpinBox, "limitRateSpin").setValue(rate)
+    widget(panel, QtWidgets.QDoubleSpinBox, "limitLatencySpin").setValue(latency)
+    widget(panel, QtWidgets.QSpinBox, "semaphoreSpin").setValue(in_flight)
+    widget(panel, QtWidgets.QSpinBox, "paceSpin").setValue(pace)
     return panel
 
 
 def rows(panel: LimitsPanel) -> list[dict[str, str]]:
-    table = find(panel, QtWidgets.QTableWidget, "limitsTable")
+    table = widget(panel, QtWidgets.QTableWidget, "limitsTable")
     return [
         {key: table.item(r, c).text() for c, key in enumerate(COLUMNS)}
         for r in range(table.rowCount())
@@ -51,7 +41,7 @@ def click_and_wait(run, panel: LimitsPanel, name: str, timeout: float = 30) -> N
     async def scenario() -> None:
         button(panel, name).click()
         assert not idle(panel) and button(panel, "cancelButton").isEnabled()
-        assert not find(panel, QtWidgets.QSpinBox, "requestCountSpin").isEnabled()
+        assert not widget(panel, QtWidgets.QSpinBox, "requestCountSpin").isEnabled()
         await wait_until(lambda: idle(panel), timeout, f"{name} to end")
 
     run(scenario())
@@ -78,7 +68,7 @@ def test_all_three_ways_throttled_then_paced(window, run):
     chart = panel.findChild(LimitsChart)
     assert chart.counts("gather") == (int(gathered["sent"]), int(gathered["OK"]))
     assert chart.counts("bucket") == (60, 60)
-    summary = find(panel, QtWidgets.QLabel, "limitsSummary").text()
+    summary = widget(panel, QtWidgets.QLabel, "limitsSummary").text()
     assert "60 answered OK, 0 refused with 429, 0 failed in the end" in summary, summary
     assert "gather, no limit:" in summary and "20 requests/s" in summary
 
@@ -107,7 +97,7 @@ def test_cancel_stops_the_run_and_its_tasks(window, run):
     run(scenario())
     latest = rows(panel)[0]
     assert latest["way"].endswith("(cancelled)") and int(latest["OK"]) < 400
-    assert "never answered (cancelled)" in find(panel, QtWidgets.QLabel, "limitsSummary").text()
+    assert "never answered (cancelled)" in widget(panel, QtWidgets.QLabel, "limitsSummary").text()
 
 
 def test_no_server_is_said_in_the_summary(window, run):
@@ -122,5 +112,5 @@ def test_no_server_is_said_in_the_summary(window, run):
         panel.api_server = window.panels["http"].context.server_url
     latest = rows(panel)[0]
     assert latest["failed"] == "5" and latest["OK"] == "0"
-    summary = find(panel, QtWidgets.QLabel, "limitsSummary").text()
+    summary = widget(panel, QtWidgets.QLabel, "limitsSummary").text()
     assert "No answer at all:" in summary, summary

@@ -15,9 +15,13 @@ from PySide6 import QtWidgets
 
 from guidemo.panels.scripts import ScriptsPanel
 from tests.child_signals import ctrl_c_not_ignored  # noqa: F401 (a fixture)
-from tests.conftest import wait_until
+from tests.helpers import button, wait_until
 
-pytestmark = [pytest.mark.timeout(60), pytest.mark.usefixtures("ctrl_c_not_ignored")]
+pytestmark = [
+    pytest.mark.timeout(60),
+    pytest.mark.usefixtures("ctrl_c_not_ignored"),
+    pytest.mark.panels("scripts"),
+]
 ROOT = Path(__file__).resolve().parents[2]
 LINE = re.compile(r"^\s*([\d.]+) s  (out|err)  (.*)$")
 
@@ -26,12 +30,6 @@ def fresh(window) -> ScriptsPanel:
     panel = window.show_panel("scripts")
     button(panel, "clearScriptOutputButton").click()
     return panel
-
-
-def button(panel: ScriptsPanel, name: str) -> QtWidgets.QPushButton:
-    found = panel.findChild(QtWidgets.QPushButton, name)
-    assert found is not None, name
-    return found
 
 
 def choose(panel: ScriptsPanel, script: str, args: str, unbuffered: bool = True) -> None:

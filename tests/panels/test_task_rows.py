@@ -7,8 +7,12 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from guidemo.panels.tasks.task_rows import LIVE_COLUMNS, TaskRows, finished_cells
 from guidemo.task_accounting import TaskAccounting, stats_of
+
+pytestmark = pytest.mark.fast
 
 
 def test_rows_keep_their_place_and_finished_tasks_linger():

@@ -19,9 +19,9 @@ from guidemo.loop import loop_name
 from guidemo.panels.tasks import TasksPanel
 from guidemo.panels.tasks.table import TaskTable
 from guidemo.widgets.trace_timeline import TraceTimeline
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.panels("tasks", "blocking")]
 
 
 def table_rows(panel: TasksPanel) -> dict[str, list[str]]:
@@ -303,7 +303,7 @@ def test_the_finished_table_names_the_canceller_and_the_creation_site(window, ru
         select_task(panel, name)
         # a real click: Qt delivers it from its event loop, outside any task
         click_for_real(panel.findChild(QtWidgets.QPushButton, "cancelTaskButton"))
-        await wait_until(lambda: table_rows(panel)[name][0] == "cancelled", 2, "cancelled")
+        await wait_until(lambda: table_rows(panel)[name][0] == "cancelled", what="cancelled")
         state = panel.findChild(QtWidgets.QTableWidget, "tasksTable")
         tip = next(
             state.item(r, 1).toolTip()

@@ -13,19 +13,9 @@ from PySide6 import QtWidgets
 
 from guidemo.panels.websocket import WebSocketPanel
 from guidemo.panels.websocket.threads import WAYS
-from tests.conftest import live_probes, wait_until
+from tests.helpers import button, live_probes, wait_until, widget
 
-pytestmark = pytest.mark.timeout(60)
-
-
-def widget(panel: WebSocketPanel, kind: type, name: str):
-    found = panel.findChild(kind, name)
-    assert found is not None, name
-    return found
-
-
-def button(panel: WebSocketPanel, name: str) -> QtWidgets.QPushButton:
-    return widget(panel, QtWidgets.QPushButton, name)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.panels("websocket")]
 
 
 def log_text(panel: WebSocketPanel) -> str:
@@ -163,6 +153,7 @@ def test_malformed_message_is_an_error_row_and_the_stream_carries_on(window, run
     assert "Connected" in label(panel, "wsStatusLabel")
 
 
+@pytest.mark.needs_quiet
 def test_500_messages_per_second_keep_the_loop_live(window, run):
     panel = window.show_panel("websocket")
 

@@ -28,9 +28,9 @@ from guidemo.panels.websocket.batcher import (
     sample_ages,
 )
 from guidemo.widgets.palette import BAD, GOOD, NOTE
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.fast]
 
 
 def tick(seq: int, t: float, value: float = 0.5) -> Tick:

@@ -12,10 +12,10 @@ import pytest
 from PySide6 import QtWidgets
 
 from guidemo.panels.websocket import WebSocketPanel
-from tests.conftest import live_probes, wait_until
+from tests.helpers import live_probes, wait_until
 from tests.ws_peer import BINARY, RawWebSocketPeer, frame, tick_frame
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.panels("websocket")]
 
 MAX_ROW = 300  # no log row may be longer than this
 
@@ -113,6 +113,7 @@ def test_a_tick_from_the_future_does_not_pin_old_points_in_the_plot(window, run)
         panel.disconnect_push()
 
 
+@pytest.mark.needs_quiet
 def test_10000_messages_a_second_leave_the_loop_live_and_memory_bounded(window, run):
     panel = window.show_panel("websocket")
 

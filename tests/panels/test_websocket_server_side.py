@@ -10,9 +10,9 @@ import time
 import pytest
 from PySide6 import QtWidgets
 
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = [pytest.mark.timeout(90), pytest.mark.panels("websocket")]
 
 
 def test_the_source_view_switches_to_the_server_code(window):
