@@ -46,6 +46,7 @@ class Heartbeat(QtWidgets.QWidget):
         self.setAccessibleDescription("event loop alive")
         self._phase = 0
         self._frames: list[QtGui.QPixmap] = []
+        self._frames_background = 0
 
     def apply_theme(self) -> None:
         self._frames = []  # drawn again on the theme's background
@@ -61,7 +62,11 @@ class Heartbeat(QtWidgets.QWidget):
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         """Ten frames a second, all the time: each is a picture drawn once, then copied."""
-        if not self._frames:
+        background = self.palette().window().color().rgb()
+        if not self._frames or background != self._frames_background:
+            # Drawn again on a new background: a theme switch, or the palette reaching this
+            # widget only after its first paint (seen when the window starts in dark).
+            self._frames_background = background
             self._frames = [self._draw_frame(phase) for phase in range(HEARTBEAT_STEPS)]
         painter = QtGui.QPainter(self)
         try:
