@@ -14,6 +14,7 @@ import pytest
 from PySide6 import QtCore, QtGui, QtTest, QtWidgets
 
 from guidemo.panels import SLUGS
+from guidemo.panels.base import Panel
 from guidemo.widgets import palette, themes
 from guidemo.widgets.palette import contrast
 from guidemo.widgets.source_view import code_style
@@ -322,13 +323,13 @@ def test_tab_from_the_navigator_reaches_every_control_of_a_panel(window, run, sl
     """Keyboard only: from the navigator, Tab visits every enabled control of the panel
     (nothing traps focus: the walk comes round to where it started)."""
     window.activateWindow()
-    panel = window.show_panel(slug)
 
-    async def scenario() -> list[QtWidgets.QWidget]:
+    async def scenario() -> tuple[Panel, list[QtWidgets.QWidget]]:
+        shown_panel = window.show_panel(slug)  # in the loop: the tasks panel needs it running
         await asyncio.sleep(0.1)
-        return focus_chain(window.panel_list, 300)
+        return shown_panel, focus_chain(window.panel_list, 300)
 
-    visited = run(scenario())
+    panel, visited = run(scenario())
     wanted = [
         widget
         for widget in panel.controls.findChildren(QtWidgets.QWidget)
