@@ -151,7 +151,10 @@ class FocusRing(QtWidgets.QWidget):
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
         if watched is self._target and event.type() in _TARGET_CHANGES:
-            self._place()
+            if event.type() == QtCore.QEvent.Type.Hide:
+                self.hide()  # touch nothing else: the button may be on its way out
+            else:
+                self._place()
         return False
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
