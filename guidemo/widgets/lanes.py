@@ -129,7 +129,11 @@ class LaneChart(QtWidgets.QWidget):
         for bar in self._bars.values():
             item.addItem(bar)
         self._ticks = {
-            kind: pg.ScatterPlotItem(symbol=symbol, size=15 if symbol == "|" else 10)
+            # useCache=False: a few marks, each drawn on its own; pyqtgraph's cached path
+            # (drawPixmapFragments) raised a TypeError in PySide6 6.11 now and then, on stderr.
+            kind: pg.ScatterPlotItem(
+                symbol=symbol, size=15 if symbol == "|" else 10, useCache=False
+            )
             for kind, (symbol, _, _) in EVENT_KINDS.items()
         }
         for scatter in self._ticks.values():
