@@ -83,6 +83,9 @@ class RollingPlot(pg.PlotWidget):
     def dots(self, name: str | None, color: RGB, size: int = 5) -> Any:
         """A series drawn as dots (a pyqtgraph PlotDataItem)."""
         dots = self.plot(pen=None, symbol="o", symbolSize=size, name=name)
+        # Each dot drawn on its own: pyqtgraph's cached path (drawPixmapFragments) raised a
+        # TypeError in PySide6 6.11 now and then, printed on stderr.
+        dots.scatter.setData(useCache=False)
         self._series.append((dots, color, 0.0, None))
         self._paint_series(dots, color, 0.0, None)
         return dots
