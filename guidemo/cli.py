@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from guidemo.lifecycle import Lifecycle
+from guidemo.loop_kinds import LOOP_KINDS
 from guidemo.paths import cannot_write_in
-from guidemo.stats import LOOP_KINDS
 from guidemo.widgets.palette import ZOOM_STEPS  # Qt-free: Qt is imported after the handlers
 
 

@@ -42,8 +42,8 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
+from guidemo.loop_kinds import LOOP_KINDS
 from guidemo.monitor import PauseWatcher
-from guidemo.stats import LOOP_KINDS
 
 _MAX_TIMER_MS = 24 * 3600 * 1000  # asyncio never waits longer than a day either
 TURN_BUDGET_S = 0.002  # asyncio runs this long at most before Qt gets its turn

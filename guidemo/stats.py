@@ -1,15 +1,12 @@
 """Qt-free numbers shared by the monitor, the panels and the benchmark.
 
-One percentile function and one list of loop kinds for the whole project; this module
-imports nothing heavy, so the benchmark's parent process and worker scripts can use it
-without loading Qt.
+One percentile function for the whole project; this module imports nothing heavy, so the
+benchmark's parent process and worker scripts can use it without loading Qt.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-LOOP_KINDS = ("guidemo", "qasync")  # the Qt-driven loops the app can run on
 
 
 def percentile(values: Sequence[float], fraction: float, empty: float = 0.0) -> float:

@@ -18,6 +18,7 @@ LAYERS = [
         "base",
         [
             "guidemo.stats",
+            "guidemo.loop_kinds",
             "guidemo.explanations",
             "guidemo.net",
             "guidemo.lifecycle",
@@ -39,7 +40,7 @@ LAYERS = [
     ("widgets", ["guidemo.widgets", "guidemo.services"]),
     ("panels", ["guidemo.panels"]),
     ("ui", ["guidemo.ui"]),
-    ("app", ["guidemo.app", "guidemo.bench", "guidemo.scripts"]),
+    ("app", ["guidemo.app", "guidemo.bench", "guidemo.programs"]),
     ("cli", ["guidemo.cli", "guidemo.__main__"]),
 ]
 

@@ -14,7 +14,8 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from guidemo.stats import LOOP_KINDS, percentile
+from guidemo.loop_kinds import LOOP_KINDS
+from guidemo.stats import percentile
 
 # The Qt loops, guidemo's own last: in the table the loop this bench is about stands right
 # beside its ratio column. Plain asyncio comes first: it is the yardstick.

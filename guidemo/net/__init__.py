@@ -11,7 +11,7 @@ ways of using them are the lesson `guidemo.lessons.news`.
 """
 
 from guidemo.net.aio import fetch
-from guidemo.net.blocking import fetch_blocking
+from guidemo.net.blocking_get import fetch_blocking
 from guidemo.net.rules import (
     CHUNK,
     DEFAULT_MAX_BYTES,

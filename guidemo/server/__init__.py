@@ -20,7 +20,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from guidemo.server.demo import DemoServer
-from guidemo.server.limits import Limits
+from guidemo.server.policy import Limits
 
 if TYPE_CHECKING:
     from guidemo.server.app import ENDPOINT_HELP, ROUTES, make_app

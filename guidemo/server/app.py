@@ -18,7 +18,7 @@ from guidemo.server.endpoints import (
     status,
     stream,
 )
-from guidemo.server.limited import LIMITED_ROUTES, add_limited_routes
+from guidemo.server.rate_limit import LIMITED_ROUTES, add_limited_routes
 from guidemo.server.ticks import (
     STARTED_AT,
     WEBSOCKETS,

@@ -13,7 +13,7 @@ from collections.abc import Coroutine
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
-from guidemo.server.limits import BACKLOG, ClientError, ErrorSink, Limits, log
+from guidemo.server.policy import BACKLOG, ClientError, ErrorSink, Limits, log
 
 if TYPE_CHECKING:
     from guidemo.server.running import LoopServer

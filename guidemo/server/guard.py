@@ -24,7 +24,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from guidemo.server.checks import Handler
-from guidemo.server.limits import MAX_ERROR_TEXT, WHERE, ClientError, ErrorSink, Limits, log
+from guidemo.server.policy import MAX_ERROR_TEXT, WHERE, ClientError, ErrorSink, Limits, log
 
 LIMITS = web.AppKey("limits", Limits)
 

@@ -18,7 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from guidemo.server.guard import LIMITS, ConnectionGuard, ErrorRelay, RequestLog
-from guidemo.server.limits import BACKLOG, ErrorSink, Limits, log
+from guidemo.server.policy import BACKLOG, ErrorSink, Limits, log
 from guidemo.server.ticks import STARTED_AT
 
 

@@ -1,4 +1,4 @@
-"""The scripts in guidemo.scripts, run as a learner runs them: `python -m`, in a real process.
+"""The scripts in guidemo.programs, run as a learner runs them: `python -m`, in a real process.
 
 Each is checked for what it prints, its exit code, and Ctrl+C: SIGINT mid-run ends it
 with one line on stderr, exit code 130 and no traceback. Warnings are errors in the child.
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-import guidemo.scripts
+import guidemo.programs
 from tests.child_signals import ctrl_c_not_ignored  # noqa: F401 (a fixture)
 
 pytestmark = [
@@ -24,12 +24,12 @@ pytestmark = [
     pytest.mark.usefixtures("ctrl_c_not_ignored"),
     pytest.mark.no_qt,
 ]
-SCRIPTS_DIR = Path(guidemo.scripts.__file__).parent
+SCRIPTS_DIR = Path(guidemo.programs.__file__).parent
 SCRIPT_NAMES = sorted(p.stem for p in SCRIPTS_DIR.glob("*.py") if not p.stem.startswith("_"))
 
 
 def command(name: str, *args: str) -> list[str]:
-    return [sys.executable, "-W", "error", "-u", "-m", f"guidemo.scripts.{name}", *args]
+    return [sys.executable, "-W", "error", "-u", "-m", f"guidemo.programs.{name}", *args]
 
 
 def run_script(name: str, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
@@ -67,7 +67,7 @@ def test_every_script_is_listed_and_answers_help() -> None:
     for name in SCRIPT_NAMES:
         result = run_script(name, "--help")
         assert result.returncode == 0, result.stderr
-        assert f"usage: python -m guidemo.scripts.{name}" in result.stdout
+        assert f"usage: python -m guidemo.programs.{name}" in result.stdout
 
 
 def test_scripts_import_only_the_standard_library() -> None:
@@ -82,19 +82,19 @@ def test_scripts_import_only_the_standard_library() -> None:
             else:
                 continue
             for module in names:
-                ok = module.split(".")[0] in stdlib or module.startswith("guidemo.scripts")
+                ok = module.split(".")[0] in stdlib or module.startswith("guidemo.programs")
                 assert ok, f"{path.name} imports {module}"
     check = (
         "import importlib, sys\n"
         f"for name in {SCRIPT_NAMES!r}:\n"
-        "    importlib.import_module('guidemo.scripts.' + name)\n"
+        "    importlib.import_module('guidemo.programs.' + name)\n"
         "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'guidemo'))))\n"
     )
     result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     loaded = ast.literal_eval(result.stdout)
     assert not [m for m in loaded if m.startswith("PySide6")], loaded
-    assert all(m == "guidemo" or m.startswith("guidemo.scripts") for m in loaded), loaded
+    assert all(m == "guidemo" or m.startswith("guidemo.programs") for m in loaded), loaded
 
 
 def test_say_something_runs_one_coroutine_to_its_end() -> None:
@@ -140,7 +140,7 @@ def test_async_timer_whose_reader_is_gone_still_stops_on_schedule() -> None:
     printing fails from then on, but the stop callback still stops the loop at 4 s."""
     started = time.monotonic()
     child = subprocess.Popen(
-        [sys.executable, "-u", "-m", "guidemo.scripts.async_timer", "--stop-after", "4"],
+        [sys.executable, "-u", "-m", "guidemo.programs.async_timer", "--stop-after", "4"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )

@@ -48,8 +48,8 @@ def test_importing_it_leaves_qt_out() -> None:
 
 
 def test_script_command_runs_this_python_on_the_module() -> None:
-    assert script_command("guidemo.scripts.gather", ["--step", "1"]) == [
-        sys.executable, "-u", "-m", "guidemo.scripts.gather", "--step", "1"
+    assert script_command("guidemo.programs.gather", ["--step", "1"]) == [
+        sys.executable, "-u", "-m", "guidemo.programs.gather", "--step", "1"
     ]  # fmt: skip
     assert "-u" not in script_command("m", [], unbuffered=False)
 

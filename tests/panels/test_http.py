@@ -67,7 +67,7 @@ def test_sync_freezes_then_async_is_much_faster_and_live(window, run, panel):
     frozen_after_warning = freeze.started + freeze.duration_s - warned
     assert frozen_after_warning > 3.5, "the warning was on screen before the freeze began"
     assert freeze.duration_s > 3.0, freeze
-    assert re.match(r"wait_for_bytes\(\) \(blocking\.py:", freeze.where), freeze.where
+    assert re.match(r"wait_for_bytes\(\) \(blocking_get\.py:", freeze.where), freeze.where
     assert "frozen" in summary(panel)
     sync_s = wall_time(panel)
     assert 3.9 <= sync_s < 8, summary(panel)

@@ -103,7 +103,7 @@ def test_without_unbuffered_the_lines_wait_in_the_pipe_until_the_end(window, run
     before = len(panel.runs)
     choose(panel, "say_lots", "--count 3 --pause 0.3", unbuffered=False)
     assert (
-        "python -m guidemo.scripts.say_lots"
+        "python -m guidemo.programs.say_lots"
         in panel.findChild(QtWidgets.QLabel, "scriptCommand").text()
     )
 
@@ -186,7 +186,7 @@ def test_the_source_view_shows_the_chosen_script_and_the_runner(window) -> None:
     source = panel.findChild(QtWidgets.QTextBrowser, "sourceView")
     choose(panel, "gather", "")
     text = source.toPlainText()
-    assert text.startswith("guidemo.scripts.gather")
+    assert text.startswith("guidemo.programs.gather")
     assert "async def factorial" in text and "asyncio.gather(" in text
     assert "create_subprocess_exec" in text and "send_signal(signal.SIGINT)" in text
     choose(panel, "just_coroutines", "")

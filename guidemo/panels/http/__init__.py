@@ -27,7 +27,7 @@ from guidemo.lessons.news import (
     get_news_sync,
     get_news_threads,
 )
-from guidemo.net import aio, blocking, fetch, fetch_blocking
+from guidemo.net import aio, blocking_get, fetch, fetch_blocking
 from guidemo.panels.base import Panel, PanelContext
 from guidemo.panels.http.controls import HttpControls
 from guidemo.panels.http.examples import example_text
@@ -61,7 +61,7 @@ class HttpPanel(Panel):
         get_news_sync,
         fetch_all_sync,
         fetch_blocking,
-        blocking.download,
+        blocking_get.download,
         get_news_threads,
         fetch_all_threads,
         Board,

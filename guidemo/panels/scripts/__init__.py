@@ -94,7 +94,7 @@ class ScriptsPanel(Panel):
     # --- building -------------------------------------------------------------------------
     def _build_controls(self) -> QtWidgets.QWidget:
         self.script_combo = named(
-            QtWidgets.QComboBox(), "scriptCombo", "The script to run (guidemo/scripts/<name>.py)"
+            QtWidgets.QComboBox(), "scriptCombo", "The script to run (guidemo/programs/<name>.py)"
         )
         self.script_combo.addItems([script.name for script in SCRIPTS])
         self.script_combo.setCurrentText("say_lots")

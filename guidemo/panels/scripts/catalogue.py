@@ -1,6 +1,6 @@
 """The scripts the `scripts` panel offers: what each shows, and short default arguments.
 
-The scripts live in `guidemo.scripts` (the top layer: programs, not library code). The
+The scripts live in `guidemo.programs` (the top layer: programs, not library code). The
 panel runs them by module name in a child process; it imports a script module only to
 show its source, by the same name, so it never calls into them.
 """
@@ -11,12 +11,12 @@ import importlib
 from dataclasses import dataclass
 from types import ModuleType
 
-PACKAGE = "guidemo.scripts"
+PACKAGE = "guidemo.programs"
 
 
 @dataclass(frozen=True)
 class Script:
-    name: str  # module in guidemo.scripts
+    name: str  # module in guidemo.programs
     args: str  # default arguments: a run of a few seconds
     about: str  # what to watch for (rich text)
 

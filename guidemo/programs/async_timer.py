@@ -1,6 +1,6 @@
 """Many coroutines taking turns on one loop that runs until a timed callback stops it.
 
-    python -m guidemo.scripts.async_timer [--instances N] [--run-for S] [--stop-after S]
+    python -m guidemo.programs.async_timer [--instances N] [--run-for S] [--stop-after S]
 
 Each `display_date` prints its number and the time, then sleeps a random while, until its
 `--run-for` seconds are up. `run_forever` keeps the loop going; a callback scheduled with
@@ -16,7 +16,7 @@ import random
 import sys
 import time
 
-from guidemo.scripts._shared import CtrlC, arguments, between, close_loop, interrupted
+from guidemo.programs._shared import CtrlC, arguments, between, close_loop, interrupted
 
 STOPPED = "stopped the loop; the instances still running are cancelled"
 

@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 
 from guidemo.server import DemoServer
-from guidemo.server.limited import (
+from guidemo.server.rate_limit import (
     BUCKETS,
     LIMITED_PATH,
     MAX_CLIENTS,

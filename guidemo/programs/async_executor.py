@@ -1,6 +1,6 @@
 """Small tasks keep printing while a slow, blocking job runs in a thread, or not at all.
 
-    python -m guidemo.scripts.async_executor [--run-for S] [--job S] [--block]
+    python -m guidemo.programs.async_executor [--run-for S] [--job S] [--block]
 
 Four `small_task`s print at random moments. `slow_task` calls a blocking function: through
 `run_in_executor` (a thread: the small tasks carry on) or, with `--block`, directly on
@@ -15,7 +15,7 @@ import random
 import sys
 import time
 
-from guidemo.scripts._shared import arguments, between, interrupted
+from guidemo.programs._shared import arguments, between, interrupted
 
 
 def slow_function(seconds: float) -> float:

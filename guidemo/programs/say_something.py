@@ -1,6 +1,6 @@
 """The smallest asyncio program: make a loop, run one coroutine on it until it is done.
 
-python -m guidemo.scripts.say_something [--text TEXT]
+python -m guidemo.programs.say_something [--text TEXT]
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from guidemo.scripts._shared import arguments, close_loop, interrupted
+from guidemo.programs._shared import arguments, close_loop, interrupted
 
 
 async def say_something(text: str) -> str:

@@ -1,6 +1,6 @@
 """The lecture's programs as scripts: the event loop with no GUI, run from a terminal.
 
-Each module runs with `python -m guidemo.scripts.<name> [--help]`, takes a few seconds by
+Each module runs with `python -m guidemo.programs.<name> [--help]`, takes a few seconds by
 default, and stops cleanly on Ctrl+C (a short line, exit code 130, no traceback):
 
     say_something     one coroutine, one `run_until_complete`

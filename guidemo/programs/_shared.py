@@ -16,7 +16,9 @@ INTERRUPTED = 130  # 128 + SIGINT (2): what a shell reports for a program stoppe
 def arguments(name: str, doc: str | None) -> argparse.ArgumentParser:
     """The command line of script `name`, described by the first line of its docstring."""
     first_line = (doc or "").strip().splitlines()[0]
-    return argparse.ArgumentParser(prog=f"python -m guidemo.scripts.{name}", description=first_line)
+    return argparse.ArgumentParser(
+        prog=f"python -m guidemo.programs.{name}", description=first_line
+    )
 
 
 def between(kind: Callable[[str], float], low: float, high: float) -> Callable[[str], float]:

@@ -1,6 +1,6 @@
 """Coroutines without asyncio: generators paused at `yield`, resumed with `send(None)`.
 
-    python -m guidemo.scripts.just_coroutines [--n N] [--sizes N [N ...]] [--pause S]
+    python -m guidemo.programs.just_coroutines [--n N] [--sizes N [N ...]] [--pause S]
 
 First one coroutine is stepped by hand until `StopIteration` hands back its value. Then a
 loop of a dozen lines runs several at once, one step each in turn: a task loop in small.
@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Generator
 from typing import Any
 
-from guidemo.scripts._shared import arguments, between, interrupted
+from guidemo.programs._shared import arguments, between, interrupted
 
 
 def fib(n: int) -> Generator[int, None, int]:

@@ -1,6 +1,6 @@
 """One coroutine that prints n lines, pausing between them (the lecture's ultra_simple).
 
-    python -m guidemo.scripts.say_lots [--count N] [--pause SECONDS]
+    python -m guidemo.programs.say_lots [--count N] [--pause SECONDS]
 
 Only one coroutine, so nothing else runs during the pauses: the loop just waits.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from guidemo.scripts._shared import CtrlC, arguments, between, close_loop, interrupted
+from guidemo.programs._shared import CtrlC, arguments, between, close_loop, interrupted
 
 
 async def say_lots(count: int, pause: float) -> int:

@@ -1,6 +1,6 @@
 """Three factorials that take turns: asyncio.gather runs them at once and waits for all.
 
-    python -m guidemo.scripts.gather [--step SECONDS]
+    python -m guidemo.programs.gather [--step SECONDS]
 
 A needs 2 steps, B 3 and C 4, each step a pause of `--step` seconds: 9 pauses in all,
 yet the whole run takes about 4, because the pauses overlap.
@@ -12,7 +12,7 @@ import asyncio
 import sys
 import time
 
-from guidemo.scripts._shared import arguments, between, interrupted
+from guidemo.programs._shared import arguments, between, interrupted
 
 
 async def factorial(name: str, number: int, step: float) -> int:
