@@ -27,7 +27,17 @@ from guidemo.lessons.downloader import (
 )
 from guidemo.panels.base import Panel, PanelContext
 from guidemo.widgets import palette
-from guidemo.widgets.kit import FlowRow, dspin, label, make_button, named, spin, table
+from guidemo.widgets.kit import (
+    FlowRow,
+    column,
+    dspin,
+    label,
+    make_button,
+    named,
+    spin,
+    table,
+    vsplit,
+)
 from guidemo.widgets.lanes import EVENT_KINDS, LaneChart
 from guidemo.widgets.palette import colored
 
@@ -172,22 +182,9 @@ class DownloaderPanel(Panel):
             "taken out: jobs Cancel took out of the queue",
         )
         self.table.setMinimumHeight(100)
-        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
-        split.addWidget(self.lanes)
-        split.addWidget(self.table)
-        split.setSizes([180, 130])
-        split.setChildrenCollapsible(False)
-
-        controls = QtWidgets.QWidget()
-        layout = QtWidgets.QVBoxLayout(controls)
-        layout.setContentsMargins(0, 4, 0, 0)
-        layout.addWidget(options)
-        layout.addWidget(buttons)
-        layout.addWidget(self.queue_bar)
-        layout.addWidget(self.summary)
-        layout.addWidget(split, 1)
+        split = vsplit(self.lanes, self.table, sizes=(180, 130))
         self._set_running(False)
-        return controls
+        return column(options, buttons, self.queue_bar, self.summary, (split, 1))
 
     # --- running ---------------------------------------------------------------------------
     def start(self, ways: list[str]) -> None:
@@ -320,11 +317,11 @@ class DownloaderPanel(Panel):
             str(run.words),
         ]
         self.table.insertRow(0)
-        for column, text in enumerate(cells):
+        for at, text in enumerate(cells):
             item = QtWidgets.QTableWidgetItem(text)
-            if column == 4 and run.failed:
+            if at == 4 and run.failed:
                 item.setForeground(QtGui.QColor(palette.BAD))
-            self.table.setItem(0, column, item)
+            self.table.setItem(0, at, item)
         while self.table.rowCount() > KEEP_ROWS:
             self.table.removeRow(self.table.rowCount() - 1)
         self.table.resizeColumnsToContents()

@@ -453,3 +453,62 @@ def row(*items: QtWidgets.QWidget | str | None, stretch: bool = True) -> QtWidge
     if stretch and None not in items:
         layout.addStretch(1)
     return layout
+
+
+Item = QtWidgets.QWidget | QtWidgets.QLayout | tuple[QtWidgets.QWidget, int] | None
+
+
+def column(*items: Item, top: int = 4) -> QtWidgets.QWidget:
+    """A vertical stack of widgets and layouts, no side margins (a panel's or section's body).
+
+    `(widget, stretch)` gives a widget a stretch factor (the one that takes the spare
+    height: a table, a chart, a splitter); None adds a stretch.
+    """
+    body = QtWidgets.QWidget()
+    layout = QtWidgets.QVBoxLayout(body)
+    layout.setContentsMargins(0, top, 0, 0)
+    for item in items:
+        if item is None:
+            layout.addStretch(1)
+        elif isinstance(item, tuple):
+            layout.addWidget(item[0], item[1])
+        elif isinstance(item, QtWidgets.QLayout):
+            layout.addLayout(item)
+        else:
+            layout.addWidget(item)
+    return body
+
+
+def vsplit(*widgets: QtWidgets.QWidget, sizes: Sequence[int] = ()) -> QtWidgets.QSplitter:
+    """Widgets one above the other, the learner dragging the line between them; none can be
+    collapsed away. `sizes` are the first heights (shares, in pixels)."""
+    return _split(QtCore.Qt.Orientation.Vertical, widgets, sizes)
+
+
+def hsplit(*widgets: QtWidgets.QWidget, sizes: Sequence[int] = ()) -> QtWidgets.QSplitter:
+    """Widgets side by side, like `vsplit`."""
+    return _split(QtCore.Qt.Orientation.Horizontal, widgets, sizes)
+
+
+def _split(
+    orientation: QtCore.Qt.Orientation,
+    widgets: Sequence[QtWidgets.QWidget],
+    sizes: Sequence[int],
+) -> QtWidgets.QSplitter:
+    splitter = QtWidgets.QSplitter(orientation)
+    for widget in widgets:
+        splitter.addWidget(widget)
+    splitter.setChildrenCollapsible(False)
+    if sizes:
+        splitter.setSizes(list(sizes))
+    return splitter
+
+
+def form(*rows: tuple[str, QtWidgets.QWidget | QtWidgets.QLayout]) -> QtWidgets.QFormLayout:
+    """Labelled settings, one per line: each label is its field's buddy (a screen reader
+    names the field by it, and Alt+<letter> after an & in the label focuses it)."""
+    layout = QtWidgets.QFormLayout()
+    layout.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+    for text, field in rows:
+        layout.addRow(text, field)
+    return layout

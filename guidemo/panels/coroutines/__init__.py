@@ -18,7 +18,7 @@ from guidemo.panels.coroutines.by_hand import ByHandSection
 from guidemo.panels.coroutines.giving_up_control import ControlSection
 from guidemo.panels.coroutines.many import ManySection
 from guidemo.panels.coroutines.never_awaited import NeverAwaitedSection
-from guidemo.panels.coroutines.section import Section
+from guidemo.panels.section import Section
 from guidemo.widgets.kit import named
 from guidemo.widgets.source_marks import LineMarker
 

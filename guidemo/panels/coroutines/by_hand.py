@@ -10,7 +10,7 @@ from collections.abc import Generator
 from PySide6 import QtWidgets
 
 from guidemo.lessons.generators import fib, round_robin, step
-from guidemo.panels.coroutines.section import Host, Section
+from guidemo.panels.section import Host, Section
 from guidemo.widgets.kit import log_view, make_button, named, row
 
 QUEUE_STYLE = (

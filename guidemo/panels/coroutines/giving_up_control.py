@@ -8,7 +8,7 @@ import time
 from PySide6 import QtWidgets
 
 from guidemo.lessons.giving_up_control import greedy_worker, polite_worker
-from guidemo.panels.coroutines.section import Host, Section
+from guidemo.panels.section import Host, Section
 from guidemo.widgets import palette
 from guidemo.widgets.freeze_guard import QueuedClicks, ignored_clicks_text
 from guidemo.widgets.kit import label, make_button, named, row

@@ -16,7 +16,7 @@ from guidemo.lessons.coroutines import (
     start_instances,
     stop_all,
 )
-from guidemo.panels.coroutines.section import Host, Section
+from guidemo.panels.section import Host, Section
 from guidemo.widgets.kit import flow, label, log_view, make_button, named
 from guidemo.widgets.lanes import LaneChart
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6 import QtWidgets
 
 from guidemo.lessons.never_awaited import await_properly, call_without_await, ping_server
-from guidemo.panels.coroutines.section import Host, Section
+from guidemo.panels.section import Host, Section
 from guidemo.widgets.kit import log_view, make_button, row
 
 

@@ -1,4 +1,11 @@
-"""What the coroutines panel's tabs share: a section is one tab, with the lessons it shows."""
+"""A section: one part of a multi-part panel (a tab or a box), with the lessons it shows.
+
+Every panel made of parts builds each part as a `Section` subclass in its own module,
+`panels/<panel>/<part>.py`, class `<Part>Section`. A section builds its controls in its
+constructor with `guidemo.widgets.kit` (`column`, `vsplit`, `form`, `flow`, ...), starts work
+through its host (`self.host.spawn`), and names the lessons it runs in `sources`: the panel
+shows them in its sourceView while the section is the one in view.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +33,7 @@ class Host(Protocol):
 
 
 class Section(QtWidgets.QWidget):
-    """One tab of the coroutines panel: its controls, and the lesson code it runs."""
+    """One part of a panel: its controls, and the lesson code it runs."""
 
     tab_title: ClassVar[str]
     sources: ClassVar[tuple[object, ...]]  # what the sourceView shows while this tab is open
