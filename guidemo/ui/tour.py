@@ -56,6 +56,7 @@ class Step:
     preset: dict[str, str] = field(default_factory=dict)  # objectName -> value
     quote: str = ""  # a regex: {text} is its match (its first group) in the label's text
     show: str = ""  # objectName of a result to bring into view once the takeaway shows
+    chapter: str = ""  # "" for the lecture; a later chapter's name (entered after it, or skipped)
 
 
 def plain_text(rich: str) -> str:
@@ -108,6 +109,7 @@ def parse_tour(markdown: str) -> list[Step]:
                 preset={k.strip(): v.strip() for k, v in preset.items()},
                 quote=meta.get("quote", ""),
                 show=meta.get("show", ""),
+                chapter=meta.get("chapter", ""),
             )
         )
     return steps
