@@ -40,6 +40,12 @@ def versions() -> dict[str, str]:
     }
 
 
+def _cpu_wait(freeze: dict[str, Any]) -> str:
+    """How much of a freeze the GUI thread waited for a CPU (other programs had them)."""
+    waited = freeze.get("cpu_wait_s", 0.0)
+    return f"; {waited:.2f} s of it waiting for a CPU" if waited >= 0.01 else ""
+
+
 def report_data(
     loop_kind: str,
     freezes: Sequence[Freeze],
@@ -81,7 +87,7 @@ def report_markdown(data: dict[str, Any]) -> str:
         who = "guidemo's own display code" if freeze["own"] else "lesson code"
         lines.append(
             f"- **{freeze['duration_s']:.2f} s** at {_clock(freeze['at'])} in `{freeze['where']}`"
-            f" (panel `{freeze['panel'] or '?'}`, {who})"
+            f" (panel `{freeze['panel'] or '?'}`, {who}{_cpu_wait(freeze)})"
         )
         for path, share in freeze["profile"][:5]:
             lines.append(f"  - {share:.0%} `{path}`")

@@ -11,6 +11,10 @@ The watchdog turns each sample into text at once and drops the frame: a frame ke
 function's locals alive, and locals freed on the watchdog thread (a QPainter, a widget)
 would be freed on the wrong thread.
 
+A freeze also says how much of it the GUI thread spent waiting for a CPU while the machine
+ran other programs (Linux's schedstat: runnable, not running): on a busy machine a 30 ms
+repaint can become a 300 ms freeze that is not the app's doing.
+
 Pauses are the other way asyncio can stop: a nested Qt event loop (`QDialog.exec()`)
 started inside an asyncio callback keeps the window painting, so no freeze shows, but
 holds every asyncio task until it returns. guidemo's loop reports those (loop.py).
@@ -35,7 +39,7 @@ from typing import Protocol, cast
 from PySide6 import QtCore
 
 from guidemo.lessons.lab import LAB_FILE, where_in_learner_code
-from guidemo.stats import percentile
+from guidemo.stats import CpuWait, percentile
 
 PROBE_INTERVAL_S = 0.100  # 10 a second: each wake-up of an idle app costs CPU (about 0.01 %)
 FREEZE_THRESHOLD_S = 0.100  # a gap this long means the GUI thread was blocked
@@ -68,10 +72,16 @@ class Freeze:
     profile: list[tuple[str, float]] = field(default_factory=list)  # (path, share), largest first
     panel: str = ""  # the panel on screen when it happened
     at: float = 0.0  # time.time() of its start, for the wall clock
+    cpu_wait_s: float = 0.0  # of duration_s: runnable, but other programs had the CPUs
 
     @property
     def kind(self) -> str:
         return "freeze"
+
+    @property
+    def working_s(self) -> float:
+        """The part of the freeze the GUI thread was not kept waiting by a busy machine."""
+        return self.duration_s - self.cpu_wait_s
 
 
 @dataclass(frozen=True)
@@ -312,6 +322,8 @@ class LoopMonitor(QtCore.QObject):
         self.pause_watcher.listeners.append(self._note_pause)
         self._dispatcher: QtCore.QAbstractEventDispatcher | None = None
         self._awake_at = 0.0  # qasync only: when the GUI thread last woke for events
+        self._cpu_wait: CpuWait | None = None  # the GUI thread's, opened by start()
+        self._cpu_wait_at_beat = 0.0
 
     def start(self, loop: object = None) -> None:
         """Start probing (a no-op while running); listen to `loop`'s pauses if it has any."""
@@ -327,6 +339,8 @@ class LoopMonitor(QtCore.QObject):
             if self._dispatcher is not None:
                 self._dispatcher.awake.connect(self._on_awake)
         self.last_beat = time.perf_counter()
+        self._cpu_wait = CpuWait()  # start() runs on the GUI thread: its file
+        self._cpu_wait_at_beat = self._cpu_wait()
         self._timer.start()
         self._watchdog = _Watchdog(self)
         self._watchdog.start()
@@ -342,6 +356,9 @@ class LoopMonitor(QtCore.QObject):
         if self._watchdog is not None:
             self._watchdog.stop()
             self._watchdog = None
+        if self._cpu_wait is not None:
+            self._cpu_wait.close()
+            self._cpu_wait = None
 
     def _probe(self) -> None:
         if self._loop is not None and self._loop.in_turn:  # a Qt timer inside an asyncio
@@ -349,6 +366,8 @@ class LoopMonitor(QtCore.QObject):
         now = time.perf_counter()
         gap = now - self.last_beat
         self.last_beat = now
+        cpu_wait = self._cpu_wait() if self._cpu_wait is not None else 0.0
+        waited, self._cpu_wait_at_beat = cpu_wait - self._cpu_wait_at_beat, cpu_wait
         lag_ms = max(0.0, (gap - PROBE_INTERVAL_S) * 1000)
         self._lags.append((now, lag_ms))
         while self._lags and self._lags[0][0] < now - WINDOW_S:
@@ -360,7 +379,7 @@ class LoopMonitor(QtCore.QObject):
             ended = now
             if self._loop is not None and self._loop.long_turn[0] == began:
                 ended = self._loop.long_turn[1]  # it was an asyncio turn: its exact end
-            self._record_freeze(began, ended - began)
+            self._record_freeze(began, ended - began, min(waited, ended - began))
         else:
             with self._samples_lock:  # a stale sample or two from a near-freeze
                 self._samples.clear()
@@ -383,7 +402,7 @@ class LoopMonitor(QtCore.QObject):
         with self._samples_lock:
             self._samples.append(sample)
 
-    def _record_freeze(self, started: float, duration_s: float) -> None:
+    def _record_freeze(self, started: float, duration_s: float, cpu_wait_s: float) -> None:
         with self._samples_lock:
             samples, self._samples = self._samples, []
         # Each sample stands for the time since the one before. Counting samples instead
@@ -409,6 +428,7 @@ class LoopMonitor(QtCore.QObject):
             profile=sorted(((p, w / total) for p, w in paths.items()), key=lambda pw: -pw[1]),
             panel=self.current_panel(),
             at=time.time() - (time.perf_counter() - started),
+            cpu_wait_s=max(0.0, cpu_wait_s),
         )
         self.freezes.append(freeze)
         del self.freezes[:-KEEP_EVENTS]

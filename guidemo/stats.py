@@ -1,11 +1,13 @@
 """Qt-free numbers shared by the monitor, the panels and the benchmark.
 
-One percentile function for the whole project; this module imports nothing heavy, so the
-benchmark's parent process and worker scripts can use it without loading Qt.
+One percentile function for the whole project, and how long a thread waited for a CPU;
+this module imports nothing heavy, so the benchmark's parent process and worker scripts
+can use it without loading Qt.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 
@@ -16,3 +18,28 @@ def percentile(values: Sequence[float], fraction: float, empty: float = 0.0) -> 
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))
     return ordered[index]
+
+
+class CpuWait:
+    """How long the calling thread has waited, runnable, for a CPU so far (seconds), from
+    /proc/thread-self/schedstat; always 0 where the kernel does not say. One read of an
+    open file: cheap enough for every heartbeat."""
+
+    def __init__(self) -> None:
+        try:
+            self._fd: int | None = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+        except OSError:
+            self._fd = None
+
+    def __call__(self) -> float:
+        if self._fd is None:
+            return 0.0
+        try:
+            return int(os.pread(self._fd, 128, 0).split()[1]) / 1e9
+        except (OSError, IndexError, ValueError):
+            return 0.0
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import subprocess
+import sys
 import threading
+import time
 import weakref
 from pathlib import Path
 
@@ -12,7 +16,7 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from guidemo.lessons.jobs import busy_cpu, slow_sleep
-from guidemo.monitor import sample_frame
+from guidemo.monitor import Freeze, sample_frame
 from tests.helpers import TEST_LOOP_KIND, wait_until
 
 
@@ -134,3 +138,49 @@ def test_a_sample_is_text_only():
     sample = sample_frame(__import__("sys")._getframe())
     assert isinstance(sample.path, str) and isinstance(sample.where, str)
     assert "test_a_sample_is_text_only" in sample.where
+
+
+def cpu_hog(cpu: int) -> subprocess.Popen[bytes]:
+    """Another program keeping one CPU busy (the machine a class's laptop may be)."""
+    return subprocess.Popen(
+        [sys.executable, "-c", f"import os\nos.sched_setaffinity(0, {{{cpu}}})\nwhile True: pass"]
+    )
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.skipif(not Path("/proc/thread-self/schedstat").exists(), reason="Linux schedstat")
+def test_a_freeze_says_how_long_a_busy_machine_kept_it_waiting_for_a_cpu(window, run):
+    """A CPU-bound freeze sharing its CPU with another busy program waits for it about half
+    the time (> 25 % asserted); what is left, working_s, is the CPU time the GUI thread
+    really used (whatever else this machine runs), within 0.1 s."""
+    cpu = min(os.sched_getaffinity(0))
+    everywhere = os.sched_getaffinity(0)
+    used: list[float] = []
+
+    def busy_and_counted() -> None:
+        started = time.thread_time()
+        busy_cpu(0.6)
+        used.append(time.thread_time() - started)
+
+    async def freeze() -> Freeze:
+        before = len(window.monitor.freezes)
+        QtCore.QTimer.singleShot(0, window, busy_and_counted)
+        await wait_until(lambda: len(window.monitor.freezes) > before, what="the freeze")
+        return window.monitor.freezes[-1]
+
+    os.sched_setaffinity(0, {cpu})  # this process on one CPU (all its threads)
+    try:
+        own_cpu = run(freeze())
+        hog = cpu_hog(cpu)
+        try:
+            shared = run(freeze())
+        finally:
+            hog.kill()
+            hog.wait()
+    finally:
+        os.sched_setaffinity(0, everywhere)
+    assert shared.cpu_wait_s > 0.25 * shared.duration_s, shared
+    banner = window.findChild(QtWidgets.QLabel, "freezeLabel").text()
+    assert "s of it waiting for a CPU: the machine was busy" in banner, banner
+    for freeze_seen, cpu_used in zip((own_cpu, shared), used, strict=True):
+        assert freeze_seen.working_s == pytest.approx(cpu_used, abs=0.1), (freeze_seen, used)

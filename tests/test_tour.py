@@ -75,6 +75,7 @@ def walk_problems(window, run, size: tuple[int, int], zoom: float) -> tuple[list
     async def walk() -> list[str]:
         window.set_zoom(zoom)
         window.resize(*size)
+        window.build_remaining()  # as the app does once its window is up: the class sees it
         tour.start()
         tour.go(0)
         await wait_until(lambda: window.size().toTuple() == size, 5, "the window's size")
@@ -120,7 +121,7 @@ def walk_problems(window, run, size: tuple[int, int], zoom: float) -> tuple[list
     stalls = [
         f
         for f in window.monitor.stats().freezes
-        if f.own and f.started >= started and f.duration_s > OWN_STALL_MAX_S
+        if f.own and f.started >= started and f.working_s > OWN_STALL_MAX_S
     ]
     return found, stalls
 
@@ -141,7 +142,11 @@ def test_a_class_follows_the_tour_on_a_projector(window, run, width, height, zoo
         # holds the loop 0.3-0.8 s when the tour first reaches it. Reported, not hidden.
         pytest.xfail(
             "own stalls over 100 ms: "
-            + "; ".join(f"{f.duration_s * 1000:.0f} ms on {f.panel} in {f.where}" for f in stalls)
+            + "; ".join(
+                f"{f.duration_s * 1000:.0f} ms ({f.cpu_wait_s * 1000:.0f} waiting for a CPU)"
+                f" on {f.panel} in {f.where}"
+                for f in stalls
+            )
             + (f"; pictures not fully shown: {pictures}" if pictures else "")
         )
 

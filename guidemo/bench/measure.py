@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from guidemo.loop_kinds import LOOP_KINDS
-from guidemo.stats import percentile
+from guidemo.stats import CpuWait, percentile
 
 # The Qt loops, guidemo's own last: in the table the loop this bench is about stands right
 # beside its ratio column. Plain asyncio comes first: it is the yardstick.
@@ -40,6 +40,11 @@ class LagProbe:
     def __init__(self, qt: bool) -> None:
         self.lags_ms: list[float] = []
         self.fired_at: list[float] = []  # perf_counter() of each sample
+        # Of each sample's wait, how long the loop's thread was kept waiting for a CPU by
+        # other programs (0 where the kernel does not say): a busy machine, not the loop.
+        self.cpu_waits_ms: list[float] = []
+        self._cpu_wait: CpuWait | None = None
+        self._cpu_wait_at_arm = 0.0
         self._due = 0.0
         self._handle: asyncio.TimerHandle | None = None
         self._timer: Any = None
@@ -54,6 +59,8 @@ class LagProbe:
     def start(self) -> None:
         self.lags_ms.clear()
         self.fired_at.clear()
+        self.cpu_waits_ms.clear()
+        self._cpu_wait = CpuWait()  # the loop's thread's: start() runs on it
         self._arm()
 
     def stop(self) -> list[float]:
@@ -61,9 +68,16 @@ class LagProbe:
             self._timer.stop()
         if self._handle is not None:
             self._handle.cancel()
+        if self._cpu_wait is not None:
+            self._cpu_wait.close()
+            self._cpu_wait = None
         return self.lags_ms
 
+    def _waited_s(self) -> float:
+        return self._cpu_wait() if self._cpu_wait is not None else 0.0
+
     def _arm(self) -> None:
+        self._cpu_wait_at_arm = self._waited_s()
         self._due = time.perf_counter() + PROBE_INTERVAL_S
         if self._timer is not None:
             self._timer.start(round(PROBE_INTERVAL_S * 1000))
@@ -73,8 +87,10 @@ class LagProbe:
 
     def _fire(self) -> None:
         now = time.perf_counter()
-        self.lags_ms.append(max(0.0, now - self._due) * 1000)
+        lag_ms = max(0.0, now - self._due) * 1000
+        self.lags_ms.append(lag_ms)
         self.fired_at.append(now)
+        self.cpu_waits_ms.append(min(lag_ms, (self._waited_s() - self._cpu_wait_at_arm) * 1000))
         self._arm()
 
 
@@ -97,9 +113,10 @@ async def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> N
 
 
 @contextlib.asynccontextmanager
-async def main_window() -> AsyncIterator[Any]:
+async def main_window(lazy: bool = False) -> AsyncIterator[Any]:
     """A real MainWindow on a real DemoServer, built inside the running loop (as the tests
-    do), shown, with its lag probe running; closed and shut down afterwards."""
+    do), shown, with its lag probe running; closed and shut down afterwards. `lazy`: as the
+    app builds it (the first panel now, the others in idle time from a second after)."""
     from PySide6 import QtCore
 
     from guidemo.app import MainWindow, freeze_startup_objects, route_qt_messages
@@ -107,9 +124,11 @@ async def main_window() -> AsyncIterator[Any]:
 
     QtCore.qInstallMessageHandler(route_qt_messages)  # as the app: Qt's chatter to logging
     async with DemoServer() as server:
-        window = MainWindow(server.url, server=server)
+        window = MainWindow(server.url, server=server, lazy=lazy)
         window.remember_state = False
         window.show()
+        if lazy:
+            window.build_remaining()
         freeze_startup_objects()  # as the app does once its window is up
         try:
             await wait_for(lambda: window.monitor.stats().samples >= 3, 10, "first probes")

@@ -157,7 +157,19 @@ def describe_event(event: Event) -> str:
     """One line of plain text: "UI frozen 2.00 s in slow_sleep() (jobs.py:19)"."""
     if isinstance(event, Pause):
         return f"asyncio paused {event.duration_s:.2f} s by {event.where}"
-    return f"UI frozen {event.duration_s:.2f} s in {event.where}"
+    return f"UI frozen {event.duration_s:.2f} s in {event.where}{busy_machine(event)}"
+
+
+# A freeze says the machine was busy when it waited this share of it (and 50 ms) for a CPU.
+BUSY_SHARE, BUSY_MIN_S = 0.25, 0.05
+
+
+def busy_machine(freeze: Freeze) -> str:
+    """ " (0.31 s of it waiting for a CPU: the machine was busy)", when that is a real
+    part of it: the same code takes longer while other programs have the CPUs."""
+    if freeze.cpu_wait_s < max(BUSY_MIN_S, BUSY_SHARE * freeze.duration_s):
+        return ""
+    return f" ({freeze.cpu_wait_s:.2f} s of it waiting for a CPU: the machine was busy)"
 
 
 def profile_text(freeze: Freeze, limit: int = 3) -> str:
@@ -392,7 +404,8 @@ class Hud(QtWidgets.QFrame):
         if isinstance(event, Pause):
             headline, where = f"asyncio paused {event.duration_s:.2f} s", f"by {event.where}"
         else:
-            headline, where = f"UI frozen {event.duration_s:.2f} s", f"in {event.where}"
+            headline = f"UI frozen {event.duration_s:.2f} s"
+            where = f"in {event.where}{busy_machine(event)}"
         self.freeze_label.setText(
             f"<span style='color:{palette.BAD}'><b>{headline}</b></span> {html.escape(where)}"
             f" &nbsp;<span style='color:{palette.MUTED}'>at {clock}</span>"

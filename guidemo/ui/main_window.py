@@ -11,8 +11,10 @@ comes: then a badge with the count opens it.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import re
+import threading
 from collections.abc import Callable, Iterator, Mapping
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -34,7 +36,21 @@ SCREENSHOT_SIZE = QtCore.QSize(1600, 1000)
 NAVIGATOR_EM = 24  # navigator width in letter widths: it grows with the zoom
 BACKGROUND_BUILD_MS = 150  # after the first paint, one more panel every so often
 BACKGROUND_START_MS = 1000  # ... starting a moment after it, once the window is up
+# Imported on a thread after the first paint: pyqtgraph (with numpy) took 0.26-0.56 s, a
+# freeze in front of the class the first time a panel with a chart was built, and a panel's
+# modules up to half its build; on a thread the loop's longest gap meanwhile was 18-23 ms.
+# (Safe: the panel modules create no Qt object when imported, only classes.)
+HEAVY_IMPORTS = ("pyqtgraph", *(entry.path.split(":")[0] for entry in PANELS))
 TOUR_BAND_SHARE = 0.28  # the tour's band takes at most this share of the window's height
+
+
+def warm_up() -> None:
+    """Import the panels and what they need, and highlight the code each one shows first,
+    off the GUI thread (see HEAVY_IMPORTS; Pygments took 10-110 ms a panel)."""
+    for name in HEAVY_IMPORTS:
+        importlib.import_module(name)
+    for entry in PANELS:
+        source_view.warm_up(entry.load().sources)
 
 
 class _LazyPanels(Mapping[str, Panel]):
@@ -92,6 +108,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.executor = self.context.executor
         self._built: dict[str, Panel] = {}
         self._warmed_up = False
+        self._warming: threading.Thread | None = None
         self._then_built: Callable[[], object] | None = None
         self.panels: Mapping[str, Panel] = _LazyPanels(self)
 
@@ -182,7 +199,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def _build_next(self) -> None:
         if not self._warmed_up:
             self._warmed_up = True
-            source_view.warm_up()
+            self._warming = threading.Thread(target=warm_up, name="guidemo: warm-up imports")
+            self._warming.start()
+        if self._warming is not None and self._warming.is_alive():
+            # A panel built now would wait for the import, holding the loop: wait for it.
             QtCore.QTimer.singleShot(BACKGROUND_BUILD_MS, self, self._build_next)
             return
         missing = [slug for slug in SLUGS if slug not in self._built]
@@ -281,6 +301,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     async def shutdown(self) -> None:
         """Stop all work, in order: panel tasks and workers, the monitor, the thread pool."""
+        if self._warming is not None:  # a quit within a second of the start
+            await asyncio.to_thread(self._warming.join)
         await asyncio.gather(*(panel.shutdown() for panel in self._built.values()))
         self.monitor.current_panel = lambda: ""  # the monitor may outlive this window
         self.hud.detach()

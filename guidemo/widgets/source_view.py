@@ -94,10 +94,11 @@ def _source_html(obj: object, highlight_lines: tuple[int, ...], theme_name: str)
     return header + body
 
 
-def warm_up() -> None:
-    """Import Pygments and highlight a line once, so the first source a learner opens
-    does not pay for it (called in idle time after the window is up)."""
-    _source_html(warm_up, (), palette.CURRENT.name)
+def warm_up(objects: Iterable[object] = ()) -> None:
+    """Import Pygments and highlight `objects` (else one function), so the first source a
+    learner opens does not pay for it (the window calls it on a thread once it is up)."""
+    for obj in objects or (warm_up,):
+        _source_html(obj, (), palette.CURRENT.name)
 
 
 RENDER_AFTER_PAINT_MS = 50  # the window reaches the screen first, then the code is drawn
