@@ -19,9 +19,46 @@ OWN_STALL_MAX_S = 0.1  # guidemo's own display code never holds the loop longer 
 
 def test_the_tour_is_written_in_lecture_order():
     steps = parse_tour(explanation("tour"))
-    assert 15 <= len(steps) <= 30
+    lecture = [step for step in steps if not step.chapter]
+    assert 15 <= len(lecture) <= 30
     assert all(step.panel and step.text for step in steps)
     assert sum("{" in step.takeaway for step in steps) >= 10, "takeaways quote measurements"
+    chapters = [step.chapter for step in steps]
+    assert chapters == sorted(chapters, key=lambda name: name != ""), "chapters after the lecture"
+    assert set(chapters) == {"", "Beyond the lecture"}
+
+
+@pytest.mark.timeout(60)
+def test_after_the_lecture_the_tour_offers_the_next_chapter_or_an_end(window, run):
+    tour = window.tour
+    start = tour.chapter_start()
+    assert start is not None
+    beyond = len(tour.steps) - start
+    chapter_button, next_button = tour.panel.chapter_button, tour.panel.next_button
+
+    async def scenario() -> None:
+        tour.start()
+        tour.go(0)
+        assert chapter_button.isVisible() and tour.position() == f"Tour 1 / {start}"
+        chapter_button.click()  # skip the lecture's remaining steps
+        assert tour.index == start and not chapter_button.isVisible()
+        assert tour.panel.heading.text().startswith(f"<b>Beyond the lecture 1 / {beyond}: ")
+        tour.back()  # the lecture's last step
+        assert next_button.text() == "Beyond the lecture ▶"
+        target = tour.target()
+        if target is not None:
+            await use(target)
+        await wait_until(tour.observed, 60, "the lecture's last step observed")
+        assert "The lecture ends here." in tour.panel.text.toPlainText()
+        next_button.click()
+        assert tour.index == start and next_button.text() == "Next ▶"
+        tour.go(len(tour.steps) - 1)
+        assert not next_button.isEnabled()
+
+    try:
+        run(scenario())
+    finally:
+        tour.stop()
 
 
 async def use(target: QtWidgets.QWidget) -> None:

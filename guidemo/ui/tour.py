@@ -206,11 +206,17 @@ class TourPanel(QtWidgets.QFrame):
         self.back_button = make_button("◀ Back", "tourBack", "The previous step (Left, PageUp)")
         self.next_button = make_button("Next ▶", "tourNext", "The next step (Right, PageDown)")
         self.restart_button = make_button("Restart", "tourRestart", "Start the tour again")
+        self.chapter_button = make_button(
+            "Beyond the lecture ⏭",
+            "tourChapterButton",
+            "Skip to the chapter after the lecture: questions a learner asks next",
+        )
         self.close_button = make_button("Leave tour", "tourClose", "Close the tour (the app stays)")
         buttons = QtWidgets.QHBoxLayout()
         buttons.addWidget(self.back_button)
         buttons.addWidget(self.next_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.chapter_button)
         buttons.addWidget(self.restart_button)
         buttons.addWidget(self.close_button)
         layout = QtWidgets.QVBoxLayout(self)
@@ -259,6 +265,7 @@ class Tour(QtCore.QObject):
         self.panel.back_button.clicked.connect(self.back)
         self.panel.next_button.clicked.connect(self.next)
         self.panel.restart_button.clicked.connect(lambda: self.go(0))
+        self.panel.chapter_button.clicked.connect(self.enter_chapter)
         self.panel.close_button.clicked.connect(self.stop)
         self.marker = TargetMarker(window)
         self._watch_timer = QtCore.QTimer(self)
@@ -321,6 +328,22 @@ class Tour(QtCore.QObject):
 
     def back(self) -> None:
         self.go(max(self.index - 1, 0))
+
+    def chapter_start(self) -> int | None:
+        """The first step after the lecture (of the chapter "Beyond the lecture"), if any."""
+        return next((i for i, step in enumerate(self.steps) if step.chapter), None)
+
+    def enter_chapter(self) -> None:
+        """Skip the rest of the lecture: go to the chapter after it."""
+        start = self.chapter_start()
+        if start is not None:
+            self.go(start)
+
+    def position(self) -> str:
+        """ "Tour 3 / 28" in the lecture, "Beyond the lecture 2 / 9" in a later chapter."""
+        chapter = self.steps[self.index].chapter
+        same = [i for i, step in enumerate(self.steps) if step.chapter == chapter]
+        return f"{chapter or 'Tour'} {same.index(self.index) + 1} / {len(same)}"
 
     # --- behaviour ------------------------------------------------------------------------
     def go(self, index: int) -> None:
@@ -548,19 +571,34 @@ class Tour(QtCore.QObject):
 
     def _show(self) -> None:
         step = self.steps[self.index]
-        self.panel.heading.setText(
-            f"<b>Tour {self.index + 1} / {len(self.steps)}: {step.title}</b>"
-        )
+        self.panel.heading.setText(f"<b>{self.position()}: {step.title}</b>")
+        following = self.steps[self.index + 1] if self.index + 1 < len(self.steps) else None
+        chapter_next = following is not None and following.chapter != step.chapter
         text = step.text
         if self._facts is not None and step.takeaway:
             text += f"\n\n---\n\n**Takeaway:** {self.takeaway()}"
         elif self._facts is None and step.watch != "none":
             text += "\n\n*Waiting for it to happen…*"
+        if (
+            chapter_next
+            and following is not None
+            and (self._facts is not None or not step.takeaway)
+        ):
+            count = sum(1 for later in self.steps if later.chapter == following.chapter)
+            text += (
+                f"\n\n---\n\nThe lecture ends here. **{following.chapter} ▶** goes on with"
+                f" {count} questions learners ask next; **Leave tour** ends it."
+            )
         self.panel.text.setMarkdown(text)
         if self._facts is not None and step.takeaway:
             access.announce(self.panel.text, f"Takeaway: {access.plain(self.takeaway())}")
         self.panel.back_button.setEnabled(self.index > 0)
-        self.panel.next_button.setEnabled(self.index < len(self.steps) - 1)
+        self.panel.next_button.setEnabled(following is not None)
+        self.panel.next_button.setText(
+            f"{following.chapter} ▶" if chapter_next and following is not None else "Next ▶"
+        )
+        start = self.chapter_start()
+        self.panel.chapter_button.setVisible(start is not None and self.index < start)
         self.changed.emit()
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
