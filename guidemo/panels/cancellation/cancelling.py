@@ -233,6 +233,8 @@ class CancellingSection(Section):
                 self.lanes.open_bar(task, "awaiting", at)
                 self.lanes.add_event(task, "step", f"step {step}", at)
             case Cancelling(task, how, at):
+                if task not in self.lanes.lane_names():  # it only awaited: no steps to draw
+                    self.lanes.open_bar(task, "awaiting", run.started)
                 run.cancel_at.setdefault(task, at)
                 if run.struck_at is None:
                     run.struck_at = at
