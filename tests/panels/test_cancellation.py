@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from PySide6 import QtWidgets
@@ -14,6 +17,7 @@ from guidemo.lessons import cancellation as lesson
 from guidemo.widgets.lanes import LaneChart
 from guidemo.widgets.source_marks import source_line
 from tests.helpers import button, wait_until, widget
+from tests.test_signals import app_env
 
 pytestmark = [pytest.mark.timeout(60)]
 AFTER = re.compile(  # one task's line of the summary: how it ended, and when
@@ -160,3 +164,21 @@ def test_a_task_the_app_itself_lost_still_reaches_the_error_log(window, run, cap
     assert items.count() == errors + 1
     assert "Task was destroyed but it is pending!" in items.item(errors).text()
     assert "Task was destroyed but it is pending!" in caplog.text  # logged as an error
+
+
+@pytest.mark.parametrize("loop", ["guidemo", "qasync"])
+@pytest.mark.parametrize("lesson_button", ["lostTaskButton", "neverRetrievedButton"])
+def test_the_real_app_prints_nothing_for_the_lessons_reports(tmp_path, loop, lesson_button):
+    """In the app as learners run it (no test's log capture), a lost-task lesson leaves
+    stderr empty: the report is caught, not logged as an error of the app."""
+    root = Path(__file__).resolve().parents[2]
+    action = f"click:cancellation:{lesson_button}"
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.app_driver", loop, action, "1.5"],
+        cwd=root,
+        env=app_env(tmp_path),
+        capture_output=True,
+        timeout=90,
+    )
+    assert (done.returncode, done.stderr.decode()) == (0, "")
+    assert b"READY" in done.stdout
