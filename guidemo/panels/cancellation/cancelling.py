@@ -246,6 +246,7 @@ class CancellingSection(Section):
                 self.lanes.add_event(task, "exception", "CancelledError", at)
                 self.host.mark_line(line)
             case Swallowed(task, line, at):
+                run.cancel_at.setdefault(task, at)  # a deadline's cancel: when it struck
                 run.landed[task] = ("swallowed at", line)
                 self.lanes.add_event(task, "exception", "swallowed", at)
                 self.host.mark_line(line)
