@@ -11,10 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6 import QtWidgets
+from PySide6 import QtGui, QtWidgets
 
 from guidemo.lessons import cancellation as lesson
+from guidemo.lessons import lost_tasks
 from guidemo.widgets.lanes import LaneChart
+from guidemo.widgets.palette import HIGHLIGHT
 from guidemo.widgets.source_marks import source_line
 from tests.helpers import button, wait_until, widget
 from tests.test_signals import app_env
@@ -37,6 +39,17 @@ def run_scenario(panel, run, name: str) -> str:
     return run(scenario())
 
 
+def highlighted_lines(panel) -> list[str]:
+    """The source lines drawn with the highlight background."""
+    document = widget(panel, QtWidgets.QTextBrowser, "sourceView").document()
+    block, marked = document.begin(), []
+    while block.isValid():
+        if block.blockFormat().background().color() == QtGui.QColor(HIGHLIGHT):
+            marked.append(block.text())
+        block = block.next()
+    return marked
+
+
 def after_cancel(text: str) -> dict[str, tuple[str, float]]:
     lines = (AFTER.match(line) for line in text.split("<br>"))
     return {m["task"]: (m["how"], float(m["ms"])) for m in lines if m}
@@ -53,6 +66,16 @@ def test_cancel_names_the_await_where_it_landed_and_the_cleanup(panel, run) -> N
     lanes = widget(shown, LaneChart, "cancelLanes")
     assert [e.kind for e in lanes.lane("worker").events][-2:] == ["exception", "cancelled"]
     assert [label for _, label in lanes.marks()] == ["task.cancel()"]
+    [marked] = highlighted_lines(shown)  # the source view marks where it landed
+    assert marked.split()[0] == str(line) and "await asyncio.sleep(STEP_S)" in marked
+
+
+def test_the_source_view_follows_the_open_tab(panel, run) -> None:
+    shown = panel("cancellation")
+    view = widget(shown, QtWidgets.QTextBrowser, "sourceView")
+    assert lesson.worker in view.objects and lost_tasks.lose_a_task not in view.objects
+    widget(shown, QtWidgets.QTabWidget, "cancellationTabs").setCurrentIndex(1)
+    assert lost_tasks.lose_a_task in view.objects and lesson.worker not in view.objects
 
 
 def test_timeout_and_wait_for_end_the_worker_with_timeout_error(panel, run) -> None:

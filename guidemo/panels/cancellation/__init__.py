@@ -27,7 +27,8 @@ __all__ = ["CancellationPanel"]
 class CancellationPanel(Panel):
     slug = "cancellation"
     title = "Cancellation, timeouts and lost tasks"
-    sources = CancellingSection.sources  # the first tab's, until another tab is opened
+    # Every lesson its buttons run; the sourceView shows the open tab's (see __init__).
+    sources = CancellingSection.sources + LostTasksSection.sources
     button_lessons: ClassVar[dict[str, object]] = {
         **{name: spec[2] for name, spec in CANCEL_BUTTONS.items()},
         **{name: spec[2] for name, spec in LOST_BUTTONS.items()},
@@ -55,6 +56,7 @@ class CancellationPanel(Panel):
         for scroll in self.tabs.tabBar().findChildren(QtWidgets.QToolButton):
             scroll.setToolTip("Show more tabs")  # the tab bar's own scroll arrows
         self.set_controls(self.tabs)
+        self.cancelling.show_source()  # the first tab's lessons, until another tab is opened
 
     def _tab_changed(self, index: int) -> None:
         self._marker.clear()
