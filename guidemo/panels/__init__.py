@@ -86,6 +86,10 @@ PANELS: list[PanelEntry] = [
                nav="Task inspector",
                blurb="Every task: where it waits, where its time went, who waits for whom, "
                "who cancelled it."),
+    PanelEntry("cancellation", "Cancellation, timeouts and lost tasks",
+               P + "cancellation:CancellationPanel", nav="Cancellation and lost tasks",
+               blurb="Beyond the lecture: where CancelledError lands, what shield() and "
+               "uncancel() do; tasks and errors lost to the garbage collector."),
 ]  # fmt: skip
 SLUGS: list[str] = [entry.slug for entry in PANELS]
 
