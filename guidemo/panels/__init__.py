@@ -86,6 +86,10 @@ PANELS: list[PanelEntry] = [
                nav="Task inspector",
                blurb="Every task: where it waits, where its time went, who waits for whom, "
                "who cancelled it."),
+    PanelEntry("backpressure", "Back-pressure: a fast producer, a slow consumer, a queue",
+               P + "backpressure:BackpressurePanel", nav="Back-pressure (queues)",
+               blurb="Beyond the lecture: an unbounded queue grows without end; "
+               "Queue(maxsize=N) makes put() wait, so the producer slows down."),
 ]  # fmt: skip
 SLUGS: list[str] = [entry.slug for entry in PANELS]
 
