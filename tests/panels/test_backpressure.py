@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from PySide6 import QtWidgets
 
@@ -75,3 +77,18 @@ def test_threads_too_and_stop_ends_a_run_early(panel, run):
     assert 20 < peak(shown) < MAX_ITEMS
     assert "stopped by hand" in summary(shown)
     assert button(shown, "unboundedQueueButton").isEnabled()
+
+
+def test_shutting_down_mid_run_ends_the_threads(panel, run):
+    shown = panel("backpressure")
+
+    async def scenario() -> None:
+        button(shown, "unboundedThreadQueueButton").click()
+        await wait_until(lambda: shown.charts.drawn_length("threads unbounded"), 5, "a point")
+        meter = shown._run.meter
+        await shown.shutdown()  # as the window's close does
+        made = meter.made
+        await asyncio.sleep(0.3)
+        assert meter.made <= made + 1, "the producer thread stopped"
+
+    run(scenario())
