@@ -18,6 +18,7 @@ from PySide6 import QtWidgets
 from guidemo.lessons.races import (
     AMOUNT,
     MAX_GAP_S,
+    MAX_START_S,
     START_BALANCE,
     Account,
     Round,
@@ -168,9 +169,10 @@ class RacesPanel(Panel):
         )
         self.lanes = LaneChart(
             "raceLanes",
-            min_span_s=MAX_GAP_S * 2,
+            min_span_s=(MAX_START_S + MAX_GAP_S) * 1000,  # drawn in ms: see draw()
             legend=("queued", "awaiting", "step", "result", "exception"),
         )
+        self.lanes.plot.getPlotItem().setLabel("bottom", "milliseconds since the round started")
         self.lanes.setToolTip(
             "One round, one lane per customer: a tick where it read the balance, the bar "
             "its await, a dot where it wrote; a cross where it wrote over another's update"
@@ -239,8 +241,15 @@ class RacesPanel(Panel):
             )
 
     def draw(self, result: Round) -> None:
-        """One round in lanes: waiting its turn, read, the await, and how its write went."""
+        """One round in lanes: waiting its turn, read, the await, and how its write went.
+
+        Times are drawn in milliseconds (a round lasts a few): the chart's axis says so, and
+        its shortest bar (a few units wide, meant for seconds) stays a sliver."""
         lanes = self.lanes
+
+        def ms(at: float) -> float:
+            return result.started + (at - result.started) * 1000
+
         lanes.reset(origin=result.started)
         stale = overwritten(result.history)
         whos = sorted({a.who for a in result.history}, key=lambda who: int(who.split()[-1]))
@@ -248,15 +257,16 @@ class RacesPanel(Panel):
             lanes.open_bar(who, "queued", at=result.started)
         wrote = {a.who for a in result.history if a.what == "wrote"}
         for access in result.history:
+            at = ms(access.at)
             if access.what == "read":
-                lanes.add_event(access.who, "step", f"read {access.balance}", at=access.at)
+                lanes.add_event(access.who, "step", f"read {access.balance}", at=at)
                 if access.who in wrote:
-                    lanes.open_bar(access.who, "awaiting", at=access.at)
+                    lanes.open_bar(access.who, "awaiting", at=at)
                 else:
-                    lanes.finish(access.who, "result", "refused", at=access.at)
+                    lanes.finish(access.who, "result", "refused", at=at)
             else:
                 kind = "exception" if access in stale else "result"
-                lanes.finish(access.who, kind, f"wrote {access.balance}", at=access.at)
+                lanes.finish(access.who, kind, f"wrote {access.balance}", at=at)
         lanes.redraw()
 
     async def screenshot_demo(self) -> None:
