@@ -28,6 +28,8 @@ ACTIONS: dict[str, tuple[dict[str, float], list[str]]] = {
     "websocket": ({}, ["connectButton", "pollButton"]),
     "lab": ({}, ["labRunButton"]),
     "tasks": ({}, ["demoTasksButton", "familyButton"]),
+    "backpressure": ({}, ["unboundedThreadQueueButton"]),
+    "races": ({}, ["raceButton"]),
 }
 WATCH_S = 2.0
 

@@ -90,6 +90,14 @@ PANELS: list[PanelEntry] = [
                P + "cancellation:CancellationPanel", nav="Cancellation and lost tasks",
                blurb="Beyond the lecture: where CancelledError lands, what shield() and "
                "uncancel() do; tasks and errors lost to the garbage collector."),
+    PanelEntry("backpressure", "Back-pressure: a fast producer, a slow consumer, a queue",
+               P + "backpressure:BackpressurePanel", nav="Back-pressure (queues)",
+               blurb="Beyond the lecture: an unbounded queue grows without end; "
+               "Queue(maxsize=N) makes put() wait, so the producer slows down."),
+    PanelEntry("races", "Races across an await: one thread is not enough",
+               P + "races:RacesPanel", nav="Races across an await",
+               blurb="Beyond the lecture: a check-then-act with an await in the gap loses "
+               "updates on one thread; asyncio.Lock fixes it."),
 ]  # fmt: skip
 SLUGS: list[str] = [entry.slug for entry in PANELS]
 

@@ -1,0 +1,75 @@
+"""Lesson `backpressure`: an unbounded queue grows, a bounded one slows the producer."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from guidemo.lessons.backpressure import (
+    CONSUME_S,
+    ITEM_BYTES,
+    MAX_ITEMS,
+    QueueMeter,
+    make_item,
+    run_async_queue,
+    run_thread_queue,
+)
+
+pytestmark = [pytest.mark.no_qt, pytest.mark.fast, pytest.mark.timeout(60)]
+RUN_S = 1.0
+
+
+def test_importing_it_leaves_qt_out() -> None:
+    code = "import sys, guidemo.lessons.backpressure; assert 'PySide6' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_an_item_is_a_real_payload_measured_whole() -> None:
+    item = make_item()
+    meter = QueueMeter()
+    meter.item_made(item)
+    assert len(item) == ITEM_BYTES and len(set(item)) > 200, "random bytes, not a shared zero"
+    assert ITEM_BYTES < meter.held_bytes == sys.getsizeof(item) < ITEM_BYTES + 100
+
+
+def test_an_unbounded_asyncio_queue_grows_far_past_what_the_consumer_takes(run) -> None:
+    meter = QueueMeter()
+    run(run_async_queue(0, meter, RUN_S))
+    most_consumed = RUN_S / CONSUME_S + 2
+    assert meter.consumed <= most_consumed
+    assert meter.peak_length > max(2 * meter.consumed, 20), "the producer ran ahead"
+    assert meter.peak_length <= meter.made <= MAX_ITEMS
+    assert meter.peak_bytes >= meter.peak_length * ITEM_BYTES
+    assert meter.put_waited_s < 0.1 * RUN_S, "put() never waits on an unbounded queue"
+
+
+def test_a_bounded_asyncio_queue_holds_at_most_maxsize_and_slows_the_producer(run) -> None:
+    meter = QueueMeter()
+    run(run_async_queue(5, meter, RUN_S))
+    assert meter.peak_length == 5
+    assert meter.peak_bytes <= 6 * (ITEM_BYTES + 100), "the queue's 5 and the one waiting"
+    assert meter.made <= RUN_S / CONSUME_S + 10, "the producer went at the consumer's pace"
+    assert meter.put_waited_s > 0.5 * RUN_S, "most of the run it waited in put()"
+
+
+def test_thread_queues_do_the_same() -> None:
+    unbounded, bounded = QueueMeter(), QueueMeter()
+    threads_before = threading.active_count()
+    run_thread_queue(0, unbounded, threading.Event(), RUN_S)
+    run_thread_queue(5, bounded, threading.Event(), RUN_S)
+    assert unbounded.peak_length > max(2 * unbounded.consumed, 20)
+    assert bounded.peak_length <= 5 < unbounded.peak_length
+    assert bounded.put_waited_s > 0.5 * RUN_S > unbounded.put_waited_s
+    assert threading.active_count() == threads_before, "the consumer thread ended"
+
+
+def test_a_thread_run_stops_soon_when_asked_even_with_a_full_queue() -> None:
+    meter, stop = QueueMeter(), threading.Event()
+    runner = threading.Thread(target=run_thread_queue, args=(2, meter, stop, 60.0))
+    runner.start()
+    threading.Timer(0.3, stop.set).start()
+    runner.join(5)
+    assert not runner.is_alive()
