@@ -86,6 +86,10 @@ PANELS: list[PanelEntry] = [
                nav="Task inspector",
                blurb="Every task: where it waits, where its time went, who waits for whom, "
                "who cancelled it."),
+    PanelEntry("hidden-blocking", "Blocking inside async def",
+               P + "hidden_blocking:HiddenBlockingPanel",
+               blurb="time.sleep, a blocking HTTP client and a CPU loop in a coroutine: found "
+               "by the HUD, the slow step and debug mode; fixed three ways."),
 ]  # fmt: skip
 SLUGS: list[str] = [entry.slug for entry in PANELS]
 
