@@ -115,7 +115,7 @@ async def stop_early(
     async for number, _ in chunks:
         log(f"consumer: chunk {number}")
         if number == wanted:
+            log("consumer: broke out of the loop; the generator is still paused at its yield")
             break
-    log("consumer: broke out of the loop; the generator is still paused at its yield")
     await chunks.aclose()  # now its finally runs (without it: whenever it is collected)
     log("consumer: aclose() returned")
