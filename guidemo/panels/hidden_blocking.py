@@ -278,6 +278,9 @@ class HiddenBlockingPanel(Panel):
         ]
         self.runs_table.insertRow(0)
         set_row(self.runs_table, 0, cells)
+        for at, text in enumerate(cells):  # the narrow columns elide: the full text on hover
+            if (item := self.runs_table.item(0, at)) is not None:
+                item.setToolTip(text)
         self.runs_table.setRowCount(min(self.runs_table.rowCount(), KEEP_ROWS))
         frozen = bool(freezes)
         color = palette.BAD if frozen else palette.GOOD
