@@ -137,6 +137,36 @@ def test_stream_arrives_in_chunks_over_time() -> None:
     run(scenario)
 
 
+def test_download_announces_its_size_and_arrives_in_pieces_over_time() -> None:
+    async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
+        started = time.perf_counter()
+        url = f"{server.url}/api/download?size=2500&chunk=1000&interval=0.1"
+        async with session.get(url) as response:
+            assert response.status == 200 and response.content_length == 2500
+            first = await response.content.readany()
+            first_at = time.perf_counter() - started
+            rest = await response.read()
+        assert len(first) == 1000 and len(first + rest) == 2500  # the first piece came alone
+        assert first_at < 0.15 <= 0.2 <= time.perf_counter() - started  # two pauses of 0.1 s
+
+    run(scenario)
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("size=2000&chunk=1", "size / chunk must be at most 1000 pieces, got 2000 / 1 = 2000"),
+        ("size=1000&chunk=10&interval=1", "interval * (pieces - 1) must be at most 60 s"),
+    ],
+)
+def test_download_too_many_pieces_or_too_long_is_400(query: str, named: str) -> None:
+    async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
+        status, body = await get_json(session, f"{server.url}/api/download?{query}")
+        assert status == 400 and body["error"].startswith(named), body
+
+    run(scenario)
+
+
 def test_news_word_count_matches_expected() -> None:
     async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
         status, body = await get_json(session, f"{server.url}/api/news/sources?count=5")
@@ -222,6 +252,9 @@ NUMERIC_PARAMS = [
     ("/api/stream", "chunks", "1001"),
     ("/api/stream", "size", "1000001"),
     ("/api/stream", "interval", "5.1"),
+    ("/api/download", "size", "10000001"),
+    ("/api/download", "chunk", "10000001"),
+    ("/api/download", "interval", "5.1"),
     ("/api/news/sources", "count", "201"),
     ("/api/news/articles", "latency", "31"),
     ("/api/tick", "latency", "31"),

@@ -98,6 +98,14 @@ PANELS: list[PanelEntry] = [
                P + "races:RacesPanel", nav="Races across an await",
                blurb="Beyond the lecture: a check-then-act with an await in the gap loses "
                "updates on one thread; asyncio.Lock fixes it."),
+    PanelEntry("hidden-blocking", "Blocking inside async def",
+               P + "hidden_blocking:HiddenBlockingPanel",
+               blurb="time.sleep, a blocking HTTP client and a CPU loop in a coroutine: found "
+               "by the HUD, the slow step and debug mode; fixed three ways."),
+    PanelEntry("async-iteration", "async with, async for and async generators",
+               P + "async_iteration:AsyncIterationPanel", nav="async for and generators",
+               blurb="A download read chunk by chunk with async for, an async iterator by "
+               "hand, an async generator stopped early and its finally."),
 ]  # fmt: skip
 SLUGS: list[str] = [entry.slug for entry in PANELS]
 

@@ -12,6 +12,7 @@ from guidemo.server.endpoints import (
     FAULTS,
     articles,
     data,
+    download,
     fault,
     json_items,
     sources,
@@ -41,6 +42,12 @@ DEMO_ROUTES: list[tuple[str, Handler, str]] = [
     ("/api/json", json_items, "items=0..1000 (default 10), latency"),
     ("/api/status/{code}", status, "answer with status code 200..599, latency"),
     ("/api/stream", stream, "chunks=1..1000 (10) of size=1..1000000 (100), interval=0..5 s"),
+    (
+        "/api/download",
+        download,
+        "size=1..10000000 bytes (100000) in pieces of chunk=1..10000000 (10000) sent "
+        "interval=0..5 s (0.1) apart, at most 1000 pieces and 60 s; Content-Length set",
+    ),
     ("/api/news/sources", sources, "count=1..200 (default 10), latency"),
     ("/api/news/articles", articles, "source=ID from /api/news/sources, latency"),
     ("/api/fault/{kind}", fault, f"kind: {', '.join(FAULTS)}"),

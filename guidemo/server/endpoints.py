@@ -83,6 +83,39 @@ async def stream(request: web.Request) -> web.StreamResponse:
     return response
 
 
+MAX_PIECES = 1000  # /api/download: at most this many pieces
+MAX_DOWNLOAD_S = 60.0  # and at most this long, all pauses together
+
+
+async def download(request: web.Request) -> web.StreamResponse:
+    """`size` bytes announced in Content-Length, sent in pieces of `chunk` bytes `interval`
+    seconds apart: a download whose progress a client can show as it arrives."""
+    size = _param(request.query, "size", 100_000, 1, MAX_SIZE)
+    chunk = _param(request.query, "chunk", 10_000, 1, MAX_SIZE)
+    interval = _param(request.query, "interval", 0.1, 0.0, 5.0)
+    pieces = -(-size // chunk)
+    if pieces > MAX_PIECES:
+        raise web.HTTPBadRequest(
+            text=f"size / chunk must be at most {MAX_PIECES} pieces, got {size} / {chunk} "
+            f"= {pieces} pieces"
+        )
+    if (pieces - 1) * interval > MAX_DOWNLOAD_S:
+        raise web.HTTPBadRequest(
+            text=f"interval * (pieces - 1) must be at most {MAX_DOWNLOAD_S:g} s, got "
+            f"{interval:g} * {pieces - 1} = {interval * (pieces - 1):g} s"
+        )
+    await _wait_latency(request)
+    response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+    response.content_length = size
+    await response.prepare(request)
+    with suppress(ConnectionError):  # the client may hang up early; that is its right
+        for offset in range(0, size, chunk):
+            if offset:
+                await asyncio.sleep(interval)
+            await send_text(request, response, min(chunk, size - offset))
+    return response
+
+
 async def sources(request: web.Request) -> web.Response:
     """The news sources, step one of the news downloader."""
     count = _param(request.query, "count", 10, 1, MAX_SOURCES)

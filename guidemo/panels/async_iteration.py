@@ -1,0 +1,238 @@
+"""Panel `async-iteration`: `async with`, `async for` and async generators, live.
+
+A streamed download from the demo server moves a progress bar chunk by chunk; a
+hand-written async iterator counts down; an async generator is read to its end, or
+stopped early and closed with `aclose()`, its `finally` logged when it runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Coroutine, Mapping
+from typing import Any, ClassVar
+
+from PySide6 import QtWidgets
+
+from guidemo.lessons import async_iteration as lesson
+from guidemo.panels.base import Panel, PanelContext
+from guidemo.widgets import palette
+from guidemo.widgets.kit import column, dspin, flow, label, log_view, make_button, named, spin
+
+READ_BYTES = 16_384  # iter_chunked(READ_BYTES): the most one chunk hands over
+COUNTDOWN_FROM, COUNTDOWN_PAUSE_S = 5, 0.2
+
+
+class AsyncIterationPanel(Panel):
+    slug = "async-iteration"
+    title = "async with, async for and async generators"
+    sources = (
+        lesson.stream_download,
+        lesson.Countdown,
+        lesson.count_down,
+        lesson.numbered_chunks,
+        lesson.read_all,
+        lesson.stop_early,
+    )
+    button_lessons: ClassVar[Mapping[str, object]] = {
+        "streamDownloadButton": lesson.stream_download,
+        "customIteratorButton": lesson.Countdown,
+        "asyncGeneratorButton": lesson.read_all,
+        "stopEarlyButton": lesson.stop_early,
+    }
+    explanation_numbers: ClassVar[Mapping[str, float]] = {
+        "read_bytes": READ_BYTES,
+        "countdown_pause_s": COUNTDOWN_PAUSE_S,
+    }
+
+    def __init__(self, context: PanelContext) -> None:
+        super().__init__(context)
+        self._run_task: asyncio.Task[None] | None = None
+        self._started = 0.0
+        self._broke_at = self._finally_at = 0.0  # seconds since the start; 0: not yet
+        self.size_spin = spin(
+            "downloadSizeSpin", 1, 5000, 200, "How much the demo server sends", " KB"
+        )
+        self.piece_spin = spin(
+            "pieceSizeSpin", 1, 1000, 10, "How much it sends at a time (at most 1000 pieces)", " KB"
+        )
+        self.interval_spin = dspin(
+            "pieceIntervalSpin", 0.0, 1.0, 0.1, "The pause between two pieces", step=0.05
+        )
+        self.stop_after_spin = spin(
+            "stopAfterSpin", 1, 20, 3, "The consumer breaks out of its loop after this chunk"
+        )
+        self.stream_button = make_button(
+            "async for chunk in iter_chunked(…)",
+            "streamDownloadButton",
+            "Download with async with / async for: the bar moves as each chunk arrives, the "
+            "window stays live",
+            lambda: self.start(self._stream(), "streamed download"),
+        )
+        self.countdown_button = make_button(
+            f"async for n in Countdown({COUNTDOWN_FROM})",
+            "customIteratorButton",
+            "A hand-written async iterator: __aiter__ and an async __anext__ that raises "
+            "StopAsyncIteration at the end",
+            lambda: self.start(self._countdown(), "countdown"),
+        )
+        self.generator_button = make_button(
+            "Read the async generator to the end",
+            "asyncGeneratorButton",
+            "An async generator yields each chunk of the download; its finally runs once it "
+            "is exhausted",
+            lambda: self.start(self._generator(stop_after=0), "async generator"),
+        )
+        self.stop_early_button = make_button(
+            "Stop early, then aclose()",
+            "stopEarlyButton",
+            "Break out after a few chunks: the generator stays paused at its yield until "
+            "aclose() runs its finally",
+            lambda: self.start(
+                self._generator(stop_after=self.stop_after_spin.value()), "stop early"
+            ),
+        )
+        self.buttons = (
+            self.stream_button,
+            self.countdown_button,
+            self.generator_button,
+            self.stop_early_button,
+        )
+        self.progress = named(
+            QtWidgets.QProgressBar(),
+            "downloadProgress",
+            "Bytes received of the Content-Length the server announced",
+        )
+        self.summary = label(
+            "Start the download: bytes and chunks received, and when the first and last came.",
+            "iterationSummary",
+            "The latest run: bytes and chunks received, time to the first chunk and to the end",
+            rich=True,
+        )
+        self.log = log_view(
+            "iterationLog",
+            "What the iterator, the generator and its consumer did, with the time since start",
+            "Each line: seconds since the start, who, what",
+        )
+        self.log.setMinimumHeight(6 * self.fontMetrics().height())
+        self.set_controls(
+            column(
+                flow(
+                    ("download", self.size_spin),
+                    ("in pieces of", self.piece_spin),
+                    ("every", self.interval_spin),
+                ),
+                flow(self.stream_button, self.countdown_button),
+                flow(
+                    self.generator_button,
+                    ("break after chunk", self.stop_after_spin),
+                    self.stop_early_button,
+                ),
+                self.progress,
+                self.summary,
+                (self.log, 1),
+            )
+        )
+
+    # --- runs ---------------------------------------------------------------------------
+    def busy(self) -> bool:
+        return self._run_task is not None
+
+    def start(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        if self._run_task is not None:
+            coro.close()  # one run at a time: the buttons are disabled meanwhile
+            return
+        for button in self.buttons:
+            button.setEnabled(False)
+        self.progress.setValue(0)
+        self._started = time.perf_counter()
+        self._run_task = self.spawn(self._one_run(coro), name)
+
+    async def _one_run(self, coro: Coroutine[Any, Any, None]) -> None:
+        try:
+            await coro
+        finally:
+            self._run_task = None
+            for button in self.buttons:
+                button.setEnabled(True)
+
+    def url(self) -> str:
+        return lesson.download_url(
+            self.context.server_url,
+            self.size_spin.value() * 1000,
+            self.piece_spin.value() * 1000,
+            self.interval_spin.value(),
+        )
+
+    def note(self, text: str) -> None:
+        """A log line stamped with the seconds since the run started."""
+        self.log.appendPlainText(f"+{time.perf_counter() - self._started:6.2f} s  {text}")
+
+    def _show_progress(self, received: int, expected: int | None) -> None:
+        if expected:
+            self.progress.setRange(0, expected)
+        self.progress.setValue(min(received, self.progress.maximum()))
+
+    async def _stream(self) -> None:
+        self.note(f"GET {self.url()}")
+        got = await lesson.stream_download(self.url(), READ_BYTES, self._show_progress)
+        if got.error:
+            self.note(f"error: {got.error}")
+            self.summary.setText(f"<b style='color:{palette.BAD}'>{got.error}</b>")
+            return
+        self.note(f"done: {got.received:,} bytes in {got.chunks} chunks")
+        self.summary.setText(
+            f"Received <b>{got.received:,} bytes in {got.chunks} chunks</b>: the first chunk "
+            f"after <b>{got.first_chunk_s:.2f} s</b>, the end after <b>{got.total_s:.2f} s</b>; "
+            "the window stayed live in between."
+        )
+
+    async def _countdown(self) -> None:
+        numbers = []
+        async for number in lesson.Countdown(COUNTDOWN_FROM, COUNTDOWN_PAUSE_S):
+            numbers.append(number)
+            self.note(f"Countdown: __anext__ returned {number}")
+        self.note("Countdown: __anext__ raised StopAsyncIteration: the loop ends")
+        self.summary.setText(
+            f"<b>Countdown</b> gave {', '.join(map(str, numbers))} in "
+            f"{time.perf_counter() - self._started:.2f} s, one awaited __anext__ each."
+        )
+
+    async def _generator(self, stop_after: int) -> None:
+        chunks = lesson.numbered_chunks(self.url(), READ_BYTES, self._generator_note)
+        self._broke_at = self._finally_at = 0.0
+        if not stop_after:
+            total = await lesson.read_all(chunks, self.note)
+            self.summary.setText(
+                f"Read to the end: <b>{total:,} bytes</b>; the generator's finally ran when "
+                f"it was exhausted, after <b>{self._finally_at:.2f} s</b>."
+            )
+            return
+        await lesson.stop_early(chunks, stop_after, self._consumer_note)
+        if not self._broke_at:
+            self.summary.setText(
+                f"The download had fewer than {stop_after} chunks: the generator ended by "
+                "itself and its finally ran then. Make the download longer."
+            )
+            return
+        waited = self._finally_at - self._broke_at
+        self.summary.setText(
+            f"Stopped after <b>chunk {stop_after}</b>: the generator's finally ran only at "
+            f"aclose(), <b>{waited * 1000:.1f} ms after the break</b>, and closed the "
+            f"connection at {self._finally_at:.2f} s."
+        )
+
+    def _generator_note(self, text: str) -> None:
+        if "finally" in text:
+            self._finally_at = time.perf_counter() - self._started
+        self.note(text)
+
+    def _consumer_note(self, text: str) -> None:
+        if "broke out" in text:
+            self._broke_at = time.perf_counter() - self._started
+        self.note(text)
+
+    async def screenshot_demo(self) -> None:
+        self.start(self._stream(), "streamed download")
+        while self.busy():
+            await asyncio.sleep(0.05)

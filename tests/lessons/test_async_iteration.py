@@ -1,0 +1,84 @@
+"""Lesson `async_iteration`: a streamed download read chunk by chunk against the real demo
+server, the hand-written async iterator, and an async generator's `finally` when it is
+read to the end and when its consumer stops early. Plain asyncio, no Qt."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+
+import pytest
+
+from guidemo.lessons import async_iteration as lesson
+from guidemo.server import DemoServer
+
+pytestmark = [pytest.mark.no_qt, pytest.mark.fast, pytest.mark.timeout(60)]
+
+
+def test_a_streamed_download_reports_each_chunk_as_it_arrives(server: DemoServer):
+    url = lesson.download_url(server.url, 5000, 1000, 0.1)
+    progress: list[tuple[int, int | None, float]] = []
+
+    def on_chunk(received: int, expected: int | None) -> None:
+        progress.append((received, expected, time.perf_counter()))
+
+    got = asyncio.run(lesson.stream_download(url, 4096, on_chunk))
+    assert got.error == "" and (got.received, got.expected) == (5000, 5000), got
+    assert got.chunks == len(progress) >= 5  # pieces sent 0.1 s apart arrive apart
+    assert [received for received, _, _ in progress][-1] == 5000
+    assert all(expected == 5000 for _, expected, _ in progress)
+    assert got.first_chunk_s < 0.3 < 0.35 <= got.total_s, got  # four pauses of 0.1 s
+    assert progress[-1][2] - progress[0][2] >= 0.35  # the bar moved over time
+
+
+def test_a_bad_parameter_comes_back_as_the_servers_message(server: DemoServer):
+    url = lesson.download_url(server.url, 5000, 1, 0.0)
+    got = asyncio.run(lesson.stream_download(url, 4096, lambda *_: None))
+    assert got.received == 0 and "at most 1000 pieces" in got.error, got
+
+
+def test_the_hand_written_iterator_counts_down_awaiting_each_item():
+    started = time.perf_counter()
+    assert asyncio.run(lesson.count_down(3, 0.05)) == [3, 2, 1]
+    assert time.perf_counter() - started >= 0.14
+
+
+def test_the_generators_finally_runs_when_read_to_the_end(server: DemoServer):
+    log: list[str] = []
+    url = lesson.download_url(server.url, 3000, 1000, 0.02)
+
+    async def scenario() -> int:
+        return await lesson.read_all(lesson.numbered_chunks(url, 4096, log.append), log.append)
+
+    assert asyncio.run(scenario()) == 3000
+    assert log[0] == "generator: connecting"
+    assert log[-2:] == [
+        "generator: finally ran after chunk 3: connection closed",
+        "consumer: the loop ended",
+    ], log
+
+
+def test_stopping_early_leaves_the_finally_for_aclose(server: DemoServer):
+    log: list[str] = []
+    url = lesson.download_url(server.url, 20_000, 1000, 0.05)  # 20 pieces, ~1 s
+
+    async def scenario() -> float:
+        started = time.perf_counter()
+        await lesson.stop_early(lesson.numbered_chunks(url, 4096, log.append), 2, log.append)
+        return time.perf_counter() - started
+
+    took = asyncio.run(scenario())
+    assert log[-4:] == [
+        "consumer: chunk 2",
+        "consumer: broke out of the loop; the generator is still paused at its yield",
+        "generator: finally ran after chunk 2: connection closed",
+        "consumer: aclose() returned",
+    ], log
+    assert took < 0.6  # it did not read the other 18 pieces
+
+
+def test_imports_without_qt():
+    code = "import sys, guidemo.lessons.async_iteration; assert 'PySide6' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -1,0 +1,117 @@
+"""Panel `async-iteration`: the streamed download moves the bar chunk by chunk with the
+window live, a bad combination shows the server's error, the hand-written iterator counts
+down, and the async generator's finally runs at its end, or at aclose() when stopped early."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+from PySide6 import QtWidgets
+
+from guidemo.panels.async_iteration import AsyncIterationPanel
+from tests.helpers import button, live_probes, wait_until, widget
+
+pytestmark = [pytest.mark.timeout(90), pytest.mark.panels("async-iteration")]
+
+
+def set_download(panel: AsyncIterationPanel, kb: int, piece_kb: int, interval: float) -> None:
+    widget(panel, QtWidgets.QSpinBox, "downloadSizeSpin").setValue(kb)
+    widget(panel, QtWidgets.QSpinBox, "pieceSizeSpin").setValue(piece_kb)
+    widget(panel, QtWidgets.QDoubleSpinBox, "pieceIntervalSpin").setValue(interval)
+
+
+def summary(panel: AsyncIterationPanel) -> str:
+    return widget(panel, QtWidgets.QLabel, "iterationSummary").text()
+
+
+def log(panel: AsyncIterationPanel) -> list[str]:
+    text = widget(panel, QtWidgets.QPlainTextEdit, "iterationLog").toPlainText()
+    return [m[1] for line in text.splitlines() if (m := re.match(r"^\+\s*[\d.]+ s  (.*)$", line))]
+
+
+def click_and_wait(window, run, name: str) -> AsyncIterationPanel:
+    panel = window.show_panel("async-iteration")
+
+    async def scenario() -> None:
+        button(panel, name).click()
+        assert panel.busy() and not button(panel, name).isEnabled()
+        await wait_until(lambda: not panel.busy(), 30, f"{name} to end")
+
+    run(scenario())
+    return panel
+
+
+def test_the_streamed_download_moves_the_bar_as_chunks_arrive(window, run):
+    panel = window.show_panel("async-iteration")
+    set_download(panel, 100, 10, 0.1)  # ten pieces, 0.9 s
+    bar = widget(panel, QtWidgets.QProgressBar, "downloadProgress")
+    seen: list[int] = []
+
+    async def scenario() -> int:
+        probes_before = window.monitor.stats().samples
+        button(panel, "streamDownloadButton").click()
+        while panel.busy():
+            if not seen or seen[-1] != bar.value():
+                seen.append(bar.value())
+            await asyncio.sleep(0.02)
+        return window.monitor.stats().samples - probes_before
+
+    probes = run(scenario())
+    assert bar.value() == bar.maximum() == 100_000
+    assert len([v for v in seen if 0 < v < 100_000]) >= 3, seen  # it moved in steps
+    found = re.search(
+        r"Received <b>([\d,]+) bytes in (\d+) chunks</b>: the first chunk after <b>([\d.]+) s"
+        r"</b>, the end after <b>([\d.]+) s",
+        summary(panel),
+    )
+    assert found, summary(panel)
+    assert found[1] == "100,000" and int(found[2]) >= 10
+    first, end = float(found[3]), float(found[4])
+    assert first < 0.5 and end >= 0.85 and end > first * 2, (first, end)
+    assert probes >= live_probes(0.85)  # the loop stayed live while it read
+
+
+def test_a_download_the_server_refuses_shows_its_message(window, run):
+    panel = window.show_panel("async-iteration")
+    set_download(panel, 2000, 1, 0.0)  # 2000 pieces: more than the server sends
+    click_and_wait(window, run, "streamDownloadButton")
+    assert "size / chunk must be at most 1000 pieces" in summary(panel)
+
+
+def test_the_hand_written_iterator_counts_down(window, run):
+    panel = click_and_wait(window, run, "customIteratorButton")
+    assert log(panel)[-6:] == [
+        *(f"Countdown: __anext__ returned {n}" for n in (5, 4, 3, 2, 1)),
+        "Countdown: __anext__ raised StopAsyncIteration: the loop ends",
+    ]
+    assert "gave 5, 4, 3, 2, 1 in" in summary(panel)
+
+
+def test_the_generator_read_to_the_end_runs_its_finally_at_the_end(window, run):
+    panel = window.show_panel("async-iteration")
+    set_download(panel, 40, 10, 0.05)
+    click_and_wait(window, run, "asyncGeneratorButton")
+    lines = log(panel)
+    assert lines[-2:] == [
+        "generator: finally ran after chunk 4: connection closed",
+        "consumer: the loop ended",
+    ], lines
+    assert "Read to the end: <b>40,000 bytes</b>" in summary(panel)
+
+
+def test_stopping_early_leaves_the_finally_until_aclose(window, run):
+    panel = window.show_panel("async-iteration")
+    set_download(panel, 200, 10, 0.1)  # twenty pieces, ~2 s if read to the end
+    widget(panel, QtWidgets.QSpinBox, "stopAfterSpin").setValue(3)
+    click_and_wait(window, run, "stopEarlyButton")
+    assert log(panel)[-4:] == [
+        "consumer: chunk 3",
+        "consumer: broke out of the loop; the generator is still paused at its yield",
+        "generator: finally ran after chunk 3: connection closed",
+        "consumer: aclose() returned",
+    ]
+    found = re.search(r"closed the connection at ([\d.]+) s", summary(panel))
+    assert "Stopped after <b>chunk 3</b>" in summary(panel) and found, summary(panel)
+    assert float(found[1]) < 1.2  # it did not wait for the other seventeen pieces
