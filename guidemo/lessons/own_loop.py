@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any
 
 Say = Callable[[str], None]
+B_SLOWER = 1.75  # B's steps are this much longer than A's (no two wake-ups at once)
 Sleep = Callable[[float], Awaitable[Any]]
 
 
@@ -57,7 +58,7 @@ async def countdown(name: str, count: int, pause_s: float, sleep: Sleep, say: Sa
 
 def on_own_loop(say: Say, pause_s: float = 0.2) -> None:
     """Two countdowns taking turns on the loop above: no asyncio anywhere."""
-    run(countdown("A", 3, pause_s, nap, say), countdown("B", 2, pause_s * 1.5, nap, say))
+    run(countdown("A", 3, pause_s, nap, say), countdown("B", 2, pause_s * B_SLOWER, nap, say))
 
 
 def on_asyncio(say: Say, pause_s: float = 0.2) -> None:
@@ -66,7 +67,7 @@ def on_asyncio(say: Say, pause_s: float = 0.2) -> None:
     async def main() -> None:
         await asyncio.gather(
             countdown("A", 3, pause_s, asyncio.sleep, say),
-            countdown("B", 2, pause_s * 1.5, asyncio.sleep, say),
+            countdown("B", 2, pause_s * B_SLOWER, asyncio.sleep, say),
         )
 
     asyncio.run(main())
@@ -84,6 +85,6 @@ def on_trio(say: Say, pause_s: float = 0.2) -> None:
     async def main() -> None:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(countdown, "A", 3, pause_s, trio.sleep, say)
-            nursery.start_soon(countdown, "B", 2, pause_s * 1.5, trio.sleep, say)
+            nursery.start_soon(countdown, "B", 2, pause_s * B_SLOWER, trio.sleep, say)
 
     trio.run(main)

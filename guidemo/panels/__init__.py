@@ -86,6 +86,10 @@ PANELS: list[PanelEntry] = [
                nav="Task inspector",
                blurb="Every task: where it waits, where its time went, who waits for whom, "
                "who cancelled it."),
+    PanelEntry("selector", "How the loop knows a socket is ready",
+               P + "selector:SelectorPanel", nav="The selector under the loop",
+               blurb="Beyond the lecture: the fds the loop waits on, which became ready, how "
+               "long it slept; and async/await on a loop of twenty lines."),
 ]  # fmt: skip
 SLUGS: list[str] = [entry.slug for entry in PANELS]
 
