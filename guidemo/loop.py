@@ -43,7 +43,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6 import QtCore, QtWidgets
 
@@ -55,7 +55,7 @@ TURN_BUDGET_S = 0.002  # asyncio runs this long at most before Qt gets its turn
 SLICE_READY = 8  # more callbacks than this ready at once run in slices of TURN_BUDGET_S
 LONG_TURN_S = 0.05  # a turn this long blocked the GUI thread: its times are kept
 _LONG_WAIT = 0.05  # seconds; shorter poll() timeouts oversleep by 50 us at most
-WATCH_KEEP = 4096  # a SelectorWatch keeps at most this many selects and sleeps not yet taken
+WATCH_KEEP = 4096  # a SelectorWatch keeps at most this many ready selects and sleeps not taken
 
 
 def new_event_loop(
@@ -450,18 +450,28 @@ class Sleep:
     end: float
 
 
+class Taken(NamedTuple):
+    """What a SelectorWatch recorded since it was last asked."""
+
+    selects: list[Select]  # those that found an fd ready, oldest first
+    sleeps: list[Sleep]
+    turns: int  # every select(), ready or not
+
+
 class SelectorWatch:
     """What the loop's selector does, recorded only while attached (the selector panel).
 
     `attach(loop)` records each select() of guidemo's loop (on stock qasync there is no
     selector of asyncio's to watch: `selects` stays empty, `has_selector` is False) and each
-    time the GUI thread slept in Qt's poll(), from Qt's dispatcher (any loop). Both go to
-    rings of WATCH_KEEP; `take()` empties them. `detach()` leaves nothing behind.
+    time the GUI thread slept in Qt's poll(), from Qt's dispatcher (any loop). A select that
+    found nothing is only counted. Both go to rings of WATCH_KEEP; `take()` empties them.
+    `detach()` leaves nothing behind.
     """
 
     def __init__(self, keep: int = WATCH_KEEP) -> None:
         self.selects: collections.deque[Select] = collections.deque(maxlen=keep)
         self.sleeps: collections.deque[Sleep] = collections.deque(maxlen=keep)
+        self.turns = 0  # select() calls since the last take()
         self.loop: GuidemoEventLoop | None = None  # the loop whose selector is watched
         self._dispatcher: QtCore.QAbstractEventDispatcher | None = None
         self._fell_asleep: float | None = None
@@ -492,15 +502,15 @@ class SelectorWatch:
                 self._dispatcher.awake.disconnect(self._awake)
             self._dispatcher = None
         self._fell_asleep = None
-        self.selects.clear()
-        self.sleeps.clear()
+        self.take()
 
-    def take(self) -> tuple[list[Select], list[Sleep]]:
+    def take(self) -> Taken:
         """Everything recorded since the last take(), oldest first."""
-        selects, sleeps = list(self.selects), list(self.sleeps)
+        taken = Taken(list(self.selects), list(self.sleeps), self.turns)
         self.selects.clear()
         self.sleeps.clear()
-        return selects, sleeps
+        self.turns = 0
+        return taken
 
     def registered(self) -> list[selectors.SelectorKey]:
         """Every file descriptor the watched selector waits on now, by fd."""
@@ -509,7 +519,9 @@ class SelectorWatch:
         return sorted(self.loop._selector.get_map().values(), key=lambda key: key.fd)
 
     def selected(self, ready: list[tuple[selectors.SelectorKey, int]]) -> None:
-        self.selects.append(Select(time.perf_counter(), tuple((k.fd, ev) for k, ev in ready)))
+        self.turns += 1
+        if ready:
+            self.selects.append(Select(time.perf_counter(), tuple((k.fd, e) for k, e in ready)))
 
     def _about_to_block(self) -> None:
         self._fell_asleep = time.perf_counter()

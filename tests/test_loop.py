@@ -732,16 +732,17 @@ def test_a_selector_watch_sees_ready_fds_and_the_sleeps_between(
             return right.fileno(), len(registered)
 
     fd, registered = loop.run_until_complete(main())
-    selects, sleeps = watch.take()
+    selects, sleeps, turns = watch.take()
     asleep = sum(sleep.end - sleep.start for sleep in sleeps)
     assert 0.1 < asleep < 2.0, asleep  # most of the 0.25 s idle, on a busy machine
     if kind == "guidemo":
         assert watch.has_selector and registered >= 2  # the socket and the self-pipe
         assert any((fd, selectors.EVENT_READ) in select.ready for select in selects)
+        assert all(select.ready for select in selects) and turns > len(selects)
     else:
-        assert not watch.has_selector and not selects and registered == 0
+        assert not watch.has_selector and not selects and not turns and registered == 0
     watch.detach()
-    assert watch.take() == ([], [])
+    assert watch.take() == ([], [], 0)
 
 
 def test_unwatched_the_loop_runs_its_selector_untouched(qapp: QtCore.QCoreApplication) -> None:
@@ -755,15 +756,16 @@ def test_unwatched_the_loop_runs_its_selector_untouched(qapp: QtCore.QCoreApplic
         assert "select" in vars(loop._selector)
 
         async def many_turns() -> None:
-            for _ in range(50):
-                await asyncio.sleep(0)
+            for _ in range(50):  # each wakes the loop through its self-pipe: an fd ready
+                loop.call_soon_threadsafe(lambda: None)
+                await asyncio.sleep(0.001)
 
         loop.run_until_complete(many_turns())
-        assert len(watch.selects) == 8
+        assert len(watch.selects) == 8 and watch.turns >= 50
         watch.detach()
         assert "select" not in vars(loop._selector) and not watch.selects
         loop.run_until_complete(many_turns())
-        assert not watch.selects and not watch.sleeps
+        assert not watch.selects and not watch.sleeps and not watch.turns
     finally:
         watch.detach()
         loop.close()

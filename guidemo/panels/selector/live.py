@@ -66,7 +66,6 @@ class LiveSection(Section):
         self.ready_counts: collections.Counter[int] = collections.Counter()  # since shown
         self.recent: collections.deque[tuple[float, int]] = collections.deque()  # (at, fd)
         self.sleeps: collections.deque[Sleep] = collections.deque()  # the last WINDOW_S
-        self.turns = 0  # selects in the last refresh
         self.names: dict[int, str] = {}  # fd -> what waits on it, as last seen
         self.shown_since = 0.0
         self.watching = False  # the watch is attached (while shown, once the loop ran)
@@ -189,7 +188,7 @@ class LiveSection(Section):
             self.shown_since = time.perf_counter()
             return
         now = time.perf_counter()
-        selects, sleeps = self.watch.take()
+        selects, sleeps, turns = self.watch.take()
         self.sleeps.extend(sleeps)
         while self.sleeps and self.sleeps[0].end < now - WINDOW_S:
             self.sleeps.popleft()
@@ -201,7 +200,7 @@ class LiveSection(Section):
             self.recent.popleft()
         self._draw_fds()
         self._log_turns(selects, sleeps)
-        self._draw_summary(now, len(selects), sum(bool(s.ready) for s in selects))
+        self._draw_summary(now, turns, len(selects))
 
     def _draw_fds(self) -> None:
         if not self.watch.has_selector:
@@ -223,7 +222,7 @@ class LiveSection(Section):
 
     def _log_turns(self, selects: list[Select], sleeps: list[Sleep]) -> None:
         """One line per turn that found an fd ready, with the sleep that ended before it."""
-        ready = [select for select in selects if select.ready]
+        ready = selects
         lines = []
         ends = [sleep.end for sleep in sleeps]  # oldest first
         for select in ready[:LINES_PER_REFRESH]:
