@@ -440,6 +440,7 @@ class Select:
 
     at: float  # time.perf_counter()
     ready: tuple[tuple[int, int], ...]  # (fd, selectors.EVENT_READ | EVENT_WRITE)
+    slept: float | None  # seconds the thread slept just before this turn (None: it did not)
 
 
 @dataclass(frozen=True, slots=True)
@@ -475,6 +476,7 @@ class SelectorWatch:
         self.loop: GuidemoEventLoop | None = None  # the loop whose selector is watched
         self._dispatcher: QtCore.QAbstractEventDispatcher | None = None
         self._fell_asleep: float | None = None
+        self._slept: float | None = None  # the sleep that ended since the last select()
 
     @property
     def has_selector(self) -> bool:
@@ -501,7 +503,7 @@ class SelectorWatch:
                 self._dispatcher.aboutToBlock.disconnect(self._about_to_block)
                 self._dispatcher.awake.disconnect(self._awake)
             self._dispatcher = None
-        self._fell_asleep = None
+        self._fell_asleep = self._slept = None
         self.take()
 
     def take(self) -> Taken:
@@ -521,12 +523,16 @@ class SelectorWatch:
     def selected(self, ready: list[tuple[selectors.SelectorKey, int]]) -> None:
         self.turns += 1
         if ready:
-            self.selects.append(Select(time.perf_counter(), tuple((k.fd, e) for k, e in ready)))
+            fds = tuple((key.fd, events) for key, events in ready)
+            self.selects.append(Select(time.perf_counter(), fds, self._slept))
+        self._slept = None
 
     def _about_to_block(self) -> None:
         self._fell_asleep = time.perf_counter()
 
     def _awake(self) -> None:
         if self._fell_asleep is not None:  # (Qt also says awake when it did not sleep)
-            self.sleeps.append(Sleep(self._fell_asleep, time.perf_counter()))
+            sleep = Sleep(self._fell_asleep, time.perf_counter())
+            self.sleeps.append(sleep)
+            self._slept = sleep.end - sleep.start
             self._fell_asleep = None

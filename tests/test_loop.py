@@ -723,8 +723,10 @@ def test_a_selector_watch_sees_ready_fds_and_the_sleeps_between(
             watch.attach(loop)
             try:
                 await asyncio.sleep(0.2)  # nothing to do: the thread sleeps
-                loop.call_later(0.05, left.send, b"x")
+                sender = threading.Timer(0.1, left.send, [b"x"])  # (the loop sleeps till then)
+                sender.start()
                 assert await asyncio.wait_for(arrived, 5) == b"x"
+                sender.join()
                 registered = [key.fd for key in watch.registered()]
             finally:
                 loop.remove_reader(right.fileno())
@@ -737,7 +739,8 @@ def test_a_selector_watch_sees_ready_fds_and_the_sleeps_between(
     assert 0.1 < asleep < 2.0, asleep  # most of the 0.25 s idle, on a busy machine
     if kind == "guidemo":
         assert watch.has_selector and registered >= 2  # the socket and the self-pipe
-        assert any((fd, selectors.EVENT_READ) in select.ready for select in selects)
+        woken = [select for select in selects if (fd, selectors.EVENT_READ) in select.ready]
+        assert woken and woken[0].slept is not None and 0.05 < woken[0].slept < 2.0, woken
         assert all(select.ready for select in selects) and turns > len(selects)
     else:
         assert not watch.has_selector and not selects and not turns and registered == 0

@@ -9,6 +9,7 @@ import re
 import pytest
 from PySide6 import QtWidgets
 
+from guidemo.lessons.own_loop import run as run_own_loop
 from guidemo.panels.selector import SelectorPanel
 from tests.helpers import TEST_LOOP_KIND, button, wait_until, widget
 
@@ -60,8 +61,8 @@ def test_connections_appear_as_fds_and_become_ready(window, run, server) -> None
 
     most, ready, log, numbers = run(go())
     assert most == ready == 4
-    assert re.search(r"ready: fd \d+ \(a connection to 127\.0\.0\.1", log), log[-2000:]
-    assert re.search(r"slept +[\d.]+ ms, then ready", log), log[-2000:]
+    assert re.search(r"ready: fd \d+ read \(a connection to 127\.0\.0\.1", log), log[-2000:]
+    assert re.search(r"after +[\d.]+ ms asleep, ready: fd", log), log[-2000:]
     assert "4 answers after" in log
     waiting, working = int(numbers["waiting"]), int(numbers["working"])
     assert 900 <= waiting + working <= 1100
@@ -117,3 +118,4 @@ def test_own_loop_runs_the_countdowns_without_asyncio(window, run) -> None:
     assert took is not None and 0.69 <= float(took[1]) < 1.25, "overlapping: 0.7 s, not 1.3"
     assert "ownLoopButton" in [b.objectName() for b in panel.own_loop.buttons]
     assert button(panel, "ownLoopTrioButton").toolTip()
+    assert run_own_loop in panel.source_view.objects, "the code on the right follows the tab"

@@ -13,7 +13,6 @@ from typing import Any, ClassVar
 
 from PySide6 import QtWidgets
 
-from guidemo.lessons.own_loop import on_asyncio, on_own_loop, on_trio
 from guidemo.lessons.selector import open_connections
 from guidemo.panels.base import Panel, PanelContext
 from guidemo.panels.section import Section
@@ -28,12 +27,8 @@ class SelectorPanel(Panel):
     slug = "selector"
     title = "How the loop knows a socket is ready"
     sources = LiveSection.sources  # the first tab's, until another tab is opened
-    button_lessons: ClassVar[dict[str, object]] = {
-        "openConnectionsButton": open_connections,
-        "ownLoopButton": on_own_loop,
-        "ownLoopAsyncioButton": on_asyncio,
-        "ownLoopTrioButton": on_trio,
-    }
+    # (the own-loop tab shows its lessons while it is open: its buttons run those)
+    button_lessons: ClassVar[dict[str, object]] = {"openConnectionsButton": open_connections}
     explanation_numbers: ClassVar[dict[str, float]] = {"latency_s": LATENCY_S, "hold_s": HOLD_S}
 
     def __init__(self, context: PanelContext) -> None:

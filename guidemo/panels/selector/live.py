@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import bisect
 import collections
 import time
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.lessons.selector import (
+    WATCHING,
     open_connections,
     registrations,
     waiting_share,
@@ -37,7 +37,6 @@ from guidemo.widgets.palette import colored
 REFRESH_MS = 250  # the view reads what the watch recorded this often
 WINDOW_S = 1.0  # "per second": waiting and working over the last second
 LINES_PER_REFRESH = 12  # ready turns listed per refresh; the rest are counted
-JUST_WOKE_S = 0.005  # a turn this soon after a sleep is the one that sleep waited for
 LATENCY_S = 1.0  # each request waits this long at the demo server
 HOLD_S = 3.0  # the connections stay open (idle, registered) this long after
 FD_COLUMNS = ("fd", "waits for", "what waits on it", "ready, last s", "ready in all")
@@ -199,7 +198,7 @@ class LiveSection(Section):
         while self.recent and self.recent[0][0] < now - WINDOW_S:
             self.recent.popleft()
         self._draw_fds()
-        self._log_turns(selects, sleeps)
+        self._log_turns(selects)
         self._draw_summary(now, turns, len(selects))
 
     def _draw_fds(self) -> None:
@@ -220,23 +219,21 @@ class LiveSection(Section):
             set_row(t, at, cells)
         t.setUpdatesEnabled(True)
 
-    def _log_turns(self, selects: list[Select], sleeps: list[Sleep]) -> None:
-        """One line per turn that found an fd ready, with the sleep that ended before it."""
-        ready = selects
+    def _log_turns(self, selects: list[Select]) -> None:
+        """One line per turn that found an fd ready, with how long the thread slept before."""
         lines = []
-        ends = [sleep.end for sleep in sleeps]  # oldest first
-        for select in ready[:LINES_PER_REFRESH]:
-            at = bisect.bisect_right(ends, select.at) - 1  # the last sleep before this turn
-            if at >= 0 and select.at - ends[at] < JUST_WOKE_S:
-                slept = f"slept {(ends[at] - sleeps[at].start) * 1000:6.1f} ms, then"
+        for select in selects[:LINES_PER_REFRESH]:
+            if select.slept is None:
+                before = "no sleep before it (the thread was busy),"
             else:
-                slept = "already awake,"
+                before = f"after {select.slept * 1000:6.1f} ms asleep,"
             fds = ", ".join(
-                f"fd {fd} ({self.names.get(fd, '?').split(':')[0]})" for fd, _ in select.ready
+                f"fd {fd} {WATCHING[events]} ({self.names.get(fd, '?').split(':')[0]})"
+                for fd, events in select.ready
             )
-            lines.append(f"+{select.at - self.shown_since:8.3f} s  {slept} ready: {fds}")
-        if len(ready) > LINES_PER_REFRESH:
-            lines.append(f"           ... and {len(ready) - LINES_PER_REFRESH} more turns")
+            lines.append(f"+{select.at - self.shown_since:8.3f} s  {before} ready: {fds}")
+        if len(selects) > LINES_PER_REFRESH:
+            lines.append(f"           ... and {len(selects) - LINES_PER_REFRESH} more turns")
         if lines:
             self.turn_log.appendPlainText("\n".join(lines))
 
