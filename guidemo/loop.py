@@ -21,6 +21,10 @@ handling and sockets are therefore asyncio's own code, not a copy of it.
 
 A callback that runs a nested Qt loop (dialog.exec()) pauses asyncio; the loop only says
 when it sees one, to the `PauseWatcher` the HUD's monitor attaches (`watch_pauses`).
+
+What the selector does (each select() and what it found ready, each time the GUI thread
+slept in Qt's poll()) is recorded only while a `SelectorWatch` is attached (the selector
+panel's live view): unwatched, the loop runs exactly the code above.
 """
 
 from __future__ import annotations
@@ -37,8 +41,9 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6 import QtCore, QtWidgets
 
@@ -50,6 +55,7 @@ TURN_BUDGET_S = 0.002  # asyncio runs this long at most before Qt gets its turn
 SLICE_READY = 8  # more callbacks than this ready at once run in slices of TURN_BUDGET_S
 LONG_TURN_S = 0.05  # a turn this long blocked the GUI thread: its times are kept
 _LONG_WAIT = 0.05  # seconds; shorter poll() timeouts oversleep by 50 us at most
+WATCH_KEEP = 4096  # a SelectorWatch keeps at most this many ready selects and sleeps not taken
 
 
 def new_event_loop(
@@ -381,6 +387,25 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
         asyncio's callbacks is running a nested Qt event loop: asyncio is paused."""
         return self._q.in_turn
 
+    def watch_selector(self, watch: SelectorWatch | None) -> None:
+        """Tell `watch` of every select() asyncio's turns make (None: stop telling).
+
+        The selector's select() is shadowed on this one selector object only while it is
+        watched; unwatched, asyncio's turn calls the class's own method and pays nothing.
+        """
+        selector = self._selector
+        vars(selector).pop("select", None)  # the class's own select() again
+        if watch is None:
+            return
+        plain_select = selector.select
+
+        def select(timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+            ready = plain_select(timeout)
+            watch.selected(ready)
+            return ready
+
+        setattr(selector, "select", select)  # noqa: B010 (mypy: a method assigned on purpose)
+
     def _nested_loop_seen(self) -> None:
         """Qt waits (or wakes us) inside a turn: a callback runs a nested Qt loop."""
         if self._q.pauses is not None:
@@ -407,3 +432,107 @@ class GuidemoEventLoop(asyncio.SelectorEventLoop):
             # Wake a little early instead; the next turn waits the rest with a short timer.
             delay -= delay / 500
         self._q.timer.start(min(math.ceil(delay * 1000), _MAX_TIMER_MS))  # up: never early
+
+
+@dataclass(frozen=True, slots=True)
+class Select:
+    """One select() of an asyncio turn: when it returned, and what it found ready."""
+
+    at: float  # time.perf_counter()
+    ready: tuple[tuple[int, int], ...]  # (fd, selectors.EVENT_READ | EVENT_WRITE)
+    slept: float | None  # seconds the thread slept just before this turn (None: it did not)
+
+
+@dataclass(frozen=True, slots=True)
+class Sleep:
+    """The GUI thread asleep in Qt's poll(), waiting for any event, socket or timer."""
+
+    start: float  # time.perf_counter()
+    end: float
+
+
+class Taken(NamedTuple):
+    """What a SelectorWatch recorded since it was last asked."""
+
+    selects: list[Select]  # those that found an fd ready, oldest first
+    sleeps: list[Sleep]
+    turns: int  # every select(), ready or not
+
+
+class SelectorWatch:
+    """What the loop's selector does, recorded only while attached (the selector panel).
+
+    `attach(loop)` records each select() of guidemo's loop (on stock qasync there is no
+    selector of asyncio's to watch: `selects` stays empty, `has_selector` is False) and each
+    time the GUI thread slept in Qt's poll(), from Qt's dispatcher (any loop). A select that
+    found nothing is only counted. Both go to rings of WATCH_KEEP; `take()` empties them.
+    `detach()` leaves nothing behind.
+    """
+
+    def __init__(self, keep: int = WATCH_KEEP) -> None:
+        self.selects: collections.deque[Select] = collections.deque(maxlen=keep)
+        self.sleeps: collections.deque[Sleep] = collections.deque(maxlen=keep)
+        self.turns = 0  # select() calls since the last take()
+        self.loop: GuidemoEventLoop | None = None  # the loop whose selector is watched
+        self._dispatcher: QtCore.QAbstractEventDispatcher | None = None
+        self._fell_asleep: float | None = None
+        self._slept: float | None = None  # the sleep that ended since the last select()
+
+    @property
+    def has_selector(self) -> bool:
+        return self.loop is not None
+
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Start recording (selects only on guidemo's loop; sleeps on any)."""
+        self.detach()
+        if isinstance(loop, GuidemoEventLoop):
+            self.loop = loop
+            loop.watch_selector(self)
+        self._dispatcher = QtCore.QAbstractEventDispatcher.instance()
+        if self._dispatcher is not None:
+            self._dispatcher.aboutToBlock.connect(self._about_to_block)
+            self._dispatcher.awake.connect(self._awake)
+
+    def detach(self) -> None:
+        """Stop recording and forget what was not taken."""
+        if self.loop is not None:
+            self.loop.watch_selector(None)
+            self.loop = None
+        if self._dispatcher is not None:
+            with contextlib.suppress(RuntimeError):  # the dispatcher already gone at exit
+                self._dispatcher.aboutToBlock.disconnect(self._about_to_block)
+                self._dispatcher.awake.disconnect(self._awake)
+            self._dispatcher = None
+        self._fell_asleep = self._slept = None
+        self.take()
+
+    def take(self) -> Taken:
+        """Everything recorded since the last take(), oldest first."""
+        taken = Taken(list(self.selects), list(self.sleeps), self.turns)
+        self.selects.clear()
+        self.sleeps.clear()
+        self.turns = 0
+        return taken
+
+    def registered(self) -> list[selectors.SelectorKey]:
+        """Every file descriptor the watched selector waits on now, by fd."""
+        if self.loop is None or self.loop.is_closed():
+            return []
+        return sorted(self.loop._selector.get_map().values(), key=lambda key: key.fd)
+
+    def selected(self, ready: list[tuple[selectors.SelectorKey, int]]) -> None:
+        self.turns += 1
+        if ready:
+            fds = tuple((key.fd, events) for key, events in ready)
+            self.selects.append(Select(time.perf_counter(), fds, self._slept))
+        self._slept = None
+
+    def _about_to_block(self) -> None:
+        self._fell_asleep = time.perf_counter()
+
+    def _awake(self) -> None:
+        if self._fell_asleep is not None:  # (Qt also says awake when it did not sleep)
+            sleep = Sleep(self._fell_asleep, time.perf_counter())
+            self.sleeps.append(sleep)
+            self._slept = sleep.end - sleep.start
+            self._fell_asleep = None

@@ -14,6 +14,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import asyncio
 import gc
 import itertools
+import selectors
 import signal
 import socket
 import sys
@@ -26,7 +27,13 @@ import pytest
 from aiohttp import ClientSession, web
 from PySide6 import QtCore
 
-from guidemo.loop import LOOP_KINDS, GuidemoEventLoop, loop_name, new_event_loop
+from guidemo.loop import (
+    LOOP_KINDS,
+    GuidemoEventLoop,
+    SelectorWatch,
+    loop_name,
+    new_event_loop,
+)
 from guidemo.monitor import PauseWatcher
 
 pytestmark = [pytest.mark.timeout(30), pytest.mark.fast]
@@ -699,3 +706,69 @@ def test_stop_lets_the_burst_finish_first(loop: asyncio.AbstractEventLoop) -> No
         loop.call_soon(work, n)
     loop.run_forever()
     assert ran == list(range(100))
+
+
+def test_a_selector_watch_sees_ready_fds_and_the_sleeps_between(
+    loop: asyncio.AbstractEventLoop, kind: str
+) -> None:
+    """Attached, it records each select() (guidemo's loop) and each sleep in Qt's poll()."""
+    watch = SelectorWatch()
+
+    async def main() -> tuple[int, int]:
+        left, right = socket.socketpair()
+        with left, right:
+            right.setblocking(False)
+            arrived = loop.create_future()
+            loop.add_reader(right.fileno(), lambda: arrived.set_result(right.recv(10)))
+            watch.attach(loop)
+            try:
+                await asyncio.sleep(0.2)  # nothing to do: the thread sleeps
+                sender = threading.Timer(0.1, left.send, [b"x"])  # (the loop sleeps till then)
+                sender.start()
+                assert await asyncio.wait_for(arrived, 5) == b"x"
+                sender.join()
+                registered = [key.fd for key in watch.registered()]
+            finally:
+                loop.remove_reader(right.fileno())
+            assert kind == "qasync" or right.fileno() in registered
+            return right.fileno(), len(registered)
+
+    fd, registered = loop.run_until_complete(main())
+    selects, sleeps, turns = watch.take()
+    asleep = sum(sleep.end - sleep.start for sleep in sleeps)
+    assert 0.1 < asleep < 2.0, asleep  # most of the 0.25 s idle, on a busy machine
+    if kind == "guidemo":
+        assert watch.has_selector and registered >= 2  # the socket and the self-pipe
+        woken = [select for select in selects if (fd, selectors.EVENT_READ) in select.ready]
+        assert woken and woken[0].slept is not None and 0.05 < woken[0].slept < 2.0, woken
+        assert all(select.ready for select in selects) and turns > len(selects)
+    else:
+        assert not watch.has_selector and not selects and not turns and registered == 0
+    watch.detach()
+    assert watch.take() == ([], [], 0)
+
+
+def test_unwatched_the_loop_runs_its_selector_untouched(qapp: QtCore.QCoreApplication) -> None:
+    """Nothing is left behind on detach, and a watch's rings stay bounded."""
+    loop = new_event_loop(qapp, "guidemo")
+    assert isinstance(loop, GuidemoEventLoop)
+    watch = SelectorWatch(keep=8)
+    try:
+        assert "select" not in vars(loop._selector)  # the class's own select()
+        watch.attach(loop)
+        assert "select" in vars(loop._selector)
+
+        async def many_turns() -> None:
+            for _ in range(50):  # each wakes the loop through its self-pipe: an fd ready
+                loop.call_soon_threadsafe(lambda: None)
+                await asyncio.sleep(0.001)
+
+        loop.run_until_complete(many_turns())
+        assert len(watch.selects) == 8 and watch.turns >= 50
+        watch.detach()
+        assert "select" not in vars(loop._selector) and not watch.selects
+        loop.run_until_complete(many_turns())
+        assert not watch.selects and not watch.sleeps and not watch.turns
+    finally:
+        watch.detach()
+        loop.close()

@@ -106,6 +106,10 @@ PANELS: list[PanelEntry] = [
                P + "async_iteration:AsyncIterationPanel", nav="async for and generators",
                blurb="A download read chunk by chunk with async for, an async iterator by "
                "hand, an async generator stopped early and its finally."),
+    PanelEntry("selector", "How the loop knows a socket is ready",
+               P + "selector:SelectorPanel", nav="The selector under the loop",
+               blurb="Beyond the lecture: the fds the loop waits on, which became ready, how "
+               "long it slept; and async/await on a loop of twenty lines."),
 ]  # fmt: skip
 SLUGS: list[str] = [entry.slug for entry in PANELS]
 

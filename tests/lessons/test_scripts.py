@@ -62,7 +62,8 @@ def interrupt_after(name: str, marker: str, *args: str) -> tuple[int, list[str],
 
 def test_every_script_is_listed_and_answers_help() -> None:
     assert SCRIPT_NAMES == [
-        "async_executor", "async_timer", "gather", "just_coroutines", "say_lots", "say_something"
+        "async_executor", "async_timer", "entry_points", "gather", "just_coroutines", "say_lots",
+        "say_something",
     ]  # fmt: skip
     for name in SCRIPT_NAMES:
         result = run_script(name, "--help")
@@ -243,3 +244,26 @@ def test_ctrl_c_waits_for_a_thread_job_it_cannot_interrupt() -> None:
     assert code == 130 and err == "Ctrl+C: stopped\n"
     assert lines[-1] == "cancelled; a job already in its thread cannot be: waiting for it to end"
     assert took > 0.8  # it waited for most of the 1.5 s job, in its thread
+
+
+def test_entry_points_shows_get_event_loop_failing_run_and_runner_and_eager_tasks() -> None:
+    result = run_script("entry_points")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # warnings are errors in the child: each one was caught
+    out = result.stdout
+    version = sys.version_info[:2]
+    first = out.split("1. ")[1].split("2. ")[0]
+    if version < (3, 12):
+        assert "returned a _UnixSelectorEventLoop, not running; no warning" in first
+    elif version < (3, 14):
+        assert "caught DeprecationWarning: There is no current event loop" in first
+    else:
+        assert "raised RuntimeError" in first
+    assert "two loops: True; both closed: True, True" in out
+    assert "then get_event_loop(): raised RuntimeError: There is no current event loop" in out
+    assert "one loop: True; closed when the with block ended: True" in out
+    assert "lazy (the default): create_task returned, task: first step, task: second step" in out
+    if version >= (3, 12):
+        assert "eager: task: first step, create_task returned, task: second step" in out
+    else:
+        assert "eager: not on Python 3.11" in out

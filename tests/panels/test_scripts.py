@@ -250,3 +250,21 @@ def test_quitting_the_app_with_a_script_running_leaves_no_orphan(tmp_path) -> No
     assert app.stderr == ""
     pid = int(re.search(r"^CHILD (\d+)$", app.stdout, re.MULTILINE).group(1))
     assert not pid_alive(pid), "the script outlived the app"
+
+
+def test_the_modern_entry_points_run_with_the_warning_caught(window, run) -> None:
+    panel = fresh(window)
+    before = len(panel.runs)
+
+    async def scenario() -> None:
+        button(panel, "getEventLoopButton").click()
+        await wait_until(lambda: len(panel.runs) > before, 30, "the end of the run")
+
+    run(scenario())
+    said = [text for _, text in streamed(panel)]
+    assert panel.runs[-1].script == "entry_points" and panel.runs[-1].exit_code == 0
+    assert not streamed(panel, "err")
+    assert any("then get_event_loop(): raised RuntimeError" in line for line in said), said
+    assert any("one loop: True" in line for line in said), said
+    assert "entry_points" in panel.findChild(QtWidgets.QLabel, "scriptCommand").text()
+    assert panel.source_view.objects[0].__name__ == "guidemo.programs.entry_points"

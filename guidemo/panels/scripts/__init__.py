@@ -30,7 +30,17 @@ from guidemo.panels.base import Panel, PanelContext
 from guidemo.panels.scripts.catalogue import BY_NAME, SCRIPTS, Script, shared_module
 from guidemo.widgets import palette
 from guidemo.widgets.colored_log import ColoredLog
-from guidemo.widgets.kit import check, dspin, label, line_edit, make_button, named, row, table
+from guidemo.widgets.kit import (
+    check,
+    dspin,
+    flow,
+    label,
+    line_edit,
+    make_button,
+    named,
+    row,
+    table,
+)
 from guidemo.widgets.palette import colored
 
 RUNNER_SOURCES = (
@@ -130,6 +140,13 @@ class ScriptsPanel(Panel):
             "has not ended within the grace",
             self.stop,
         )
+        self.get_event_loop_button = make_button(
+            "Modern entry points: get_event_loop(), run, Runner",
+            "getEventLoopButton",
+            "Run entry_points: why the lecture's asyncio.get_event_loop() warns or fails on "
+            "today's Python, asyncio.run, asyncio.Runner and eager tasks, in a child process",
+            self.run_entry_points,
+        )
         self.clear_button = make_button(
             "Clear output", "clearScriptOutputButton", "Empty the output view", self._clear
         )
@@ -164,6 +181,7 @@ class ScriptsPanel(Panel):
             row(self.unbuffered_check, "grace", self.grace_spin, None, self.run_button,
                 self.stop_button, self.clear_button)
         )  # fmt: skip
+        layout.addWidget(flow("Beyond the lecture:", self.get_event_loop_button))
         layout.addWidget(self.about)
         layout.addWidget(self.command)
         layout.addWidget(self.status)
@@ -207,6 +225,7 @@ class ScriptsPanel(Panel):
     def _refresh_buttons(self) -> None:
         running = self._run_task is not None
         self.run_button.setEnabled(not running)
+        self.get_event_loop_button.setEnabled(not running)
         run = self.current
         stoppable = self.process is not None and run is not None and not run.stopped
         self.stop_button.setEnabled(running and stoppable)
@@ -222,6 +241,12 @@ class ScriptsPanel(Panel):
         script = self.script
         self._run_task = self.spawn(self._run(script, command), f"run {script.name}")
         self._refresh_buttons()
+
+    def run_entry_points(self) -> None:
+        """Choose the entry_points script and run it (the button beyond the lecture)."""
+        if self._run_task is None:
+            self.script_combo.setCurrentText("entry_points")
+            self.run_chosen()
 
     async def _run(self, script: Script, command: list[str]) -> None:
         run = Run(len(self.runs) + 1, script.name, self.args_edit.text().strip(), None, 0.0)

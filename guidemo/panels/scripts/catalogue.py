@@ -73,6 +73,15 @@ SCRIPTS: tuple[Script, ...] = (
         "No asyncio at all: a generator stepped by hand with <code>send(None)</code> until "
         "<code>StopIteration</code>, then a round-robin loop taking turns between several.",
     ),
+    Script(
+        "entry_points",
+        "",
+        "Beyond the lecture: today's way in. The lecture's <code>asyncio.get_event_loop()</code> "
+        "outside a running loop warns on Python 3.12 and 3.13 (DeprecationWarning) and raises "
+        "on 3.14; on every version it raises once <code>asyncio.run</code> has run. Then "
+        "<code>asyncio.run</code> (a new loop each time), <code>asyncio.Runner</code> (one "
+        "loop for several runs) and 3.12's eager tasks, each run here with the warning caught.",
+    ),
 )
 BY_NAME = {script.name: script for script in SCRIPTS}
 
