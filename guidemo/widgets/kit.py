@@ -458,15 +458,20 @@ def row(*items: QtWidgets.QWidget | str | None, stretch: bool = True) -> QtWidge
 Item = QtWidgets.QWidget | QtWidgets.QLayout | tuple[QtWidgets.QWidget, int] | None
 
 
-def column(*items: Item, top: int = 4) -> QtWidgets.QWidget:
+def column(
+    *items: Item, top: int | None = 4, into: QtWidgets.QWidget | None = None
+) -> QtWidgets.QWidget:
     """A vertical stack of widgets and layouts, no side margins (a panel's or section's body).
 
     `(widget, stretch)` gives a widget a stretch factor (the one that takes the spare
-    height: a table, a chart, a splitter); None adds a stretch.
+    height: a table, a chart, a splitter); None adds a stretch. `top` None keeps the
+    style's margins all round (a box's or tab's body). `into`: stack them in that widget
+    (a section itself) instead of a new one.
     """
-    body = QtWidgets.QWidget()
+    body = QtWidgets.QWidget() if into is None else into
     layout = QtWidgets.QVBoxLayout(body)
-    layout.setContentsMargins(0, top, 0, 0)
+    if top is not None:
+        layout.setContentsMargins(0, top, 0, 0)
     for item in items:
         if item is None:
             layout.addStretch(1)
