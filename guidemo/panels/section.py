@@ -84,6 +84,13 @@ class SectionsPanel(Panel):
             scroll.setToolTip("Show more tabs")  # the tab bar's own scroll arrows
         return tabs
 
+    def give_height(self, explanation: int, controls: int) -> None:
+        """Share the column's height between the explanation and the controls (first
+        sizes, in pixels): a panel whose parts need room more than the text says so."""
+        splitter = self.explanation.parentWidget()
+        if isinstance(splitter, QtWidgets.QSplitter):
+            splitter.setSizes([explanation, controls])
+
     def show_source(self, objects: Sequence[object]) -> None:
         self.source_view.show_objects(objects)
 
