@@ -54,8 +54,10 @@ class Section(QtWidgets.QWidget):
         column(*items, top=top, into=self)
 
     def show_source(self) -> None:
-        """Show this section's lessons in the panel's sourceView."""
-        self.host.show_source(self.sources)
+        """Show this section's lessons in the panel's sourceView (none named: the panel's
+        own stay)."""
+        if self.sources:
+            self.host.show_source(self.sources)
 
     async def stop(self) -> None:
         """Stop what the section owns besides its tasks (the panel cancels those)."""
