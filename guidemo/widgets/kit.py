@@ -439,7 +439,8 @@ RowItem = QtWidgets.QWidget | str | tuple[QtWidgets.QWidget, int] | None
 def row(*items: RowItem, stretch: bool = True) -> QtWidgets.QHBoxLayout:
     """A horizontal row: widgets, plain strings as labels (of the widget after them: its
     buddy, which a screen reader names it by), None as a stretch, `(widget, stretch)` a
-    widget that takes that share of the spare width."""
+    widget that takes that share of the spare width (else the row ends with a stretch,
+    unless `stretch` is False)."""
     layout = QtWidgets.QHBoxLayout()
     text: QtWidgets.QLabel | None = None
     for item in items:
@@ -455,8 +456,8 @@ def row(*items: RowItem, stretch: bool = True) -> QtWidgets.QHBoxLayout:
             if text is not None:
                 text.setBuddy(widget)
         text = None
-    if stretch and None not in items:
-        layout.addStretch(1)
+    if stretch and not any(item is None or isinstance(item, tuple) for item in items):
+        layout.addStretch(1)  # the spare width goes to the end, unless an item claims it
     return layout
 
 
