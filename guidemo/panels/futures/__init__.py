@@ -95,7 +95,7 @@ class FuturesPanel(SectionsPanel):
             bar.setValue(bar.maximum())
 
     async def shutdown(self) -> None:
-        self.thread_jobs.cancel.set()  # first, so pool jobs end while their tasks are cancelled
+        self.thread_jobs.halt()  # first, so pool jobs end while their tasks are cancelled
         await super().shutdown()
 
     async def screenshot_demo(self) -> None:

@@ -250,6 +250,10 @@ class ThreadJobsSection(Section):
             self.wrap_task = None
             self.refresh()
 
+    def halt(self) -> None:
+        """Raise the cancel flag: running jobs stop early (the panel is shutting down)."""
+        self.cancel.set()
+
     async def stop(self) -> None:
         """Stop the pool: waiting jobs are dropped, running ones see the cancel flag."""
         self._timer.stop()

@@ -303,7 +303,7 @@ class WebSocketPanel(SectionsPanel):
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def shutdown(self) -> None:
-        self.threads.stopping.set()  # first, so the workers stop while their tasks are cancelled
+        self.threads.halt()  # first, so the workers stop while their tasks are cancelled
         await super().shutdown()
 
     async def stop_work(self) -> None:

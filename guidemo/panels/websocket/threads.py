@@ -31,7 +31,7 @@ HEADERS = ["way", "delivered", "in order", "in GUI thread", "p50 ms", "max ms"]
 class ThreadsSection(Section):
     """Count spin, run button and results table; runs the three ways as the panel's tasks.
 
-    `stopping` tells running worker threads to finish early; `stop()` waits for them.
+    `halt()` tells running worker threads to finish early; `stop()` waits for them.
     """
 
     title = "GUI via sockets"
@@ -83,8 +83,12 @@ class ThreadsSection(Section):
                 self._run(self.count_spin.value()), "three ways from a thread"
             )
 
+    def halt(self) -> None:
+        """Tell the worker threads to finish early (the panel is shutting down)."""
+        self.stopping.set()
+
     async def stop(self) -> None:
-        """Wait (two seconds at most) for the worker threads `stopping` told to finish."""
+        """Wait (two seconds at most) for the worker threads `halt()` told to finish."""
         for thread in self._threads:
             thread.join(timeout=2)
 
