@@ -433,9 +433,14 @@ def log_view(
     return view
 
 
-def row(*items: QtWidgets.QWidget | str | None, stretch: bool = True) -> QtWidgets.QHBoxLayout:
+RowItem = QtWidgets.QWidget | str | tuple[QtWidgets.QWidget, int] | None
+
+
+def row(*items: RowItem, stretch: bool = True) -> QtWidgets.QHBoxLayout:
     """A horizontal row: widgets, plain strings as labels (of the widget after them: its
-    buddy, which a screen reader names it by), None as a stretch."""
+    buddy, which a screen reader names it by), None as a stretch, `(widget, stretch)` a
+    widget that takes that share of the spare width (else the row ends with a stretch,
+    unless `stretch` is False)."""
     layout = QtWidgets.QHBoxLayout()
     text: QtWidgets.QLabel | None = None
     for item in items:
@@ -446,27 +451,33 @@ def row(*items: QtWidgets.QWidget | str | None, stretch: bool = True) -> QtWidge
             layout.addWidget(text)
             continue
         else:
-            layout.addWidget(item)
+            widget, share = item if isinstance(item, tuple) else (item, 0)
+            layout.addWidget(widget, share)
             if text is not None:
-                text.setBuddy(item)
+                text.setBuddy(widget)
         text = None
-    if stretch and None not in items:
-        layout.addStretch(1)
+    if stretch and not any(item is None or isinstance(item, tuple) for item in items):
+        layout.addStretch(1)  # the spare width goes to the end, unless an item claims it
     return layout
 
 
 Item = QtWidgets.QWidget | QtWidgets.QLayout | tuple[QtWidgets.QWidget, int] | None
 
 
-def column(*items: Item, top: int = 4) -> QtWidgets.QWidget:
+def column(
+    *items: Item, top: int | None = 4, into: QtWidgets.QWidget | None = None
+) -> QtWidgets.QWidget:
     """A vertical stack of widgets and layouts, no side margins (a panel's or section's body).
 
     `(widget, stretch)` gives a widget a stretch factor (the one that takes the spare
-    height: a table, a chart, a splitter); None adds a stretch.
+    height: a table, a chart, a splitter); None adds a stretch. `top` None keeps the
+    style's margins all round (a box's or tab's body). `into`: stack them in that widget
+    (a section itself) instead of a new one.
     """
-    body = QtWidgets.QWidget()
+    body = QtWidgets.QWidget() if into is None else into
     layout = QtWidgets.QVBoxLayout(body)
-    layout.setContentsMargins(0, top, 0, 0)
+    if top is not None:
+        layout.setContentsMargins(0, top, 0, 0)
     for item in items:
         if item is None:
             layout.addStretch(1)
@@ -479,25 +490,33 @@ def column(*items: Item, top: int = 4) -> QtWidgets.QWidget:
     return body
 
 
-def vsplit(*widgets: QtWidgets.QWidget, sizes: Sequence[int] = ()) -> QtWidgets.QSplitter:
+def vsplit(
+    *widgets: QtWidgets.QWidget, sizes: Sequence[int] = (), stretches: Sequence[int] = ()
+) -> QtWidgets.QSplitter:
     """Widgets one above the other, the learner dragging the line between them; none can be
-    collapsed away. `sizes` are the first heights (shares, in pixels)."""
-    return _split(QtCore.Qt.Orientation.Vertical, widgets, sizes)
+    collapsed away. `sizes` are the first heights (shares, in pixels); `stretches` how
+    they share height the splitter gains or loses."""
+    return _split(QtCore.Qt.Orientation.Vertical, widgets, sizes, stretches)
 
 
-def hsplit(*widgets: QtWidgets.QWidget, sizes: Sequence[int] = ()) -> QtWidgets.QSplitter:
+def hsplit(
+    *widgets: QtWidgets.QWidget, sizes: Sequence[int] = (), stretches: Sequence[int] = ()
+) -> QtWidgets.QSplitter:
     """Widgets side by side, like `vsplit`."""
-    return _split(QtCore.Qt.Orientation.Horizontal, widgets, sizes)
+    return _split(QtCore.Qt.Orientation.Horizontal, widgets, sizes, stretches)
 
 
 def _split(
     orientation: QtCore.Qt.Orientation,
     widgets: Sequence[QtWidgets.QWidget],
     sizes: Sequence[int],
+    stretches: Sequence[int],
 ) -> QtWidgets.QSplitter:
     splitter = QtWidgets.QSplitter(orientation)
     for widget in widgets:
         splitter.addWidget(widget)
+    for index, stretch in enumerate(stretches):
+        splitter.setStretchFactor(index, stretch)
     splitter.setChildrenCollapsible(False)
     if sizes:
         splitter.setSizes(list(sizes))

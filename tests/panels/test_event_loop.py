@@ -10,9 +10,9 @@ import pytest
 from PySide6 import QtGui, QtWidgets
 
 from guidemo.lessons import qt_events, toy_loop
-from guidemo.panels.event_loop import EventLoopPanel, toy_section
-from guidemo.panels.event_loop.toy_section import BURST_SIZE as BURST
-from guidemo.panels.event_loop.toy_section import fifo_gone
+from guidemo.panels.event_loop import EventLoopPanel, toy
+from guidemo.panels.event_loop.toy import BURST_SIZE as BURST
+from guidemo.panels.event_loop.toy import fifo_gone
 from guidemo.widgets.palette import HIGHLIGHT
 from guidemo.widgets.source_marks import source_line
 from tests.helpers import wait_until
@@ -214,7 +214,7 @@ def test_fifo_gone_counts_the_events_taken_off_the_top():
 
 
 def test_clear_resets_the_log_and_its_summary(window, run, monkeypatch):
-    monkeypatch.setattr(toy_section, "MAX_LOG_ROWS", 10)
+    monkeypatch.setattr(toy, "MAX_LOG_ROWS", 10)
     ui = paused_ui(window)
     ui["burstButton"].click()
 
@@ -227,4 +227,4 @@ def test_clear_resets_the_log_and_its_summary(window, run, monkeypatch):
     assert rows(ui["handledTable"])[-1][0] == "quick #50"
     ui["clearToyButton"].click()
     assert ui["handledTable"].rowCount() == 0
-    assert ui["toySummaryLabel"].text() == toy_section.IDLE_SUMMARY, "no stale numbers"
+    assert ui["toySummaryLabel"].text() == toy.IDLE_SUMMARY, "no stale numbers"

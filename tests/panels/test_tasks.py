@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from guidemo.lessons.task_inspection import one_slow_step
 from guidemo.loop import loop_name
 from guidemo.panels.tasks import TasksPanel
-from guidemo.panels.tasks.table import TaskTable
+from guidemo.panels.tasks.table import TableSection
 from guidemo.widgets.trace_timeline import TraceTimeline
 from tests.helpers import wait_until
 
@@ -316,12 +316,12 @@ def test_the_finished_table_names_the_canceller_and_the_creation_site(window, ru
 
     run(scenario())
     row = row_of(panel, name, "finishedTasksTable")
-    cancel_line = source_line(TaskTable.cancel_selected, "task.cancel(")
+    cancel_line = source_line(TableSection.cancel_selected, "task.cancel(")
     assert row["outcome"] == "cancelled"
     assert row["cancelled by"] == (
         f"cancel_selected (table.py:{cancel_line}), outside any task (a Qt handler or a callback)"
     )
-    spawn_line = source_line(TaskTable.start_examples, "example_sleeper()")
+    spawn_line = source_line(TableSection.start_examples, "example_sleeper()")
     assert row["created at"] == f"start_examples (table.py:{spawn_line})"
 
 

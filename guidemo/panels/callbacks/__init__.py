@@ -2,7 +2,7 @@
 a thread, and measuring when it really did; then callbacks next to await for the same job.
 
 The lessons are `guidemo.lessons.scheduling` and `guidemo.lessons.qt_callbacks`; the two
-sections that run them are `schedule_section` and `styles_section` beside this module, and
+sections that run them are `schedule` and `styles` beside this module, and
 the run state of the scheduled calls is `call_log`.
 """
 
@@ -12,8 +12,6 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping
 from typing import ClassVar
-
-from PySide6 import QtWidgets
 
 from guidemo.lessons.qt_callbacks import fetch_twice_with_callbacks
 from guidemo.lessons.scheduling import (
@@ -28,13 +26,15 @@ from guidemo.lessons.scheduling import (
     schedule_soon,
     summarize,
 )
-from guidemo.panels.base import Panel, PanelContext
+from guidemo.panels.base import PanelContext
 from guidemo.panels.callbacks.call_log import LATE_MS
-from guidemo.panels.callbacks.schedule_section import ScheduleSection
-from guidemo.panels.callbacks.styles_section import StylesSection
+from guidemo.panels.callbacks.schedule import ScheduleSection
+from guidemo.panels.callbacks.styles import StylesSection
+from guidemo.panels.section import SectionsPanel, boxed
+from guidemo.widgets.kit import column
 
 
-class CallbacksPanel(Panel):
+class CallbacksPanel(SectionsPanel):
     slug = "callbacks"
     explanation_numbers: ClassVar[Mapping[str, float]] = {"late_ms": LATE_MS}
     title = "Callbacks"
@@ -58,17 +58,11 @@ class CallbacksPanel(Panel):
 
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)
-        self.schedule_section = ScheduleSection(self.source_view)
-        self.styles_section = StylesSection(context.server_url, self.source_view, self.spawn)
-        controls = QtWidgets.QWidget()
-        layout = QtWidgets.QVBoxLayout(controls)
-        layout.setContentsMargins(0, 4, 0, 0)
-        layout.addWidget(self.schedule_section, 1)
-        layout.addWidget(self.styles_section)
-        self.set_controls(controls)
-        splitter = self.explanation.parentWidget()
-        if isinstance(splitter, QtWidgets.QSplitter):
-            splitter.setSizes([230, 590])  # the table needs room more than the text
+        self.schedule_section = ScheduleSection(self)
+        self.styles_section = StylesSection(self)
+        self.sections = [self.schedule_section, self.styles_section]
+        self.set_controls(column((boxed(self.schedule_section), 1), boxed(self.styles_section)))
+        self.give_height(230, 590)  # the table needs room more than the text
 
     @property
     def calls(self) -> list[ScheduledCall]:
@@ -76,12 +70,8 @@ class CallbacksPanel(Panel):
         return self.schedule_section.log.calls
 
     async def shutdown(self) -> None:
-        self.schedule_section.stop()  # first, so worker threads stop waiting
+        self.schedule_section.halt()  # first, so worker threads stop waiting
         await super().shutdown()
-
-    async def stop_work(self) -> None:
-        self.styles_section.abort_replies()
-        self.schedule_section.join_threads()
 
     async def screenshot_demo(self) -> None:
         scheduling, styles = self.schedule_section, self.styles_section

@@ -20,7 +20,7 @@ QUEUE_STYLE = (
 
 
 class ByHandSection(Section):
-    tab_title = "By hand"
+    title = "By hand"
     sources = (fib, step, round_robin)
 
     def __init__(self, host: Host) -> None:
@@ -30,9 +30,6 @@ class ByHandSection(Section):
         self._steps = 0
         self._rr_task: asyncio.Task[None] | None = None
         self._rr_turn = 0
-        self._build()
-
-    def _build(self) -> None:
         self.fib_spin = named(
             QtWidgets.QSpinBox(),
             "fibSpin",
@@ -97,18 +94,13 @@ class ByHandSection(Section):
             "Start the round-robin: each turn is one send(None)",
         )
 
-        queue_row = QtWidgets.QHBoxLayout()
-        queue_row.addWidget(self.rr_now)
-        queue_row.addWidget(QtWidgets.QLabel("queue:"))
-        queue_row.addWidget(self.rr_queue, 1)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.addLayout(row("n =", self.fib_spin, self.new_generator_button, self.step_button))
-        layout.addWidget(self.hand_log, 1)
-        layout.addLayout(
-            row(self.round_robin_button, "pause", self.rr_pause_spin, self.stop_rr_button)
+        self.lay_out(
+            row("n =", self.fib_spin, self.new_generator_button, self.step_button),
+            (self.hand_log, 1),
+            row(self.round_robin_button, "pause", self.rr_pause_spin, self.stop_rr_button),
+            row(self.rr_now, "queue:", self.rr_queue, stretch=False),
+            (self.rr_log, 1),
         )
-        layout.addLayout(queue_row)
-        layout.addWidget(self.rr_log, 1)
 
     # --- one generator, one send(None) per click ------------------------------------------
     def new_generator(self) -> None:

@@ -11,7 +11,7 @@ from guidemo.lessons.giving_up_control import greedy_worker, polite_worker
 from guidemo.panels.section import Host, Section
 from guidemo.widgets import palette
 from guidemo.widgets.freeze_guard import QueuedClicks, ignored_clicks_text
-from guidemo.widgets.kit import label, make_button, named, row
+from guidemo.widgets.kit import label, make_button, named, row, table
 
 COLUMNS = (
     "coroutine",
@@ -52,8 +52,8 @@ def yield_cost_html(greedy: Work, polite: Work) -> str:
     )
 
 
-class ControlSection(Section):
-    tab_title = "Giving up control"
+class GivingUpControlSection(Section):
+    title = "Giving up control"
     sources = (greedy_worker, polite_worker)
 
     def __init__(self, host: Host) -> None:
@@ -81,25 +81,20 @@ class ControlSection(Section):
             "The same work with await asyncio.sleep(0) between slices. Disabled while running",
             lambda: self.start_control("polite"),
         )
-        self.control_table = named(
-            QtWidgets.QTableWidget(0, len(COLUMNS)),
-            "controlTable",
-            "Each run, newest first: measured while it ran",
+        self.control_table = table(
+            "controlTable", COLUMNS, "Each run, newest first: measured while it ran"
         )
-        self.control_table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.control_table.verticalHeader().setVisible(False)
-        self.control_table.horizontalHeader().setStretchLastSection(True)
-        self.control_table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.control_summary = label(
             "Run both and compare: the HUD's heartbeat stops during the greedy one.",
             "controlSummary",
             "What the latest worker did to the loop, measured while it ran",
             rich=True,
         )
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.addLayout(row("work for", self.work_spin, self.greedy_button, self.polite_button))
-        layout.addWidget(self.control_summary)
-        layout.addWidget(self.control_table, 1)
+        self.lay_out(
+            row("work for", self.work_spin, self.greedy_button, self.polite_button),
+            self.control_summary,
+            (self.control_table, 1),
+        )
 
     def start_control(self, which: str) -> None:
         if self._control_task is not None:

@@ -17,7 +17,7 @@ from guidemo.lessons.coroutines import (
     stop_all,
 )
 from guidemo.panels.section import Host, Section
-from guidemo.widgets.kit import flow, label, log_view, make_button, named
+from guidemo.widgets.kit import flow, label, log_view, make_button, named, vsplit
 from guidemo.widgets.lanes import LaneChart
 
 # By default the shutdown comes before the instances are done, so it cancels them.
@@ -26,7 +26,7 @@ SHUTDOWN_S = 4.0
 
 
 class ManySection(Section):
-    tab_title = "Many at once"
+    title = "Many at once"
     sources = (say_lots, display_date, start_instances, schedule_shutdown, stop_all)
 
     def __init__(self, host: Host) -> None:
@@ -39,10 +39,6 @@ class ManySection(Section):
         self._run_took: float | None = None  # set when the run has ended
         self._lines = 0  # lines the instances of this run printed
         self._cancelled = 0  # instances of this run that stop_all (or a click) cancelled
-        self._build()
-        self._refresh_instances()
-
-    def _build(self) -> None:
         self.say_lots_spin = named(
             QtWidgets.QSpinBox(), "sayLotsSpin", "How many lines say_lots prints (0.5 s apart)"
         )
@@ -124,16 +120,9 @@ class ManySection(Section):
             self.start_instances_button,
         )
         cancel = flow(self.instance_combo, self.cancel_one_button, self.cancel_all_button)
-        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
-        split.addWidget(self.lanes)
-        split.addWidget(self.coroutine_log)
-        split.setSizes([230, 130])
-        split.setChildrenCollapsible(False)
-        layout = QtWidgets.QVBoxLayout(self)
-        for line in (say_lots, instances, cancel):
-            layout.addWidget(line)
-        layout.addWidget(self.instances_status)
-        layout.addWidget(split, 1)
+        split = vsplit(self.lanes, self.coroutine_log, sizes=(230, 130))
+        self.lay_out(say_lots, instances, cancel, self.instances_status, (split, 1))
+        self._refresh_instances()
 
     # --- starting and stopping ---------------------------------------------------------
     def running(self) -> bool:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6 import QtWidgets
-
 from guidemo.lessons.never_awaited import await_properly, call_without_await, ping_server
 from guidemo.panels.section import Host, Section
 from guidemo.widgets.kit import log_view, make_button, row
 
 
 class NeverAwaitedSection(Section):
-    tab_title = "Never awaited"
+    title = "Never awaited"
     sources = (ping_server, call_without_await, await_properly)
 
     def __init__(self, host: Host) -> None:
@@ -32,9 +30,7 @@ class NeverAwaitedSection(Section):
             "What each call gave back, and the warning Python raised",
             "Click a button: calling is not running",
         )
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.addLayout(row(self.never_awaited_button, self.await_properly_button))
-        layout.addWidget(self.output, 1)
+        self.lay_out(row(self.never_awaited_button, self.await_properly_button), (self.output, 1))
 
     def show_never_awaited(self) -> None:
         shown, state, caught = call_without_await()

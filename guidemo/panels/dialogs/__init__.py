@@ -1,7 +1,7 @@
 """Panel `dialogs`: a modal dialog opened three ways, and what each does to asyncio.
 
 The ways are lesson code (`guidemo.lessons.dialogs`); the work that must keep running is
-`background.BackgroundWork`; the dialog is `demo_dialog.DemoDialog`; the numbers of each
+`background.BackgroundSection`; the dialog is `demo_dialog.DemoDialog`; the numbers of each
 try are `tries.Try`. On stock qasync the wrong way's refused task wake-ups are caught by
 `refused.RefusedWakeups` and shown as rows.
 """
@@ -27,12 +27,13 @@ from guidemo.lessons.dialogs import (
     download,
     tick,
 )
-from guidemo.panels.base import Panel, PanelContext
-from guidemo.panels.dialogs.background import PERIOD_S, BackgroundWork
+from guidemo.panels.base import PanelContext
+from guidemo.panels.dialogs.background import PERIOD_S, BackgroundSection
 from guidemo.panels.dialogs.demo_dialog import DemoDialog
 from guidemo.panels.dialogs.refused import RefusedWakeups
 from guidemo.panels.dialogs.tries import COLUMNS, WAYS, Try, short_refusal
-from guidemo.widgets import palette
+from guidemo.panels.section import SectionsPanel, boxed
+from guidemo.widgets import kit, palette
 from guidemo.widgets.kit import dspin, label, make_button, row, table
 
 BUTTONS = {  # objectName: (way, text, tooltip, role)
@@ -58,7 +59,7 @@ BUTTONS = {  # objectName: (way, text, tooltip, role)
 TABLE_MIN_HEIGHT = 160
 
 
-class DialogsPanel(Panel):
+class DialogsPanel(SectionsPanel):
     slug = "dialogs"
     title = "Modal dialogs from async code"
     sources = (
@@ -83,10 +84,8 @@ class DialogsPanel(Panel):
         self.tries: list[Try] = []
         self.busy = False
         self._dialog: DemoDialog | None = None
-        self.background = BackgroundWork(context.server_url, self.spawn)
-        self.set_controls(self._build_controls())
-
-    def _build_controls(self) -> QtWidgets.QWidget:
+        self.background = BackgroundSection(self)
+        self.sections = [self.background]
         self.close_after = dspin(
             "autoCloseSpin",
             0.0,
@@ -116,15 +115,15 @@ class DialogsPanel(Panel):
         self.table.setMinimumHeight(TABLE_MIN_HEIGHT)
         self.table.setWordWrap(True)
 
-        controls = QtWidgets.QWidget()
-        layout = QtWidgets.QVBoxLayout(controls)
-        layout.setContentsMargins(0, 4, 0, 0)
-        layout.addWidget(self.background)
-        layout.addLayout(row("The dialog closes by itself after", self.close_after))
-        layout.addLayout(row(*self.buttons.values()))
-        layout.addWidget(self.summary)
-        layout.addWidget(self.table, 1)
-        return controls
+        self.set_controls(
+            kit.column(
+                boxed(self.background),
+                row("The dialog closes by itself after", self.close_after),
+                row(*self.buttons.values()),
+                self.summary,
+                (self.table, 1),
+            )
+        )
 
     # --- the three ways ------------------------------------------------------------------
     def _slot_for(self, way: str) -> Callable[[], None]:
@@ -231,13 +230,13 @@ class DialogsPanel(Panel):
     def hideEvent(self, event: QtGui.QHideEvent) -> None:
         super().hideEvent(event)
         if not self.busy:  # a modal dialog's window may hide the panel for a moment
-            self.background.stop()
+            self.background.halt()
 
     async def shutdown(self) -> None:
         """Close a dialog still open (a slot's nested loop must end too), then the rest."""
         if self._dialog is not None and self._dialog.isVisible():
             self._dialog.reject()
-        self.background.stop()
+        self.background.halt()
         await super().shutdown()
 
     async def screenshot_demo(self) -> None:

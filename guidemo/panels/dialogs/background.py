@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
 from typing import Any
 
 import aiohttp
@@ -18,6 +17,7 @@ from PySide6 import QtCore, QtWidgets
 
 from guidemo.lessons.dialogs import CallbackTicker, download, tick
 from guidemo.panels.dialogs.tries import Counters
+from guidemo.panels.section import Host, Section
 from guidemo.widgets import palette
 from guidemo.widgets.kit import label, named
 from guidemo.widgets.palette import colored
@@ -29,19 +29,18 @@ REDRAW_MS = 100
 RATE_WINDOW_S = 1.0
 RETRY_S = 1.0
 
-Spawn = Callable[[Coroutine[Any, Any, Any], str], asyncio.Task[Any]]
 
-
-class BackgroundWork(QtWidgets.QGroupBox):
+class BackgroundSection(Section):
     """Counts task ticks, callback ticks and downloaded bytes; shows them and their rates."""
 
-    def __init__(self, server_url: str, spawn: Spawn) -> None:
-        super().__init__("Other work on the asyncio loop (runs while this panel is shown)")
+    title = "Other work on the asyncio loop (runs while this panel is shown)"
+
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
         self.url = (
-            f"{server_url}/api/stream?chunks={CHUNKS}&size={CHUNK_BYTES}"
+            f"{host.context.server_url}/api/stream?chunks={CHUNKS}&size={CHUNK_BYTES}"
             f"&interval={CHUNK_INTERVAL_S}"
         )
-        self._spawn = spawn
         self.task_ticks = self.callback_ticks = self.nbytes = 0
         self.downloads = 0  # how many downloads have started
         self.download_got = 0  # bytes of the current one
@@ -64,10 +63,7 @@ class BackgroundWork(QtWidgets.QGroupBox):
         self.download_bar.setRange(0, CHUNKS * CHUNK_BYTES)
         self.download_bar.setTextVisible(False)
         self.download_label = label("", "downloadLabel", "The download's progress and speed")
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(self.ticker_label)
-        layout.addWidget(self.download_bar)
-        layout.addWidget(self.download_label)
+        self.lay_out(self.ticker_label, self.download_bar, self.download_label)
 
         self._redraw_timer = QtCore.QTimer(self)  # a Qt timer: it runs in nested loops too
         self._redraw_timer.setInterval(REDRAW_MS)
@@ -91,13 +87,14 @@ class BackgroundWork(QtWidgets.QGroupBox):
             return
         self._callback_ticker = CallbackTicker(PERIOD_S, self._on_callback_tick)
         self._tasks = [
-            self._spawn(tick(PERIOD_S, self._on_task_tick), "ticker"),
-            self._spawn(self._download_forever(), "download"),
+            self.host.spawn(tick(PERIOD_S, self._on_task_tick), "ticker"),
+            self.host.spawn(self._download_forever(), "download"),
         ]
         self._recent.clear()
         self._redraw_timer.start()
 
-    def stop(self) -> None:
+    def halt(self) -> None:
+        """Stop the tickers and the download (the panel is hidden or shutting down)."""
         for task in self._tasks:
             task.cancel()
         self._tasks = []

@@ -13,7 +13,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.panels.dialogs.tries import Counters
 from guidemo.widgets import palette
-from guidemo.widgets.kit import label, named
+from guidemo.widgets.kit import column, label, named
 from guidemo.widgets.palette import colored
 
 REFRESH_MS = 100
@@ -58,10 +58,7 @@ class DemoDialog(QtWidgets.QDialog):
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(text)
-        layout.addWidget(self.live)
-        layout.addWidget(buttons)
+        column(text, self.live, buttons, top=None, into=self)
 
         self._qt_ticks = 0
         self._refresh_timer = QtCore.QTimer(self)  # Qt's own timer: it runs in every case

@@ -1,7 +1,7 @@
 """Panel `futures`: an asyncio Future resolved by hand, a thread's Future joined to the
 loop, and what `await` accepts.
 
-Three boxes, one module each (`playground`, `thread_jobs`, `awaitables`), writing to one
+Three sections in boxes, one module each (`playground`, `thread_jobs`, `awaitables`), writing to one
 shared log; the code they run is the lessons `guidemo.lessons.futures` and
 `guidemo.lessons.awaitables`.
 """
@@ -26,14 +26,20 @@ from guidemo.lessons.futures import (
     submit_job,
     wait_for_it,
 )
-from guidemo.panels.base import Panel, PanelContext
-from guidemo.panels.futures.awaitables import AwaitablesBox
-from guidemo.panels.futures.playground import FuturePlayground
-from guidemo.panels.futures.thread_jobs import BLOCK_LIMIT_S, MAX_WAITING, THREADS, ThreadJobs
-from guidemo.widgets.kit import log_view
+from guidemo.panels.base import PanelContext
+from guidemo.panels.futures.awaitables import AwaitablesSection
+from guidemo.panels.futures.playground import PlaygroundSection
+from guidemo.panels.futures.thread_jobs import (
+    BLOCK_LIMIT_S,
+    MAX_WAITING,
+    THREADS,
+    ThreadJobsSection,
+)
+from guidemo.panels.section import SectionsPanel, boxed
+from guidemo.widgets.kit import column, log_view
 
 
-class FuturesPanel(Panel):
+class FuturesPanel(SectionsPanel):
     slug = "futures"
     explanation_numbers: ClassVar[Mapping[str, float]] = {
         "pool_threads": THREADS,
@@ -73,18 +79,12 @@ class FuturesPanel(Panel):
         self.future_log.setMinimumHeight(120)  # and any height above: its size hint would
         policy = QtWidgets.QSizePolicy.Policy  # make the controls scroll on a 1000 px screen
         self.future_log.setSizePolicy(policy.Expanding, policy.Ignored)
-        self.playground = FuturePlayground(self.log, self.spawn)
-        self.thread_jobs = ThreadJobs(context, self.log, self.spawn)
-        self.awaitables = AwaitablesBox(context, self.log, self.spawn)
-
-        controls = QtWidgets.QWidget()
-        layout = QtWidgets.QVBoxLayout(controls)
-        layout.setContentsMargins(0, 4, 0, 0)
-        layout.addWidget(self.playground)
-        layout.addWidget(self.thread_jobs)
-        layout.addWidget(self.awaitables)
-        layout.addWidget(self.future_log, 1)
-        self.set_controls(controls)
+        self.playground = PlaygroundSection(self, self.log)
+        self.thread_jobs = ThreadJobsSection(self, self.log)
+        self.awaitables = AwaitablesSection(self, self.log)
+        self.sections = [self.playground, self.thread_jobs, self.awaitables]
+        boxes = [boxed(section) for section in self.sections]
+        self.set_controls(column(*boxes, (self.future_log, 1)))
 
     def log(self, text: str) -> None:
         clock = datetime.datetime.now().strftime("%H:%M:%S.%f")[:-3]
@@ -95,11 +95,8 @@ class FuturesPanel(Panel):
             bar.setValue(bar.maximum())
 
     async def shutdown(self) -> None:
-        self.thread_jobs.cancel.set()  # first, so pool jobs end while their tasks are cancelled
+        self.thread_jobs.halt()  # first, so pool jobs end while their tasks are cancelled
         await super().shutdown()
-
-    async def stop_work(self) -> None:
-        self.thread_jobs.stop()
 
     async def screenshot_demo(self) -> None:
         playground, thread_jobs = self.playground, self.thread_jobs

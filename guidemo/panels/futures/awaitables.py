@@ -12,19 +12,20 @@ from PySide6 import QtWidgets
 
 from guidemo.lessons.awaitables import NOT_AWAITABLE, Countdown, await_it
 from guidemo.lessons.futures import Log
-from guidemo.panels.futures.playground import Spawn
-from guidemo.services import PanelContext
+from guidemo.panels.section import Host, Section
 from guidemo.widgets.kit import make_button, named, row, spin
 
 PAUSE_S = 0.5  # between two counts
 
 
-class AwaitablesBox(QtWidgets.QGroupBox):
+class AwaitablesSection(Section):
     """Await a Countdown (an object with __await__), or something that is not awaitable."""
 
-    def __init__(self, context: PanelContext, log: Log, spawn: Spawn) -> None:
-        super().__init__("Awaitables: what await accepts")
-        self.context, self.log, self.spawn = context, log, spawn
+    title = "Awaitables: what await accepts"
+
+    def __init__(self, host: Host, log: Log) -> None:
+        super().__init__(host)
+        self.log = log
         self.countdown_task: asyncio.Task[None] | None = None
 
         self.countdown_spin = spin(
@@ -52,19 +53,24 @@ class AwaitablesBox(QtWidgets.QGroupBox):
             self.start_bad_await,
         )
 
-        layout = QtWidgets.QVBoxLayout(self)
-        countdown_row = row("n", self.countdown_spin, self.countdown_button, stretch=False)
-        countdown_row.addWidget(QtWidgets.QLabel("   await"))
-        countdown_row.addWidget(self.thing_combo)
-        countdown_row.addWidget(self.bad_button)
-        countdown_row.addStretch(1)
-        layout.addLayout(countdown_row)
+        self.lay_out(
+            row(
+                "n",
+                self.countdown_spin,
+                self.countdown_button,
+                "   await",
+                self.thing_combo,
+                self.bad_button,
+            )
+        )
 
     def start_countdown(self) -> None:
         if self.countdown_task is None:
             start = self.countdown_spin.value()
             self.countdown_button.setEnabled(False)
-            self.countdown_task = self.spawn(self._countdown(start), f"await Countdown({start})")
+            self.countdown_task = self.host.spawn(
+                self._countdown(start), f"await Countdown({start})"
+            )
 
     async def _countdown(self, start: int) -> None:
         try:
@@ -76,7 +82,7 @@ class AwaitablesBox(QtWidgets.QGroupBox):
             self.log(f">>> await Countdown({start}, {PAUSE_S:g})   # suspended between counts")
             started = time.perf_counter()
             value = await countdown
-            lag = self.context.monitor.stats_since(started)
+            lag = self.host.context.monitor.stats_since(started)
             self.log(
                 f"await Countdown({start}) returned {value!r} after "
                 f"{time.perf_counter() - started:.2f} s; loop lag meanwhile max "
@@ -88,7 +94,7 @@ class AwaitablesBox(QtWidgets.QGroupBox):
 
     def start_bad_await(self) -> None:
         name = self.thing_combo.currentText()
-        self.spawn(self._bad_await(name), f"await {name}")
+        self.host.spawn(self._bad_await(name), f"await {name}")
 
     async def _bad_await(self, name: str) -> None:
         thing = NOT_AWAITABLE[name]()

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
-from PySide6 import QtWidgets
-
 from guidemo.lessons.futures import Log, outcome, report_when_done, wait_for_it
+from guidemo.panels.section import Host, Section
 from guidemo.widgets import palette
 from guidemo.widgets.kit import flow, label, line_edit, make_button
-
-Spawn = Callable[[Coroutine[Any, Any, Any], str], asyncio.Task[Any]]
 
 
 def logged_call(code: str, action: Callable[[], Any], log: Log) -> Any:
@@ -26,16 +23,18 @@ def logged_call(code: str, action: Callable[[], Any], log: Log) -> Any:
     return value
 
 
-class FuturePlayground(QtWidgets.QGroupBox):
+class PlaygroundSection(Section):
     """Buttons for every step of a Future's life, and a line saying what it holds now.
 
     Bad sequences stay clickable (result() before it is done, set_result twice): the
     error they raise is the lesson, and it is shown in the log.
     """
 
-    def __init__(self, log: Log, spawn: Spawn) -> None:
-        super().__init__("asyncio.Future: resolved by the buttons")
-        self.log, self.spawn = log, spawn
+    title = "asyncio.Future: resolved by the buttons"
+
+    def __init__(self, host: Host, log: Log) -> None:
+        super().__init__(host)
+        self.log = log
         self.future: asyncio.Future[Any] | None = None
         self.number = 0  # fut #N
         self._callbacks = 0
@@ -103,24 +102,21 @@ class FuturePlayground(QtWidgets.QGroupBox):
         )
         self.state.setMinimumHeight(36)
 
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(
+        self.lay_out(
             flow(
                 self.new_future_button,
                 self.add_callback_button,
                 self.await_future_button,
                 self.cancel_future_button,
-            )
-        )
-        layout.addWidget(
+            ),
             flow(
                 ("value", self.value_edit, self.set_result_button),
                 self.set_exception_button,
                 self.result_button,
                 self.exception_button,
-            )
+            ),
+            self.state,
         )
-        layout.addWidget(self.state)
         self.refresh()
 
     def refresh(self) -> None:
@@ -180,7 +176,7 @@ class FuturePlayground(QtWidgets.QGroupBox):
         self._waiters += 1
         self._suspended += 1
         number = self._waiters
-        task = self.spawn(wait_for_it(number, fut, self.log), f"waiter #{number}")
+        task = self.host.spawn(wait_for_it(number, fut, self.log), f"waiter #{number}")
         task.add_done_callback(lambda _: self._waiter_done(fut))
         self.refresh()
 

@@ -13,7 +13,7 @@ import concurrent.futures
 import threading
 import time
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore
 
 from guidemo.lessons.futures import (
     BoundedThreadPool,
@@ -24,8 +24,8 @@ from guidemo.lessons.futures import (
     outcome,
     submit_job,
 )
-from guidemo.panels.futures.playground import Spawn, logged_call
-from guidemo.services import PanelContext
+from guidemo.panels.futures.playground import logged_call
+from guidemo.panels.section import Host, Section
 from guidemo.widgets import palette
 from guidemo.widgets.freeze_guard import QueuedClicks, ignored_clicks_text
 from guidemo.widgets.kit import dspin, flow, label, make_button
@@ -51,12 +51,14 @@ def job_numbers(numbers: list[int]) -> str:
     return ", ".join(f"#{n}" for n in numbers) or "none"
 
 
-class ThreadJobs(QtWidgets.QGroupBox):
+class ThreadJobsSection(Section):
     """Submit slow_square to this box's thread pool and watch its Future and the queue."""
 
-    def __init__(self, context: PanelContext, log: Log, spawn: Spawn) -> None:
-        super().__init__("concurrent.futures.Future: resolved by a pool thread")
-        self.context, self.log, self.spawn = context, log, spawn
+    title = "concurrent.futures.Future: resolved by a pool thread"
+
+    def __init__(self, host: Host, log: Log) -> None:
+        super().__init__(host)
+        self.log = log
         self.pool = BoundedThreadPool(THREADS, MAX_WAITING, "futures-pool")
         self.job: Job | None = None
         self.number = 0  # job #N
@@ -108,11 +110,12 @@ class ThreadJobs(QtWidgets.QGroupBox):
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
 
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(flow(("job takes", self.job_spin, self.submit_button), self.cancel_button))
-        layout.addWidget(flow(self.wrap_future_button, self.blocking_result_button))
-        layout.addWidget(self.queue_label)
-        layout.addWidget(self.state)
+        self.lay_out(
+            flow(("job takes", self.job_spin, self.submit_button), self.cancel_button),
+            flow(self.wrap_future_button, self.blocking_result_button),
+            self.queue_label,
+            self.state,
+        )
         self.refresh()
 
     # --- display ---------------------------------------------------------------------------
@@ -226,7 +229,7 @@ class ThreadJobs(QtWidgets.QGroupBox):
 
     def start_wrap(self) -> None:
         if self.wrap_task is None:
-            self.wrap_task = self.spawn(self._wrap(), "await wrap_future")
+            self.wrap_task = self.host.spawn(self._wrap(), "await wrap_future")
             self.refresh()
 
     async def _wrap(self) -> None:
@@ -238,7 +241,7 @@ class ThreadJobs(QtWidgets.QGroupBox):
             started = time.perf_counter()
             value = await await_job(job)
             took = time.perf_counter() - started
-            lag = self.context.monitor.stats_since(started)
+            lag = self.host.context.monitor.stats_since(started)
             self.log(
                 f"await wrap_future(job) resumed with {value!r} after {took:.2f} s; loop lag "
                 f"meanwhile: max {lag.max_ms:.0f} ms over {lag.samples} probes (loop stayed free)"
@@ -247,7 +250,11 @@ class ThreadJobs(QtWidgets.QGroupBox):
             self.wrap_task = None
             self.refresh()
 
-    def stop(self) -> None:
+    def halt(self) -> None:
+        """Raise the cancel flag: running jobs stop early (the panel is shutting down)."""
+        self.cancel.set()
+
+    async def stop(self) -> None:
         """Stop the pool: waiting jobs are dropped, running ones see the cancel flag."""
         self._timer.stop()
         self.cancel.set()

@@ -41,7 +41,7 @@ from guidemo.panels.lab.drafts import Drafts
 from guidemo.panels.lab.editor import CodeEditor
 from guidemo.panels.lab.exercises import EXERCISES, Exercise, RunFacts, Verdict
 from guidemo.task_accounting import TaskStats, stats_of
-from guidemo.widgets.kit import dspin, label, log_view, make_button, named, row
+from guidemo.widgets.kit import column, dspin, hsplit, label, log_view, make_button, named, row
 from guidemo.widgets.lanes import LaneChart
 
 __all__ = ["LabPanel"]
@@ -98,11 +98,6 @@ class LabPanel(Panel):
         self._previous_handler: Any = None
         self.drafts = Drafts()
         self._exercise_index = 0
-        self.set_controls(self._build())
-        self._restore_drafts()
-
-    # --- building ---------------------------------------------------------------------------
-    def _build(self) -> QtWidgets.QWidget:
         self.exercise_combo = named(
             QtWidgets.QComboBox(), "labExerciseCombo", "Free play, or one of eight exercises"
         )
@@ -174,26 +169,21 @@ class LabPanel(Panel):
         self._save_timer.timeout.connect(self._save_draft)
         self.editor.textChanged.connect(self._save_timer.start)
 
-        out = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
-        out.addWidget(self.log)
-        out.addWidget(self.lanes)
-        out.setSizes([400, 300])
-        out.setChildrenCollapsible(False)
-        widget = QtWidgets.QWidget()
-        layout = QtWidgets.QVBoxLayout(widget)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(row(self.exercise_combo, self.hint_button, self.solution_button))
-        layout.addWidget(self.goal_label)
-        layout.addWidget(self.editor, 3)
-        layout.addLayout(
-            row(self.run_button, self.stop_button, self.reset_button, "rescue after",
-                self.limit_spin)
-        )  # fmt: skip
-        layout.addWidget(self.result_label)
-        layout.addWidget(self.check_label)
-        layout.addWidget(self.own_area)
-        layout.addWidget(out, 2)
-        return widget
+        run = (self.run_button, self.stop_button, self.reset_button)
+        self.set_controls(
+            column(
+                row(self.exercise_combo, self.hint_button, self.solution_button),
+                self.goal_label,
+                (self.editor, 3),
+                row(*run, "rescue after", self.limit_spin),
+                self.result_label,
+                self.check_label,
+                self.own_area,
+                (hsplit(self.log, self.lanes, sizes=(400, 300)), 2),
+                top=0,
+            )
+        )
+        self._restore_drafts()
 
     # --- exercises and drafts -----------------------------------------------------------------
     def exercise(self) -> Exercise | None:

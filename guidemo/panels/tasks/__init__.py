@@ -16,7 +16,7 @@ import time
 from collections import deque
 from typing import ClassVar
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtGui
 
 from guidemo.lessons.debug_mode import capture_debug_warnings, schedule_slow_callback
 from guidemo.lessons.handler_trace import HandlerTracer, TraceBar
@@ -30,19 +30,20 @@ from guidemo.lessons.task_inspection import (
     task_state,
 )
 from guidemo.panels.base import Panel, PanelContext
+from guidemo.panels.section import SectionsPanel
 from guidemo.panels.tasks.await_tree import AwaitTreeSection
 from guidemo.panels.tasks.debug import DebugSection
-from guidemo.panels.tasks.finished import FinishedTable
-from guidemo.panels.tasks.table import TaskTable
+from guidemo.panels.tasks.finished import FinishedSection
+from guidemo.panels.tasks.table import TableSection
 from guidemo.panels.tasks.trace import TraceSection
 from guidemo.task_accounting import TaskAccounting, TaskStats, creation_helper
-from guidemo.widgets.kit import named
+from guidemo.widgets.kit import column
 
 REFRESH_MS = 250  # the visible tab and the timeline, 4 times a second, only while visible
 creation_helper(Panel.spawn)  # a task a panel spawns was created where spawn() was called
 
 
-class TasksPanel(Panel):
+class TasksPanel(SectionsPanel):
     slug = "tasks"
     title = "Tasks, trace and debug mode"
     sources = (
@@ -74,38 +75,26 @@ class TasksPanel(Panel):
         self.accounting = context.accounting or TaskAccounting.of(self.loop)
         self.tracer = HandlerTracer(self.loop)
         self.slow_bars: deque[TraceBar] = deque(maxlen=200)  # slow steps and callbacks
-        self.table = TaskTable(self.loop, self.spawn, self.accounting)
-        self.finished = FinishedTable(self.accounting)
-        self.await_tree = AwaitTreeSection(self.loop, self.spawn)
-        self.trace = TraceSection(self.tracer, self.slow_bars)
+        self.table = TableSection(self, self.loop, self.accounting)
+        self.finished = FinishedSection(self, self.accounting)
+        self.await_tree = AwaitTreeSection(self, self.loop)
+        self.trace = TraceSection(self, self.tracer, self.slow_bars)
         self.debug = DebugSection(
+            self,
             self.loop,
             self.accounting,
-            self.spawn,
             self.slow_bars,
             lambda: self.trace.redraw(time.perf_counter()),
         )
+        self.sections = [self.table, self.finished, self.await_tree, self.trace, self.debug]
         self.log_handler = self.debug.log_handler
-
-        self.tabs = named(
-            QtWidgets.QTabWidget(),
+        self.tabs = self.tabs_of(
             "tasksTabs",
             "The loop's tasks now, the tasks that ended, and who waits for whom",
+            self.sections[:3],
         )
-        self.tabs.addTab(self.table, "Live tasks")
-        self.tabs.addTab(self.finished, "Finished (last 50)")
-        self.tabs.addTab(self.await_tree, "Who waits for whom")
         self.tabs.currentChanged.connect(lambda _index: self.refresh())
-        for scroll in self.tabs.tabBar().findChildren(QtWidgets.QToolButton):
-            scroll.setToolTip("Show more tabs")  # the tab bar's own scroll arrows
-
-        controls = QtWidgets.QWidget()
-        layout = QtWidgets.QVBoxLayout(controls)
-        layout.setContentsMargins(0, 4, 0, 0)
-        layout.addWidget(self.tabs, 3)
-        layout.addWidget(self.trace, 2)
-        layout.addWidget(self.debug, 1)
-        self.set_controls(controls)
+        self.set_controls(column((self.tabs, 3), (self.trace, 2), (self.debug, 1)))
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
@@ -136,8 +125,7 @@ class TasksPanel(Panel):
 
     async def stop_work(self) -> None:
         self._timer.stop()
-        self.tracer.stop()
-        self.debug.restore()
+        await super().stop_work()
 
     async def screenshot_demo(self) -> None:
         self.table.start_examples()

@@ -4,7 +4,6 @@ make a family of tasks and a cycle of two."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
 from typing import Any
 
 from PySide6 import QtGui, QtWidgets
@@ -16,20 +15,22 @@ from guidemo.lessons.task_graph import (
     render_tree,
     start_cycle,
 )
+from guidemo.panels.section import Host, Section
 from guidemo.widgets import palette
 from guidemo.widgets.kit import label, make_button, named, row
 
 Task = asyncio.Task[Any]
-Spawn = Callable[[Coroutine[Any, Any, Any], str], Task]
 FAMILY_S = 30.0
 
 
-class AwaitTreeSection(QtWidgets.QWidget):
+class AwaitTreeSection(Section):
     """The tree of waits, redrawn only when it changed; a cycle is drawn in red."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, spawn: Spawn) -> None:
-        super().__init__()
-        self.loop, self.spawn = loop, spawn
+    title = "Who waits for whom"
+
+    def __init__(self, host: Host, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(host)
+        self.loop = loop
         self.cycle: tuple[Task, Task] | None = None
         self.family: Task | None = None
         self.text = ""  # the tree as text (render_tree), as last drawn
@@ -72,12 +73,9 @@ class AwaitTreeSection(QtWidgets.QWidget):
         self.tree.setColumnWidth(1, 230)
         self.tree.setMinimumHeight(200)
 
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
         buttons = row(self.family_button, self.cycle_button, self.end_cycle_button, stretch=False)
         buttons.addWidget(self.summary_label, 1)
-        layout.addLayout(buttons)
-        layout.addWidget(self.tree, 1)
+        self.lay_out(buttons, (self.tree, 1), top=0)
 
     def refresh(self) -> None:
         """Redraw the tree if it changed since the last look."""
@@ -125,11 +123,11 @@ class AwaitTreeSection(QtWidgets.QWidget):
     def start_family(self) -> None:
         if self.family is not None and not self.family.done():
             self.family.cancel()  # one family at a time
-        self.family = self.spawn(example_family(FAMILY_S), "family: parent")
+        self.family = self.host.spawn(example_family(FAMILY_S), "family: parent")
 
     def start_cycle(self) -> None:
         if self.cycle is None:
-            self.cycle = start_cycle(self.spawn)
+            self.cycle = start_cycle(self.host.spawn)
             self.end_cycle_button.setEnabled(True)
             self.cycle_button.setEnabled(False)
 

@@ -8,19 +8,18 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore
 
 from guidemo.lessons.debug_mode import capture_debug_warnings, schedule_slow_callback
 from guidemo.lessons.handler_trace import TraceBar
 from guidemo.lessons.task_inspection import one_slow_step
+from guidemo.panels.section import Host, Section
 from guidemo.task_accounting import TaskAccounting
 from guidemo.widgets.kit import check, flow, log_view, make_button, spin
 
 SLOW_CALLBACK_S = 0.2
-Spawn = Callable[[Coroutine[Any, Any, Any], str], "asyncio.Task[Any]"]
 
 
 class LogRecords(QtCore.QObject):
@@ -38,7 +37,7 @@ class PanelLogHandler(logging.Handler):
         self.bridge.record.emit(record)
 
 
-class DebugSection(QtWidgets.QWidget):
+class DebugSection(Section):
     """Slow steps from the accounting, debug mode on and off, one threshold for both, a
     deliberately slow task step and a deliberately slow callback, and the log.
 
@@ -46,16 +45,18 @@ class DebugSection(QtWidgets.QWidget):
     in `slow_bars`, for the trace's lower lane; `on_slow_bar` is called after one is added.
     """
 
+    title = "Slow steps and asyncio's debug mode"
+
     def __init__(
         self,
+        host: Host,
         loop: asyncio.AbstractEventLoop,
         accounting: TaskAccounting,
-        spawn: Spawn,
         slow_bars: deque[TraceBar],
         on_slow_bar: Callable[[], None],
     ) -> None:
-        super().__init__()
-        self.loop, self.accounting, self.spawn = loop, accounting, spawn
+        super().__init__(host)
+        self.loop, self.accounting = loop, accounting
         self.slow_bars, self.on_slow_bar = slow_bars, on_slow_bar
         self._restore_debug: Callable[[], None] | None = None
         self._slow_seen = 0  # accounting.slow_count already logged
@@ -103,13 +104,16 @@ class DebugSection(QtWidgets.QWidget):
         )
         self.slow_log.setMinimumHeight(5 * self.fontMetrics().height())
 
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(
-            flow(("slow above", self.threshold_spin), self.step_button, self.slow_button,
-                 self.debug_check)
-        )  # fmt: skip
-        layout.addWidget(self.slow_log, 1)
+        self.lay_out(
+            flow(
+                ("slow above", self.threshold_spin),
+                self.step_button,
+                self.slow_button,
+                self.debug_check,
+            ),
+            (self.slow_log, 1),
+            top=0,
+        )
 
     def poll(self) -> None:
         """Log the slow steps the accounting saw since the last look, as trace bars too."""
@@ -124,7 +128,7 @@ class DebugSection(QtWidgets.QWidget):
         self.on_slow_bar()
 
     def run_slow_step(self) -> None:
-        self.spawn(one_slow_step(SLOW_CALLBACK_S), "one slow step")
+        self.host.spawn(one_slow_step(SLOW_CALLBACK_S), "one slow step")
 
     def set_debug_mode(self, on: bool) -> None:
         if on and self._restore_debug is None:
@@ -140,6 +144,9 @@ class DebugSection(QtWidgets.QWidget):
         if self._restore_debug is not None:
             self._restore_debug()
             self._restore_debug = None
+
+    async def stop(self) -> None:
+        self.restore()
 
     def _threshold_changed(self, value_ms: int) -> None:
         self.accounting.slow_step_s = value_ms / 1000

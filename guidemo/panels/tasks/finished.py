@@ -3,8 +3,7 @@ and, for cancelled ones, who cancelled them."""
 
 from __future__ import annotations
 
-from PySide6 import QtWidgets
-
+from guidemo.panels.section import Host, Section
 from guidemo.panels.tasks.cell_table import CellTable
 from guidemo.panels.tasks.task_rows import FINISHED_COLUMNS, finished_cells
 from guidemo.task_accounting import KEEP_FINISHED, TaskAccounting
@@ -13,11 +12,13 @@ from guidemo.widgets.kit import label
 WIDTHS = (190, 90, 55, 50, 60, 60, 70, 70, 170, 170, 170)
 
 
-class FinishedTable(QtWidgets.QWidget):
+class FinishedSection(Section):
     """The accounting's last KEEP_FINISHED ended tasks, oldest first (sortable)."""
 
-    def __init__(self, accounting: TaskAccounting) -> None:
-        super().__init__()
+    title = f"Finished (last {KEEP_FINISHED})"
+
+    def __init__(self, host: Host, accounting: TaskAccounting) -> None:
+        super().__init__(host)
         self.accounting = accounting
         self._seen = -1  # accounting.ended_count at the last refresh
         self.summary_label = label(
@@ -31,10 +32,7 @@ class FinishedTable(QtWidgets.QWidget):
             WIDTHS,
         )
         self.table = self.cells.widget
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.summary_label)
-        layout.addWidget(self.table, 1)
+        self.lay_out(self.summary_label, (self.table, 1), top=0)
 
     def refresh(self, now: float) -> None:
         """Add the tasks that ended since the last look, drop those the accounting no

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine
-from typing import Any, cast
+from typing import cast
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore
 
 from guidemo.lessons.task_inspection import (
     EXAMPLE_S,
@@ -17,26 +16,28 @@ from guidemo.lessons.task_inspection import (
     example_sleeper,
     example_waiter,
 )
+from guidemo.panels.section import Host, Section
 from guidemo.panels.tasks.cell_table import CellTable
 from guidemo.panels.tasks.task_rows import LIVE_COLUMNS, Task, TaskRows
 from guidemo.task_accounting import TaskAccounting
 from guidemo.widgets.kit import check, label, make_button, row
 
-Spawn = Callable[[Coroutine[Any, Any, Any], str], Task]
 WIDTHS = (175, 75, 50, 250, 50, 60, 65, 70, 75, 190, 190)
 PARKED_AFTER_MS = 300  # the examples have taken their first step by then
 AWAITING, SHOW_AWAITING_AT = 3, 9  # shown after the numbers, so they fit on screen
 
 
-class TaskTable(QtWidgets.QWidget):
+class TableSection(Section):
     """One row per task of the loop, kept in place (and the selection with it) unless a
     column header is clicked to sort by it."""
 
+    title = "Live tasks"
+
     def __init__(
-        self, loop: asyncio.AbstractEventLoop, spawn: Spawn, accounting: TaskAccounting
+        self, host: Host, loop: asyncio.AbstractEventLoop, accounting: TaskAccounting
     ) -> None:
-        super().__init__()
-        self.loop, self.spawn, self.accounting = loop, spawn, accounting
+        super().__init__(host)
+        self.loop, self.accounting = loop, accounting
         self.rows = TaskRows()
         self.examples: list[Task] = []
         self.last_refresh_s = 0.0  # how long the last refresh took
@@ -82,12 +83,9 @@ class TaskTable(QtWidgets.QWidget):
         self.table = self.cells.widget
         self.table.horizontalHeader().moveSection(AWAITING, SHOW_AWAITING_AT)
 
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
         buttons = row(self.demo_button, self.cancel_button, self.accounting_check, stretch=False)
         buttons.addWidget(self.summary_label, 1)
-        layout.addLayout(buttons)
-        layout.addWidget(self.table, 1)
+        self.lay_out(buttons, (self.table, 1), top=0)
 
     def refresh(self, now: float | None = None) -> None:
         """Bring the table up to date with asyncio.all_tasks(): rows added and removed,
@@ -135,9 +133,9 @@ class TaskTable(QtWidgets.QWidget):
         for task in self.examples:
             task.cancel()
         self.examples = [
-            self.spawn(example_sleeper(), "example sleeper"),
-            self.spawn(example_waiter(self._example_event), "example Event waiter"),
-            self.spawn(example_reader(self._example_queue), "example Queue reader"),
+            self.host.spawn(example_sleeper(), "example sleeper"),
+            self.host.spawn(example_waiter(self._example_event), "example Event waiter"),
+            self.host.spawn(example_reader(self._example_queue), "example Queue reader"),
         ]
         self.refresh()
         QtCore.QTimer.singleShot(PARKED_AFTER_MS, self, self._say_where_examples_wait)

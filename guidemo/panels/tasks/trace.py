@@ -6,9 +6,8 @@ import bisect
 import time
 from collections import deque
 
-from PySide6 import QtWidgets
-
 from guidemo.lessons.handler_trace import HandlerTracer, TraceBar
+from guidemo.panels.section import Host, Section
 from guidemo.widgets.kit import check, label, named, row
 from guidemo.widgets.trace_timeline import TraceTimeline
 
@@ -19,12 +18,14 @@ LANES = (
 )
 
 
-class TraceSection(QtWidgets.QWidget):
+class TraceSection(Section):
     """Turns the tracer on and off and draws what it saw, with the slow callbacks that
     debug mode reported (`slow_bars`) on the lower lane."""
 
-    def __init__(self, tracer: HandlerTracer, slow_bars: deque[TraceBar]) -> None:
-        super().__init__()
+    title = "The GUI thread's handlers, traced"
+
+    def __init__(self, host: Host, tracer: HandlerTracer, slow_bars: deque[TraceBar]) -> None:
+        super().__init__(host)
         self.tracer, self.slow_bars = tracer, slow_bars
         self.trace_check = check(
             "Trace the GUI thread",
@@ -46,12 +47,12 @@ class TraceSection(QtWidgets.QWidget):
             "its height, up to one 16 ms frame). Hover a bar for its name",
         )
 
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
         switch = row(self.trace_check, stretch=False)
         switch.addWidget(self.trace_label, 1)
-        layout.addLayout(switch)
-        layout.addWidget(self.timeline, 1)
+        self.lay_out(switch, (self.timeline, 1), top=0)
+
+    async def stop(self) -> None:
+        self.tracer.stop()
 
     def set_tracing(self, on: bool) -> None:
         if on:

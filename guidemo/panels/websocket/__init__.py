@@ -4,7 +4,7 @@ its code, and why an async server holds many connections cheaply.
 
 The lessons are `guidemo.lessons.push`, `guidemo.lessons.thread_to_gui(_qt)` and
 `guidemo.lessons.server_side`; the frame batcher and the statistics are in `batcher`, the
-sections in `threads` and `server_side`.
+sections in `stream`, `threads` and `server_side`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import aiohttp
-from PySide6 import QtWidgets
 from yarl import URL
 
 from guidemo.lessons.push import (
@@ -25,7 +24,6 @@ from guidemo.lessons.push import (
     BACKOFF_MAX_S,
     CONNECT_TIMEOUT_S,
     POLL_PATH,
-    PUSH_PATH,
     RESTART_DOWNTIME_S,
     BadMessage,
     backoff_delays,
@@ -39,7 +37,8 @@ from guidemo.lessons.push import (
 )
 from guidemo.lessons.thread_to_gui import send_by_call_soon_threadsafe, send_by_socket, watch_socket
 from guidemo.lessons.thread_to_gui_qt import WorkerSignals, send_by_qt_signal
-from guidemo.panels.base import Panel, PanelContext
+from guidemo.panels.base import PanelContext
+from guidemo.panels.section import SectionsPanel
 from guidemo.panels.websocket.batcher import (
     Connected,
     FrameBatcher,
@@ -56,19 +55,19 @@ from guidemo.panels.websocket.batcher import (
     bounded,
     sample_ages,
 )
-from guidemo.panels.websocket.server_side import ServerSide
-from guidemo.panels.websocket.threads import ThreadWays
-from guidemo.panels.websocket.view import StreamView
-from guidemo.server import DemoServer
+from guidemo.panels.websocket.server_side import ServerSideSection
+from guidemo.panels.websocket.stream import StreamSection
+from guidemo.panels.websocket.threads import ThreadsSection
 from guidemo.services import ServerControl
 from guidemo.widgets import palette
+from guidemo.widgets.kit import column
 
 __all__ = ["WebSocketPanel"]
 
 LABEL_EVERY_S = 0.1  # the numbers change 10 times a second: readable, and cheap
 
 
-class WebSocketPanel(Panel):
+class WebSocketPanel(SectionsPanel):
     """Push and poll side by side. What the bench drives: `rate_spin`, `connect_push()`,
     `ws` (set while connected), `latency_sink` and `disconnect_push()`."""
 
@@ -114,24 +113,12 @@ class WebSocketPanel(Panel):
         self.push_stats = PushStats()
         self.poll_stats = PollStats()
         self.sorter = Sorter(self.push_stats, self.poll_stats)
-        ws_url = URL(context.server_url).with_scheme("ws").with_path(PUSH_PATH)
-        self.view = StreamView(str(ws_url), can_restart=context.server is not None)
+        self.view = StreamSection(self)
         self.rate_spin = self.view.rate_spin  # the benchmark sets the rate through it
-        self.threads = ThreadWays(self.spawn)
-        server = context.server
-        self.server_side = ServerSide(
-            self.spawn,
-            context.server_url,
-            held=(lambda: server.open_connections) if isinstance(server, DemoServer) else None,
-            client_code=self.sources,
-            show_code=self.source_view.show_objects,
-            worst_lag_since=lambda started: context.monitor.stats_since(started).max_ms,
-        )
-        self.set_controls(self._build_controls())
-        self.batcher = FrameBatcher(self._flush, self._streaming, self)
-
-    # --- widgets -------------------------------------------------------------------------
-    def _build_controls(self) -> QtWidgets.QWidget:
+        self.threads = ThreadsSection(self)
+        self.server_side = ServerSideSection(self, client_code=self.sources)
+        self.sections = [self.view, self.threads, self.server_side]
+        self.set_controls(column((self.view, 1), self.threads, self.server_side))
         v = self.view  # its widgets do what the methods below say
         v.url_edit.returnPressed.connect(self.connect_push)
         v.rate_spin.valueChanged.connect(self._rate_changed)
@@ -142,13 +129,7 @@ class WebSocketPanel(Panel):
         v.bad_button.clicked.connect(self.provoke_bad)
         v.restart_button.clicked.connect(self.restart_embedded_server)
         v.poll_button.toggled.connect(self.set_polling)
-        controls = QtWidgets.QWidget()
-        layout = QtWidgets.QVBoxLayout(controls)
-        layout.setContentsMargins(0, 4, 0, 0)
-        layout.addWidget(self.view, 1)
-        layout.addWidget(self.threads)
-        layout.addWidget(self.server_side)
-        return controls
+        self.batcher = FrameBatcher(self._flush, self._streaming, self)
 
     # --- push -----------------------------------------------------------------------------
     def connect_push(self) -> None:
@@ -322,12 +303,12 @@ class WebSocketPanel(Panel):
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def shutdown(self) -> None:
-        self.threads.stop.set()  # first, so the workers stop while their tasks are cancelled
+        self.threads.halt()  # first, so the workers stop while their tasks are cancelled
         await super().shutdown()
 
     async def stop_work(self) -> None:
         self.batcher.timer.stop()
-        self.threads.join(timeout=2)
+        await super().stop_work()  # the worker threads end
         if self.session is not None:
             await self.session.close()
             self.session = None

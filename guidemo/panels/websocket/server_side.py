@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import html
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6 import QtWidgets
@@ -15,13 +15,14 @@ from yarl import URL
 
 from guidemo.lessons import server_side
 from guidemo.lessons.server_side import Holding, ThreadPerConnectionServer, measure_holding
+from guidemo.panels.section import Host, Section
+from guidemo.server import DemoServer
 from guidemo.server.endpoints import send_text
 from guidemo.server.guard import ConnectionGuard
 from guidemo.server.ticks import TickClock, _answer, _push_ticks, latest_tick, ticks
 from guidemo.widgets import palette
-from guidemo.widgets.kit import label, make_button, named, set_row, spin, ways_table
+from guidemo.widgets.kit import label, make_button, named, row, set_row, spin, ways_table
 
-Spawn = Callable[[Coroutine[Any, Any, Any], str], "asyncio.Task[Any]"]
 WAYS = ("async (the demo server)", "a thread per connection")
 HEADERS = [
     "server",
@@ -48,23 +49,16 @@ def _size(before: int | None, after: int | None) -> str:
     return f"{added / 2**30:+.1f} GB" if abs(added) >= 2**30 else f"{added / 2**20:+.1f} MB"
 
 
-class ServerSide(QtWidgets.QWidget):
+class ServerSideSection(Section):
     """Source switch, count spin, run button, results table and verdict."""
 
-    def __init__(
-        self,
-        spawn: Spawn,
-        server_url: str,
-        held: Callable[[], int] | None,
-        client_code: Sequence[object],
-        show_code: Callable[[Sequence[object]], None],
-        worst_lag_since: Callable[[float], float],
-        parent: QtWidgets.QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self._spawn, self._held, self._show_code = spawn, held, show_code
-        self._worst_lag_since = worst_lag_since
-        url = URL(server_url)
+    title = "The server side"
+
+    def __init__(self, host: Host, client_code: Sequence[object]) -> None:
+        super().__init__(host)
+        server = host.context.server
+        self._held = (lambda: server.open_connections) if isinstance(server, DemoServer) else None
+        url = URL(host.context.server_url)
         self._host, self._port = url.host or "127.0.0.1", url.port or 80
         self.task: asyncio.Task[Any] | None = None
         self._codes = (tuple(client_code), SERVER_CODE, THREADED_CODE)
@@ -110,28 +104,24 @@ class ServerSide(QtWidgets.QWidget):
             "What holding the connections cost each server, in measured numbers",
             rich=True,
         )
-        top = QtWidgets.QHBoxLayout()
-        top.addWidget(QtWidgets.QLabel("<b>The server side:</b> code shown"))
-        top.addWidget(self.source_switch)
-        top.addStretch(1)
-        run_row = QtWidgets.QHBoxLayout()
-        run_row.addWidget(self.count_spin)
-        run_row.addWidget(self.button)
-        run_row.addStretch(1)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 6, 0, 0)
-        layout.addLayout(top)
-        layout.addLayout(run_row)
-        layout.addWidget(self.table)
-        layout.addWidget(self.verdict)
+        self.lay_out(
+            row("<b>The server side:</b> code shown", self.source_switch),
+            row(self.count_spin, self.button),
+            self.table,
+            self.verdict,
+            top=6,
+        )
 
     def _switch_code(self, index: int) -> None:
-        self._show_code(self._codes[index])
+        self.host.show_source(self._codes[index])
+
+    def _worst_lag_since(self, started: float) -> float:
+        return self.host.context.monitor.stats_since(started).max_ms
 
     def start(self) -> None:
         if self.task is None:
             self.button.setEnabled(False)
-            self.task = self._spawn(self._run(self.count_spin.value()), "server side: measure")
+            self.task = self.host.spawn(self._run(self.count_spin.value()), "server side: measure")
 
     async def _run(self, count: int) -> None:
         results: list[Holding] = []

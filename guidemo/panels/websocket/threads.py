@@ -8,7 +8,6 @@ import asyncio
 import socket
 import statistics
 import threading
-from collections.abc import Callable, Coroutine
 from functools import partial
 from typing import Any
 
@@ -22,24 +21,25 @@ from guidemo.lessons.thread_to_gui import (
     watch_socket,
 )
 from guidemo.lessons.thread_to_gui_qt import WorkerSignals, send_by_qt_signal
-from guidemo.widgets.kit import make_button, named, set_row, ways_table
+from guidemo.panels.section import Host, Section
+from guidemo.widgets.kit import make_button, named, row, set_row, ways_table
 
 WAYS = ("Qt signal", "call_soon_threadsafe", "socketpair + add_reader")
 HEADERS = ["way", "delivered", "in order", "in GUI thread", "p50 ms", "max ms"]
-Spawn = Callable[[Coroutine[Any, Any, Any], str], "asyncio.Task[Any]"]
 
 
-class ThreadWays(QtWidgets.QWidget):
+class ThreadsSection(Section):
     """Count spin, run button and results table; runs the three ways as the panel's tasks.
 
-    `stop` tells running worker threads to finish early; `join()` waits for them.
+    `halt()` tells running worker threads to finish early; `stop()` waits for them.
     """
 
-    def __init__(self, spawn: Spawn, parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._spawn = spawn
+    title = "GUI via sockets"
+
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
         self.task: asyncio.Task[Any] | None = None
-        self.stop = threading.Event()
+        self.stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._deliveries: Deliveries | None = None
         self.signals = WorkerSignals(self)
@@ -70,24 +70,27 @@ class ThreadWays(QtWidgets.QWidget):
             self.fontMetrics().height(),
         )
 
-        top = QtWidgets.QHBoxLayout()
-        top.addWidget(QtWidgets.QLabel("<b>GUI via sockets:</b> a worker thread sends"))
-        top.addWidget(self.count_spin)
-        top.addWidget(self.button)
-        top.addStretch(1)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(top)
-        layout.addWidget(self.table)
+        self.lay_out(
+            row("<b>GUI via sockets:</b> a worker thread sends", self.count_spin, self.button),
+            self.table,
+            top=0,
+        )
 
     def start(self) -> None:
         if self.task is None:
             self.button.setEnabled(False)
-            self.task = self._spawn(self._run(self.count_spin.value()), "three ways from a thread")
+            self.task = self.host.spawn(
+                self._run(self.count_spin.value()), "three ways from a thread"
+            )
 
-    def join(self, timeout: float) -> None:
+    def halt(self) -> None:
+        """Tell the worker threads to finish early (the panel is shutting down)."""
+        self.stopping.set()
+
+    async def stop(self) -> None:
+        """Wait (two seconds at most) for the worker threads `halt()` told to finish."""
         for thread in self._threads:
-            thread.join(timeout=timeout)
+            thread.join(timeout=2)
 
     @QtCore.Slot(int, float)
     def _on_signal_message(self, seq: int, sent: float) -> None:
@@ -113,13 +116,13 @@ class ThreadWays(QtWidgets.QWidget):
         self._deliveries = record
         gui_end: socket.socket | None = None
         if way == WAYS[0]:
-            target = partial(send_by_qt_signal, count, self.signals, self.stop)
+            target = partial(send_by_qt_signal, count, self.signals, self.stopping)
         elif way == WAYS[1]:
-            target = partial(send_by_call_soon_threadsafe, count, loop, record.add, self.stop)
+            target = partial(send_by_call_soon_threadsafe, count, loop, record.add, self.stopping)
         else:
             gui_end, worker_end = socket.socketpair()
             watch_socket(loop, gui_end, record.add)
-            target = partial(send_by_socket, count, worker_end, self.stop)
+            target = partial(send_by_socket, count, worker_end, self.stopping)
         thread = threading.Thread(target=target, name=f"guidemo-{way}", daemon=True)
         self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()

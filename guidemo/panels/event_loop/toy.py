@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -22,10 +21,10 @@ from guidemo.lessons.toy_loop import (
     quick_handler,
     slow_handler,
 )
+from guidemo.panels.section import Host, Section
 from guidemo.widgets import kit, palette
 from guidemo.widgets.kit import make_button, named
 from guidemo.widgets.source_marks import LineMarker, source_line
-from guidemo.widgets.source_view import SourceView
 
 BURST_SIZE = 50
 BEHIND_SLOW = 3  # quick events posted right behind a slow one: the queue that waits
@@ -33,8 +32,6 @@ REFRESH_MS = 100  # redraw the toy at most 10 times a second: drawing is work fo
 MAX_LOG_ROWS = 500  # the view keeps the latest events (the summary counts them all)
 PAUSES_PER_TURN = 3  # slow motion stops before pop, call and log
 IDLE_SUMMARY = "Post events: each one handled is a row."
-
-Spawn = Callable[[Coroutine[Any, Any, Any], str], asyncio.Task[Any]]
 
 
 def fifo_gone(shown: list[int], now: list[int]) -> int:
@@ -52,13 +49,14 @@ def fifo_gone(shown: list[int], now: list[int]) -> int:
 RUN_TEXTS = ("Pause the toy", "Run the toy")  # the run button while running, paused
 
 
-class ToySection(QtWidgets.QGroupBox):
+class ToySection(Section):
     """Drives a `ToyEventLoop` on its own thread and draws it, ten times a second at most."""
 
-    def __init__(self, source_view: SourceView, spawn: Spawn) -> None:
-        super().__init__("A toy event loop: pop an event, call its handler, repeat")
+    title = "A toy event loop: pop an event, call its handler, repeat"
+
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
         self.toy = ToyEventLoop()
-        self._spawn = spawn  # the panel's: names the driver task and reports its errors
         self._cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="toy-loop")
         self._go: asyncio.Event | None = None  # created with the driver, once the loop runs
         self._driver: asyncio.Task[Any] | None = None
@@ -68,14 +66,7 @@ class ToySection(QtWidgets.QGroupBox):
         self._handled_count = 0  # events handled since the last Clear
         self._longest_wait: ToyEvent | None = None
         self._shown_line = ""
-        self._marker = LineMarker(source_view)
-        self._build()
-        self._refresh_timer = QtCore.QTimer(self)
-        self._refresh_timer.setInterval(REFRESH_MS)
-        self._refresh_timer.timeout.connect(self.refresh)
-        self._set_speed(self.speed_slider.value())
-
-    def _build(self) -> None:
+        self._marker = LineMarker(host.source_view)
         quick = make_button(
             "Post a quick event", "quickEventButton", "Queue one event whose handler takes 20 ms"
         )
@@ -153,30 +144,23 @@ class ToySection(QtWidgets.QGroupBox):
             IDLE_SUMMARY, "toySummaryLabel", "How long the handled events waited, and why"
         )
 
-        queue_box = QtWidgets.QWidget()
-        queue_layout = QtWidgets.QVBoxLayout(queue_box)
-        queue_layout.setContentsMargins(0, 0, 0, 0)
         self.queue_title = QtWidgets.QLabel("<b>Queue</b> (next on top)")
-        queue_layout.addWidget(self.queue_title)
-        queue_layout.addWidget(self.queue_list)
-        log_box = QtWidgets.QWidget()
-        log_layout = QtWidgets.QVBoxLayout(log_box)
-        log_layout.setContentsMargins(0, 0, 0, 0)
-        log_layout.addWidget(self.current_label)
-        log_layout.addWidget(self.handled_table, 1)
-        log_layout.addWidget(self.toy_summary)
-        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
-        split.addWidget(queue_box)
-        split.addWidget(log_box)
-        split.setSizes([160, 480])
-        split.setChildrenCollapsible(False)
-
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(kit.flow(quick, slow, slow_queue, burst, self.run_button, clear))
         self.speed_slider.setMinimumWidth(160)
-        layout.addWidget(kit.flow(("Slow motion:", self.speed_slider), self.speed_label))
-        layout.addWidget(split, 1)
+        split = kit.hsplit(
+            kit.column(self.queue_title, self.queue_list, top=0),
+            kit.column(self.current_label, (self.handled_table, 1), self.toy_summary, top=0),
+            sizes=(160, 480),
+        )
+        self.lay_out(
+            kit.flow(quick, slow, slow_queue, burst, self.run_button, clear),
+            kit.flow(("Slow motion:", self.speed_slider), self.speed_label),
+            (split, 1),
+        )
         self._draw_labels()
+        self._refresh_timer = QtCore.QTimer(self)
+        self._refresh_timer.setInterval(REFRESH_MS)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self._set_speed(self.speed_slider.value())
 
     # --- running the toy ----------------------------------------------------------------------
     def post(self, kind: str, count: int) -> None:
@@ -211,7 +195,7 @@ class ToySection(QtWidgets.QGroupBox):
         self._go = asyncio.Event()
         if self.run_button.isChecked() and self.toy.queue:
             self._go.set()
-        self._driver = self._spawn(drive_toy_loop(self.toy, self._cpu, self._go), "toy loop")
+        self._driver = self.host.spawn(drive_toy_loop(self.toy, self._cpu, self._go), "toy loop")
 
     def _toggle(self, running: bool) -> None:
         self.run_button.setText(RUN_TEXTS[0] if running else RUN_TEXTS[1])
@@ -243,13 +227,13 @@ class ToySection(QtWidgets.QGroupBox):
             else "full speed (no pauses)"
         )
 
-    def stop(self) -> None:
+    def halt(self) -> None:
         """End the turn in progress at once and stop drawing (the panel is shutting down)."""
         self.toy.stopping.set()
         self._refresh_timer.stop()
 
-    def shutdown_cpu(self) -> None:
-        """Wait for the toy's thread (its turn ends at once after `stop()`)."""
+    async def stop(self) -> None:
+        """Wait for the toy's thread (its turn ends at once after `halt()`)."""
         self._cpu.shutdown(wait=True, cancel_futures=True)
 
     # --- drawing --------------------------------------------------------------------------------

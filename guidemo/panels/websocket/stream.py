@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
+from yarl import URL
 
-from guidemo.lessons.push import RESTART_DOWNTIME_S
+from guidemo.lessons.push import PUSH_PATH, RESTART_DOWNTIME_S
+from guidemo.panels.section import Host, Section
 from guidemo.panels.websocket.batcher import BAD_ROWS_PER_S, MAX_ROW, TICK_ROWS_PER_FRAME
 from guidemo.widgets.colored_log import ColoredLog
-from guidemo.widgets.kit import label, make_button, named
+from guidemo.widgets.kit import hsplit, label, make_button, named, row
 from guidemo.widgets.palette import BLUE, ORANGE
 from guidemo.widgets.rolling_plot import RollingPlot
 
@@ -23,24 +25,16 @@ LOG_LINES = 400
 LOG_EVERY_S = 0.05
 
 
-def _row(*widgets: QtWidgets.QWidget | str, stretch_first: bool = False) -> QtWidgets.QHBoxLayout:
-    """Widgets (strings as labels) in a row; the first, or else the last, takes the room."""
-    layout = QtWidgets.QHBoxLayout()
-    last = len(widgets) - 1
-    for index, item in enumerate(widgets):
-        widget = QtWidgets.QLabel(item) if isinstance(item, str) else item
-        grows = index == 0 if stretch_first else index == last
-        layout.addWidget(widget, 1 if grows else 0)
-    return layout
-
-
-class StreamView(QtWidgets.QWidget):
+class StreamSection(Section):
     """Every stream control of the panel, with its objectName and tooltip."""
 
-    def __init__(self, ws_url: str, can_restart: bool) -> None:
-        super().__init__()
+    title = "Push and poll"
+
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        ws_url = URL(host.context.server_url).with_scheme("ws").with_path(PUSH_PATH)
         self.url_edit = named(
-            QtWidgets.QLineEdit(ws_url),
+            QtWidgets.QLineEdit(str(ws_url)),
             "wsUrlEdit",
             "The WebSocket to connect to. Point it at a dead port (e.g. :9) to watch the "
             "reconnect backoff; polling uses the same host and port",
@@ -75,7 +69,7 @@ class StreamView(QtWidgets.QWidget):
             "restartServerButton",
             "Stop the embedded server, keep it down a moment, start it again on the same port",
         )
-        if not can_restart:
+        if host.context.server is None:
             self.restart_button.setEnabled(False)
             self.restart_button.setToolTip("No embedded server to restart in this window")
         self.status_label = label(
@@ -136,29 +130,17 @@ class StreamView(QtWidgets.QWidget):
         )
         self._log_pending: list[tuple[str, str | None]] = []
         self._log_shown = 0.0
-        self._lay_out()
-        self.set_connected(False)
-
-    def _lay_out(self) -> None:
-        views = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
-        views.addWidget(self.plot)
-        views.addWidget(self.log)
-        views.setStretchFactor(0, 3)
-        views.setStretchFactor(1, 2)
         self.log.setMinimumWidth(self.log.fontMetrics().horizontalAdvance("x" * 26) + 30)
-        views.setChildrenCollapsible(False)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        connection = (self.url_edit, self.rate_spin, self.connect_button, self.disconnect_button)
-        layout.addLayout(_row(*connection, stretch_first=True))
-        talk = (self.message_edit, self.send_button, self.bad_button, self.restart_button)
-        layout.addLayout(_row(*talk, stretch_first=True))
-        layout.addWidget(self.status_label)
-        layout.addWidget(views, 1)
-        layout.addWidget(self.push_label)
-        layout.addLayout(
-            _row("Poll every", self.poll_interval_spin, self.poll_button, self.poll_label)
+        self.lay_out(
+            row((self.url_edit, 1), self.rate_spin, self.connect_button, self.disconnect_button),
+            row((self.message_edit, 1), self.send_button, self.bad_button, self.restart_button),
+            self.status_label,
+            (hsplit(self.plot, self.log, stretches=(3, 2)), 1),
+            self.push_label,
+            row("Poll every", self.poll_interval_spin, self.poll_button, (self.poll_label, 1)),
+            top=0,
         )
+        self.set_connected(False)
 
     def set_status(self, text: str, color: str | None) -> None:
         """`text` (rich text) in `color`, a palette name, or the default colour for None."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine
 from typing import Any
 
 import aiohttp
@@ -12,12 +11,10 @@ from PySide6 import QtNetwork, QtWidgets
 
 from guidemo.lessons.qt_callbacks import fetch_twice_with_callbacks
 from guidemo.lessons.scheduling import fetch_twice_with_await
+from guidemo.panels.section import Host, Section
 from guidemo.widgets import kit, palette
 from guidemo.widgets.kit import make_button
 from guidemo.widgets.source_marks import scroll_to_definition
-from guidemo.widgets.source_view import SourceView
-
-Spawn = Callable[[Coroutine[Any, Any, Any], str], asyncio.Task[Any]]
 
 
 def describe(style: str, result: str | None, error: str | None, took: float) -> str:
@@ -27,16 +24,14 @@ def describe(style: str, result: str | None, error: str | None, took: float) -> 
     return f"<b>{result}</b> <span style='color:{palette.MUTED}'>({took:.2f} s, 2 requests)</span>"
 
 
-class StylesSection(QtWidgets.QGroupBox):
+class StylesSection(Section):
     """Runs `fetch_twice_with_callbacks` and `fetch_twice_with_await`, one run of each at a time."""
 
-    def __init__(self, server_url: str, source_view: SourceView, spawn: Spawn) -> None:
-        super().__init__(
-            "The same job, two styles: GET /api/json, then GET it again with twice the items"
-        )
-        self._server_url = server_url
-        self._source_view = source_view
-        self._spawn = spawn  # the panel's: names the task and reports its errors
+    title = "The same job, two styles: GET /api/json, then GET it again with twice the items"
+
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self._server_url = host.context.server_url
         self._callback_started: float | None = None
         self._await_task: asyncio.Task[Any] | None = None
         self.manager = QtNetwork.QNetworkAccessManager(self)
@@ -58,12 +53,13 @@ class StylesSection(QtWidgets.QGroupBox):
         tip = "The job's result and how long the two requests took"
         self.callback_result = kit.label("Not run yet.", "callbackResultLabel", tip, rich=True)
         self.await_result = kit.label("Not run yet.", "awaitResultLabel", tip, rich=True)
-        grid = QtWidgets.QGridLayout(self)
+        grid = QtWidgets.QGridLayout()  # the results side by side with their buttons
         grid.addWidget(self.callback_button, 0, 0)
         grid.addWidget(self.callback_result, 0, 1)
         grid.addWidget(self.await_button, 1, 0)
         grid.addWidget(self.await_result, 1, 1)
         grid.setColumnStretch(1, 1)
+        self.lay_out(grid)
 
     @property
     def running(self) -> bool:
@@ -75,7 +71,7 @@ class StylesSection(QtWidgets.QGroupBox):
         self._callback_started = time.perf_counter()
         self.callback_button.setEnabled(False)
         self.callback_result.setText("running: two requests, one callback each…")
-        scroll_to_definition(self._source_view, fetch_twice_with_callbacks)
+        scroll_to_definition(self.host.source_view, fetch_twice_with_callbacks)
         fetch_twice_with_callbacks(self.manager, self._server_url, self._callback_done)
 
     def _callback_done(self, result: str | None, error: str | None) -> None:
@@ -89,8 +85,8 @@ class StylesSection(QtWidgets.QGroupBox):
             self.await_button.setEnabled(False)
             self.await_result.setText("running: two awaits, one after the other…")
             # Both in view: the callback one comes first in the source.
-            scroll_to_definition(self._source_view, fetch_twice_with_callbacks)
-            self._await_task = self._spawn(self._run_await(), "await style")
+            scroll_to_definition(self.host.source_view, fetch_twice_with_callbacks)
+            self._await_task = self.host.spawn(self._run_await(), "await style")
 
     async def _run_await(self) -> None:
         started = time.perf_counter()
@@ -105,7 +101,7 @@ class StylesSection(QtWidgets.QGroupBox):
             self.await_button.setEnabled(True)
         self.await_result.setText(describe("await", result, error, time.perf_counter() - started))
 
-    def abort_replies(self) -> None:
+    async def stop(self) -> None:
         """Abort the callback style's requests still in flight."""
         for reply in self.manager.findChildren(QtNetwork.QNetworkReply):
             reply.abort()

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.lessons.qt_events import EventReceiver, handle_demo_event, post_qt_events
+from guidemo.panels.section import Host, Section
 from guidemo.widgets import kit, palette
 from guidemo.widgets.kit import make_button
 from guidemo.widgets.source_marks import LineMarker, scroll_to_definition, source_line
-from guidemo.widgets.source_view import SourceView
 
 LATE_MS = 100  # a delay this long is drawn as late
 STRETCH = QtWidgets.QHeaderView.ResizeMode.Stretch  # the columns share the width
@@ -28,13 +28,14 @@ class Batch:
     delays_ms: list[float] = field(default_factory=list)  # post -> handler start, in order
 
 
-class RealEventsSection(QtWidgets.QGroupBox):
+class RealEventsSection(Section):
     """Posts a batch into Qt's queue and draws a row per event as Qt hands it over."""
 
-    def __init__(self, source_view: SourceView) -> None:
-        super().__init__("The real thing: events posted into Qt's own loop")
-        self._source_view = source_view
-        self._marker = LineMarker(source_view)
+    title = "The real thing: events posted into Qt's own loop"
+
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self._marker = LineMarker(host.source_view)
         self._batch: Batch | None = None
         self._receiver = EventReceiver(self)
         self._receiver.handled.connect(self._handled)
@@ -77,16 +78,15 @@ class RealEventsSection(QtWidgets.QGroupBox):
             rich=True,
         )
 
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(
+        self.lay_out(
             kit.flow(
                 ("Post", self.real_count, "events;"),
                 ("event", self.real_slow_at, "blocks for", self.real_slow),
                 post,
-            )
+            ),
+            (self.real_table, 1),
+            self.real_summary,
         )
-        layout.addWidget(self.real_table, 1)
-        layout.addWidget(self.real_summary)
 
     def post(self) -> None:
         """Post a batch of events into Qt's queue; rows appear as Qt delivers them."""
@@ -103,7 +103,7 @@ class RealEventsSection(QtWidgets.QGroupBox):
         Done before the events are posted: Qt repaints the view before it delivers them,
         so the marked line is on screen while the slow handler holds the window.
         """
-        scroll_to_definition(self._source_view, post_qt_events)
+        scroll_to_definition(self.host.source_view, post_qt_events)
         self._marker.mark(source_line(handle_demo_event, "time.sleep("), follow=True)
 
     def _handled(self, number: int, posted: float, started: float, done: float) -> None:

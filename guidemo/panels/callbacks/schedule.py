@@ -21,10 +21,10 @@ from guidemo.loop import loop_name
 from guidemo.panels.callbacks.call_log import LATE_MS, CallLog, cancellable
 from guidemo.panels.callbacks.calls_table import CallsTable
 from guidemo.panels.callbacks.soon_trace import SoonWatch
+from guidemo.panels.section import Host, Section
 from guidemo.widgets import kit, palette
 from guidemo.widgets.kit import make_button
 from guidemo.widgets.source_marks import scroll_to_definition
-from guidemo.widgets.source_view import SourceView
 
 KINDS = {  # button -> what it schedules
     "callSoonButton": "call_soon",
@@ -50,19 +50,17 @@ SOON_HINT = (
 )
 
 
-class ScheduleSection(QtWidgets.QGroupBox):
+class ScheduleSection(Section):
     """Schedules callbacks of each kind on the running loop and shows how each went."""
 
-    def __init__(self, source_view: SourceView) -> None:
-        super().__init__("Ask the loop to call a plain function")
+    title = "Ask the loop to call a plain function"
+
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
         self.log = CallLog()
-        self._source_view = source_view
         self._stop_threads = threading.Event()
         self._threads: list[threading.Thread] = []
         self._soon = SoonWatch(self._now, self)
-        self._build()
-
-    def _build(self) -> None:
         self.delay_spin = kit.spin(
             "delaySpin",
             0,
@@ -147,17 +145,16 @@ class ScheduleSection(QtWidgets.QGroupBox):
 
         kind_buttons = [self.buttons[name] for name in KINDS]
         other = ("allKindsButton", "cancelHandleButton", "clearCallsButton")
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(kit.flow(("Delay:", self.delay_spin), *kind_buttons))
-        layout.addWidget(
+        self.lay_out(
+            kit.flow(("Delay:", self.delay_spin), *kind_buttons),
             kit.flow(
                 *(self.buttons[name] for name in other),
                 (self.buttons["busyButton"], "for", self.busy_spin),
-            )
+            ),
+            (self.table, 1),
+            self.summary,
+            self.soon_label,
         )
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.soon_label)
 
     # --- scheduling ----------------------------------------------------------------------------
     def _now(self) -> float:
@@ -191,7 +188,7 @@ class ScheduleSection(QtWidgets.QGroupBox):
         self.table.remove(self.log.trim())
         self.table.add(call, self.log.t0 or 0.0)
         self._enable_cancel()
-        scroll_to_definition(self._source_view, SOURCES[kind])
+        scroll_to_definition(self.host.source_view, SOURCES[kind])
         return call
 
     def schedule_all_kinds(self) -> None:
@@ -225,16 +222,17 @@ class ScheduleSection(QtWidgets.QGroupBox):
         if trace is not None:
             self.soon_label.setText(trace.explain())
 
-    def stop(self) -> None:
+    def halt(self) -> None:
         """Tell worker threads to stop waiting, and cancel every pending handle."""
         self._soon.stop()
         self._stop_threads.set()
         for call in self.log.cancellable():
             self.log.cancel(call)
 
-    def join_threads(self, timeout: float = 1.0) -> None:
+    async def stop(self) -> None:
+        """Wait (a second at most) for the worker threads `halt()` told to stop."""
         for thread in self._threads:
-            thread.join(timeout=timeout)
+            thread.join(timeout=1.0)
 
     # --- drawing -------------------------------------------------------------------------------
     def _show(self, call: ScheduledCall) -> None:
