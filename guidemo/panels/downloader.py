@@ -26,6 +26,7 @@ from guidemo.lessons.downloader import (
     on_loop_thread,
 )
 from guidemo.panels.base import Panel, PanelContext
+from guidemo.panels.ways import WaysRunner
 from guidemo.widgets import palette
 from guidemo.widgets.kit import (
     FlowRow,
@@ -109,7 +110,6 @@ class DownloaderPanel(Panel):
 
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)
-        self._task: asyncio.Task[None] | None = None
         self._run: DownloadRun | None = None
         self._downloader: Downloader | None = None
         self._latest: dict[str, DownloadRun] = {}  # the last finished run of each way
@@ -183,32 +183,35 @@ class DownloaderPanel(Panel):
         )
         self.table.setMinimumHeight(100)
         split = vsplit(self.lanes, self.table, sizes=(180, 130))
-        self._set_running(False)
+        self.runner = WaysRunner(
+            self,
+            self.buttons,
+            (self.sources_spin, self.latency_spin, self.workers_spin),
+            self.summary,
+            stop=self._stop,
+        )
         return column(options, buttons, self.queue_bar, self.summary, (split, 1))
 
     # --- running ---------------------------------------------------------------------------
     def start(self, ways: list[str]) -> None:
         """One run at a time: the run buttons are disabled until it ends."""
-        if self._task is None:
-            self._set_running(True)
-            self._task = self.spawn(self._run_ways(ways), " + ".join(ways))
+        self.runner.start(" + ".join(ways), lambda: self._run_ways(ways))
 
     def run_all(self) -> None:
         self.start(list(WAYS))
 
     def cancel(self) -> None:
-        if self._task is None:
-            return
+        self.runner.cancel()
+
+    def busy(self) -> bool:
+        return self.runner.busy()
+
+    def _stop(self) -> bool:
+        """Cancel the run's task: the lesson's cancel path drains the queue (a thread
+        finishes the download it is on); remember when, for the summary."""
         if self._run is not None and self._run.cancelled_at is None:
             self._run.cancelled_at = time.perf_counter()
-        self.buttons["cancelButton"].setEnabled(False)
-        self._task.cancel()
-
-    def _set_running(self, running: bool) -> None:
-        for name, button in self.buttons.items():
-            button.setEnabled(running if name == "cancelButton" else not running)
-        for spin_box in (self.sources_spin, self.latency_spin, self.workers_spin):
-            spin_box.setEnabled(not running)
+        return self.runner.task is not None and self.runner.task.cancel()
 
     async def _run_ways(self, ways: list[str]) -> None:
         try:
@@ -218,8 +221,7 @@ class DownloaderPanel(Panel):
                         break
         finally:
             self._refresh.stop()
-            self._task, self._run = None, None  # the downloader stays, for stop_work()
-            self._set_running(False)
+            self._run = None  # the downloader stays, for stop_work()
 
     async def _run_one(self, way: str, session: aiohttp.ClientSession) -> bool:
         """Step one (the list of sources), then the jobs through the queue; False if there
@@ -228,7 +230,7 @@ class DownloaderPanel(Panel):
         try:
             jobs = await news_jobs(session, self.news_server, self.sources_spin.value(), latency)
         except RuntimeError as exc:
-            self.summary.setText(colored(f"{WAYS[way][3]}: {exc}", palette.BAD))
+            self.runner.say(colored(f"{WAYS[way][3]}: {exc}", palette.BAD))
             return False
         run = DownloadRun(way, self.workers_spin.value(), len(jobs), latency)
         downloader = self._make(way, run, session)
@@ -300,7 +302,7 @@ class DownloaderPanel(Panel):
         self.lanes.redraw()
         if run.cancelled_at is None:
             self._latest[run.way] = run
-        self.summary.setText(_summary(run, self._latest))
+        self.runner.say(_summary(run, self._latest))
         self._add_row(run)
 
     def _add_row(self, run: DownloadRun) -> None:
@@ -343,7 +345,7 @@ class DownloaderPanel(Panel):
         self.latency_spin.setValue(0.1)
         self.workers_spin.setValue(5)
         self.start(["tasks", "pool", "threads"])  # threads last: their STOPs in the picture
-        while self._task is not None:
+        while self.runner.busy():
             await asyncio.sleep(0.05)
 
 
