@@ -8,15 +8,15 @@ The sourceView follows the open tab.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 from PySide6 import QtWidgets
 
 from guidemo.panels.base import Panel, PanelContext
 from guidemo.panels.coroutines.by_hand import ByHandSection
 from guidemo.panels.coroutines.giving_up_control import ControlSection
-from guidemo.panels.coroutines.many import ManySection
+from guidemo.panels.coroutines.many import RUN_FOR_S, SHUTDOWN_S, ManySection
 from guidemo.panels.coroutines.never_awaited import NeverAwaitedSection
 from guidemo.panels.section import Section
 from guidemo.widgets.kit import named
@@ -29,6 +29,10 @@ class CoroutinesPanel(Panel):
     slug = "coroutines"
     title = "Coroutines: taking turns on one loop"
     sources = ManySection.sources  # the first tab's, until another tab is opened
+    explanation_numbers: ClassVar[Mapping[str, float]] = {
+        "shutdown_s": SHUTDOWN_S,
+        "run_for_s": RUN_FOR_S,
+    }
 
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)

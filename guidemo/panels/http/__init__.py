@@ -52,7 +52,10 @@ BAR_OF_STATE = np.array(
 
 class HttpPanel(Panel):
     slug = "http"
-    explanation_numbers: ClassVar[Mapping[str, float]] = {"ask_above_s": ASK_ABOVE_S}
+    explanation_numbers: ClassVar[Mapping[str, float]] = {
+        "ask_above_s": ASK_ABOVE_S,
+        "frame_ms": FRAME_S * 1000,
+    }
     title = "Many downloads: async vs sync vs threads"
     sources = (
         get_news_async,
