@@ -26,7 +26,7 @@ from guidemo.lessons.downloader import (
     on_loop_thread,
 )
 from guidemo.panels.base import Panel, PanelContext
-from guidemo.panels.ways import WaysRunner
+from guidemo.panels.ways import ComparesWays, WaysRunner
 from guidemo.widgets import palette
 from guidemo.widgets.kit import (
     FlowRow,
@@ -92,7 +92,7 @@ class DownloadRun:
         return (self.ended or time.perf_counter()) - self.started
 
 
-class DownloaderPanel(Panel):
+class DownloaderPanel(ComparesWays, Panel):
     slug = "downloader"
     title = "Downloader: a pool of workers and a queue"
     sources = (
@@ -151,7 +151,6 @@ class DownloaderPanel(Panel):
             "cancelButton",
             "Take every job still queued out of the queue; the workers then end (a thread "
             "finishes the download it is on, a task stops at once)",
-            self.cancel,
             role="danger",
         )
         buttons = FlowRow(*self.buttons.values())
@@ -200,18 +199,12 @@ class DownloaderPanel(Panel):
     def run_all(self) -> None:
         self.start(list(WAYS))
 
-    def cancel(self) -> None:
-        self.runner.cancel()
-
-    def busy(self) -> bool:
-        return self.runner.busy()
-
     def _stop(self) -> bool:
         """Cancel the run's task: the lesson's cancel path drains the queue (a thread
         finishes the download it is on); remember when, for the summary."""
         if self._run is not None and self._run.cancelled_at is None:
             self._run.cancelled_at = time.perf_counter()
-        return self.runner.task is not None and self.runner.task.cancel()
+        return self.runner.cancel_task()
 
     async def _run_ways(self, ways: list[str]) -> None:
         try:

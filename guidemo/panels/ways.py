@@ -7,10 +7,11 @@ buttons off and Cancel on while it runs (and the settings off, so every way of o
 runs with the same settings), cancels, frees the buttons at the end, and writes the
 verdict in the panel's summary. What differs between the panels is a parameter:
 
-- `stop`: what Cancel does. By default the run's task is cancelled; threads cannot be
-  cancelled like tasks, so the downloader and http panels drain their queues instead,
-  and blocking also terminates its worker process. It returns False when there was
-  nothing left to cancel (Cancel then stays on).
+- `stop`: what Cancel does. By default the run's task is cancelled (`cancel_task`); the
+  downloader first notes when (its summary says how long the workers took to end),
+  blocking first raises its threads' cancel flag and terminates its worker process, and
+  http's thread pool drops its queued requests instead (running ones finish). It returns
+  False when there was nothing left to cancel (Cancel then stays on).
 - `cancellable` (of `start` and `hold`): False where no click on Cancel could ever be
   delivered, because the run freezes the GUI thread (blocking's click handler, http's
   sync way): Cancel stays off rather than looking pressable.
@@ -38,6 +39,16 @@ class Spawner(Protocol):
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]: ...
 
 
+class ComparesWays:
+    """A panel that runs its ways with a `WaysRunner`, as the tour sees it."""
+
+    runner: WaysRunner
+
+    def busy(self) -> bool:
+        """A run is going: the tour waits for its verdict before it reads the summary."""
+        return self.runner.busy()
+
+
 class WaysRunner:
     """Runs one way (or several in a row) at a time; owns the buttons' enabled state."""
 
@@ -56,10 +67,11 @@ class WaysRunner:
         self.settings = settings  # fixed while a run goes
         self.summary = summary
         self.task: asyncio.Task[Any] | None = None
-        self._stop = stop or self._cancel_task
+        self._stop = stop or self.cancel_task
         self._on_running = on_running
         self._ends_with_task = ends_with_task
         self._running = False
+        self.buttons[CANCEL].clicked.connect(self.cancel)
         self.release()
 
     def busy(self) -> bool:
@@ -87,6 +99,10 @@ class WaysRunner:
         if self._running and self._stop():
             self.buttons[CANCEL].setEnabled(False)
 
+    def cancel_task(self) -> bool:
+        """Cancel the run's task (`stop`'s default); False if there is none to cancel."""
+        return self.task is not None and self.task.cancel()
+
     def release(self) -> None:
         """The run is over: the run buttons and settings on again, Cancel off."""
         self._running = False
@@ -104,9 +120,6 @@ class WaysRunner:
             self.task = None
             if self._ends_with_task:
                 self.release()
-
-    def _cancel_task(self) -> bool:
-        return self.task is not None and self.task.cancel()
 
     def _show(self, cancellable: bool) -> None:
         running = self._running

@@ -37,7 +37,7 @@ from guidemo.panels.blocking.runs import (
     history_table,
     verdict_html,
 )
-from guidemo.panels.ways import WaysRunner
+from guidemo.panels.ways import ComparesWays, WaysRunner
 from guidemo.widgets import palette
 from guidemo.widgets.freeze_guard import INPUT_DRAIN_MS, QueuedClicks, ignored_clicks_text
 from guidemo.widgets.kit import column, dspin, hsplit, label, log_view, make_button, named, row
@@ -45,7 +45,7 @@ from guidemo.widgets.kit import column, dspin, hsplit, label, log_view, make_but
 WAYS = {"run_in_executor": "in a thread", "process": "in a process"}
 
 
-class BlockingPanel(Panel):
+class BlockingPanel(ComparesWays, Panel):
     slug = "blocking"
     title = "Blocking vs offloaded"
     sources = (
@@ -121,7 +121,7 @@ class BlockingPanel(Panel):
             "cancelButton": (
                 "Cancel",
                 "Stops the running job where that is possible, and says when it is not",
-                self.cancel_job,
+                None,  # the runner's own Cancel
             ),
         }
         self.buttons: dict[str, QtWidgets.QPushButton] = {
@@ -234,19 +234,13 @@ class BlockingPanel(Panel):
     def start_compare(self) -> None:
         self.runner.start("compare thread vs process", self._compare)
 
-    def cancel_job(self) -> None:
-        self.runner.cancel()
-
-    def busy(self) -> bool:
-        return self.runner.busy()
-
     def _stop(self) -> bool:
         """Ask the job to stop: threads check a flag, a process can be terminated."""
         self._cancel.set()
         if self._pool is not None and self.runner.task is not None:
             self._pool.terminate()  # a process can be killed outright
             self._pool = None
-        return self.runner.task is not None and self.runner.task.cancel()
+        return self.runner.cancel_task()
 
     async def _compare(self) -> None:
         """The cpu job in a thread, then in a process, each beside a busy UI."""

@@ -31,7 +31,7 @@ from guidemo.panels.gather.run import (
     job_cell,
     summary_html,
 )
-from guidemo.panels.ways import WaysRunner
+from guidemo.panels.ways import ComparesWays, WaysRunner
 from guidemo.widgets import palette
 from guidemo.widgets.kit import check, column, flow, label, make_button, named, vsplit
 from guidemo.widgets.lanes import LaneChart
@@ -60,7 +60,7 @@ BUTTONS = {  # objectName: (text, tooltip); the first four run the WAYS in order
 ALL_RUNS = "all runs"  # gatherRunCombo's first choice
 
 
-class GatherPanel(Panel):
+class GatherPanel(ComparesWays, Panel):
     slug = "gather"
     title = "Running a bunch of tasks: gather and friends"
     sources = (
@@ -114,7 +114,6 @@ class GatherPanel(Panel):
         for name, way in zip(BUTTONS, WAYS, strict=False):
             self.buttons[name].clicked.connect(lambda _=False, w=way: self.start([w]))
         self.buttons["runAllButton"].clicked.connect(lambda: self.start(list(WAYS)))
-        self.buttons["cancelButton"].clicked.connect(self.cancel)
 
         self.gather_lanes = LaneChart("gatherLanes", min_span_s=0.5)
         self.gather_lanes.setToolTip("One lane per task, and one for the caller that awaits them")
@@ -165,12 +164,6 @@ class GatherPanel(Panel):
         or is cancelled, so every way of one click runs with the same settings."""
         settings = (self.step_spin.value(), self.jobs(), self.return_exceptions_check.isChecked())
         self.runner.start(" + ".join(ways), lambda: self._run_ways(ways, *settings))
-
-    def cancel(self) -> None:
-        self.runner.cancel()
-
-    def busy(self) -> bool:
-        return self.runner.busy()
 
     def jobs(self) -> Jobs:
         fail_at = 2 if self.failing_task_check.isChecked() else None

@@ -34,7 +34,7 @@ from guidemo.panels.http.examples import example_text
 from guidemo.panels.http.execute import execute
 from guidemo.panels.http.run import ASK_ABOVE_S, WAYS, Run, RunRecord, record_of, settings_text
 from guidemo.panels.http.texts import declined_text, progress_text, summary_text
-from guidemo.panels.ways import WaysRunner
+from guidemo.panels.ways import ComparesWays, WaysRunner
 from guidemo.widgets import palette, waterfall
 from guidemo.widgets.freeze_guard import QueuedClicks, ignored_clicks_text
 from guidemo.widgets.palette import colored
@@ -50,7 +50,7 @@ BAR_OF_STATE = np.array(
 )
 
 
-class HttpPanel(Panel):
+class HttpPanel(ComparesWays, Panel):
     slug = "http"
     explanation_numbers: ClassVar[Mapping[str, float]] = {
         "ask_above_s": ASK_ABOVE_S,
@@ -109,7 +109,6 @@ class HttpPanel(Panel):
         self.ui.buttons["asyncButton"].clicked.connect(lambda: self.start_run("async"))
         self.ui.buttons["syncButton"].clicked.connect(lambda: self.start_run("sync"))
         self.ui.buttons["threadsButton"].clicked.connect(lambda: self.start_run("threads"))
-        self.ui.buttons["cancelButton"].clicked.connect(self.cancel_run)
         self.ui.confirm_yes.clicked.connect(lambda: self._answered(True))
         self.ui.confirm_no.clicked.connect(lambda: self._answered(False))
         self._queued_clicks = QueuedClicks(self)
@@ -192,12 +191,6 @@ class HttpPanel(Panel):
     def _answered(self, yes: bool) -> None:
         if self._answer is not None and not self._answer.done():
             self._answer.set_result(yes)
-
-    def cancel_run(self) -> None:
-        self.runner.cancel()
-
-    def busy(self) -> bool:
-        return self.runner.busy()
 
     def _stop(self) -> bool:
         """Async: cancel the task (all workers stop at once). Threads: drop queued requests."""

@@ -29,7 +29,7 @@ from guidemo.lessons.limits import (
 from guidemo.panels.base import Panel, PanelContext
 from guidemo.panels.limits.chart import LimitsChart
 from guidemo.panels.limits.run import WAYS, WayRun, summary_text
-from guidemo.panels.ways import WaysRunner
+from guidemo.panels.ways import ComparesWays, WaysRunner
 from guidemo.widgets import palette
 from guidemo.widgets.kit import column, dspin, label, make_button, row, spin, table, vsplit
 
@@ -61,7 +61,7 @@ BUTTONS = {  # objectName: (way, text, tooltip, role)
 _run_numbers = itertools.count(1)
 
 
-class LimitsPanel(Panel):
+class LimitsPanel(ComparesWays, Panel):
     slug = "limits"
     title = "Limits: why you throttle"
     sources = (ask, all_at_once, with_semaphore, TokenBucket, backoff, paced, api_url)
@@ -136,7 +136,6 @@ class LimitsPanel(Panel):
             "Cancel",
             "cancelButton",
             "Stop the running way: requests in flight are cancelled",
-            self.cancel,
         )
 
         self.summary = label(
@@ -166,12 +165,6 @@ class LimitsPanel(Panel):
 
     def run_all(self) -> None:
         self.start(list(WAYS))
-
-    def cancel(self) -> None:
-        self.runner.cancel()
-
-    def busy(self) -> bool:
-        return self.runner.busy()
 
     async def _run_ways(self, ways: list[str]) -> None:
         self._refresh.start()
