@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import aiohttp
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from guidemo.lessons.downloader import (
     Event,
@@ -26,13 +26,12 @@ from guidemo.lessons.downloader import (
     on_loop_thread,
 )
 from guidemo.panels.base import Panel, PanelContext
-from guidemo.panels.ways import ComparesWays, WaysRunner
+from guidemo.panels.ways import Cell, ComparesWays, WaysRunner, add_run_row, summary_label
 from guidemo.widgets import palette
 from guidemo.widgets.kit import (
     FlowRow,
     column,
     dspin,
-    label,
     make_button,
     named,
     spin,
@@ -163,14 +162,11 @@ class DownloaderPanel(ComparesWays, Panel):
         self.queue_bar.setFormat("%v of %m jobs waiting in the queue")
         self.queue_bar.setRange(0, 1)
         self.queue_bar.setValue(0)
-        self.summary = label(
+        self.summary = summary_label(
             "Pick a way. Each worker takes the next job off the queue as soon as it is free.",
             "downloaderSummary",
             "The run as it goes (waiting, downloading, done) and, at the end, how it went",
-            rich=True,
         )
-        self.summary.setMinimumHeight(36)
-        self.summary.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
         self.lanes = LaneChart("workerLanes", min_span_s=0.5)
         self.lanes.setToolTip("One lane per worker: a bar for each job it downloads")
         self.lanes.legend.setText(_legend())
@@ -300,26 +296,18 @@ class DownloaderPanel(ComparesWays, Panel):
 
     def _add_row(self, run: DownloadRun) -> None:
         way = WAYS[run.way][3] + (" (cancelled)" if run.cancelled_at else "")
-        cells = [
+        cells: list[Cell] = [
             way,
             str(run.workers),
             str(run.jobs),
             str(run.done),
-            str(run.failed),
+            (str(run.failed), palette.BAD if run.failed else None),
             str(run.jobs - run.took),
             f"{run.wall:.2f}",
             f"{run.done / run.wall:.1f}" if run.wall > 0 else "-",
             str(run.words),
         ]
-        self.table.insertRow(0)
-        for at, text in enumerate(cells):
-            item = QtWidgets.QTableWidgetItem(text)
-            if at == 4 and run.failed:
-                item.setForeground(QtGui.QColor(palette.BAD))
-            self.table.setItem(0, at, item)
-        while self.table.rowCount() > KEEP_ROWS:
-            self.table.removeRow(self.table.rowCount() - 1)
-        self.table.resizeColumnsToContents()
+        add_run_row(self.table, cells, KEEP_ROWS)
 
     # --- shutdown and the README screenshot ----------------------------------------------------
     async def stop_work(self) -> None:

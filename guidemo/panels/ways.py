@@ -28,9 +28,12 @@ import asyncio
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any, Protocol
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from guidemo.widgets.kit import label
 
 CANCEL = "cancelButton"  # the objectName of every such panel's Cancel button
+Cell = str | tuple[str, str | None]  # a results cell's text, or its text and colour
 
 
 class Spawner(Protocol):
@@ -129,3 +132,37 @@ class WaysRunner:
             setting.setEnabled(not running)
         if self._on_running is not None:
             self._on_running(running)
+
+
+def summary_label(text: str, name: str, tip: str, min_height: int = 36) -> QtWidgets.QLabel:
+    """The run's summary, top-aligned and at least `min_height` tall: the table under it
+    does not jump as the text goes from one line ("running…") to two (the verdict)."""
+    summary = label(text, name, tip, rich=True)
+    summary.setMinimumHeight(min_height)
+    summary.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
+    return summary
+
+
+def add_run_row(
+    table: QtWidgets.QTableWidget,
+    cells: Sequence[Cell],
+    keep: int,
+    fit: bool = True,
+    tips: bool = False,
+) -> None:
+    """Insert a run as the top row of its results table (newest first); rows beyond `keep`
+    drop off. `fit`: resize the columns to the new texts (not where the header already
+    does); `tips`: each cell's text as its tooltip too (cells too long to show whole)."""
+    table.insertRow(0)
+    for at, cell in enumerate(cells):
+        text, color = (cell, None) if isinstance(cell, str) else cell
+        item = QtWidgets.QTableWidgetItem(text)
+        if tips:
+            item.setToolTip(text)
+        if color:
+            item.setForeground(QtGui.QColor(color))
+        table.setItem(0, at, item)
+    while table.rowCount() > keep:
+        table.removeRow(table.rowCount() - 1)
+    if fit:
+        table.resizeColumnsToContents()

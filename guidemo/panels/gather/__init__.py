@@ -7,7 +7,7 @@ import time
 from collections.abc import Coroutine
 from typing import Any, ClassVar
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from guidemo.lessons.gather import (
     Jobs,
@@ -31,7 +31,7 @@ from guidemo.panels.gather.run import (
     job_cell,
     summary_html,
 )
-from guidemo.panels.ways import ComparesWays, WaysRunner
+from guidemo.panels.ways import Cell, ComparesWays, WaysRunner, add_run_row
 from guidemo.widgets import palette
 from guidemo.widgets.kit import check, column, flow, label, make_button, named, vsplit
 from guidemo.widgets.lanes import LaneChart
@@ -297,9 +297,7 @@ class GatherPanel(ComparesWays, Panel):
 
     # --- showing the outcome ------------------------------------------------------------------
     def _record(self, run: Run, caller_s: float, all_s: float, got: str) -> None:
-        table = self.gather_results
-        table.insertRow(0)
-        cells: list[tuple[str, str | None]] = [
+        cells: list[Cell] = [
             (run.way, None),
             (f"{run.step_s:g}", None),
             (f"{caller_s:.2f}", None),
@@ -307,15 +305,7 @@ class GatherPanel(ComparesWays, Panel):
         ]
         cells += [(job_cell(job), state_color(job.state)) for job in run.jobs.values()]
         cells.append((got, palette.BAD if got.startswith("raised") else None))
-        for at, (text, color) in enumerate(cells):
-            item = QtWidgets.QTableWidgetItem(text)
-            item.setToolTip(text)
-            if color:
-                item.setForeground(QtGui.QColor(color))
-            table.setItem(0, at, item)
-        while table.rowCount() > KEEP_ROWS:
-            table.removeRow(table.rowCount() - 1)
-        table.resizeColumnsToContents()
+        add_run_row(self.gather_results, cells, KEEP_ROWS, tips=True)  # cells can be long
         if run.clean():
             self._clean_totals.pop(run.way, None)  # the latest clean run goes last
             self._clean_totals[run.way] = (all_s, run.step_s)

@@ -8,6 +8,7 @@ from guidemo.net import MAX_URLS
 from guidemo.panels.http.examples import EXAMPLES
 from guidemo.panels.http.run import WAYS
 from guidemo.panels.http.table import ResultsTable
+from guidemo.panels.ways import summary_label
 from guidemo.widgets import palette, waterfall
 from guidemo.widgets.kit import (
     FitLabel,
@@ -46,14 +47,11 @@ class HttpControls(QtWidgets.QWidget):
         layout.addWidget(self._build_form())
         layout.addWidget(self._build_buttons())
         layout.addWidget(self._build_confirm())
-        self.summary = label(
+        self.summary = summary_label(
             "Pick a way to run the requests. Try sync, then async, and compare.",
             "summaryLabel",
             "The run: requests, failures, time, the word count, the speed-up",
-            rich=True,
         )
-        self.summary.setMinimumHeight(36)
-        self.summary.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.summary)
         layout.addWidget(self._build_results(), 1)
 

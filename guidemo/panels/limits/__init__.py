@@ -13,7 +13,7 @@ from collections.abc import Coroutine
 from typing import Any, ClassVar
 
 import aiohttp
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from guidemo.lessons.limits import (
     Attempt,
@@ -29,9 +29,9 @@ from guidemo.lessons.limits import (
 from guidemo.panels.base import Panel, PanelContext
 from guidemo.panels.limits.chart import LimitsChart
 from guidemo.panels.limits.run import WAYS, WayRun, summary_text
-from guidemo.panels.ways import ComparesWays, WaysRunner
+from guidemo.panels.ways import Cell, ComparesWays, WaysRunner, add_run_row, summary_label
 from guidemo.widgets import palette
-from guidemo.widgets.kit import column, dspin, label, make_button, row, spin, table, vsplit
+from guidemo.widgets.kit import column, dspin, make_button, row, spin, table, vsplit
 
 REFRESH_MS = 100  # the chart and the live numbers, ten times a second while a way runs
 KEEP_ROWS = 30
@@ -138,14 +138,12 @@ class LimitsPanel(ComparesWays, Panel):
             "Stop the running way: requests in flight are cancelled",
         )
 
-        self.summary = label(
+        self.summary = summary_label(
             "Fire the requests one way, then another, and compare the failures and times.",
             "limitsSummary",
             "The latest run in words, beside the other ways at the same limit",
-            rich=True,
+            min_height=48,
         )
-        self.summary.setMinimumHeight(48)
-        self.summary.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
         self.chart = LimitsChart()
         self.table = table(
             "limitsTable",
@@ -229,26 +227,18 @@ class LimitsPanel(ComparesWays, Panel):
         self._add_row(run)
 
     def _add_row(self, run: WayRun) -> None:
-        cells = [
+        cells: list[Cell] = [
             run.name + (" (cancelled)" if run.cancelled else ""),
             f"{run.rate:g}",
             str(run.count),
             str(len(run.attempts)),
             str(run.ok),
             str(run.refused),
-            str(run.failed),
+            (str(run.failed), palette.BAD if run.failed else palette.GOOD),
             f"{run.wall:.2f}",
             str(run.busiest_second()),
         ]
-        self.table.insertRow(0)
-        for at, text in enumerate(cells):
-            item = QtWidgets.QTableWidgetItem(text)
-            if at == 6:
-                item.setForeground(QtGui.QColor(palette.BAD if run.failed else palette.GOOD))
-            self.table.setItem(0, at, item)
-        while self.table.rowCount() > KEEP_ROWS:
-            self.table.removeRow(self.table.rowCount() - 1)
-        self.table.resizeColumnsToContents()
+        add_run_row(self.table, cells, KEEP_ROWS)
 
     async def screenshot_demo(self) -> None:
         self.count_spin.setValue(80)
