@@ -37,7 +37,7 @@ from guidemo.panels.blocking.runs import (
     history_table,
     verdict_html,
 )
-from guidemo.panels.ways import ComparesWays, WaysRunner
+from guidemo.panels.ways import ComparesWays, WaysRunner, summary_label
 from guidemo.widgets import palette
 from guidemo.widgets.freeze_guard import INPUT_DRAIN_MS, QueuedClicks, ignored_clicks_text
 from guidemo.widgets.kit import column, dspin, hsplit, label, log_view, make_button, named, row
@@ -129,13 +129,12 @@ class BlockingPanel(ComparesWays, Panel):
             for name, (text, tip, slot) in buttons.items()
         }
 
-        self.result_label = label(
+        self.result_label = summary_label(
             "Pick a job and a way to run it.",
             "resultLabel",
             "The last run: result, wall time, and the worst UI lag during it",
-            rich=True,
+            min_height=48,
         )
-        self.result_label.setMinimumHeight(48)
         self.compare_label = label(
             "", "compareLabel", "The last Compare: thread and process side by side", rich=True
         )
