@@ -31,7 +31,7 @@ from guidemo.panels.limits.chart import LimitsChart
 from guidemo.panels.limits.run import WAYS, WayRun, summary_text
 from guidemo.panels.ways import Cell, ComparesWays, WaysRunner, add_run_row, summary_label
 from guidemo.widgets import palette
-from guidemo.widgets.kit import column, dspin, make_button, row, spin, table, vsplit
+from guidemo.widgets.kit import column, dspin, flow, make_button, spin, table, vsplit
 
 REFRESH_MS = 100  # the chart and the live numbers, ten times a second while a way runs
 KEEP_ROWS = 30
@@ -154,7 +154,7 @@ class LimitsPanel(ComparesWays, Panel):
         self.table.setMinimumHeight(100)
         split = vsplit(self.chart, self.table, sizes=(210, 120))
         self.runner = WaysRunner(self, self.buttons, [w for _, w in fields], self.summary)
-        return column(grid, row(*self.buttons.values()), self.summary, (split, 1))
+        return column(grid, flow(*self.buttons.values()), self.summary, (split, 1))
 
     # --- running ---------------------------------------------------------------------------
     def start(self, ways: list[str]) -> None:
