@@ -9,9 +9,10 @@ verdict in the panel's summary. What differs between the panels is a parameter:
 
 - `stop`: what Cancel does. By default the run's task is cancelled (`cancel_task`); the
   downloader first notes when (its summary says how long the workers took to end),
-  blocking first raises its threads' cancel flag and terminates its worker process, and
-  http's thread pool drops its queued requests instead (running ones finish). It returns
-  False when there was nothing left to cancel (Cancel then stays on).
+  blocking first raises its threads' cancel flag and terminates its worker process; http
+  leaves it to its run (async: the task is cancelled; threads: the pool drops its queued
+  requests and the running ones finish). It returns False when there was nothing left
+  to cancel (Cancel then stays on).
 - `cancellable` (of `start` and `hold`): False where no click on Cancel could ever be
   delivered, because the run freezes the GUI thread (blocking's click handler, http's
   sync way): Cancel stays off rather than looking pressable.
