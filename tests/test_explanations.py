@@ -91,3 +91,13 @@ def test_the_tour_states_the_hud_numbers_through_placeholders() -> None:
     assert not stated, f"tour.md states {stated} literally: say {{probe_ms}} instead"
     assert "{probe_ms}" in text
     assert f"how late a {PROBE_INTERVAL_S * 1000:g} ms timer" in explanation("tour", HUD_NUMBERS)
+
+
+def test_frame_bad_row_and_shutdown_numbers_follow_their_constants() -> None:
+    http = explanation("http", {**numbers_of("http"), "frame_ms": 25})
+    assert "at most once a frame (every 25 ms)" in http
+    websocket = explanation("websocket", {**numbers_of("websocket"), "bad_rows_per_s": 3})
+    assert "bad rows are listed at most 3 a second" in websocket
+    numbers = {**numbers_of("coroutines"), "shutdown_s": 2.5, "run_for_s": 7}
+    coroutines = " ".join(explanation("coroutines", numbers).split())
+    assert "comes after 2.5 s, before the instances' 7 s are up" in coroutines

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import aiohttp
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from guidemo.lessons.downloader import (
     Event,
@@ -26,12 +26,12 @@ from guidemo.lessons.downloader import (
     on_loop_thread,
 )
 from guidemo.panels.base import Panel, PanelContext
+from guidemo.panels.ways import Cell, ComparesWays, WaysRunner, add_run_row, summary_label
 from guidemo.widgets import palette
 from guidemo.widgets.kit import (
     FlowRow,
     column,
     dspin,
-    label,
     make_button,
     named,
     spin,
@@ -91,7 +91,7 @@ class DownloadRun:
         return (self.ended or time.perf_counter()) - self.started
 
 
-class DownloaderPanel(Panel):
+class DownloaderPanel(ComparesWays, Panel):
     slug = "downloader"
     title = "Downloader: a pool of workers and a queue"
     sources = (
@@ -109,7 +109,6 @@ class DownloaderPanel(Panel):
 
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)
-        self._task: asyncio.Task[None] | None = None
         self._run: DownloadRun | None = None
         self._downloader: Downloader | None = None
         self._latest: dict[str, DownloadRun] = {}  # the last finished run of each way
@@ -151,7 +150,6 @@ class DownloaderPanel(Panel):
             "cancelButton",
             "Take every job still queued out of the queue; the workers then end (a thread "
             "finishes the download it is on, a task stops at once)",
-            self.cancel,
             role="danger",
         )
         buttons = FlowRow(*self.buttons.values())
@@ -164,14 +162,11 @@ class DownloaderPanel(Panel):
         self.queue_bar.setFormat("%v of %m jobs waiting in the queue")
         self.queue_bar.setRange(0, 1)
         self.queue_bar.setValue(0)
-        self.summary = label(
+        self.summary = summary_label(
             "Pick a way. Each worker takes the next job off the queue as soon as it is free.",
             "downloaderSummary",
             "The run as it goes (waiting, downloading, done) and, at the end, how it went",
-            rich=True,
         )
-        self.summary.setMinimumHeight(36)
-        self.summary.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
         self.lanes = LaneChart("workerLanes", min_span_s=0.5)
         self.lanes.setToolTip("One lane per worker: a bar for each job it downloads")
         self.lanes.legend.setText(_legend())
@@ -183,32 +178,29 @@ class DownloaderPanel(Panel):
         )
         self.table.setMinimumHeight(100)
         split = vsplit(self.lanes, self.table, sizes=(180, 130))
-        self._set_running(False)
+        self.runner = WaysRunner(
+            self,
+            self.buttons,
+            (self.sources_spin, self.latency_spin, self.workers_spin),
+            self.summary,
+            stop=self._stop,
+        )
         return column(options, buttons, self.queue_bar, self.summary, (split, 1))
 
     # --- running ---------------------------------------------------------------------------
     def start(self, ways: list[str]) -> None:
         """One run at a time: the run buttons are disabled until it ends."""
-        if self._task is None:
-            self._set_running(True)
-            self._task = self.spawn(self._run_ways(ways), " + ".join(ways))
+        self.runner.start(" + ".join(ways), lambda: self._run_ways(ways))
 
     def run_all(self) -> None:
         self.start(list(WAYS))
 
-    def cancel(self) -> None:
-        if self._task is None:
-            return
+    def _stop(self) -> bool:
+        """Cancel the run's task: the lesson's cancel path drains the queue (a thread
+        finishes the download it is on); remember when, for the summary."""
         if self._run is not None and self._run.cancelled_at is None:
             self._run.cancelled_at = time.perf_counter()
-        self.buttons["cancelButton"].setEnabled(False)
-        self._task.cancel()
-
-    def _set_running(self, running: bool) -> None:
-        for name, button in self.buttons.items():
-            button.setEnabled(running if name == "cancelButton" else not running)
-        for spin_box in (self.sources_spin, self.latency_spin, self.workers_spin):
-            spin_box.setEnabled(not running)
+        return self.runner.cancel_task()
 
     async def _run_ways(self, ways: list[str]) -> None:
         try:
@@ -218,8 +210,7 @@ class DownloaderPanel(Panel):
                         break
         finally:
             self._refresh.stop()
-            self._task, self._run = None, None  # the downloader stays, for stop_work()
-            self._set_running(False)
+            self._run = None  # the downloader stays, for stop_work()
 
     async def _run_one(self, way: str, session: aiohttp.ClientSession) -> bool:
         """Step one (the list of sources), then the jobs through the queue; False if there
@@ -228,7 +219,7 @@ class DownloaderPanel(Panel):
         try:
             jobs = await news_jobs(session, self.news_server, self.sources_spin.value(), latency)
         except RuntimeError as exc:
-            self.summary.setText(colored(f"{WAYS[way][3]}: {exc}", palette.BAD))
+            self.runner.say(colored(f"{WAYS[way][3]}: {exc}", palette.BAD))
             return False
         run = DownloadRun(way, self.workers_spin.value(), len(jobs), latency)
         downloader = self._make(way, run, session)
@@ -300,31 +291,23 @@ class DownloaderPanel(Panel):
         self.lanes.redraw()
         if run.cancelled_at is None:
             self._latest[run.way] = run
-        self.summary.setText(_summary(run, self._latest))
+        self.runner.say(_summary(run, self._latest))
         self._add_row(run)
 
     def _add_row(self, run: DownloadRun) -> None:
         way = WAYS[run.way][3] + (" (cancelled)" if run.cancelled_at else "")
-        cells = [
+        cells: list[Cell] = [
             way,
             str(run.workers),
             str(run.jobs),
             str(run.done),
-            str(run.failed),
+            (str(run.failed), palette.BAD if run.failed else None),
             str(run.jobs - run.took),
             f"{run.wall:.2f}",
             f"{run.done / run.wall:.1f}" if run.wall > 0 else "-",
             str(run.words),
         ]
-        self.table.insertRow(0)
-        for at, text in enumerate(cells):
-            item = QtWidgets.QTableWidgetItem(text)
-            if at == 4 and run.failed:
-                item.setForeground(QtGui.QColor(palette.BAD))
-            self.table.setItem(0, at, item)
-        while self.table.rowCount() > KEEP_ROWS:
-            self.table.removeRow(self.table.rowCount() - 1)
-        self.table.resizeColumnsToContents()
+        add_run_row(self.table, cells, KEEP_ROWS)
 
     # --- shutdown and the README screenshot ----------------------------------------------------
     async def stop_work(self) -> None:
@@ -343,7 +326,7 @@ class DownloaderPanel(Panel):
         self.latency_spin.setValue(0.1)
         self.workers_spin.setValue(5)
         self.start(["tasks", "pool", "threads"])  # threads last: their STOPs in the picture
-        while self._task is not None:
+        while self.runner.busy():
             await asyncio.sleep(0.05)
 
 

@@ -37,14 +37,15 @@ from guidemo.panels.blocking.runs import (
     history_table,
     verdict_html,
 )
+from guidemo.panels.ways import ComparesWays, WaysRunner, summary_label
 from guidemo.widgets import palette
 from guidemo.widgets.freeze_guard import INPUT_DRAIN_MS, QueuedClicks, ignored_clicks_text
-from guidemo.widgets.kit import dspin, label, log_view, make_button, named, row
+from guidemo.widgets.kit import column, dspin, hsplit, label, log_view, make_button, named, row
 
 WAYS = {"run_in_executor": "in a thread", "process": "in a process"}
 
 
-class BlockingPanel(Panel):
+class BlockingPanel(ComparesWays, Panel):
     slug = "blocking"
     title = "Blocking vs offloaded"
     sources = (
@@ -72,7 +73,6 @@ class BlockingPanel(Panel):
         self._pool: Pool | None = None
         self._startup_s = 0.0  # how long starting the worker process took in this run
         self._cancel = threading.Event()
-        self._job_task: asyncio.Task[Any] | None = None
         self._ticker_tasks: list[asyncio.Task[Any]] = []  # cancelled by shutdown()
         self._threads: list[JobThread] = []  # kept until they end: Qt aborts if one is freed
         self.comparison: dict[str, RunRecord] = {}  # the last Compare: way -> its run
@@ -121,22 +121,20 @@ class BlockingPanel(Panel):
             "cancelButton": (
                 "Cancel",
                 "Stops the running job where that is possible, and says when it is not",
-                self.cancel_job,
+                None,  # the runner's own Cancel
             ),
         }
         self.buttons: dict[str, QtWidgets.QPushButton] = {
             name: make_button(text, name, tip, slot, role="danger" if name == "blockButton" else "")
             for name, (text, tip, slot) in buttons.items()
         }
-        self.buttons["cancelButton"].setEnabled(False)
 
-        self.result_label = label(
+        self.result_label = summary_label(
             "Pick a job and a way to run it.",
             "resultLabel",
             "The last run: result, wall time, and the worst UI lag during it",
-            rich=True,
+            min_height=48,
         )
-        self.result_label.setMinimumHeight(48)
         self.compare_label = label(
             "", "compareLabel", "The last Compare: thread and process side by side", rich=True
         )
@@ -161,23 +159,19 @@ class BlockingPanel(Panel):
         grid = QtWidgets.QGridLayout()
         for index, name in enumerate(buttons):
             grid.addWidget(self.buttons[name], index // 3, index % 3)
-        lists = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
-        lists.addWidget(self.history)
-        lists.addWidget(self.ticker)
+        lists = hsplit(self.history, self.ticker)
         lists.setStretchFactor(0, 3)
         lists.setStretchFactor(1, 2)
-        lists.setChildrenCollapsible(False)
-
-        controls = QtWidgets.QWidget()
-        layout = QtWidgets.QVBoxLayout(controls)
-        layout.setContentsMargins(0, 4, 0, 0)
-        layout.addLayout(form)
-        layout.addLayout(grid)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.result_label)
-        layout.addWidget(self.compare_label)
-        layout.addWidget(lists, 1)
-        return controls
+        self.runner = WaysRunner(
+            self,
+            self.buttons,
+            (self.work_kind, self.duration_spin),
+            self.result_label,
+            stop=self._stop,
+            on_running=lambda running: self.progress.setRange(0, 0 if running else 1),
+        )  # the progress bar: (0, 0) = busy animation
+        items = (self.progress, self.result_label, self.compare_label, (lists, 1))
+        return column(form, grid, *items)
 
     # --- the small tasks: ticking from the panel's first showing until shutdown ------------
     def showEvent(self, event: QtGui.QShowEvent) -> None:
@@ -213,8 +207,8 @@ class BlockingPanel(Panel):
     def run_blocking(self) -> None:
         """The bad way, on purpose: the click handler itself does the work."""
         kind, job, seconds = self.job()
-        self._set_running(True, cancellable=False)  # nothing can interrupt a click handler
-        self.result_label.setText(f"Running {kind} for {seconds:g} s in the click handler…")
+        self.runner.hold(cancellable=False)  # nothing can interrupt a click handler
+        self.runner.say(f"Running {kind} for {seconds:g} s in the click handler…")
         started = time.perf_counter()
         result = run_in_click_handler(job, seconds)
         wall = time.perf_counter() - started
@@ -226,7 +220,7 @@ class BlockingPanel(Panel):
                 self.result_label.setText(
                     f"{self.result_label.text()} {ignored_clicks_text(ignored_clicks)}."
                 )
-            self._set_running(False)
+            self.runner.release()
 
         # Clicks made during the freeze are delivered now: keep the buttons off a moment
         # longer so they do not start the freeze all over again.
@@ -234,60 +228,49 @@ class BlockingPanel(Panel):
 
     def start_job(self, way: str) -> None:
         """One job at a time: the run buttons are disabled until it ends."""
-        if self._job_task is None:
-            self._set_running(True)
-            self._job_task = self.spawn(self._run_job(way), f"{way} job")
+        self.runner.start(f"{way} job", lambda: self._run_job(way))
 
     def start_compare(self) -> None:
-        if self._job_task is None:
-            self._set_running(True)
-            self._job_task = self.spawn(self._compare(), "compare thread vs process")
+        self.runner.start("compare thread vs process", self._compare)
 
-    def cancel_job(self) -> None:
+    def _stop(self) -> bool:
         """Ask the job to stop: threads check a flag, a process can be terminated."""
         self._cancel.set()
-        if self._pool is not None and self._job_task is not None:
+        if self._pool is not None and self.runner.task is not None:
             self._pool.terminate()  # a process can be killed outright
             self._pool = None
-        if self._job_task is not None:
-            self._job_task.cancel()
+        return self.runner.cancel_task()
 
     async def _compare(self) -> None:
         """The cpu job in a thread, then in a process, each beside a busy UI."""
         self.work_kind.setCurrentText("cpu")
         seconds = max(self.duration_spin.value(), COMPARE_SECONDS)
         runs: dict[str, RunRecord] = {}
-        try:
-            self.result_label.setText("Starting the worker process first (not timed)…")
-            self._cancel = threading.Event()
-            startup = await self._start_pool()
-            for way, where in WAYS.items():
-                ticks: list[float] = []
-                ticker = self.spawn(busy_ui(ticks), f"compare: busy UI beside the job {where}")
-                try:
-                    run = await self._run_job(way, seconds, part_of_compare=True)
-                finally:
-                    ticker.cancel()
-                run.ui_ticks_per_s = len(ticks) / run.wall_s
-                runs[way] = run
-                if self._cancel.is_set():
-                    return
-            self.comparison = runs
-            thread, process = runs["run_in_executor"], runs["process"]
-            self.compare_label.setText(verdict_html(thread, process, startup))
-            self.compare_label.setVisible(True)
-        finally:
-            self._job_task = None
-            self._set_running(False)
+        self.runner.say("Starting the worker process first (not timed)…")
+        self._cancel = threading.Event()
+        startup = await self._start_pool()
+        for way, where in WAYS.items():
+            ticks: list[float] = []
+            ticker = self.spawn(busy_ui(ticks), f"compare: busy UI beside the job {where}")
+            try:
+                run = await self._run_job(way, seconds)
+            finally:
+                ticker.cancel()
+            run.ui_ticks_per_s = len(ticks) / run.wall_s
+            runs[way] = run
+            if self._cancel.is_set():
+                return
+        self.comparison = runs
+        thread, process = runs["run_in_executor"], runs["process"]
+        self.compare_label.setText(verdict_html(thread, process, startup))
+        self.compare_label.setVisible(True)
 
-    async def _run_job(
-        self, way: str, seconds: float | None = None, part_of_compare: bool = False
-    ) -> RunRecord:
+    async def _run_job(self, way: str, seconds: float | None = None) -> RunRecord:
         kind, job, chosen = self.job()
         seconds = chosen if seconds is None else seconds
         self._cancel = threading.Event()
         self._startup_s = 0.0
-        self.result_label.setText(f"Running {kind} for {seconds:g} s via {way}… the UI stays live.")
+        self.runner.say(f"Running {kind} for {seconds:g} s via {way}… the UI stays live.")
         started = time.perf_counter()
         run = RunRecord(way, kind, 0.0, self._lag(started), "?")
         try:
@@ -306,9 +289,6 @@ class BlockingPanel(Panel):
         finally:
             run.wall_s, run.lag = time.perf_counter() - started, self._lag(started)
             self._report(run)
-            if not part_of_compare:
-                self._set_running(False)
-                self._job_task = None
         return run
 
     async def _start_pool(self) -> float:
@@ -338,17 +318,12 @@ class BlockingPanel(Panel):
         lag = run.lag.max_ms
         verdict = "UI frozen" if lag > FROZEN_MS else "UI live"
         color = palette.BAD if lag > FROZEN_MS else palette.GOOD
-        self.result_label.setText(
+        self.runner.say(
             f"<b>{run.way}</b> ({run.kind}): {run.outcome}. Wall time <b>{run.wall_s:.2f} s"
             f"</b>; worst UI lag <b style='color:{color}'>{lag:.0f} ms</b> ({verdict}), "
             f"p99 {run.lag.p99_ms:.1f} ms."
         )
         add_to_history(self.history, run)
-
-    def _set_running(self, running: bool, cancellable: bool = True) -> None:
-        for name, button in self.buttons.items():
-            button.setEnabled(running and cancellable if name == "cancelButton" else not running)
-        self.progress.setRange(0, 0 if running else 1)  # (0, 0) = busy animation
 
     async def shutdown(self) -> None:
         self._cancel.set()  # first, so threads stop while their tasks are cancelled
@@ -366,10 +341,10 @@ class BlockingPanel(Panel):
         self.duration_spin.setValue(1.0)
         self.work_kind.setCurrentText("sleep")
         self.start_job("run_in_executor")
-        while self._job_task is not None:
+        while self.runner.busy():
             await asyncio.sleep(0.05)
         self.start_compare()
-        while self._job_task is not None:
+        while self.runner.busy():
             await asyncio.sleep(0.05)
         self.work_kind.setCurrentText("sleep")
         self.run_blocking()  # last, so the small tasks' log ends with the gap it made

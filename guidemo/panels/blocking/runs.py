@@ -12,6 +12,7 @@ from typing import Any
 from PySide6 import QtCore, QtWidgets
 
 from guidemo.monitor import LagStats
+from guidemo.panels.ways import add_run_row
 from guidemo.widgets import palette
 from guidemo.widgets.kit import table
 
@@ -75,12 +76,9 @@ def history_table() -> QtWidgets.QTableWidget:
 
 def add_to_history(history: QtWidgets.QTableWidget, run: RunRecord) -> None:
     """Insert `run` as the top row; the oldest rows drop off after KEEP_RUNS."""
-    history.insertRow(0)
     cells = [run.way, run.kind, f"{run.wall_s:.2f}", f"{run.lag.max_ms:.0f}"]
-    for column, text in enumerate([*cells, f"{run.lag.p99_ms:.1f}", run.outcome]):
-        history.setItem(0, column, QtWidgets.QTableWidgetItem(text))
-    while history.rowCount() > KEEP_RUNS:
-        history.removeRow(history.rowCount() - 1)
+    cells += [f"{run.lag.p99_ms:.1f}", run.outcome]
+    add_run_row(history, cells, KEEP_RUNS, fit=False)  # its header fits them
 
 
 def lag_html(ms: float, decimals: int = 0) -> str:

@@ -7,10 +7,13 @@ The sourceView follows the open tab.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 from guidemo.panels.base import PanelContext
 from guidemo.panels.coroutines.by_hand import ByHandSection
 from guidemo.panels.coroutines.giving_up_control import GivingUpControlSection
-from guidemo.panels.coroutines.many import ManySection
+from guidemo.panels.coroutines.many import RUN_FOR_S, SHUTDOWN_S, ManySection
 from guidemo.panels.coroutines.never_awaited import NeverAwaitedSection
 from guidemo.panels.section import SectionsPanel
 
@@ -21,6 +24,10 @@ class CoroutinesPanel(SectionsPanel):
     slug = "coroutines"
     title = "Coroutines: taking turns on one loop"
     sources = ManySection.sources  # the first tab's, until another tab is opened
+    explanation_numbers: ClassVar[Mapping[str, float]] = {
+        "shutdown_s": SHUTDOWN_S,
+        "run_for_s": RUN_FOR_S,
+    }
 
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)

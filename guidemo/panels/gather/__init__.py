@@ -7,7 +7,7 @@ import time
 from collections.abc import Coroutine
 from typing import Any, ClassVar
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from guidemo.lessons.gather import (
     Jobs,
@@ -31,8 +31,9 @@ from guidemo.panels.gather.run import (
     job_cell,
     summary_html,
 )
+from guidemo.panels.ways import Cell, ComparesWays, WaysRunner, add_run_row
 from guidemo.widgets import palette
-from guidemo.widgets.kit import check, flow, label, make_button, named
+from guidemo.widgets.kit import check, column, flow, label, make_button, named, vsplit
 from guidemo.widgets.lanes import LaneChart
 
 
@@ -59,7 +60,7 @@ BUTTONS = {  # objectName: (text, tooltip); the first four run the WAYS in order
 ALL_RUNS = "all runs"  # gatherRunCombo's first choice
 
 
-class GatherPanel(Panel):
+class GatherPanel(ComparesWays, Panel):
     slug = "gather"
     title = "Running a bunch of tasks: gather and friends"
     sources = (
@@ -79,7 +80,6 @@ class GatherPanel(Panel):
 
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)
-        self._run_task: asyncio.Task[None] | None = None
         self._lane_runs: list[Run] = []
         self._batch_size = 1  # how many runs the latest click asked for
         self._clean_totals: CleanTotals = {}
@@ -114,7 +114,6 @@ class GatherPanel(Panel):
         for name, way in zip(BUTTONS, WAYS, strict=False):
             self.buttons[name].clicked.connect(lambda _=False, w=way: self.start([w]))
         self.buttons["runAllButton"].clicked.connect(lambda: self.start(list(WAYS)))
-        self.buttons["cancelButton"].clicked.connect(self.cancel)
 
         self.gather_lanes = LaneChart("gatherLanes", min_span_s=0.5)
         self.gather_lanes.setToolTip("One lane per task, and one for the caller that awaits them")
@@ -153,49 +152,18 @@ class GatherPanel(Panel):
         options = flow(("step", self.step_spin), self.failing_task_check)
         options.add(self.return_exceptions_check)
         row = flow(*self.buttons.values())
-        chart = QtWidgets.QWidget()
-        chart_layout = QtWidgets.QVBoxLayout(chart)
-        chart_layout.setContentsMargins(0, 0, 0, 0)
-        chart_layout.addWidget(flow(("lanes of", self.run_combo)))
-        chart_layout.addWidget(self.gather_lanes, 1)
-        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
-        split.addWidget(chart)
-        split.addWidget(self.gather_results)
-        split.setSizes([260, 150])
-        split.setChildrenCollapsible(False)
-        controls = QtWidgets.QWidget()
-        layout = QtWidgets.QVBoxLayout(controls)
-        layout.setContentsMargins(0, 4, 0, 0)
-        layout.addWidget(options)
-        layout.addWidget(row)
-        layout.addWidget(self.gather_summary)
-        layout.addWidget(split, 1)
-        self._set_running(False)
-        return controls
+        chart = column(flow(("lanes of", self.run_combo)), (self.gather_lanes, 1), top=0)
+        split = vsplit(chart, self.gather_results, sizes=(260, 150))
+        settings = (self.step_spin, self.failing_task_check, self.return_exceptions_check)
+        self.runner = WaysRunner(self, self.buttons, settings, self.gather_summary)
+        return column(options, row, self.gather_summary, (split, 1))
 
     # --- running --------------------------------------------------------------------------
     def start(self, ways: list[str]) -> None:
         """One run at a time: the run buttons (and the settings) are disabled until it ends
         or is cancelled, so every way of one click runs with the same settings."""
-        if self._run_task is None:
-            self._set_running(True)
-            self._batch_size = len(ways)
-            settings = (
-                self.step_spin.value(),
-                self.jobs(),
-                self.return_exceptions_check.isChecked(),
-            )
-            self._run_task = self.spawn(self._run_ways(ways, *settings), " + ".join(ways))
-
-    def cancel(self) -> None:
-        if self._run_task is not None:
-            self._run_task.cancel()
-
-    def _set_running(self, running: bool) -> None:
-        for name, button in self.buttons.items():
-            button.setEnabled(running if name == "cancelButton" else not running)
-        for setting in (self.step_spin, self.failing_task_check, self.return_exceptions_check):
-            setting.setEnabled(not running)
+        settings = (self.step_spin.value(), self.jobs(), self.return_exceptions_check.isChecked())
+        self.runner.start(" + ".join(ways), lambda: self._run_ways(ways, *settings))
 
     def jobs(self) -> Jobs:
         fail_at = 2 if self.failing_task_check.isChecked() else None
@@ -218,12 +186,11 @@ class GatherPanel(Panel):
     async def _run_ways(
         self, ways: list[str], step_s: float, jobs: Jobs, return_exceptions: bool
     ) -> None:
+        self._batch_size = len(ways)
         try:
             for way in ways:
                 await self._run_one(way, step_s, jobs, return_exceptions)
         finally:
-            self._run_task = None
-            self._set_running(False)
             self.gather_lanes.redraw()  # the final marks, now rather than at the next frame
 
     async def _run_one(self, way: str, step_s: float, jobs: Jobs, return_exceptions: bool) -> None:
@@ -268,7 +235,7 @@ class GatherPanel(Panel):
                 self.gather_lanes.add_event(lane, kind, text, at=now)
                 return
             task = asyncio.current_task()
-            if task is not None and task is not self._run_task and run.jobs[name].task is None:
+            if task is not None and task is not self.runner.task and run.jobs[name].task is None:
                 task.set_name(f"{self.slug}: {task.get_name()}")  # "gather: factorial A"
             if kind == "step":
                 self.gather_lanes.add_event(lane, "step", text, at=now)
@@ -330,9 +297,7 @@ class GatherPanel(Panel):
 
     # --- showing the outcome ------------------------------------------------------------------
     def _record(self, run: Run, caller_s: float, all_s: float, got: str) -> None:
-        table = self.gather_results
-        table.insertRow(0)
-        cells: list[tuple[str, str | None]] = [
+        cells: list[Cell] = [
             (run.way, None),
             (f"{run.step_s:g}", None),
             (f"{caller_s:.2f}", None),
@@ -340,24 +305,16 @@ class GatherPanel(Panel):
         ]
         cells += [(job_cell(job), state_color(job.state)) for job in run.jobs.values()]
         cells.append((got, palette.BAD if got.startswith("raised") else None))
-        for column, (text, color) in enumerate(cells):
-            item = QtWidgets.QTableWidgetItem(text)
-            item.setToolTip(text)
-            if color:
-                item.setForeground(QtGui.QColor(color))
-            table.setItem(0, column, item)
-        while table.rowCount() > KEEP_ROWS:
-            table.removeRow(table.rowCount() - 1)
-        table.resizeColumnsToContents()
+        add_run_row(self.gather_results, cells, KEEP_ROWS, tips=True)  # cells can be long
         if run.clean():
             self._clean_totals.pop(run.way, None)  # the latest clean run goes last
             self._clean_totals[run.way] = (all_s, run.step_s)
-        self.gather_summary.setText(summary_html(run, caller_s, self._clean_totals))
+        self.runner.say(summary_html(run, caller_s, self._clean_totals))
 
     async def screenshot_demo(self) -> None:
         self.step_spin.setValue(0.3)
         self.failing_task_check.setChecked(False)
         self.start(list(WAYS))
-        while self._run_task is not None:
+        while self.runner.busy():
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.1)  # let the plot paint its last frame

@@ -34,6 +34,7 @@ from guidemo.panels.http.examples import example_text
 from guidemo.panels.http.execute import execute
 from guidemo.panels.http.run import ASK_ABOVE_S, WAYS, Run, RunRecord, record_of, settings_text
 from guidemo.panels.http.texts import declined_text, progress_text, summary_text
+from guidemo.panels.ways import ComparesWays, WaysRunner
 from guidemo.widgets import palette, waterfall
 from guidemo.widgets.freeze_guard import QueuedClicks, ignored_clicks_text
 from guidemo.widgets.palette import colored
@@ -49,9 +50,12 @@ BAR_OF_STATE = np.array(
 )
 
 
-class HttpPanel(Panel):
+class HttpPanel(ComparesWays, Panel):
     slug = "http"
-    explanation_numbers: ClassVar[Mapping[str, float]] = {"ask_above_s": ASK_ABOVE_S}
+    explanation_numbers: ClassVar[Mapping[str, float]] = {
+        "ask_above_s": ASK_ABOVE_S,
+        "frame_ms": FRAME_S * 1000,
+    }
     title = "Many downloads: async vs sync vs threads"
     sources = (
         get_news_async,
@@ -87,6 +91,16 @@ class HttpPanel(Panel):
         self.news_server = context.server_url  # the scenario's server (tests change it)
         self.ui = HttpControls()
         self.set_controls(self.ui)
+        ui = self.ui
+        self.runner = WaysRunner(
+            self,
+            ui.buttons,
+            (ui.url_edit, ui.examples, ui.concurrency_spin, ui.timeout_spin, ui.size_cap_spin),
+            ui.summary,
+            stop=self._stop,
+            on_running=lambda running: ui.show_mode(idle=not running),
+            ends_with_task=False,  # over once every row is drawn: see _release
+        )
         column = self.explanation.parentWidget()
         if isinstance(column, QtWidgets.QSplitter):  # the table and the chart get the room
             column.setSizes([150, 640])
@@ -95,7 +109,6 @@ class HttpPanel(Panel):
         self.ui.buttons["asyncButton"].clicked.connect(lambda: self.start_run("async"))
         self.ui.buttons["syncButton"].clicked.connect(lambda: self.start_run("sync"))
         self.ui.buttons["threadsButton"].clicked.connect(lambda: self.start_run("threads"))
-        self.ui.buttons["cancelButton"].clicked.connect(self.cancel_run)
         self.ui.confirm_yes.clicked.connect(lambda: self._answered(True))
         self.ui.confirm_no.clicked.connect(lambda: self._answered(False))
         self._queued_clicks = QueuedClicks(self)
@@ -104,7 +117,7 @@ class HttpPanel(Panel):
         self._flush_timer.timeout.connect(self._flush)
 
     def _mode_changed(self) -> None:
-        self.ui.show_mode(idle=self._run is None)
+        self.ui.show_mode(idle=not self.runner.busy())
         self.ui.wrap_long_lines()
 
     def _fill_example(self, index: int) -> None:
@@ -116,7 +129,7 @@ class HttpPanel(Panel):
     # --- starting and stopping ---------------------------------------------------------------
     def start_run(self, way: str) -> None:
         """One run at a time: the buttons stay disabled until every row is drawn."""
-        if self._run is not None or self._closing:
+        if self.runner.busy() or self._closing:
             return
         run = self._plan_run(way)
         if run is None:
@@ -126,10 +139,12 @@ class HttpPanel(Panel):
         self.ui.progress.setFormat("%v / %m answered")
         self.ui.progress.setMaximum(max(1, run.expected))
         self.ui.progress.setValue(0)
-        self._set_running(True)
         self._flush_timer.start()
-        run.task = self.spawn(self._execute(run), f"{way} run")
-        run.task.add_done_callback(lambda _: run.end())  # even if cancelled unstarted
+        # sync freezes the window: nothing could deliver a click on Cancel
+        task = self.runner.start(f"{way} run", lambda: self._execute(run), way != "sync")
+        assert task is not None  # no run was going
+        run.task = task
+        task.add_done_callback(lambda _: run.end())  # even if cancelled unstarted
 
     def _plan_run(self, way: str) -> Run | None:
         """Read the inputs into a Run; say what is wrong (and return None) if they are bad."""
@@ -145,7 +160,7 @@ class HttpPanel(Panel):
             self.ui.url_edit.clear()
         word = self.ui.word_edit.text().strip()
         if not re.fullmatch(r"\w+", word):
-            self.ui.summary.setText(
+            self.runner.say(
                 colored("Type one word to count (letters or digits, no spaces).", palette.BAD)
             )
             return None
@@ -154,7 +169,7 @@ class HttpPanel(Panel):
 
     async def _execute(self, run: Run) -> None:
         try:
-            await execute(run, self.ui.summary.setText, self._confirm, self._records)
+            await execute(run, self.runner.say, self._confirm, self._records)
         finally:
             if run.way == "sync" and not run.declined and not self._closing:
                 # The GUI thread is free again, and the clicks made during the freeze are
@@ -177,14 +192,14 @@ class HttpPanel(Panel):
         if self._answer is not None and not self._answer.done():
             self._answer.set_result(yes)
 
-    def cancel_run(self) -> None:
+    def _stop(self) -> bool:
         """Async: cancel the task (all workers stop at once). Threads: drop queued requests."""
         run = self._run
         if run is None or not run.cancel():
-            return
+            return False
         if run.pool is not None:  # threads: the running ones finish first
-            self.ui.summary.setText(f"<b>threads</b>: cancelling… {run.cancel_note}.")
-        self.ui.buttons["cancelButton"].setEnabled(False)
+            self.runner.say(f"<b>threads</b>: cancelling… {run.cancel_note}.")
+        return True
 
     # --- from the board to the widgets, once a frame -------------------------------------------
     def _flush(self) -> None:
@@ -219,7 +234,7 @@ class HttpPanel(Panel):
         self.ui.progress.setValue(run.done)
         if run.way != "sync" and run.rows:  # sync: keep its warning
             # Ended, with rows still to draw: the final numbers, at the run's own end.
-            self.ui.summary.setText(progress_text(run, run.t0 + run.wall if run.ended else now))
+            self.runner.say(progress_text(run, run.t0 + run.wall if run.ended else now))
 
     def _show_bars(self, run: Run, now: float) -> None:
         if not run.rows:  # nothing planned yet, or a sync run not confirmed
@@ -247,7 +262,7 @@ class HttpPanel(Panel):
             self._mark_bands(self._records[run.way])
         self._all_drawn = True
         if self._input_held:
-            self.ui.summary.setText(f"<b>sync</b>: done in {run.wall:.2f} s; the window is back.")
+            self.runner.say(f"<b>sync</b>: done in {run.wall:.2f} s; the window is back.")
         self._release(run)
 
     def _input_drained(self, run: Run, clicks: int) -> None:
@@ -265,12 +280,9 @@ class HttpPanel(Panel):
         else:
             text = summary_text(run, self._records, self.context.monitor.stats_since(run.t0))
         ignored = ignored_clicks_text(self._ignored_clicks)
-        self.ui.summary.setText(f"{text} {ignored}." if ignored else text)
+        self.runner.say(f"{text} {ignored}." if ignored else text)
         self._run = None
-        self._set_running(False)
-
-    def _set_running(self, running: bool) -> None:
-        self.ui.set_running(running, sync=self._run is not None and self._run.way == "sync")
+        self.runner.release()
 
     # --- shutdown and the README screenshot -----------------------------------------------------
     async def shutdown(self) -> None:
@@ -288,5 +300,5 @@ class HttpPanel(Panel):
         self.ui.concurrency_spin.setValue(20)
         for way in ("sync", "threads", "async"):
             self.start_run(way)
-            while self._run is not None:
+            while self.runner.busy():
                 await asyncio.sleep(0.05)

@@ -8,17 +8,20 @@ from guidemo.net import MAX_URLS
 from guidemo.panels.http.examples import EXAMPLES
 from guidemo.panels.http.run import WAYS
 from guidemo.panels.http.table import ResultsTable
+from guidemo.panels.ways import summary_label
 from guidemo.widgets import palette, waterfall
 from guidemo.widgets.kit import (
     FitLabel,
     FlowRow,
     ThemedFrame,
+    column,
     dspin,
     label,
     line_edit,
     make_button,
     named,
     spin,
+    vsplit,
 )
 
 LONG_LINE = 10_000  # characters: a line this long in the URL box is wrapped
@@ -44,14 +47,11 @@ class HttpControls(QtWidgets.QWidget):
         layout.addWidget(self._build_form())
         layout.addWidget(self._build_buttons())
         layout.addWidget(self._build_confirm())
-        self.summary = label(
+        self.summary = summary_label(
             "Pick a way to run the requests. Try sync, then async, and compare.",
             "summaryLabel",
             "The run: requests, failures, time, the word count, the speed-up",
-            rich=True,
         )
-        self.summary.setMinimumHeight(36)
-        self.summary.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.summary)
         layout.addWidget(self._build_results(), 1)
 
@@ -152,7 +152,6 @@ class HttpControls(QtWidgets.QWidget):
                 "Async: stops at once. Threads: drops the queued requests; running ones finish",
             ),
         }
-        self.buttons["cancelButton"].setEnabled(False)
         self.progress = named(
             QtWidgets.QProgressBar(),
             "progressBar",
@@ -222,19 +221,12 @@ class HttpControls(QtWidgets.QWidget):
         )
         self.legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.legend.setStyleSheet(f"color: {palette.MUTED};")
-        chart = QtWidgets.QWidget()
-        column = QtWidgets.QVBoxLayout(chart)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-        column.addWidget(self.timeline, 1)
-        column.addWidget(self.legend)
-        results = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
-        results.addWidget(self.table)
-        results.addWidget(chart)
+        chart = column((self.timeline, 1), self.legend, top=0)
+        if (chart_layout := chart.layout()) is not None:
+            chart_layout.setSpacing(0)  # the legend is the chart's caption: right under it
+        results = vsplit(self.table, chart, sizes=(250, 230))
         results.setStretchFactor(0, 1)
         results.setStretchFactor(1, 1)
-        results.setSizes([250, 230])
-        results.setChildrenCollapsible(False)
         return results
 
     def wrap_long_lines(self) -> None:
@@ -254,14 +246,3 @@ class HttpControls(QtWidgets.QWidget):
         scenario = self.url_edit.document().isEmpty()
         for widget in [self.count_spin, self.latency_spin, self.word_edit, *self.scenario_labels]:
             widget.setEnabled(scenario and idle)
-
-    def set_running(self, running: bool, sync: bool = False) -> None:
-        """During a run only Cancel works (and not even Cancel while sync freezes the window)."""
-        for name, button in self.buttons.items():
-            button.setEnabled(running if name == "cancelButton" else not running)
-        if running and sync:
-            self.buttons["cancelButton"].setEnabled(False)  # nothing could deliver the click
-        inputs: list[QtWidgets.QWidget] = [self.url_edit, self.examples, self.concurrency_spin]
-        for widget in [*inputs, self.timeout_spin, self.size_cap_spin]:
-            widget.setEnabled(not running)
-        self.show_mode(not running)

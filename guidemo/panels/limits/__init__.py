@@ -13,7 +13,7 @@ from collections.abc import Coroutine
 from typing import Any, ClassVar
 
 import aiohttp
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from guidemo.lessons.limits import (
     Attempt,
@@ -29,8 +29,9 @@ from guidemo.lessons.limits import (
 from guidemo.panels.base import Panel, PanelContext
 from guidemo.panels.limits.chart import LimitsChart
 from guidemo.panels.limits.run import WAYS, WayRun, summary_text
+from guidemo.panels.ways import Cell, ComparesWays, WaysRunner, add_run_row, summary_label
 from guidemo.widgets import palette
-from guidemo.widgets.kit import dspin, label, make_button, spin, table
+from guidemo.widgets.kit import column, dspin, flow, make_button, spin, table, vsplit
 
 REFRESH_MS = 100  # the chart and the live numbers, ten times a second while a way runs
 KEEP_ROWS = 30
@@ -60,7 +61,7 @@ BUTTONS = {  # objectName: (way, text, tooltip, role)
 _run_numbers = itertools.count(1)
 
 
-class LimitsPanel(Panel):
+class LimitsPanel(ComparesWays, Panel):
     slug = "limits"
     title = "Limits: why you throttle"
     sources = (ask, all_at_once, with_semaphore, TokenBucket, backoff, paced, api_url)
@@ -72,7 +73,6 @@ class LimitsPanel(Panel):
 
     def __init__(self, context: PanelContext) -> None:
         super().__init__(context)
-        self._task: asyncio.Task[None] | None = None
         self._current: WayRun | None = None
         self._latest: dict[str, WayRun] = {}  # the last finished run of each way
         self.api_server = context.server_url  # where /api/limited is (tests change it)
@@ -110,7 +110,7 @@ class LimitsPanel(Panel):
             "you get 429s, and the retries",
             suffix=" /s",
         )
-        form = QtWidgets.QGridLayout()
+        grid = QtWidgets.QGridLayout()
         fields = [
             ("Requests", self.count_spin),
             ("Server limit", self.rate_spin),
@@ -121,9 +121,9 @@ class LimitsPanel(Panel):
         for index, (text, widget) in enumerate(fields):
             caption = QtWidgets.QLabel(text)
             caption.setBuddy(widget)
-            form.addWidget(caption, index // 3, (index % 3) * 2)
-            form.addWidget(widget, index // 3, (index % 3) * 2 + 1)
-        form.setColumnStretch(6, 1)
+            grid.addWidget(caption, index // 3, (index % 3) * 2)
+            grid.addWidget(widget, index // 3, (index % 3) * 2 + 1)
+        grid.setColumnStretch(6, 1)
 
         self.buttons: dict[str, QtWidgets.QPushButton] = {}
         for name, (way, text, tip, role) in BUTTONS.items():
@@ -136,21 +136,14 @@ class LimitsPanel(Panel):
             "Cancel",
             "cancelButton",
             "Stop the running way: requests in flight are cancelled",
-            self.cancel,
         )
-        buttons = QtWidgets.QHBoxLayout()
-        for button in self.buttons.values():
-            buttons.addWidget(button)
-        buttons.addStretch(1)
 
-        self.summary = label(
+        self.summary = summary_label(
             "Fire the requests one way, then another, and compare the failures and times.",
             "limitsSummary",
             "The latest run in words, beside the other ways at the same limit",
-            rich=True,
+            min_height=48,
         )
-        self.summary.setMinimumHeight(48)
-        self.summary.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
         self.chart = LimitsChart()
         self.table = table(
             "limitsTable",
@@ -159,42 +152,17 @@ class LimitsPanel(Panel):
             "are requests that never got a 200",
         )
         self.table.setMinimumHeight(100)
-        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
-        split.addWidget(self.chart)
-        split.addWidget(self.table)
-        split.setSizes([210, 120])
-        split.setChildrenCollapsible(False)
-
-        controls = QtWidgets.QWidget()
-        layout = QtWidgets.QVBoxLayout(controls)
-        layout.setContentsMargins(0, 4, 0, 0)
-        layout.addLayout(form)
-        layout.addLayout(buttons)
-        layout.addWidget(self.summary)
-        layout.addWidget(split, 1)
-        self._set_running(False)
-        return controls
+        split = vsplit(self.chart, self.table, sizes=(210, 120))
+        self.runner = WaysRunner(self, self.buttons, [w for _, w in fields], self.summary)
+        return column(grid, flow(*self.buttons.values()), self.summary, (split, 1))
 
     # --- running ---------------------------------------------------------------------------
     def start(self, ways: list[str]) -> None:
         """One run at a time: the run buttons are disabled until it ends or is cancelled."""
-        if self._task is None:
-            self._set_running(True)
-            self._task = self.spawn(self._run_ways(ways), " + ".join(ways))
+        self.runner.start(" + ".join(ways), lambda: self._run_ways(ways))
 
     def run_all(self) -> None:
         self.start(list(WAYS))
-
-    def cancel(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-
-    def _set_running(self, running: bool) -> None:
-        for name, button in self.buttons.items():
-            button.setEnabled(running if name == "cancelButton" else not running)
-        spins = (self.count_spin, self.rate_spin, self.latency_spin)
-        for spin_box in (*spins, self.semaphore_spin, self.pace_spin):
-            spin_box.setEnabled(not running)
 
     async def _run_ways(self, ways: list[str]) -> None:
         self._refresh.start()
@@ -203,8 +171,7 @@ class LimitsPanel(Panel):
                 await self._run_one(way)
         finally:
             self._refresh.stop()
-            self._task, self._current = None, None
-            self._set_running(False)
+            self._current = None
 
     def _plan(self, way: str) -> tuple[WayRun, str]:
         rate = self.rate_spin.value()
@@ -247,7 +214,7 @@ class LimitsPanel(Panel):
         if run is None:
             return
         self.chart.show_run(run)
-        self.summary.setText(
+        self.runner.say(
             f"<b>{run.name}</b>: {len(run.attempts)} answers so far, {run.ok} OK, "
             f"{run.refused} refused with 429, {run.wall:.1f} s…"
         )
@@ -256,30 +223,22 @@ class LimitsPanel(Panel):
         self.chart.show_run(run)
         if not run.cancelled:
             self._latest[run.way] = run
-        self.summary.setText(summary_text(run, self._latest))
+        self.runner.say(summary_text(run, self._latest))
         self._add_row(run)
 
     def _add_row(self, run: WayRun) -> None:
-        cells = [
+        cells: list[Cell] = [
             run.name + (" (cancelled)" if run.cancelled else ""),
             f"{run.rate:g}",
             str(run.count),
             str(len(run.attempts)),
             str(run.ok),
             str(run.refused),
-            str(run.failed),
+            (str(run.failed), palette.BAD if run.failed else palette.GOOD),
             f"{run.wall:.2f}",
             str(run.busiest_second()),
         ]
-        self.table.insertRow(0)
-        for column, text in enumerate(cells):
-            item = QtWidgets.QTableWidgetItem(text)
-            if column == 6:
-                item.setForeground(QtGui.QColor(palette.BAD if run.failed else palette.GOOD))
-            self.table.setItem(0, column, item)
-        while self.table.rowCount() > KEEP_ROWS:
-            self.table.removeRow(self.table.rowCount() - 1)
-        self.table.resizeColumnsToContents()
+        add_run_row(self.table, cells, KEEP_ROWS)
 
     async def screenshot_demo(self) -> None:
         self.count_spin.setValue(80)
@@ -288,5 +247,5 @@ class LimitsPanel(Panel):
         self.semaphore_spin.setValue(10)
         self.pace_spin.setValue(40)
         self.run_all()
-        while self._task is not None:
+        while self.runner.busy():
             await asyncio.sleep(0.05)

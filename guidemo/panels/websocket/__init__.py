@@ -40,6 +40,7 @@ from guidemo.lessons.thread_to_gui_qt import WorkerSignals, send_by_qt_signal
 from guidemo.panels.base import PanelContext
 from guidemo.panels.section import SectionsPanel
 from guidemo.panels.websocket.batcher import (
+    BAD_ROWS_PER_S,
     Connected,
     FrameBatcher,
     Item,
@@ -77,6 +78,7 @@ class WebSocketPanel(SectionsPanel):
         "backoff_first_s": BACKOFF_FIRST_S,
         "backoff_max_s": BACKOFF_MAX_S,
         "connect_timeout_s": CONNECT_TIMEOUT_S,
+        "bad_rows_per_s": BAD_ROWS_PER_S,
     }
     title = "Server push (WebSocket) vs polling"
     sources = (
