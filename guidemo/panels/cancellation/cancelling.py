@@ -156,7 +156,7 @@ class Run:
 
 
 class CancellingSection(Section):
-    tab_title = "Cancelling a task"
+    title = "Cancelling a task"
     sources = SOURCES
 
     def __init__(self, host: Host) -> None:
@@ -184,10 +184,9 @@ class CancellingSection(Section):
             "from the cancel to the task's end, measured while it ran",
             rich=True,
         )
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(column(flow(*self.buttons.values()), self.result_label))
-        layout.addWidget(self.lanes, 1)
+        self.lay_out(
+            column(flow(*self.buttons.values()), self.result_label), (self.lanes, 1), top=0
+        )
 
     def running(self) -> bool:
         return self._task is not None

@@ -75,7 +75,7 @@ def explained(report: str) -> str:
 
 
 class LostTasksSection(Section):
-    tab_title = "Lost tasks and lost errors"
+    title = "Lost tasks and lost errors"
     sources = SOURCES
 
     def __init__(self, host: Host) -> None:
@@ -96,10 +96,7 @@ class LostTasksSection(Section):
             "Every run: what the lesson's tasks said, and the loop's reports caught",
             "Each run's story appears here",
         )
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(column(flow(*self.buttons.values()), self.result_label))
-        layout.addWidget(self.log, 1)
+        self.lay_out(column(flow(*self.buttons.values()), self.result_label), (self.log, 1), top=0)
 
     def running(self) -> bool:
         return self._task is not None
