@@ -335,3 +335,27 @@ def test_the_marker_follows_its_control_when_the_panel_scrolls(window, run):
         tour.stop()
 
     run(scenario())
+
+
+@pytest.mark.panels("races")  # built before the window is shown
+@pytest.mark.timeout(60)
+def test_the_tour_starts_when_a_panel_was_built_before_the_window_was_shown(window, run):
+    """PySide6 handed Tour.start() a stale wrapper for windowHandle() here (AttributeError)."""
+    tour = window.tour
+
+    async def scenario() -> None:
+        tour.start()
+        tour.go(0)
+        window.findChild(QtWidgets.QPushButton, "tourNext").setFocus()
+        page_down = QtGui.QKeyEvent(
+            QtCore.QEvent.Type.KeyPress,
+            QtCore.Qt.Key.Key_PageDown,
+            QtCore.Qt.KeyboardModifier.NoModifier,
+        )
+        QtWidgets.QApplication.sendEvent(window, page_down)
+        assert tour.index == 1
+
+    try:
+        run(scenario())
+    finally:
+        tour.stop()
