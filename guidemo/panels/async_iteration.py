@@ -181,10 +181,11 @@ class AsyncIterationPanel(Panel):
             self.summary.setText(f"<b style='color:{palette.BAD}'>{got.error}</b>")
             return
         self.note(f"done: {got.received:,} bytes in {got.chunks} chunks")
+        lag = self.context.monitor.stats_since(self._started)
         self.summary.setText(
             f"Received <b>{got.received:,} bytes in {got.chunks} chunks</b>: the first chunk "
             f"after <b>{got.first_chunk_s:.2f} s</b>, the end after <b>{got.total_s:.2f} s</b>; "
-            "the window stayed live in between."
+            f"meanwhile the loop's worst lag was {lag.max_ms:.0f} ms."
         )
 
     async def _countdown(self) -> None:

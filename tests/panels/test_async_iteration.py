@@ -71,6 +71,8 @@ def test_the_streamed_download_moves_the_bar_as_chunks_arrive(window, run):
     first, end = float(found[3]), float(found[4])
     assert first < 0.5 and end >= 0.85 and end > first * 2, (first, end)
     assert probes >= live_probes(0.85)  # the loop stayed live while it read
+    lag = re.search(r"the loop's worst lag was (\d+) ms", summary(panel))
+    assert lag and int(lag[1]) < 500, summary(panel)  # a frozen read would lag ~900 ms
 
 
 def test_a_download_the_server_refuses_shows_its_message(window, run):
