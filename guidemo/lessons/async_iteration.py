@@ -119,3 +119,20 @@ async def stop_early(
             break
     await chunks.aclose()  # now its finally runs (without it: whenever it is collected)
     log("consumer: aclose() returned")
+
+
+async def stop_early_and_drop(
+    url: str, chunk_size: int, wanted: int, hold_s: float, log: Callable[[str], None]
+) -> None:
+    """Break out and never call `aclose()`: the generator stays paused, its connection
+    open, for as long as anything refers to it. Once the last reference goes, the loop's
+    finalizer hook (sys.set_asyncgen_hooks) starts `aclose()` in a new task."""
+    chunks = numbered_chunks(url, chunk_size, log)
+    async for number, _ in chunks:
+        log(f"consumer: chunk {number}")
+        if number == wanted:
+            log("consumer: broke out of the loop, no aclose()")
+            break
+    await asyncio.sleep(hold_s)  # meanwhile: paused at its yield, the connection open
+    log("consumer: del chunks (the last reference)")
+    del chunks  # collected now: the loop schedules its aclose() in a task of its own

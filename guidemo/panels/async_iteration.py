@@ -8,6 +8,7 @@ stopped early and closed with `aclose()`, its `finally` logged when it runs.
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import Coroutine, Mapping
 from typing import Any, ClassVar
@@ -21,6 +22,8 @@ from guidemo.widgets.kit import column, dspin, flow, label, log_view, make_butto
 
 READ_BYTES = 16_384  # iter_chunked(READ_BYTES): the most one chunk hands over
 COUNTDOWN_FROM, COUNTDOWN_PAUSE_S = 5, 0.2
+HOLD_S = 1.0  # how long a generator dropped without aclose() is kept before `del`
+FINALLY_TIMEOUT_S = 5.0  # how long the panel waits for a dropped generator's finally
 
 
 class AsyncIterationPanel(Panel):
@@ -33,12 +36,14 @@ class AsyncIterationPanel(Panel):
         lesson.numbered_chunks,
         lesson.read_all,
         lesson.stop_early,
+        lesson.stop_early_and_drop,
     )
     button_lessons: ClassVar[Mapping[str, object]] = {
         "streamDownloadButton": lesson.stream_download,
         "customIteratorButton": lesson.Countdown,
         "asyncGeneratorButton": lesson.read_all,
         "stopEarlyButton": lesson.stop_early,
+        "dropGeneratorButton": lesson.stop_early_and_drop,
     }
     explanation_numbers: ClassVar[Mapping[str, float]] = {
         "read_bytes": READ_BYTES,
@@ -50,6 +55,8 @@ class AsyncIterationPanel(Panel):
         self._run_task: asyncio.Task[None] | None = None
         self._started = 0.0
         self._broke_at = self._finally_at = 0.0  # seconds since the start; 0: not yet
+        self._dropped_at = 0.0
+        self._finally_task = ""  # the task the generator's finally ran in
         self.size_spin = spin(
             "downloadSizeSpin", 1, 5000, 200, "How much the demo server sends", " KB"
         )
@@ -92,11 +99,19 @@ class AsyncIterationPanel(Panel):
                 self._generator(stop_after=self.stop_after_spin.value()), "stop early"
             ),
         )
+        self.drop_button = make_button(
+            "Stop early, no aclose(): drop it",
+            "dropGeneratorButton",
+            f"Break out and never call aclose(): the generator stays open for {HOLD_S:g} s, "
+            "until the last reference goes and the loop closes it in a task of its own",
+            lambda: self.start(self._dropped(self.stop_after_spin.value()), "drop generator"),
+        )
         self.buttons = (
             self.stream_button,
             self.countdown_button,
             self.generator_button,
             self.stop_early_button,
+            self.drop_button,
         )
         self.progress = named(
             QtWidgets.QProgressBar(),
@@ -127,6 +142,7 @@ class AsyncIterationPanel(Panel):
                     self.generator_button,
                     ("break after chunk", self.stop_after_spin),
                     self.stop_early_button,
+                    self.drop_button,
                 ),
                 self.progress,
                 self.summary,
@@ -181,10 +197,11 @@ class AsyncIterationPanel(Panel):
             self.summary.setText(f"<b style='color:{palette.BAD}'>{got.error}</b>")
             return
         self.note(f"done: {got.received:,} bytes in {got.chunks} chunks")
+        lag = self.context.monitor.stats_since(self._started)
         self.summary.setText(
             f"Received <b>{got.received:,} bytes in {got.chunks} chunks</b>: the first chunk "
             f"after <b>{got.first_chunk_s:.2f} s</b>, the end after <b>{got.total_s:.2f} s</b>; "
-            "the window stayed live in between."
+            f"meanwhile the loop's worst lag was {lag.max_ms:.0f} ms."
         )
 
     async def _countdown(self) -> None:
@@ -222,9 +239,52 @@ class AsyncIterationPanel(Panel):
             f"connection at {self._finally_at:.2f} s."
         )
 
+    async def _dropped(self, stop_after: int) -> None:
+        self._broke_at = self._finally_at = self._dropped_at = 0.0
+        if sys.get_asyncgen_hooks().finalizer is None:  # qasync's loop installs none
+            self.summary.setText(
+                f"<b style='color:{palette.BAD}'>This loop installs no async-generator "
+                "finalizer</b> (sys.get_asyncgen_hooks()): a generator dropped unfinished "
+                "would be closed without a loop, and its finally's await would fail with "
+                "'async generator ignored GeneratorExit'. Call aclose()."
+            )
+            return
+        await lesson.stop_early_and_drop(
+            self.url(), READ_BYTES, stop_after, HOLD_S, self._generator_note
+        )
+        if not self._broke_at:
+            self.summary.setText(
+                f"The download had fewer than {stop_after} chunks: the generator ended by "
+                "itself and its finally ran then. Make the download longer."
+            )
+            return
+        deadline = time.perf_counter() + FINALLY_TIMEOUT_S
+        while not self._finally_at and time.perf_counter() < deadline:
+            await asyncio.sleep(0.01)  # the finally runs in a task the loop started
+        if not self._finally_at:
+            self.summary.setText(
+                f"<b style='color:{palette.BAD}'>The generator's finally had not run "
+                f"{FINALLY_TIMEOUT_S:g} s after the last reference went.</b>"
+            )
+            return
+        after = (self._finally_at - self._dropped_at) * 1000
+        self.summary.setText(
+            f"Stopped after <b>chunk {stop_after}</b> without aclose(): the connection stayed "
+            f"open <b>{self._dropped_at - self._broke_at:.2f} s</b>, until the last reference "
+            f"went; the finally ran <b>{after:.1f} ms</b> later, in task "
+            f"'{self._finally_task}', which the loop started to close it."
+        )
+
     def _generator_note(self, text: str) -> None:
+        now = time.perf_counter() - self._started
         if "finally" in text:
-            self._finally_at = time.perf_counter() - self._started
+            self._finally_at = now
+            task = asyncio.current_task()
+            self._finally_task = task.get_name() if task is not None else "none"
+        elif "broke out" in text:
+            self._broke_at = now
+        elif "del chunks" in text:
+            self._dropped_at = now
         self.note(text)
 
     def _consumer_note(self, text: str) -> None:

@@ -9,6 +9,7 @@ accounting the tasks panel shows) and debug mode's "Executing ... took" warning.
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import time
 from collections.abc import Callable, Coroutine, Mapping
@@ -227,6 +228,8 @@ class HiddenBlockingPanel(Panel):
         way_text = {"bug": "inside async def", "thread": "asyncio.to_thread"}.get(
             way, ASYNC_WAY_TEXT[kind]
         )
+        if way == "async" and kind == "cpu" and self._pool is None:
+            way_text += " (its first run starts the process)"
         monitor, accounting = self.context.monitor, self.context.accounting
         loop = asyncio.get_running_loop()
         self.caught.messages.clear()
@@ -265,8 +268,10 @@ class HiddenBlockingPanel(Panel):
         for message in self.caught.messages:
             self.debug_log.appendPlainText(f"{time.strftime('%H:%M:%S')}  {message}")
         took = warnings[0].rsplit(" took ", 1)[-1] if warnings else "no warning"
+        failed = ""
         if isinstance(result, FetchResult) and not result.ok:
-            self.debug_log.appendPlainText(f"the request failed: {result.error}")
+            error = html.escape(result.error)
+            failed = f"<br><b style='color:{palette.BAD}'>The request failed: {error}</b>"
         cells = [
             CALLS[kind],
             way_text,
@@ -290,7 +295,7 @@ class HiddenBlockingPanel(Panel):
             else f"no freeze, worst lag <b style='color:{color}'>{lag.max_ms:.0f} ms</b>"
         )
         found = f"<br>HUD: {hud}; slow step: {slow_step}; debug mode: {cells[-1]}" if frozen else ""
-        self.summary.setText(f"<b>{CALLS[kind]}, {way_text}</b>: {verdict}.{found}")
+        self.summary.setText(f"<b>{CALLS[kind]}, {way_text}</b>: {verdict}.{found}{failed}")
 
     # --- lifecycle --------------------------------------------------------------------------
     async def stop_work(self) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from guidemo.lessons import async_iteration as lesson
 from guidemo.server import DemoServer
+from tests.helpers import wait_until
 
 pytestmark = [pytest.mark.no_qt, pytest.mark.fast, pytest.mark.timeout(60)]
 
@@ -82,3 +83,31 @@ def test_stopping_early_leaves_the_finally_for_aclose(server: DemoServer):
 def test_imports_without_qt():
     code = "import sys, guidemo.lessons.async_iteration; assert 'PySide6' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_a_dropped_generator_is_closed_by_the_loop_in_a_task_of_its_own(server: DemoServer):
+    log: list[str] = []
+    ran_in: list[asyncio.Task[object] | None] = []
+    url = lesson.download_url(server.url, 20_000, 1000, 0.05)
+
+    def note(text: str) -> None:
+        log.append(text)
+        if "finally" in text:
+            ran_in.append(asyncio.current_task())
+
+    async def scenario() -> asyncio.Task[object] | None:
+        started = time.perf_counter()
+        await lesson.stop_early_and_drop(url, 4096, 2, 0.3, note)
+        assert time.perf_counter() - started >= 0.3
+        assert not ran_in, log  # not even when the consumer is done: only scheduled
+        await wait_until(lambda: ran_in, 5, "the finally")
+        return asyncio.current_task()
+
+    consumer = asyncio.run(scenario())
+    assert log[-4:] == [
+        "consumer: chunk 2",
+        "consumer: broke out of the loop, no aclose()",
+        "consumer: del chunks (the last reference)",
+        "generator: finally ran after chunk 2: connection closed",
+    ], log
+    assert ran_in[0] is not None and ran_in[0] is not consumer  # a task the loop started

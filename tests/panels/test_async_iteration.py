@@ -11,7 +11,7 @@ import pytest
 from PySide6 import QtWidgets
 
 from guidemo.panels.async_iteration import AsyncIterationPanel
-from tests.helpers import button, live_probes, wait_until, widget
+from tests.helpers import TEST_LOOP_KIND, button, live_probes, wait_until, widget
 
 pytestmark = [pytest.mark.timeout(90), pytest.mark.panels("async-iteration")]
 
@@ -71,6 +71,8 @@ def test_the_streamed_download_moves_the_bar_as_chunks_arrive(window, run):
     first, end = float(found[3]), float(found[4])
     assert first < 0.5 and end >= 0.85 and end > first * 2, (first, end)
     assert probes >= live_probes(0.85)  # the loop stayed live while it read
+    lag = re.search(r"the loop's worst lag was (\d+) ms", summary(panel))
+    assert lag and int(lag[1]) < 500, summary(panel)  # a frozen read would lag ~900 ms
 
 
 def test_a_download_the_server_refuses_shows_its_message(window, run):
@@ -115,3 +117,27 @@ def test_stopping_early_leaves_the_finally_until_aclose(window, run):
     found = re.search(r"closed the connection at ([\d.]+) s", summary(panel))
     assert "Stopped after <b>chunk 3</b>" in summary(panel) and found, summary(panel)
     assert float(found[1]) < 1.2  # it did not wait for the other seventeen pieces
+
+
+def test_a_generator_dropped_without_aclose_stays_open_until_the_loop_closes_it(window, run):
+    panel = window.show_panel("async-iteration")
+    set_download(panel, 200, 10, 0.1)
+    widget(panel, QtWidgets.QSpinBox, "stopAfterSpin").setValue(2)
+    click_and_wait(window, run, "dropGeneratorButton")
+    if TEST_LOOP_KIND == "qasync":  # no asyncgen hooks there: refused, and said why
+        assert "This loop installs no async-generator finalizer" in summary(panel)
+        return
+    assert log(panel)[-4:] == [
+        "consumer: chunk 2",
+        "consumer: broke out of the loop, no aclose()",
+        "consumer: del chunks (the last reference)",
+        "generator: finally ran after chunk 2: connection closed",
+    ]
+    found = re.search(
+        r"the connection stayed open <b>([\d.]+) s</b>.*the finally ran <b>([\d.]+) ms</b> "
+        r"later, in task '([^']+)'",
+        summary(panel),
+    )
+    assert found, summary(panel)
+    assert float(found[1]) >= 0.95 and float(found[2]) < 1000, found.groups()
+    assert "drop generator" not in found[3], found[3]  # not the consumer's task
