@@ -53,6 +53,9 @@ PATH_DEPTH = 4  # functions named in a profile's call path
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _OWN_FILES = {os.path.abspath(__file__)}
+# The task wrapper that times each step of every task (the task inspector's): between the
+# loop and a coroutine, it is neither what froze nor the code that asked for it.
+_PASS_THROUGH = {_PACKAGE_DIR + "task_accounting.py"}
 # guidemo's own display code: a stall only in these is guidemo's, not the learner's (whose
 # code is the lessons, the HTTP helpers, and anything outside the package).
 _DISPLAY_PLACES = tuple(
@@ -173,6 +176,9 @@ def sample_frame(frame: FrameType | None) -> StackSample:
         filename = raw if raw.startswith("<") else os.path.abspath(raw)
         if _is_loop(filename, frame.f_code.co_name):
             break  # the loop itself: the caller of what froze, not part of it
+        if filename in _PASS_THROUGH:
+            frame = frame.f_back
+            continue
         if raw == LAB_FILE:  # the code lab's learner code: "your code, line 7: `...`"
             where = where or where_in_learner_code(frame)
             lesson = True

@@ -11,10 +11,12 @@ import threading
 import time
 import weakref
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6 import QtCore, QtWidgets
 
+from guidemo import widgets
 from guidemo.lessons.jobs import busy_cpu, slow_sleep
 from guidemo.monitor import Freeze, sample_frame
 from tests.helpers import TEST_LOOP_KIND, wait_until
@@ -68,6 +70,32 @@ def test_a_stall_in_guidemo_display_code_is_marked_own_and_stays_off_the_banner(
         window.hud.history.hide()
 
     run(scenario())
+
+
+@pytest.mark.timeout(60)
+def test_a_stall_of_display_code_in_a_task_is_guidemos_own_too(window, run):
+    """Every task's steps go through the task inspector's timing wrapper
+    (task_accounting.py): that frame is not lesson code, so it does not make the stall the
+    learner's (it did: the screenshots' own grabs reached the banner)."""
+    panel = window.current_panel()
+    view = panel.source_view
+
+    # A coroutine of guidemo's display code (named as if in guidemo/widgets/): a slow render
+    # with no await, holding the loop.
+    code = "async def slow_render(view, objects):\n    view.show_objects(objects)\n"
+    place: dict[str, Any] = {}
+    exec(compile(code, str(Path(widgets.__file__).parent / "render.py"), "exec"), place)
+    slow_render = functools.partial(place["slow_render"], view, [sample_frame] * 300)
+
+    async def scenario() -> Freeze:
+        before = len(window.monitor.freezes)
+        panel.spawn(slow_render(), "slow render")
+        await wait_until(lambda: len(window.monitor.freezes) > before, what="the stall")
+        return window.monitor.freezes[-1]
+
+    freeze = run(scenario())
+    assert freeze.own, freeze.profile
+    assert freeze.where.startswith(("show_objects()", "_source_html()")), freeze.where
 
 
 @pytest.mark.timeout(60)
