@@ -28,6 +28,8 @@ ACTIONS: dict[str, tuple[dict[str, float], list[str]]] = {
     "websocket": ({}, ["connectButton", "pollButton"]),
     "lab": ({}, ["labRunButton"]),
     "tasks": ({}, ["demoTasksButton", "familyButton"]),
+    "hidden-blocking": ({"blockingSecondsSpin": 0.2}, ["toThreadButton"]),
+    "async-iteration": ({"downloadSizeSpin": 50}, ["dropGeneratorButton"]),
 }
 WATCH_S = 2.0
 

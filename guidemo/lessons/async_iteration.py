@@ -128,11 +128,13 @@ async def stop_early_and_drop(
     open, for as long as anything refers to it. Once the last reference goes, the loop's
     finalizer hook (sys.set_asyncgen_hooks) starts `aclose()` in a new task."""
     chunks = numbered_chunks(url, chunk_size, log)
-    async for number, _ in chunks:
-        log(f"consumer: chunk {number}")
-        if number == wanted:
-            log("consumer: broke out of the loop, no aclose()")
-            break
-    await asyncio.sleep(hold_s)  # meanwhile: paused at its yield, the connection open
-    log("consumer: del chunks (the last reference)")
-    del chunks  # collected now: the loop schedules its aclose() in a task of its own
+    try:
+        async for number, _ in chunks:
+            log(f"consumer: chunk {number}")
+            if number == wanted:
+                log("consumer: broke out of the loop, no aclose()")
+                break
+        await asyncio.sleep(hold_s)  # meanwhile: paused at its yield, the connection open
+    finally:  # also when cancelled: a traceback keeps this frame, and so `chunks`, alive
+        log("consumer: del chunks (the last reference)")
+        del chunks  # collected now: the loop schedules its aclose() in a task of its own

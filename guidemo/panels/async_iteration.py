@@ -182,6 +182,8 @@ class AsyncIterationPanel(Panel):
 
     def note(self, text: str) -> None:
         """A log line stamped with the seconds since the run started."""
+        if self.shut_down:
+            return  # a generator closed late (by the loop's finalizer) after the panel went
         self.log.appendPlainText(f"+{time.perf_counter() - self._started:6.2f} s  {text}")
 
     def _show_progress(self, received: int, expected: int | None) -> None:

@@ -141,3 +141,21 @@ def test_a_generator_dropped_without_aclose_stays_open_until_the_loop_closes_it(
     assert found, summary(panel)
     assert float(found[1]) >= 0.95 and float(found[2]) < 1000, found.groups()
     assert "drop generator" not in found[3], found[3]  # not the consumer's task
+
+
+@pytest.mark.skipif(TEST_LOOP_KIND == "qasync", reason="qasync installs no asyncgen hooks")
+def test_a_dropped_generator_closed_after_the_panel_went_reports_nothing(window, run):
+    panel = window.show_panel("async-iteration")
+    set_download(panel, 200, 10, 0.1)
+    errors = widget(window, QtWidgets.QListWidget, "errorLog")
+
+    async def scenario() -> int:
+        before = errors.count()
+        button(panel, "dropGeneratorButton").click()
+        await wait_until(lambda: panel._broke_at, 10, "the break")
+        await panel.shutdown()  # cancelled while it holds the paused generator
+        await wait_until(lambda: panel._finally_at, 5, "the loop to close the generator")
+        await asyncio.sleep(0.2)
+        return errors.count() - before
+
+    assert run(scenario()) == 0
