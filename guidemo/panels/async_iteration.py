@@ -8,11 +8,13 @@ stopped early and closed with `aclose()`, its `finally` logged when it runs.
 from __future__ import annotations
 
 import asyncio
+import html
 import sys
 import time
 from collections.abc import Coroutine, Mapping
 from typing import Any, ClassVar
 
+import aiohttp
 from PySide6 import QtWidgets
 
 from guidemo.lessons import async_iteration as lesson
@@ -167,6 +169,10 @@ class AsyncIterationPanel(Panel):
     async def _one_run(self, coro: Coroutine[Any, Any, None]) -> None:
         try:
             await coro
+        except (aiohttp.ClientError, OSError, TimeoutError) as error:  # the network's, not a bug
+            problem = f"{type(error).__name__}: {error}"
+            self.note(problem)
+            self.summary.setText(f"<b style='color:{palette.BAD}'>{html.escape(problem)}</b>")
         finally:
             self._run_task = None
             for button in self.buttons:

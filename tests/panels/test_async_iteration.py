@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
 
 import pytest
 from PySide6 import QtWidgets
@@ -159,3 +160,14 @@ def test_a_dropped_generator_closed_after_the_panel_went_reports_nothing(window,
         return errors.count() - before
 
     assert run(scenario()) == 0
+
+
+def test_a_server_that_is_not_there_is_said_in_the_summary(window, run):
+    panel = window.show_panel("async-iteration")
+    with socket.socket() as closed:  # a port nobody listens on once this socket is gone
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    panel.url = lambda: f"http://127.0.0.1:{port}/api/download"  # type: ignore[method-assign]
+    click_and_wait(window, run, "streamDownloadButton")
+    assert "ClientConnectorError: Cannot connect to host 127.0.0.1" in summary(panel)
+    assert button(panel, "streamDownloadButton").isEnabled()
