@@ -57,6 +57,10 @@ async def stream_download(
     return Download(received, chunks, expected, first_chunk_s, time.perf_counter() - started, error)
 
 
+class DownloadRefused(Exception):
+    """The server refused the download; the message is its JSON error."""
+
+
 class Countdown:
     """An async iterator by hand: `async for` calls `__aiter__` once, then awaits
     `__anext__` for each item until it raises StopAsyncIteration."""
@@ -90,6 +94,8 @@ async def numbered_chunks(
     number = 0
     try:
         async with aiohttp.ClientSession() as session, session.get(url) as response:
+            if response.status != 200:
+                raise DownloadRefused((await response.json())["error"])
             async for chunk in response.content.iter_chunked(chunk_size):
                 number += 1
                 yield number, len(chunk)  # paused here until the consumer asks for more

@@ -169,7 +169,7 @@ class AsyncIterationPanel(Panel):
     async def _one_run(self, coro: Coroutine[Any, Any, None]) -> None:
         try:
             await coro
-        except (aiohttp.ClientError, OSError, TimeoutError) as error:  # the network's, not a bug
+        except (lesson.DownloadRefused, aiohttp.ClientError, OSError, TimeoutError) as error:
             problem = f"{type(error).__name__}: {error}"
             self.note(problem)
             self.summary.setText(f"<b style='color:{palette.BAD}'>{html.escape(problem)}</b>")

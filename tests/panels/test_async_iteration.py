@@ -171,3 +171,11 @@ def test_a_server_that_is_not_there_is_said_in_the_summary(window, run):
     click_and_wait(window, run, "streamDownloadButton")
     assert "ClientConnectorError: Cannot connect to host 127.0.0.1" in summary(panel)
     assert button(panel, "streamDownloadButton").isEnabled()
+
+
+def test_the_generator_of_a_refused_download_says_the_servers_reason(window, run):
+    panel = window.show_panel("async-iteration")
+    set_download(panel, 2000, 1, 0.0)  # 2000 pieces: more than the server sends
+    click_and_wait(window, run, "asyncGeneratorButton")
+    assert "DownloadRefused: size / chunk must be at most 1000 pieces" in summary(panel)
+    assert log(panel)[-2] == "generator: finally ran after chunk 0: connection closed"
