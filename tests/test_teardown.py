@@ -30,6 +30,8 @@ ACTIONS: dict[str, tuple[dict[str, float], list[str]]] = {
     "tasks": ({}, ["demoTasksButton", "familyButton"]),
     "backpressure": ({}, ["unboundedThreadQueueButton"]),
     "races": ({}, ["raceButton"]),
+    "hidden-blocking": ({"blockingSecondsSpin": 0.2}, ["toThreadButton"]),
+    "async-iteration": ({"downloadSizeSpin": 50}, ["dropGeneratorButton"]),
 }
 WATCH_S = 2.0
 

@@ -57,6 +57,10 @@ async def stream_download(
     return Download(received, chunks, expected, first_chunk_s, time.perf_counter() - started, error)
 
 
+class DownloadRefused(Exception):
+    """The server refused the download; the message is its JSON error."""
+
+
 class Countdown:
     """An async iterator by hand: `async for` calls `__aiter__` once, then awaits
     `__anext__` for each item until it raises StopAsyncIteration."""
@@ -90,6 +94,8 @@ async def numbered_chunks(
     number = 0
     try:
         async with aiohttp.ClientSession() as session, session.get(url) as response:
+            if response.status != 200:
+                raise DownloadRefused((await response.json())["error"])
             async for chunk in response.content.iter_chunked(chunk_size):
                 number += 1
                 yield number, len(chunk)  # paused here until the consumer asks for more
@@ -128,11 +134,13 @@ async def stop_early_and_drop(
     open, for as long as anything refers to it. Once the last reference goes, the loop's
     finalizer hook (sys.set_asyncgen_hooks) starts `aclose()` in a new task."""
     chunks = numbered_chunks(url, chunk_size, log)
-    async for number, _ in chunks:
-        log(f"consumer: chunk {number}")
-        if number == wanted:
-            log("consumer: broke out of the loop, no aclose()")
-            break
-    await asyncio.sleep(hold_s)  # meanwhile: paused at its yield, the connection open
-    log("consumer: del chunks (the last reference)")
-    del chunks  # collected now: the loop schedules its aclose() in a task of its own
+    try:
+        async for number, _ in chunks:
+            log(f"consumer: chunk {number}")
+            if number == wanted:
+                log("consumer: broke out of the loop, no aclose()")
+                break
+        await asyncio.sleep(hold_s)  # meanwhile: paused at its yield, the connection open
+    finally:  # also when cancelled: a traceback keeps this frame, and so `chunks`, alive
+        log("consumer: del chunks (the last reference)")
+        del chunks  # collected now: the loop schedules its aclose() in a task of its own

@@ -8,11 +8,13 @@ stopped early and closed with `aclose()`, its `finally` logged when it runs.
 from __future__ import annotations
 
 import asyncio
+import html
 import sys
 import time
 from collections.abc import Coroutine, Mapping
 from typing import Any, ClassVar
 
+import aiohttp
 from PySide6 import QtWidgets
 
 from guidemo.lessons import async_iteration as lesson
@@ -167,6 +169,10 @@ class AsyncIterationPanel(Panel):
     async def _one_run(self, coro: Coroutine[Any, Any, None]) -> None:
         try:
             await coro
+        except (lesson.DownloadRefused, aiohttp.ClientError, OSError, TimeoutError) as error:
+            problem = f"{type(error).__name__}: {error}"
+            self.note(problem)
+            self.summary.setText(f"<b style='color:{palette.BAD}'>{html.escape(problem)}</b>")
         finally:
             self._run_task = None
             for button in self.buttons:
@@ -182,6 +188,8 @@ class AsyncIterationPanel(Panel):
 
     def note(self, text: str) -> None:
         """A log line stamped with the seconds since the run started."""
+        if self.shut_down:
+            return  # a generator closed late (by the loop's finalizer) after the panel went
         self.log.appendPlainText(f"+{time.perf_counter() - self._started:6.2f} s  {text}")
 
     def _show_progress(self, received: int, expected: int | None) -> None:

@@ -237,7 +237,12 @@ class HiddenBlockingPanel(Panel):
         try:
             started = time.perf_counter()
             work = self.spawn(self._coroutine(way, seconds), f"{lesson_name}")
-            result = await work
+            try:
+                result = await work
+            except Exception as failure:  # the error log has its traceback (spawn reports it)
+                problem = html.escape(f"{type(failure).__name__}: {failure}".splitlines()[0])
+                self.summary.setText(f"<b style='color:{palette.BAD}'>{problem}</b>")
+                return
             ended = time.perf_counter()
             # The monitor records a freeze at its first probe after the loop is free again.
             while monitor.stats_since(ended).samples < 1 and time.perf_counter() - ended < 2:

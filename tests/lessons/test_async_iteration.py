@@ -111,3 +111,15 @@ def test_a_dropped_generator_is_closed_by_the_loop_in_a_task_of_its_own(server: 
         "generator: finally ran after chunk 2: connection closed",
     ], log
     assert ran_in[0] is not None and ran_in[0] is not consumer  # a task the loop started
+
+
+def test_a_refused_download_raises_the_servers_reason_from_the_generator(server: DemoServer):
+    log: list[str] = []
+    url = lesson.download_url(server.url, 5000, 1, 0.0)
+
+    async def scenario() -> int:
+        return await lesson.read_all(lesson.numbered_chunks(url, 4096, log.append), log.append)
+
+    with pytest.raises(lesson.DownloadRefused, match="at most 1000 pieces"):
+        asyncio.run(scenario())
+    assert log[-1] == "generator: finally ran after chunk 0: connection closed"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
 
 import pytest
 from PySide6 import QtWidgets
@@ -141,3 +142,40 @@ def test_a_generator_dropped_without_aclose_stays_open_until_the_loop_closes_it(
     assert found, summary(panel)
     assert float(found[1]) >= 0.95 and float(found[2]) < 1000, found.groups()
     assert "drop generator" not in found[3], found[3]  # not the consumer's task
+
+
+@pytest.mark.skipif(TEST_LOOP_KIND == "qasync", reason="qasync installs no asyncgen hooks")
+def test_a_dropped_generator_closed_after_the_panel_went_reports_nothing(window, run):
+    panel = window.show_panel("async-iteration")
+    set_download(panel, 200, 10, 0.1)
+    errors = widget(window, QtWidgets.QListWidget, "errorLog")
+
+    async def scenario() -> int:
+        before = errors.count()
+        button(panel, "dropGeneratorButton").click()
+        await wait_until(lambda: panel._broke_at, 10, "the break")
+        await panel.shutdown()  # cancelled while it holds the paused generator
+        await wait_until(lambda: panel._finally_at, 5, "the loop to close the generator")
+        await asyncio.sleep(0.2)
+        return errors.count() - before
+
+    assert run(scenario()) == 0
+
+
+def test_a_server_that_is_not_there_is_said_in_the_summary(window, run):
+    panel = window.show_panel("async-iteration")
+    with socket.socket() as closed:  # a port nobody listens on once this socket is gone
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    panel.url = lambda: f"http://127.0.0.1:{port}/api/download"  # type: ignore[method-assign]
+    click_and_wait(window, run, "streamDownloadButton")
+    assert "ClientConnectorError: Cannot connect to host 127.0.0.1" in summary(panel)
+    assert button(panel, "streamDownloadButton").isEnabled()
+
+
+def test_the_generator_of_a_refused_download_says_the_servers_reason(window, run):
+    panel = window.show_panel("async-iteration")
+    set_download(panel, 2000, 1, 0.0)  # 2000 pieces: more than the server sends
+    click_and_wait(window, run, "asyncGeneratorButton")
+    assert "DownloadRefused: size / chunk must be at most 1000 pieces" in summary(panel)
+    assert log(panel)[-2] == "generator: finally ran after chunk 0: connection closed"

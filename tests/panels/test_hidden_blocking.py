@@ -109,3 +109,23 @@ def test_each_button_shows_the_code_it_runs_for_the_call_picked(window, run):
         return wrong
 
     assert run(scenario()) == []
+
+
+def test_a_run_that_fails_says_why_and_frees_the_buttons(window, run):
+    panel = window.show_panel("hidden-blocking")
+    broken = lesson.start_worker_process()
+    broken.shutdown()  # a pool that takes no more work: submit() raises
+    panel._pool = broken
+    errors = widget(window, QtWidgets.QListWidget, "errorLog")
+    before = errors.count()
+
+    async def scenario() -> None:
+        press(window, "cpu", "asyncWayButton")
+        await wait_until(lambda: not panel.busy(), 30, "the run to end")
+
+    run(scenario())
+    summary = widget(panel, QtWidgets.QLabel, "hiddenBlockingSummary").text()
+    assert widget(panel, QtWidgets.QTableWidget, "hiddenBlockingTable").rowCount() == 0
+    assert "RuntimeError: cannot schedule new futures after shutdown" in summary, summary
+    assert button(panel, "asyncWayButton").isEnabled()
+    assert errors.count() == before + 1  # its traceback, once
