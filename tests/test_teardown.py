@@ -28,6 +28,7 @@ ACTIONS: dict[str, tuple[dict[str, float], list[str]]] = {
     "websocket": ({}, ["connectButton", "pollButton"]),
     "lab": ({}, ["labRunButton"]),
     "tasks": ({}, ["demoTasksButton", "familyButton"]),
+    "selector": ({}, ["openConnectionsButton", "ownLoopButton"]),
 }
 WATCH_S = 2.0
 
