@@ -459,6 +459,28 @@ class Taken(NamedTuple):
     turns: int  # every select(), ready or not
 
 
+class _SleepReceiver(QtCore.QObject):
+    """Receives Qt's dispatcher signals for a SelectorWatch (a QObject's slots: connected
+    and disconnected each time the view shows and hides, without PySide's proxy objects)."""
+
+    def __init__(self, watch: SelectorWatch) -> None:
+        super().__init__()
+        self.watch = watch
+
+    @QtCore.Slot()
+    def about_to_block(self) -> None:
+        self.watch._fell_asleep = time.perf_counter()
+
+    @QtCore.Slot()
+    def awake(self) -> None:
+        watch = self.watch
+        if watch._fell_asleep is not None:  # (Qt also says awake when it did not sleep)
+            sleep = Sleep(watch._fell_asleep, time.perf_counter())
+            watch.sleeps.append(sleep)
+            watch._slept = sleep.end - sleep.start
+            watch._fell_asleep = None
+
+
 class SelectorWatch:
     """What the loop's selector does, recorded only while attached (the selector panel).
 
@@ -475,6 +497,7 @@ class SelectorWatch:
         self.turns = 0  # select() calls since the last take()
         self.loop: GuidemoEventLoop | None = None  # the loop whose selector is watched
         self._dispatcher: QtCore.QAbstractEventDispatcher | None = None
+        self._receiver: _SleepReceiver | None = None  # made when first attached
         self._fell_asleep: float | None = None
         self._slept: float | None = None  # the sleep that ended since the last select()
 
@@ -490,18 +513,19 @@ class SelectorWatch:
             loop.watch_selector(self)
         self._dispatcher = QtCore.QAbstractEventDispatcher.instance()
         if self._dispatcher is not None:
-            self._dispatcher.aboutToBlock.connect(self._about_to_block)
-            self._dispatcher.awake.connect(self._awake)
+            receiver = self._receiver = self._receiver or _SleepReceiver(self)
+            self._dispatcher.aboutToBlock.connect(receiver.about_to_block)
+            self._dispatcher.awake.connect(receiver.awake)
 
     def detach(self) -> None:
         """Stop recording and forget what was not taken."""
         if self.loop is not None:
             self.loop.watch_selector(None)
             self.loop = None
-        if self._dispatcher is not None:
+        if self._dispatcher is not None and self._receiver is not None:
             with contextlib.suppress(RuntimeError):  # the dispatcher already gone at exit
-                self._dispatcher.aboutToBlock.disconnect(self._about_to_block)
-                self._dispatcher.awake.disconnect(self._awake)
+                self._dispatcher.aboutToBlock.disconnect(self._receiver.about_to_block)
+                self._dispatcher.awake.disconnect(self._receiver.awake)
             self._dispatcher = None
         self._fell_asleep = self._slept = None
         self.take()
@@ -526,13 +550,3 @@ class SelectorWatch:
             fds = tuple((key.fd, events) for key, events in ready)
             self.selects.append(Select(time.perf_counter(), fds, self._slept))
         self._slept = None
-
-    def _about_to_block(self) -> None:
-        self._fell_asleep = time.perf_counter()
-
-    def _awake(self) -> None:
-        if self._fell_asleep is not None:  # (Qt also says awake when it did not sleep)
-            sleep = Sleep(self._fell_asleep, time.perf_counter())
-            self.sleeps.append(sleep)
-            self._slept = sleep.end - sleep.start
-            self._fell_asleep = None

@@ -32,6 +32,7 @@ ACTIONS: dict[str, tuple[dict[str, float], list[str]]] = {
     "races": ({}, ["raceButton"]),
     "hidden-blocking": ({"blockingSecondsSpin": 0.2}, ["toThreadButton"]),
     "async-iteration": ({"downloadSizeSpin": 50}, ["dropGeneratorButton"]),
+    "selector": ({}, ["openConnectionsButton", "ownLoopButton"]),
 }
 WATCH_S = 2.0
 

@@ -1,21 +1,24 @@
 """Modern entry points: why get_event_loop() warns or fails, asyncio.run, Runner, eager tasks.
 
-python -m guidemo.programs.entry_points
+python -m guidemo.programs.entry_points    (or: pythonX.Y path/to/entry_points.py)
 
 The lecture starts its programs with `loop = asyncio.get_event_loop()`. Outside a running
 loop that call is deprecated: Python 3.12 and 3.13 warn (DeprecationWarning) when there is
 no current loop, 3.14 raises RuntimeError, and every version since 3.10 raises once
 `asyncio.run` has run. Each part below runs for real, with the warning caught and shown.
+It needs only the standard library, so any Python 3.11+ runs this file as it is (the
+scripts panel runs it on each one it finds).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 import warnings
 from typing import Any
 
-from guidemo.programs._shared import arguments, interrupted
+INTERRUPTED = 130  # 128 + SIGINT, as the other scripts (standalone: no shared module)
 
 
 def get_event_loop_caught() -> str:
@@ -95,7 +98,8 @@ def eager_tasks() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    arguments("entry_points", __doc__).parse_args(argv)
+    prog = "python -m guidemo.programs.entry_points"
+    argparse.ArgumentParser(prog=prog, description=(__doc__ or "").splitlines()[0]).parse_args(argv)
     print(f"Python {sys.version.split()[0]}")
     try:
         the_lectures_way()
@@ -103,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         with_runner()
         eager_tasks()
     except KeyboardInterrupt:
-        return interrupted("stopped between the demos")
+        print("Ctrl+C: stopped between the demos", file=sys.stderr)
+        return INTERRUPTED
     return 0
 
 

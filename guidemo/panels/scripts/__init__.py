@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import shlex
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,13 @@ from guidemo.lessons.subprocesses import (
     stream_until_exit,
 )
 from guidemo.panels.base import Panel, PanelContext
-from guidemo.panels.scripts.catalogue import BY_NAME, SCRIPTS, Script, shared_module
+from guidemo.panels.scripts.catalogue import (
+    BY_NAME,
+    SCRIPTS,
+    Script,
+    other_pythons,
+    shared_module,
+)
 from guidemo.widgets import palette
 from guidemo.widgets.colored_log import ColoredLog
 from guidemo.widgets.kit import (
@@ -243,15 +250,33 @@ class ScriptsPanel(Panel):
         self._refresh_buttons()
 
     def run_entry_points(self) -> None:
-        """Choose the entry_points script and run it (the button beyond the lecture)."""
+        """Run entry_points on this Python, then on each newer one found here (the button
+        beyond the lecture): what the lecture's get_event_loop() does differs by version."""
         if self._run_task is None:
             self.script_combo.setCurrentText("entry_points")
-            self.run_chosen()
+            self.args_edit.setText("")
+            self._run_task = self.spawn(self._run_entry_points(), "entry_points on each Python")
+            self._refresh_buttons()
+
+    async def _run_entry_points(self) -> None:
+        script = BY_NAME["entry_points"]
+        task = asyncio.current_task()
+        commands = [script_command(script.module, [], True)]
+        commands += [[python, "-u", str(script.path)] for python in await other_pythons()]
+        if len(commands) == 1:
+            self._note("(no Python 3.12 or newer found here: on PATH or in ~/.pyenv/versions)")
+        for command in commands:
+            self._run_task = task  # (each run's end clears it)
+            self._refresh_buttons()
+            await self._run(script, command)
+            if self.runs and self.runs[-1].stopped:
+                break  # Stop ends the whole series
 
     async def _run(self, script: Script, command: list[str]) -> None:
         run = Run(len(self.runs) + 1, script.name, self.args_edit.text().strip(), None, 0.0)
         self.current = run
-        self._note(f"--- run {run.number}: {shlex.join(['python', *command[1:]])}", palette.MUTED)
+        python = "python" if command[0] == sys.executable else command[0]  # (shortened)
+        self._note(f"--- run {run.number}: {shlex.join([python, *command[1:]])}", palette.MUTED)
         self._started = time.monotonic()
         try:
             self.process = process = await start_script(command)
@@ -327,6 +352,10 @@ class ScriptsPanel(Panel):
                 "killed it (SIGKILL)",
                 palette.BAD,
             )
+
+    def busy(self) -> bool:
+        """A script (or a series of them) still running: the tour quotes it once it ended."""
+        return self._run_task is not None
 
     # --- showing ----------------------------------------------------------------------------
     def _elapsed(self) -> float:

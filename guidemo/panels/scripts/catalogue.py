@@ -7,8 +7,14 @@ show its source, by the same name, so it never calls into them.
 
 from __future__ import annotations
 
+import asyncio
+import glob
 import importlib
+import os
+import shutil
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 
 PACKAGE = "guidemo.programs"
@@ -23,6 +29,11 @@ class Script:
     @property
     def module(self) -> str:
         return f"{PACKAGE}.{self.name}"
+
+    @property
+    def path(self) -> Path:
+        """The script's file (a standalone script runs from it on another Python)."""
+        return Path(__file__).resolve().parents[2] / "programs" / f"{self.name}.py"
 
     def load(self) -> ModuleType:
         """The script's module, for its source (importing it runs nothing: main is guarded)."""
@@ -80,7 +91,8 @@ SCRIPTS: tuple[Script, ...] = (
         "outside a running loop warns on Python 3.12 and 3.13 (DeprecationWarning) and raises "
         "on 3.14; on every version it raises once <code>asyncio.run</code> has run. Then "
         "<code>asyncio.run</code> (a new loop each time), <code>asyncio.Runner</code> (one "
-        "loop for several runs) and 3.12's eager tasks, each run here with the warning caught.",
+        "loop for several runs) and 3.12's eager tasks, each run here with the warning caught. "
+        "<b>Modern entry points</b> runs it on every newer Python found here too.",
     ),
 )
 BY_NAME = {script.name: script for script in SCRIPTS}
@@ -89,3 +101,32 @@ BY_NAME = {script.name: script for script in SCRIPTS}
 def shared_module() -> ModuleType:
     """What every script does alike (argument checks, ending on Ctrl+C)."""
     return importlib.import_module(f"{PACKAGE}._shared")
+
+
+NEWER = (12, 13, 14, 15)  # Python 3.x versions whose entry points differ from 3.11's
+
+
+def python_candidates(minor: int) -> list[str]:
+    """Where a Python 3.`minor` may be: on PATH, or among pyenv's versions."""
+    on_path = shutil.which(f"python3.{minor}")
+    root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+    found = sorted(glob.glob(f"{root}/versions/3.{minor}.*/bin/python3.{minor}"), reverse=True)
+    return ([on_path] if on_path else []) + found
+
+
+async def other_pythons() -> list[str]:
+    """One interpreter per newer Python version found here, checked by running it (a pyenv
+    shim on PATH fails unless its version is active). Not this app's own version."""
+    found = []
+    for minor in NEWER:
+        if sys.version_info[:2] == (3, minor):
+            continue
+        for candidate in python_candidates(minor):
+            check = await asyncio.create_subprocess_exec(
+                candidate, "-c", f"import sys; assert sys.version_info[:2] == (3, {minor})",
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            )  # fmt: skip
+            if await check.wait() == 0:
+                found.append(candidate)
+                break
+    return found

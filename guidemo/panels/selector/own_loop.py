@@ -92,7 +92,7 @@ class OwnLoopSection(Section):
         def say(line: str) -> None:  # called in the worker thread
             shown = f"+{time.monotonic() - started:6.3f} s  {line}"
             lines.append(shown)
-            loop.call_soon_threadsafe(self.output.appendPlainText, shown)
+            loop.call_soon_threadsafe(self._show_line, shown)
 
         self.output.appendPlainText(f"--- on {way}:")
         try:
@@ -106,6 +106,10 @@ class OwnLoopSection(Section):
             self.running = None
             for button in self.buttons:
                 button.setEnabled(button is not self.buttons[2] or trio_installed())
+
+    def _show_line(self, line: str) -> None:
+        if self.running is not None:  # (not after the panel closed: the job may go on)
+            self.output.appendPlainText(line)
 
     def busy(self) -> bool:
         return self.running is not None
