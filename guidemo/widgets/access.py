@@ -18,6 +18,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from guidemo.widgets import palette
 
 _TAG = re.compile(r"<[^>]+>")
+DIRECT = QtCore.Qt.FindChildOption.FindDirectChildrenOnly
 
 
 def plain(text: str) -> str:
@@ -34,12 +35,14 @@ def _buddies(root: QtWidgets.QWidget) -> dict[QtWidgets.QWidget, str]:
         if buddy is not None and label.text():
             found[buddy] = plain(label.text()).rstrip(":")
     for layout in root.findChildren(QtWidgets.QLayout):
+        # The layout's widgets in order, by indexOf(): itemAt() would hand Python wrappers
+        # of the layout's own items, which Qt deletes behind PySide's back (a stale wrapper
+        # of that type was later returned for a new object at the same address).
+        owner = layout.parentWidget()
+        siblings = owner.findChildren(QtWidgets.QWidget, options=DIRECT) if owner else []
+        placed = sorted((w for w in siblings if layout.indexOf(w) >= 0), key=layout.indexOf)
         before: QtWidgets.QWidget | None = None
-        for index in range(layout.count()):
-            item = layout.itemAt(index)
-            widget = item.widget() if item is not None else None
-            if widget is None:
-                continue
+        for widget in placed:
             if isinstance(before, QtWidgets.QLabel) and not isinstance(widget, QtWidgets.QLabel):
                 text = plain(before.text()).rstrip(":= ")
                 if text and widget not in found:
