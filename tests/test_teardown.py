@@ -28,6 +28,7 @@ ACTIONS: dict[str, tuple[dict[str, float], list[str]]] = {
     "websocket": ({}, ["connectButton", "pollButton"]),
     "lab": ({}, ["labRunButton"]),
     "tasks": ({}, ["demoTasksButton", "familyButton"]),
+    "cancellation": ({}, ["shieldButton"]),
     "backpressure": ({}, ["unboundedThreadQueueButton"]),
     "races": ({}, ["raceButton"]),
     "hidden-blocking": ({"blockingSecondsSpin": 0.2}, ["toThreadButton"]),

@@ -217,7 +217,9 @@ class CancellingSection(Section):
             await scenario(self.on_event)
             self.result_label.setText(self._run.summary())
         finally:
-            self._task = None
+            # A cancelled run (the window closing) can leave a shielded task running: what
+            # it reports later is nobody's to draw (its widgets may be gone).
+            self._task = self._run = None
             for button in self.buttons.values():
                 button.setEnabled(True)
 

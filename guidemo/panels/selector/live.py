@@ -50,7 +50,7 @@ NO_SELECTOR = (
 
 
 class LiveSection(Section):
-    tab_title = "The selector"
+    title = "The selector"
     sources = (
         registrations,
         what_waits,
@@ -111,24 +111,18 @@ class LiveSection(Section):
             "The selector under guidemo's loop, live: the fds it watches, the turns that "
             "found one ready, and how long the thread waited",
         )
-        layout = QtWidgets.QVBoxLayout(view)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.fds, 3)
-        layout.addWidget(self.turn_log, 2)
+        column((self.fds, 3), (self.turn_log, 2), top=0, into=view)
         self.summary = label(
             "", "selectorSummaryLabel", "Over the last second: time asleep (waiting) and awake"
         )
         self.summary_box = SteadyBox(self.summary, 2)
-        body = column(
+        self.lay_out(
             flow("requests", self.count_spin, self.open_button),
             self.note,
             self.summary_box,
             (view, 1),
             top=4,
         )
-        outer = QtWidgets.QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(body)
         self._show_note()
 
     # --- what the learner does ---------------------------------------------------------

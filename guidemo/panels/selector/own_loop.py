@@ -7,8 +7,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6 import QtWidgets
-
 from guidemo.lessons.own_loop import (
     B_SLOWER,
     Nap,
@@ -21,7 +19,7 @@ from guidemo.lessons.own_loop import (
     trio_installed,
 )
 from guidemo.panels.section import Host, Section
-from guidemo.widgets.kit import SteadyBox, column, flow, label, log_view, make_button
+from guidemo.widgets.kit import SteadyBox, flow, label, log_view, make_button
 
 PAUSE_S = 0.2  # each countdown's step; B's is B_SLOWER times longer
 WAYS: dict[str, tuple[str, Callable[..., None]]] = {
@@ -32,7 +30,7 @@ WAYS: dict[str, tuple[str, Callable[..., None]]] = {
 
 
 class OwnLoopSection(Section):
-    tab_title = "Without asyncio"
+    title = "Without asyncio"
     sources = (Nap, nap, run, countdown, on_own_loop, on_asyncio, on_trio)
 
     def __init__(self, host: Host) -> None:
@@ -72,10 +70,7 @@ class OwnLoopSection(Section):
         )
         self.output.setMinimumHeight(150)
         self.summary = label("", "ownLoopSummaryLabel", "The last run: which loop, how long")
-        body = column(flow(*self.buttons), SteadyBox(self.summary, 2), (self.output, 1))
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(body)
+        self.lay_out(flow(*self.buttons), SteadyBox(self.summary, 2), (self.output, 1), top=4)
 
     def start(self, name: str) -> None:
         if self.running is None:
