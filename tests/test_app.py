@@ -19,7 +19,8 @@ from tests.helpers import wait_until
 ROOT = Path(__file__).resolve().parent.parent
 SLUGS = ["start", "blocking", "event-loop", "callbacks", "coroutines", "futures", "dialogs"]
 SLUGS += ["scripts", "gather", "http", "limits", "downloader", "websocket", "lab", "tasks"]
-SLUGS += ["hidden-blocking", "async-iteration"]  # beyond the lecture (issue 24)
+SLUGS += ["cancellation", "backpressure", "races", "hidden-blocking", "async-iteration"]
+SLUGS += ["selector"]  # the panels after the lecture (issue 24)
 
 
 def app_env(tmp_path: Path) -> dict[str, str]:

@@ -90,7 +90,10 @@ class WaysRunner:
         if self._running:
             return None
         self.hold(cancellable)
-        self.task = self.host.spawn(self._whole(run()), name)
+        # Its end is heard by a done callback, not a wrapping coroutine: the task
+        # inspector then shows the panel's own coroutine as the run's outermost frame.
+        self.task = self.host.spawn(run(), name)
+        self.task.add_done_callback(self._ended)
         return self.task
 
     def hold(self, cancellable: bool = True) -> None:
@@ -117,10 +120,8 @@ class WaysRunner:
         if self.summary is not None:
             self.summary.setText(text)
 
-    async def _whole(self, run: Coroutine[Any, Any, Any]) -> None:
-        try:
-            await run
-        finally:
+    def _ended(self, task: asyncio.Task[Any]) -> None:
+        if task is self.task:
             self.task = None
             if self._ends_with_task:
                 self.release()

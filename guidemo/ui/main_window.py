@@ -44,12 +44,17 @@ HEAVY_IMPORTS = ("pyqtgraph", *(entry.path.split(":")[0] for entry in PANELS))
 TOUR_BAND_SHARE = 0.28  # the tour's band takes at most this share of the window's height
 
 
-def warm_up() -> None:
+def warm_up(stop: threading.Event) -> None:
     """Import the panels and what they need, and highlight the code each one shows first,
-    off the GUI thread (see HEAVY_IMPORTS; Pygments took 10-110 ms a panel)."""
+    off the GUI thread (see HEAVY_IMPORTS; Pygments took 10-110 ms a panel). Between two
+    pieces it looks at `stop`: a quit does not wait for the rest."""
     for name in HEAVY_IMPORTS:
+        if stop.is_set():
+            return
         importlib.import_module(name)
     for entry in PANELS:
+        if stop.is_set():
+            return
         source_view.warm_up(entry.load().sources)
 
 
@@ -109,6 +114,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._built: dict[str, Panel] = {}
         self._warmed_up = False
         self._warming: threading.Thread | None = None
+        self._stop_warming = threading.Event()
         self._then_built: Callable[[], object] | None = None
         self.panels: Mapping[str, Panel] = _LazyPanels(self)
 
@@ -199,7 +205,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def _build_next(self) -> None:
         if not self._warmed_up:
             self._warmed_up = True
-            self._warming = threading.Thread(target=warm_up, name="guidemo: warm-up imports")
+            self._warming = threading.Thread(
+                target=warm_up, args=(self._stop_warming,), name="guidemo: warm-up imports"
+            )
             self._warming.start()
         if self._warming is not None and self._warming.is_alive():
             # A panel built now would wait for the import, holding the loop: wait for it.
@@ -301,7 +309,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     async def shutdown(self) -> None:
         """Stop all work, in order: panel tasks and workers, the monitor, the thread pool."""
-        if self._warming is not None:  # a quit within a second of the start
+        if self._warming is not None:  # a quit within a few seconds of the start
+            self._stop_warming.set()
             await asyncio.to_thread(self._warming.join)
         await asyncio.gather(*(panel.shutdown() for panel in self._built.values()))
         self.monitor.current_panel = lambda: ""  # the monitor may outlive this window

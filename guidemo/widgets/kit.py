@@ -6,6 +6,7 @@ make that the only way to build one, so no panel forgets either.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -148,7 +149,7 @@ class SteadyBox(QtWidgets.QWidget):
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         self.child.setGeometry(self.rect())
-        self._fit()
+        fit_after_layout(self, self._fit)
         super().resizeEvent(event)
 
     def _fit(self) -> None:
@@ -186,7 +187,7 @@ class FitLabel(QtWidgets.QLabel):
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._fit()
+        fit_after_layout(self, self._fit)
 
     def _fit(self) -> None:
         least = self.minimumHeight()
@@ -195,6 +196,25 @@ class FitLabel(QtWidgets.QLabel):
         self.setMinimumHeight(need if need > 0 else least)
         if self.minimumHeight() != least:
             tell_layouts_later(self)
+
+
+_FIT_PENDING: weakref.WeakSet[QtWidgets.QWidget] = weakref.WeakSet()
+
+
+def fit_after_layout(widget: QtWidgets.QWidget, fit: Callable[[], None]) -> None:
+    """Call `fit` (which changes `widget`'s size limits) once the layout pass that resized
+    it is over, once however many resizes come first. Changed inside a resizeEvent, a
+    limit changed the layout Qt was placing its items with: at zoom 1.5 the start page
+    segfaulted in the next label's heightForWidth()."""
+    if widget in _FIT_PENDING:
+        return
+    _FIT_PENDING.add(widget)
+
+    def fit_now() -> None:
+        _FIT_PENDING.discard(widget)
+        fit()
+
+    QtCore.QTimer.singleShot(0, widget, fit_now)
 
 
 def tell_layouts_later(widget: QtWidgets.QWidget) -> None:
