@@ -8,7 +8,7 @@ the `sourceView` to that code (the dialogs' exec() way to `ask_blocking`, http's
 from __future__ import annotations
 
 import pytest
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.panels import PANELS
 from guidemo.widgets.source_marks import shows_definition
@@ -91,3 +91,35 @@ def test_the_source_view_never_wraps_a_line(window, run):
 
     wrapped = run(scenario())
     assert wrapped == [], f"{len(wrapped)} lines wrapped, e.g. {wrapped[0]!r}"
+
+
+def test_a_marked_line_follows_the_code_shown_now(window, run):
+    """The line marker maps the text the view shows now: after the view shows other code, a
+    mark lands on the new code's line (it used the old text's map, and clear() wrote
+    through a block of the old text into the new one: a segfault on a tab change)."""
+    from guidemo.lessons import jobs, scheduling
+    from guidemo.widgets import palette
+    from guidemo.widgets.source_marks import LineMarker
+
+    view = SourceView([scheduling])  # a long module, then a short one
+    marker = LineMarker(view)
+    long_last = scheduling.__loader__.get_source(scheduling.__name__).count("\n")  # type: ignore[union-attr]
+    marker.mark(long_last - 2)
+    view.show_objects([jobs.busy_cpu])
+    marker.clear()  # the marked block belonged to the text replaced
+    first = jobs.busy_cpu.__code__.co_firstlineno
+    marker.mark(first + 1)
+    marked = [
+        block.text()
+        for block in iter_blocks(view)
+        if block.blockFormat().background().color() == QtGui.QColor(palette.HIGHLIGHT)
+    ]
+    assert len(marked) == 1 and marked[0].lstrip().startswith(str(first + 1)), marked
+
+
+def iter_blocks(view: SourceView) -> list[QtGui.QTextBlock]:
+    block, found = view.document().begin(), []
+    while block.isValid():
+        found.append(block)
+        block = block.next()
+    return found

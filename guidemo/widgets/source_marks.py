@@ -60,9 +60,12 @@ class LineMarker:
 
     def __init__(self, view: SourceView) -> None:
         self._view = view
-        self._marked: tuple[QtGui.QTextBlock, QtGui.QTextBlockFormat] | None = None
+        # The marked block, its own format, and the view's render it belongs to: once the
+        # text is replaced, an old QTextBlock points into the new text (writing through it
+        # corrupted the document: a segfault when a tab change re-rendered before clear()).
+        self._marked: tuple[QtGui.QTextBlock, QtGui.QTextBlockFormat, int] | None = None
         self._line_blocks: dict[int, int] = {}  # file line number -> block number
-        self._mapped: QtGui.QTextDocument | None = None  # the document _line_blocks maps
+        self._mapped = -1  # the view's render that _line_blocks maps
 
     def mark(self, line_number: int, follow: bool = False) -> None:
         """Highlight file line `line_number` (and unmark the previous one).
@@ -73,7 +76,7 @@ class LineMarker:
         block = self._block(line_number)
         if block is None:
             return
-        self._marked = (block, block.blockFormat())
+        self._marked = (block, block.blockFormat(), self._view.renders)
         marked = QtGui.QTextBlockFormat(block.blockFormat())
         marked.setBackground(QtGui.QColor(palette.HIGHLIGHT))
         QtGui.QTextCursor(block).setBlockFormat(marked)
@@ -87,16 +90,16 @@ class LineMarker:
     def clear(self) -> None:
         """Give the marked line its own background back."""
         if self._marked is not None:
-            block, original = self._marked
-            if block.isValid() and block.document() is self._view.document():
+            block, original, render = self._marked
+            if render == self._view.renders and block.isValid():
                 QtGui.QTextCursor(block).setBlockFormat(original)
             self._marked = None
 
     def _block(self, line_number: int) -> QtGui.QTextBlock | None:
         """The text block of the view that shows file line `line_number`."""
         document = self._view.document()
-        if self._mapped is not document:  # rendered anew: map it again
-            self._mapped, self._line_blocks = document, {}
+        if self._mapped != self._view.renders:  # rendered anew: map it again
+            self._mapped, self._line_blocks = self._view.renders, {}
             block = document.begin()
             while block.isValid():
                 digits = _LINE_NUMBER.match(block.text())

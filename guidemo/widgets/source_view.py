@@ -124,6 +124,7 @@ class SourceView(QtWidgets.QTextBrowser):
         self.objects: list[object] = list(objects)
         self._rendered = False
         self._render_pending = False
+        self.renders = 0  # how many times its text was replaced (a text block outlives it)
         self._highlight_lines: Sequence[int] = ()
         self.apply_theme()
 
@@ -173,5 +174,6 @@ class SourceView(QtWidgets.QTextBrowser):
         self._highlight_lines = tuple(highlight_lines)
         self._rendered = True
         scroll = self.verticalScrollBar().value()
+        self.renders += 1
         self.setHtml("".join(source_html(obj, highlight_lines) for obj in self.objects))
         self.verticalScrollBar().setValue(scroll)
