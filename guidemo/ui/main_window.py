@@ -40,6 +40,10 @@ BACKGROUND_START_MS = 1000  # ... starting a moment after it, once the window is
 # freeze in front of the class the first time a panel with a chart was built, and a panel's
 # modules up to half its build; on a thread the loop's longest gap meanwhile was 18-23 ms.
 # (Safe: the panel modules create no Qt object when imported, only classes.)
+# Between two pieces the thread lets go of the GIL this long: pure-Python work on a thread
+# makes the GUI thread wait for the GIL at each call into Python (a 211 ms freeze of the
+# start page's first paint while it highlighted without a pause).
+WARM_UP_PAUSE_S = 0.02
 HEAVY_IMPORTS = ("pyqtgraph", *(entry.path.split(":")[0] for entry in PANELS))
 TOUR_BAND_SHARE = 0.28  # the tour's band takes at most this share of the window's height
 
@@ -49,11 +53,11 @@ def warm_up(stop: threading.Event) -> None:
     off the GUI thread (see HEAVY_IMPORTS; Pygments took 10-110 ms a panel). Between two
     pieces it looks at `stop`: a quit does not wait for the rest."""
     for name in HEAVY_IMPORTS:
-        if stop.is_set():
+        if stop.wait(WARM_UP_PAUSE_S):
             return
         importlib.import_module(name)
     for entry in PANELS:
-        if stop.is_set():
+        if stop.wait(WARM_UP_PAUSE_S):
             return
         source_view.warm_up(entry.load().sources)
 
