@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 import guidemo.programs
-from guidemo.panels.scripts.catalogue import NEWER, python_candidates
 from tests.child_signals import ctrl_c_not_ignored  # noqa: F401 (a fixture)
 
 pytestmark = [
@@ -268,29 +267,3 @@ def test_entry_points_shows_get_event_loop_failing_run_and_runner_and_eager_task
         assert "eager: task: first step, create_task returned, task: second step" in out
     else:
         assert "eager: not on Python 3.11" in out
-
-
-@pytest.mark.parametrize("minor", NEWER)
-def test_entry_points_runs_standalone_on_a_newer_python(minor: int) -> None:
-    """Run as a file on each newer Python found here: 3.12+ warns where 3.11 did not."""
-    found = [
-        c
-        for c in python_candidates(minor)
-        if subprocess.run([c, "-V"], capture_output=True).returncode == 0
-    ]
-    if not found or sys.version_info[:2] == (3, minor):
-        pytest.skip(f"no other Python 3.{minor} here")
-    path = SCRIPTS_DIR / "entry_points.py"
-    result = subprocess.run(
-        [found[0], "-W", "error", "-u", str(path)], capture_output=True, text=True, timeout=30
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-    assert result.stdout.startswith(f"Python 3.{minor}.")
-    if minor < 14:
-        assert "caught DeprecationWarning: There is no current event loop" in result.stdout
-    else:
-        assert "1. asyncio.get_event_loop() at the top of a fresh program:\n   raised" in (
-            result.stdout
-        )
-    assert "eager: task: first step, create_task returned, task: second step" in result.stdout

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from PySide6 import QtWidgets
 
+import guidemo.programs
 from guidemo.panels.scripts import ScriptsPanel
-from guidemo.panels.scripts.catalogue import other_pythons
+from guidemo.panels.scripts.catalogue import NEWER, other_pythons, python_candidates
 from tests.child_signals import ctrl_c_not_ignored  # noqa: F401 (a fixture)
 from tests.helpers import button, wait_until
 
@@ -278,3 +279,31 @@ def test_the_modern_entry_points_run_on_each_python_with_the_warning_caught(wind
     assert len(warned) == len(newer), said  # 3.12 and 3.13 warn; 3.11 does not
     assert panel.source_view.objects[0].__name__ == "guidemo.programs.entry_points"
     assert all(other in output(panel) for other in others)  # each run's command line
+
+
+# Here, not with the Qt-free tests: the panel's catalogue finds the Pythons (its package
+# imports Qt).
+@pytest.mark.parametrize("minor", NEWER)
+def test_entry_points_runs_standalone_on_a_newer_python(minor: int) -> None:
+    """Run as a file on each newer Python found here: 3.12+ warns where 3.11 did not."""
+    found = [
+        c
+        for c in python_candidates(minor)
+        if subprocess.run([c, "-V"], capture_output=True).returncode == 0
+    ]
+    if not found or sys.version_info[:2] == (3, minor):
+        pytest.skip(f"no other Python 3.{minor} here")
+    path = Path(guidemo.programs.__file__).parent / "entry_points.py"
+    result = subprocess.run(
+        [found[0], "-W", "error", "-u", str(path)], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.startswith(f"Python 3.{minor}.")
+    if minor < 14:
+        assert "caught DeprecationWarning: There is no current event loop" in result.stdout
+    else:
+        assert "1. asyncio.get_event_loop() at the top of a fresh program:\n   raised" in (
+            result.stdout
+        )
+    assert "eager: task: first step, create_task returned, task: second step" in result.stdout
