@@ -302,11 +302,9 @@ class Tour(QtCore.QObject):
         thousands of them), and froze the window 0.45 s at zoom 1.5 while a thread held
         the GIL. The window's QWindow sees its input before any widget does."""
         self.window.winId()  # its QWindow exists from now on
-        handle: QtCore.QObject | None = self.window.windowHandle()
-        if not isinstance(handle, QtGui.QWindow):
-            # PySide6 has handed back a stale wrapper of another type here (a panel built
-            # before the window was shown): the window itself hears its keys then.
-            handle = self.window
+        handle = self.window.windowHandle()
+        if handle is None:
+            return
         if on:
             handle.installEventFilter(self)
         else:
