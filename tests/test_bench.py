@@ -21,8 +21,6 @@ from PySide6 import QtWidgets
 from guidemo.bench import LOOPS, QT_LOOPS, SLEEPS_QUICK, WORKLOADS
 from guidemo.bench.push_latency import measure_push_latency
 
-pytestmark = pytest.mark.xdist_group("bench")
-
 QUICK_BENCH_TIMEOUT_S = 240  # about 60 s on a quiet machine, with the tour walk
 
 
@@ -45,21 +43,23 @@ def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-@pytest.fixture(scope="session")  # the module's tests may not run back to back on a worker
-def quick_bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
-    """Run `guidemo bench --quick --json F` once; the tests below read its output."""
-    tmp_path = tmp_path_factory.mktemp("bench")
+@pytest.mark.timeout(300)
+def test_quick_bench_prints_the_table_writes_the_json_and_did_the_work(tmp_path):
+    """One test, one `guidemo bench --quick --json F` (about a minute): a fixture shared by
+    several tests would run it once on each parallel worker that picks one of them."""
     out = tmp_path / "bench.json"
     done = guidemo(
         "bench", "--quick", "--json", str(out), tmp_path=tmp_path, timeout=QUICK_BENCH_TIMEOUT_S
     )
     assert done.returncode == 0, f"stdout:\n{done.stdout[-4000:]}\nstderr:\n{done.stderr[-4000:]}"
-    return done.stdout, json.loads(out.read_text())
+    report = json.loads(out.read_text())
+    check_table(done.stdout)
+    check_json(report)
+    check_work(report)
 
 
-@pytest.mark.timeout(300)
-def test_table_shows_machine_loops_and_every_figure(quick_bench):
-    stdout, _ = quick_bench
+def check_table(stdout: str) -> None:
+    """The table shows the machine, the loops and every figure."""
     lines = stdout.splitlines()
     assert re.search(r"\d+ cores \(\d+ usable\)", stdout), stdout[:400]
     for fact in ("CPU:", "RAM", "Python 3.", "PySide6 6.", "qasync 0.", "aiohttp 3."):
@@ -91,9 +91,8 @@ def test_table_shows_machine_loops_and_every_figure(quick_bench):
     assert "NEGATIVE = returned EARLY" in stdout
 
 
-@pytest.mark.timeout(300)
-def test_json_has_every_workload_for_every_loop_with_numbers(quick_bench):
-    _, report = quick_bench
+def check_json(report: dict[str, Any]) -> None:
+    """The JSON has every workload for every loop, with numbers."""
     assert report["mode"] == "quick" and report["runs"] == 1
     assert report["machine"]["cores"] >= 1 and report["machine"]["python"].startswith("3.")
     assert set(report["results"]) == set(WORKLOADS)
@@ -114,9 +113,8 @@ def test_json_has_every_workload_for_every_loop_with_numbers(quick_bench):
             )
 
 
-@pytest.mark.timeout(300)
-def test_workloads_did_the_work_they_claim(quick_bench):
-    _, report = quick_bench
+def check_work(report: dict[str, Any]) -> None:
+    """The workloads did the work they claim."""
     results = report["results"]
     for loop in LOOPS:
         run = results["http_saturation"][loop]["runs"][0]

@@ -35,6 +35,7 @@ from guidemo.loop import (
     new_event_loop,
 )
 from guidemo.monitor import PauseWatcher
+from tests.child_signals import ctrl_c_not_ignored  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.timeout(30), pytest.mark.fast]
 
@@ -492,10 +493,10 @@ def test_python_signal_handler_runs_while_idle(loop: asyncio.AbstractEventLoop) 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 @pytest.mark.parametrize("use_runner", [False, True], ids=["run_until_complete", "Runner"])
+@pytest.mark.usefixtures("ctrl_c_not_ignored")  # as in a terminal, even from a background shell
 def test_ctrl_c_interrupts_promptly(qapp: QtCore.QCoreApplication, use_runner: bool) -> None:
     """SIGINT raises KeyboardInterrupt out of the run at once, as with plain asyncio.
     guidemo's loop only: stock qasync ignores Ctrl+C while Qt idles (docs/qasync-and-pyside6.md)."""
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     loop = GuidemoEventLoop()
 
     async def main() -> None:
