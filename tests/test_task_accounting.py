@@ -5,6 +5,7 @@ guidemo's loop and on qasync, each a fresh loop."""
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
 import time
@@ -77,15 +78,15 @@ def test_a_step_that_blocks_200_ms_is_busy_and_the_slowest_at_its_line(loop):
     task = run(loop, scenario())
     found = stats(task)
     assert found.steps == 3
-    assert 0.19 <= found.busy < 1.0
+    assert 0.19 <= found.busy < 2.0  # a 200 ms sleep, late on a busy machine
     assert 0.19 <= found.slowest <= found.busy
     where = f"blocks_once ({HERE}:{line_of('blocks_once: the step ends here')})"
     assert found.slowest_at == where
     assert found.outcome == "finished" and found.ended is not None
     slow = TaskAccounting.of(loop).slow_steps[-1]
     assert slow.task == "blocker" and slow.where == where and slow.duration >= 0.19
-    assert slow.describe().startswith("task 'blocker' step took 2")
-    assert slow.describe().endswith(f"ms at {where}")
+    said = re.fullmatch(r"task 'blocker' step took (\d+) ms at (.+)", slow.describe())
+    assert said and int(said[1]) >= 190 and said[2] == where, slow.describe()
     assert found in TaskAccounting.of(loop).finished
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 
 import pytest
 from PySide6 import QtCore, QtWidgets
 
 from guidemo.app import MainWindow
+from guidemo.panels.base import Panel
 
 # The main action of each panel: the buttons a learner presses first (their values small).
 ACTIONS: dict[str, tuple[dict[str, float], list[str]]] = {
@@ -77,3 +79,26 @@ def test_closing_right_after_the_main_action_leaves_nothing_behind(run, server, 
         if record.levelno >= logging.WARNING and not record.name.startswith("guidemo.qt")
     ]
     assert problems == []
+
+
+@pytest.mark.timeout(60)
+def test_a_quit_before_the_background_build_starts_no_thread_after_it(run, server):
+    """Ctrl+C in the app's first second: the background build's timer was already set, and
+    used to start the warm-up imports after the shutdown, while Python was exiting."""
+
+    async def scenario() -> tuple[MainWindow, list[str]]:
+        window = MainWindow(server.url, server=server, lazy=True)
+        window.remember_state = False
+        window.show()
+        window.build_remaining(delay_ms=50)
+        window.close()
+        await window.shutdown()
+        await asyncio.sleep(0.3)  # the timer's moment has passed: nothing may start now
+        return window, [thread.name for thread in threading.enumerate()]
+
+    window, threads = run(scenario())
+    window.deleteLater()
+    assert "guidemo: warm-up imports" not in threads
+    widgets = [window.stack.widget(index) for index in range(window.stack.count())]
+    built = [widget for widget in widgets if isinstance(widget, Panel)]
+    assert len(built) == 1, "only the first panel: nothing was built after the shutdown"

@@ -207,6 +207,8 @@ class MainWindow(QtWidgets.QMainWindow):
         QtCore.QTimer.singleShot(delay_ms, self, self._build_next)
 
     def _build_next(self) -> None:
+        if self._stop_warming.is_set():  # shut down: a timer set before must start nothing
+            return
         if not self._warmed_up:
             self._warmed_up = True
             self._warming = threading.Thread(
@@ -313,8 +315,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     async def shutdown(self) -> None:
         """Stop all work, in order: panel tasks and workers, the monitor, the thread pool."""
+        self._stop_warming.set()  # and no background build starts after this
         if self._warming is not None:  # a quit within a few seconds of the start
-            self._stop_warming.set()
             await asyncio.to_thread(self._warming.join)
         await asyncio.gather(*(panel.shutdown() for panel in self._built.values()))
         self.monitor.current_panel = lambda: ""  # the monitor may outlive this window
