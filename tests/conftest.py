@@ -70,6 +70,16 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return None
 
 
+LONG_MARKERS = ("slow", "stress")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests (a minute or more each) first: in parallel they then overlap the many
+    short ones instead of running alone at the end (each worker takes its next test in this
+    order). Otherwise the order of the files is kept."""
+    items.sort(key=lambda item: not any(item.get_closest_marker(m) for m in LONG_MARKERS))
+
+
 @pytest.fixture(autouse=True)
 def signal_handlers_restored() -> Iterator[None]:
     """Each test starts with the quit signals' handlers the previous one found: the app

@@ -43,6 +43,7 @@ def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_quick_bench_prints_the_table_writes_the_json_and_did_the_work(tmp_path):
     """One test, one `guidemo bench --quick --json F` (about a minute): a fixture shared by

@@ -105,4 +105,4 @@ def test_wheel_installs_and_renders_every_panel(tmp_path):
     assert result.stderr == ""
     for entry in PANELS:
         image = QtGui.QImage(str(shots / f"{entry.slug}.png"))
-        assert image.width() >= 1000, entry.slug
+        assert image.width() >= 1200 and image.height() >= 800, entry.slug

@@ -43,6 +43,7 @@ ALLOWED = {  # (file, function): why
 }
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 @pytest.mark.skipif(TEST_LOOP_KIND != "guidemo", reason="stock qasync records no pauses")
 def test_every_panel_demo_runs_without_holding_asyncio_but_the_wrong_way(window, run):

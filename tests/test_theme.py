@@ -162,6 +162,7 @@ def test_every_text_colour_of_the_palette_reads_on_every_background(name):
             assert ratio >= AA, (name, text, back, ratio)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(400)
 def test_every_panel_reads_at_aa_in_both_themes(window, run, light_again):
     """Every panel rendered in light and in dark: every visible label (and each coloured

@@ -188,6 +188,7 @@ def test_a_class_follows_the_tour_on_a_projector(window, run, width, height, zoo
         )
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_a_learner_walks_the_whole_tour(window, run):
     tour = window.tour
