@@ -104,10 +104,15 @@ class HostileServer:
 
     def close(self) -> None:
         self.stopping.set()
-        self.sock.close()
-        self.ftp.close()
+        for listener in (self.sock, self.ftp):
+            # close() alone does not wake a thread blocked in accept() (each join waited out
+            # its 2 s and left the thread behind); shutdown() does.
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
+            listener.close()
         for thread in self._threads:
             thread.join(timeout=2)
+            assert not thread.is_alive(), f"{thread.name} still accepting"
 
     def _accept(self, listener: socket.socket, serve: Callable[[socket.socket], None]) -> None:
         while not self.stopping.is_set():
