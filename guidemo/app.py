@@ -25,6 +25,7 @@ from pathlib import Path
 os.environ.setdefault("QT_API", "pyside6")  # qasync must pick PySide6
 from PySide6 import QtCore, QtWidgets
 
+from guidemo.gui_gc import GuiThreadCollector
 from guidemo.lifecycle import Lifecycle
 from guidemo.loop import new_event_loop
 from guidemo.panels.start import StartPanel
@@ -107,12 +108,14 @@ async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
     if main_task is not None:
         main_task.set_name("app: main (waits for the window to close)")
     code = 0
+    collector = GuiThreadCollector()  # cycles holding Qt objects die on the GUI thread
     server = DemoServer()
     server.bind()  # its URL now; aiohttp is loaded on the server's thread once we are up
     try:
         context = PanelContext.start(server.url, server)
         try:
             window = MainWindow(server.url, server=server, context=context, lazy=True)
+            window.monitor.probe_listeners.append(collector.collect_due)  # busy, not asleep
             try:
                 if options.zoom is not None:
                     window.set_zoom(options.zoom)
@@ -160,6 +163,7 @@ async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
             context.stop()
     finally:
         await server.close()
+        collector.stop()
     return code
 
 

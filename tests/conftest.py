@@ -104,6 +104,18 @@ def runner_on(loop: asyncio.AbstractEventLoop) -> Runner:
 
 
 @pytest.fixture(scope="session")
+def qapp(qapp: QtWidgets.QApplication) -> Iterator[QtWidgets.QApplication]:
+    """pytest-qt's QApplication, with reference cycles collected on its thread as in the
+    app (guidemo/gui_gc.py): a loop's Qt objects collected on a test's worker thread made
+    Qt crash inside processEvents() now and then."""
+    from guidemo.gui_gc import GuiThreadCollector
+
+    collector = GuiThreadCollector()
+    yield qapp
+    collector.stop()
+
+
+@pytest.fixture(scope="session")
 def event_loop_for_tests(qapp: QtWidgets.QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     """guidemo's loop (or qasync's, with GUIDEMO_TEST_LOOP=qasync) on the QApplication."""
     from guidemo.loop import new_event_loop

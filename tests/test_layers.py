@@ -35,6 +35,7 @@ LAYERS = [
             "guidemo.server",
             "guidemo.freeze_report",
             "guidemo.task_accounting",
+            "guidemo.gui_gc",
         ],
     ),
     ("widgets", ["guidemo.widgets", "guidemo.services"]),
