@@ -16,7 +16,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, ClassVar
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from guidemo.lessons import hidden_blocking as lesson
 from guidemo.lessons.debug_mode import capture_debug_warnings
@@ -162,6 +162,12 @@ class HiddenBlockingPanel(Panel):
             "the tasks panel lists, and debug mode's warning",
         )
         keep_rows(self.runs_table)
+        # Seven columns share the width (a projector's 1280x720 with the tour band scrolled
+        # the last one off); long cells elide, with the whole text on hover.
+        self.runs_table.horizontalHeader().setSectionResizeMode(
+            QtWidgets.QHeaderView.ResizeMode.Stretch
+        )
+        self.runs_table.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.debug_log = log_view(
             "debugWarningsLog",
             "asyncio's debug-mode warnings during the runs, caught from its logger",
