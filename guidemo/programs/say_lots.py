@@ -28,7 +28,9 @@ async def say_lots(count: int, pause: float) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = arguments("say_lots", __doc__)
-    parser.add_argument("--count", type=between(int, 1, 1000), default=5, help="lines (1-1000)")
+    parser.add_argument(
+        "--count", type=between(int, 1, 100_000), default=5, help="lines (1-100000)"
+    )
     parser.add_argument(
         "--pause", type=between(float, 0, 10), default=0.4, help="seconds between lines (0-10)"
     )
