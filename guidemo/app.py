@@ -108,9 +108,9 @@ async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
     if main_task is not None:
         main_task.set_name("app: main (waits for the window to close)")
     code = 0
-    collector = GuiThreadCollector()  # cycles holding Qt objects die on the GUI thread
     server = DemoServer()
     server.bind()  # its URL now; aiohttp is loaded on the server's thread once we are up
+    collector = GuiThreadCollector()  # cycles holding Qt objects die on the GUI thread
     try:
         context = PanelContext.start(server.url, server)
         try:
@@ -162,8 +162,10 @@ async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
         finally:
             context.stop()
     finally:
-        await server.close()
-        collector.stop()
+        try:
+            await server.close()
+        finally:
+            collector.stop()  # automatic collection again, even if the close failed
     return code
 
 

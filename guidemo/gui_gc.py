@@ -24,7 +24,6 @@ class GuiThreadCollector(QtCore.QObject):
 
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
-        self._thresholds = gc.get_threshold()
         self._was_enabled = gc.isenabled()
         self._dispatcher: QtCore.QAbstractEventDispatcher | None = (
             QtCore.QAbstractEventDispatcher.instance(self.thread())
@@ -35,12 +34,12 @@ class GuiThreadCollector(QtCore.QObject):
 
     def collect_due(self) -> None:
         """Collect the generations whose counts passed their thresholds, as Python would."""
-        counts = gc.get_count()
-        if counts[0] <= self._thresholds[0]:
+        counts, thresholds = gc.get_count(), gc.get_threshold()
+        if counts[0] <= thresholds[0]:
             return
         generation = 0
         for older in (1, 2):
-            if counts[older] > self._thresholds[older]:
+            if counts[older] > thresholds[older]:
                 generation = older
         gc.collect(generation)
 
