@@ -109,6 +109,7 @@ class LoopServer:
         runner, listener, guard, relay = self._runner, self._listener, self._guard, self._relay
         self._runner = self._listener = self._guard = self._relay = None
         if listener is not None:
+            await _stop_accepting(listener)
             listener.close()
         if guard is not None:
             guard.close()
@@ -129,6 +130,21 @@ class LoopServer:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+
+async def _stop_accepting(listener: asyncio.Server) -> None:
+    """Accept no more connections, and let the ones accepted become transports first.
+
+    asyncio accepts a connection in one turn and makes its transport in a later one; if
+    the server closes in between, making it fails and the socket is left open for the
+    garbage collector ("unclosed transport" at exit). Two turns later each accepted
+    connection is a transport the server knows, so the runner's cleanup closes it.
+    """
+    loop = asyncio.get_running_loop()
+    for sock in listener.sockets:
+        loop.remove_reader(sock.fileno())
+    for _ in range(2):
+        await asyncio.sleep(0)
 
 
 HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
