@@ -25,6 +25,7 @@ from guidemo.panels.base import Panel
 from guidemo.services import PanelContext, ServerControl
 from guidemo.ui.error_log import ErrorLog
 from guidemo.ui.hud import Hud
+from guidemo.ui.qt_types import make_qt_types
 from guidemo.ui.tour import Tour
 from guidemo.widgets import access, palette, source_view, themes
 from guidemo.widgets.kit import make_button, named
@@ -39,12 +40,15 @@ BACKGROUND_START_MS = 1000  # ... starting a moment after it, once the window is
 # Imported on a thread after the first paint: pyqtgraph (with numpy) took 0.26-0.56 s, a
 # freeze in front of the class the first time a panel with a chart was built, and a panel's
 # modules up to half its build; on a thread the loop's longest gap meanwhile was 18-23 ms.
-# (Safe: the panel modules create no Qt object when imported, only classes.)
+# (The panel modules create no Qt object when imported, only classes; and every PySide6
+# type is made on the GUI thread before the thread starts, see qt_types.py.)
 # Between two pieces the thread lets go of the GIL this long: pure-Python work on a thread
 # makes the GUI thread wait for the GIL at each call into Python (a 211 ms freeze of the
 # start page's first paint while it highlighted without a pause).
 WARM_UP_PAUSE_S = 0.02
 HEAVY_IMPORTS = ("pyqtgraph", *(entry.path.split(":")[0] for entry in PANELS))
+QT_TYPES_SLICE_S = 0.01  # the GUI thread makes PySide6 types this long at a time ...
+QT_TYPES_PAUSE_MS = 20  # ... with this pause between two slices
 TOUR_BAND_SHARE = 0.28  # the tour's band takes at most this share of the window's height
 
 
@@ -210,6 +214,9 @@ class MainWindow(QtWidgets.QMainWindow):
         if self._stop_warming.is_set():  # shut down: a timer set before must start nothing
             return
         if not self._warmed_up:
+            if not make_qt_types(QT_TYPES_SLICE_S):  # before any thread imports Qt code
+                QtCore.QTimer.singleShot(QT_TYPES_PAUSE_MS, self, self._build_next)
+                return
             self._warmed_up = True
             self._warming = threading.Thread(
                 target=warm_up, args=(self._stop_warming,), name="guidemo: warm-up imports"
