@@ -28,6 +28,49 @@ def test_the_tour_is_written_in_lecture_order():
     assert set(chapters) == {"", "Beyond the lecture"}
 
 
+@pytest.mark.timeout(30)
+def test_a_result_stays_in_view_when_a_label_above_it_grows(qapp, run):
+    """The tour scrolls to a step's picture as soon as the run ends; the layout pass after
+    it may grow a wrapped label above the picture. The keeper scrolls again (the test's
+    projector walks missed the http waterfall's end this way at zoom 1.5)."""
+    from guidemo.ui.tour import ResultKeeper
+
+    area = QtWidgets.QScrollArea()
+    area.setWidgetResizable(True)
+    content = QtWidgets.QWidget()
+    layout = QtWidgets.QVBoxLayout(content)
+    label = QtWidgets.QLabel("short")
+    label.setWordWrap(True)
+    picture = QtWidgets.QFrame()
+    picture.setMinimumHeight(150)
+    filler = QtWidgets.QFrame()
+    filler.setMinimumHeight(400)
+    for widget in (filler, label, picture):
+        layout.addWidget(widget)
+    area.setWidget(content)
+    area.resize(300, 260)
+    area.show()
+    keeper = ResultKeeper(area)
+
+    def end_in_view() -> bool:
+        bottom = picture.mapTo(area.viewport(), QtCore.QPoint(0, picture.height() - 1))
+        return area.viewport().rect().contains(bottom)
+
+    async def scenario() -> None:
+        await settle()
+        keeper.keep(picture, bottom=True)
+        assert end_in_view()
+        label.setText("a run's summary that wraps over many lines " * 12)  # grows later
+        await settle()
+        await wait_until(end_in_view, 5, "the picture's end in view again")
+        keeper.keep(None)
+
+    try:
+        run(scenario(), timeout=20)
+    finally:
+        area.close()
+
+
 @pytest.mark.timeout(60)
 def test_after_the_lecture_the_tour_offers_the_next_chapter_or_an_end(window, run):
     tour = window.tour
@@ -169,18 +212,12 @@ def walk_problems(window, run, size: tuple[int, int], zoom: float) -> tuple[list
 @pytest.mark.parametrize(("width", "height", "zoom"), [(1280, 720, 1.0), (1920, 1080, 1.5)])
 def test_a_class_follows_the_tour_on_a_projector(window, run, width, height, zoom):
     found, stalls = walk_problems(window, run, (width, height), zoom)
-    # A step's picture (show:) fully in view: at zoom 1.5 the http waterfall's end (step 21)
-    # is missed now and then (2 of 7 full runs on Dec 6 late evening): an open defect, reported.
-    pictures = [problem for problem in found if " is not on screen" in problem]
-    found = [problem for problem in found if problem not in pictures]
     assert found == [], "\n".join(found)
     assert stalls == [], "own stalls over 100 ms, time waiting for a CPU left out: " + "; ".join(
         f"{f.working_s * 1000:.0f} ms ({f.cpu_wait_s * 1000:.0f} more waiting for a CPU)"
         f" on {f.panel} in {f.where}"
         for f in stalls
     )
-    if pictures:
-        pytest.xfail(f"pictures not fully shown: {pictures}")
 
 
 @pytest.mark.slow

@@ -36,6 +36,7 @@ PULSE_MS = 450
 LABEL_SETTLE_S = 0.6  # a watched label is read once it has not changed for this long
 LABEL_SETTLE_MAX_S = 3.0  # or this long after it first changed, if it keeps changing
 FREEZE_SETTLE_S = 0.4  # a freeze is quoted once the loop has run this long after it
+KEEP_RESULT_S = 2.0  # a result the tour scrolled to is kept in view while layouts settle
 PREPARE_TICK_MS = 60  # while a step is read, one small piece of the next step's page
 ADVANCE_KEYS = {QtCore.Qt.Key.Key_PageDown, QtCore.Qt.Key.Key_Right}
 RETREAT_KEYS = {QtCore.Qt.Key.Key_PageUp, QtCore.Qt.Key.Key_Left}
@@ -190,6 +191,55 @@ class TargetMarker(QtWidgets.QWidget):
             painter.end()
 
 
+class ResultKeeper(QtCore.QObject):
+    """Keeps a step's result in view for a moment after the tour scrolled to it: the
+    layout pass that follows a run (a wrapped label above the result growing a line) can
+    push it down, out of view; each move or resize around it scrolls to it again."""
+
+    def __init__(self, parent: QtCore.QObject) -> None:
+        super().__init__(parent)
+        self._result: QtWidgets.QWidget | None = None
+        self._bottom = False
+        self._until = 0.0
+        self._watched: list[QtWidgets.QWidget] = []  # the result, then scroll areas' contents
+
+    def keep(self, result: QtWidgets.QWidget | None, bottom: bool = False) -> None:
+        """Scroll to `result` now, and again on each re-layout for KEEP_RESULT_S (a learner's
+        own scrolling moves the contents without resizing them: it is left alone)."""
+        for watched in self._watched:
+            with contextlib.suppress(RuntimeError):  # a widget deleted meanwhile
+                watched.removeEventFilter(self)
+        self._result, self._bottom, self._watched = result, bottom, []
+        if result is None:
+            return
+        self._until = time.perf_counter() + KEEP_RESULT_S
+        reveal(result, bottom)
+        self._watched.append(result)
+        parent = result.parentWidget()
+        while parent is not None:
+            content = parent.widget() if isinstance(parent, QtWidgets.QScrollArea) else None
+            if content is not None:  # it grows when a label above the result does
+                self._watched.append(content)
+            parent = parent.parentWidget()
+        for widget in self._watched:
+            widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        kind = event.type()
+        moved = kind == QtCore.QEvent.Type.Move and watched is self._result
+        if (moved or kind == QtCore.QEvent.Type.Resize) and self._result is not None:
+            if time.perf_counter() < self._until:
+                # After the scroll area has heard of the new size too (its scroll range).
+                QtCore.QTimer.singleShot(0, self, self._reveal_again)
+            else:
+                self.keep(None)
+        return False
+
+    def _reveal_again(self) -> None:
+        if self._result is not None:
+            reveal(self._result, self._bottom)
+
+
 class TourPanel(QtWidgets.QFrame):
     """objectName `tourPanel`: the step's text, its takeaway, and Back / Next / Restart."""
 
@@ -268,6 +318,7 @@ class Tour(QtCore.QObject):
         self.panel.chapter_button.clicked.connect(self.enter_chapter)
         self.panel.close_button.clicked.connect(self.stop)
         self.marker = TargetMarker(window)
+        self._keeper = ResultKeeper(self)
         self._watch_timer = QtCore.QTimer(self)
         self._watch_timer.setInterval(100)
         self._watch_timer.timeout.connect(self._check)
@@ -292,6 +343,7 @@ class Tour(QtCore.QObject):
         self._watch_timer.stop()
         self._prepare_timer.stop()
         self.marker.follow(None)
+        self._keeper.keep(None)
         self._disconnect_target()
         self._listen_to_keys(False)
         self.window.show_tour_panel(False)
@@ -360,6 +412,7 @@ class Tour(QtCore.QObject):
         self._label_seen = None
         self._label_seen_at = self._label_changed_at = 0.0
         self._disconnect_target()
+        self._keeper.keep(None)
         target = self.target()
         if target is not None:
             reveal(target)
@@ -438,7 +491,9 @@ class Tour(QtCore.QObject):
             reveal(label)
         shown = self._panel_widget(step.show) if step.show else None
         if shown is not None:
-            reveal(shown, bottom=True)
+            self._keeper.keep(shown, bottom=True)
+        elif label is not None and label.isVisible():
+            self._keeper.keep(label)
 
     def _panel_widget(self, name: str) -> QtWidgets.QWidget | None:
         return self.window.panel(self.steps[self.index].panel).findChild(QtWidgets.QWidget, name)
