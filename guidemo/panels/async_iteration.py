@@ -208,7 +208,8 @@ class AsyncIterationPanel(Panel):
         lag = self.context.monitor.stats_since(self._started)
         self.summary.setText(
             f"Received <b>{got.received:,} bytes in {got.chunks} chunks</b>: the first chunk "
-            f"after <b>{got.first_chunk_s * 1000:.0f} ms</b>, the end after <b>{got.total_s:.2f} s</b>; "
+            f"after <b>{got.first_chunk_s * 1000:.0f} ms</b>, "
+            f"the end after <b>{got.total_s:.2f} s</b>; "
             f"meanwhile the loop's worst lag was {lag.max_ms:.0f} ms."
         )
 
