@@ -114,7 +114,9 @@ async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
     try:
         context = PanelContext.start(server.url, server)
         try:
-            window = MainWindow(server.url, server=server, context=context, lazy=True)
+            window = MainWindow(
+                server.url, server=server, context=context, lazy=True, panel=options.panel
+            )
             window.monitor.probe_listeners.append(collector.collect_due)  # busy, not asleep
             try:
                 if options.zoom is not None:
@@ -123,8 +125,6 @@ async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
                         window.fill_screen()  # a projector: use all of it
                 if options.theme is not None:
                     window.set_theme(options.theme)
-                if options.panel:
-                    window.show_panel(options.panel)
                 window.show()
                 if options.screenshot_dir is not None:
                     window.remember_state = False

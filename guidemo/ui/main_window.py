@@ -97,7 +97,10 @@ class MainWindow(QtWidgets.QMainWindow):
         server: ServerControl | None = None,
         context: PanelContext | None = None,
         lazy: bool = False,
+        panel: str | None = None,
     ) -> None:
+        """`panel` is the panel to open at (else the one open when the app last quit): it is
+        built before the monitor starts, since building is no freeze the learner sees."""
         super().__init__(parent)
         self.setObjectName("MainWindow")
         self.setWindowTitle("guidemo: event-driven programming, live")
@@ -159,7 +162,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_error_area()
 
         self._add_shortcuts()
-        self._restore_settings(lazy)
+        self._restore_settings(lazy, panel)
         self._build_tour()
         self.monitor.current_panel = lambda: self.current_panel().slug
         self.monitor.start(self.loop)
@@ -447,13 +450,13 @@ class MainWindow(QtWidgets.QMainWindow):
         for number, slug in enumerate(SLUGS[:9], start=1):
             action(f"Show {slug}", f"Ctrl+{number}", lambda _=False, s=slug: self.show_panel(s))
 
-    def _restore_settings(self, lazy: bool) -> None:
+    def _restore_settings(self, lazy: bool, panel: str | None) -> None:
         wanted = settings.read(self.settings, "size", DEFAULT_SIZE, window_size)
         self.resize(fit_to_screen(wanted, self.screen()))
         self.set_zoom(
             settings.read_float(self.settings, "zoom", 1.0, ZOOM_STEPS[0], ZOOM_STEPS[-1])
         )
-        self.show_panel(settings.read_choice(self.settings, "lastPanel", SLUGS[0], SLUGS))
+        self.show_panel(panel or settings.read_choice(self.settings, "lastPanel", SLUGS[0], SLUGS))
         if not lazy:
             for slug in SLUGS:
                 self.panel(slug)
