@@ -60,8 +60,19 @@ def test_code_runs_on_the_live_loop_with_top_level_await(window, run):
     run(scenario())
 
 
+# Exercise 3's check times the learner's run against 1.5 times the ideal (3.00 s): on a
+# machine busy with a second full suite the solution took 3.17 s, so it runs alone.
+TIMED_AGAINST_A_GOAL = {3}
+
+
 @pytest.mark.timeout(240)
-@pytest.mark.parametrize("number", range(1, len(EXERCISES) + 1))
+@pytest.mark.parametrize(
+    "number",
+    [
+        pytest.param(n, marks=[pytest.mark.needs_quiet] if n in TIMED_AGAINST_A_GOAL else [])
+        for n in range(1, len(EXERCISES) + 1)
+    ],
+)
 def test_each_exercise_fails_as_given_and_passes_solved(window, run, number):
     panel = open_lab(window, number)
     exercise = EXERCISES[number - 1]
