@@ -115,7 +115,13 @@ async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
         context = PanelContext.start(server.url, server)
         try:
             window = MainWindow(
-                server.url, server=server, context=context, lazy=True, panel=options.panel
+                server.url,
+                server=server,
+                context=context,
+                lazy=True,
+                panel=options.panel,
+                tour=options.tour and options.screenshot_dir is None,
+                start_monitor=False,  # once the window is painted: before, it is start-up
             )
             window.monitor.probe_listeners.append(collector.collect_due)  # busy, not asleep
             try:
@@ -125,17 +131,20 @@ async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
                         window.fill_screen()  # a projector: use all of it
                 if options.theme is not None:
                     window.set_theme(options.theme)
+                freeze_startup_objects()  # a full collection: before the window shows
                 window.show()
                 if options.screenshot_dir is not None:
                     window.remember_state = False
                     lifecycle.batch = True
                     lifecycle.running(asyncio.get_running_loop(), window.close, interrupt(window))
+                    window.monitor.start(window.loop)
                     await server.start()
                     size = QtCore.QSize(*options.size) if options.size else SCREENSHOT_SIZE
                     code = await take_screenshots(window, options.screenshot_dir, size, lifecycle)
                     window.close()
                 else:
                     await first_paint(window)
+                    window.monitor.start(window.loop)
                     lifecycle.running(asyncio.get_running_loop(), window.close, interrupt(window))
                     print(f"guidemo: window ready, demo server at {server.url}", flush=True)
                     await server.start()  # requests made meanwhile wait in its queue
@@ -150,9 +159,6 @@ async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
                         print(SETTLED_LINE, flush=True)
 
                     window.build_remaining(then=started_up)
-                    if options.tour:
-                        window.tour.start()
-                    freeze_startup_objects()
                     if options.on_ready is not None:
                         options.on_ready(window)
                 await window.closed.wait()

@@ -98,9 +98,14 @@ class MainWindow(QtWidgets.QMainWindow):
         context: PanelContext | None = None,
         lazy: bool = False,
         panel: str | None = None,
+        tour: bool = False,
+        start_monitor: bool = True,
     ) -> None:
-        """`panel` is the panel to open at (else the one open when the app last quit): it is
-        built before the monitor starts, since building is no freeze the learner sees."""
+        """`panel` is the panel to open at (else the one open when the app last quit);
+        `tour` opens the tour where the learner left it. With `start_monitor=False` the
+        caller starts `window.monitor` itself: the app does once the window is painted,
+        since what comes before (building, zoom, the first paint) is start-up, not a
+        freeze the learner sees."""
         super().__init__(parent)
         self.setObjectName("MainWindow")
         self.setWindowTitle("guidemo: event-driven programming, live")
@@ -162,10 +167,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_error_area()
 
         self._add_shortcuts()
-        self._restore_settings(lazy, panel)
         self._build_tour()
+        if tour and panel is None:
+            panel = self.tour.steps[self.tour.index].panel
+        self._restore_settings(lazy, panel)
+        if tour:
+            self.tour.start()
+        for view in self.current_panel().findChildren(source_view.SourceView):
+            view.render_now()  # start-up's work: after the first paint it would be a stall
         self.monitor.current_panel = lambda: self.current_panel().slug
-        self.monitor.start(self.loop)
+        if start_monitor:
+            self.monitor.start(self.loop)
         access.fill_names(self)  # the HUD, navigator, tour and status bar (panels name theirs)
         self.focus_ring = access.FocusRing(self)  # where Tab went, on buttons too
 

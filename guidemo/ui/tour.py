@@ -302,7 +302,8 @@ class Tour(QtCore.QObject):
         super().__init__(window)
         self.window = window
         self.steps = parse_tour(explanation("tour", HUD_NUMBERS))
-        self.index = 0
+        # Where the learner left it (or the first step): start() opens there.
+        self.index = settings.read_int(window.settings, "tourStep", 0, 0, len(self.steps) - 1)
         self.active = False
         self._facts: Facts | None = None  # the observation's numbers, once it happened
         self._since = self._step_started = time.perf_counter()
@@ -335,7 +336,7 @@ class Tour(QtCore.QObject):
         self.window.show_tour_panel(True)
         self._listen_to_keys(True)
         self._watch_timer.start()
-        self.go(settings.read_int(self.window.settings, "tourStep", 0, 0, len(self.steps) - 1))
+        self.go(self.index)
 
     def stop(self) -> None:
         """Leave the tour; the app stays as it is, with no control locked."""

@@ -142,6 +142,11 @@ class SourceView(QtWidgets.QTextBrowser):
         if not self._rendered:
             self.show_objects(self.objects)
 
+    def render_now(self) -> None:
+        """Highlight the code now, not after the first paint: the window does for the panel
+        it opens at, while it starts, before anything is on screen."""
+        self._ensure_rendered()
+
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         """The first paint shows the view empty; the code follows right after it, so
         highlighting never delays the panel appearing."""
