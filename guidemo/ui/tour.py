@@ -257,7 +257,7 @@ class TourPanel(QtWidgets.QFrame):
         self.next_button = make_button("Next ▶", "tourNext", "The next step (Right, PageDown)")
         self.restart_button = make_button("Restart", "tourRestart", "Start the tour again")
         self.chapter_button = make_button(
-            "Beyond the lecture ⏭",
+            "Beyond the lecture ▶▶",
             "tourChapterButton",
             "Skip to the chapter after the lecture: questions a learner asks next",
         )
