@@ -311,6 +311,8 @@ def test_the_history_popup_closes_on_tour_keys_and_lets_ctrl_q_quit(window, run)
     quits: list[bool] = []
 
     async def scenario() -> None:
+        window.resize(1280, 720)  # a projector: the button sits near the right edge
+        await wait_until(lambda: window.width() == 1280, 5, "the window's size")
         tour.start()
         tour.go(2)
         hud.show_history()
@@ -318,6 +320,8 @@ def test_the_history_popup_closes_on_tour_keys_and_lets_ctrl_q_quit(window, run)
         band_top = tour.panel.mapToGlobal(QtCore.QPoint(0, 0)).y()
         popup = hud.history.frameGeometry()
         assert popup.bottom() < band_top, ("the popup covers the tour band", popup, band_top)
+        inside = window.frameGeometry()
+        assert inside.left() <= popup.left() and popup.right() <= inside.right(), (popup, inside)
         key(hud.history, QtCore.Qt.Key.Key_PageDown)
         assert not hud.history.isVisible(), "a tour key closes the popup"
         key(window.windowHandle(), QtCore.Qt.Key.Key_PageDown)

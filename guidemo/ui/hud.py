@@ -418,8 +418,9 @@ class Hud(QtWidgets.QFrame):
             self.freeze_label.setToolTip(f"Where the time went: {profile_text(event, 10)}")
 
     def show_history(self) -> None:
-        """Open the history under its button (one click from the HUD), above the tour's
-        band if it is open: the popup never covers the takeaway."""
+        """Open the history under its button (one click from the HUD), inside the window
+        (at 1280x720 it ran off the screen's right edge), above the tour's band if it is
+        open: the popup never covers the takeaway."""
         self.history.show_events(self.events)
         below = self.history_button.mapToGlobal(QtCore.QPoint(0, self.history_button.height()))
         height = 260
@@ -427,8 +428,12 @@ class Hud(QtWidgets.QFrame):
         if band is not None and band.isVisible():
             band_top = band.mapToGlobal(QtCore.QPoint(0, 0)).y()
             height = max(120, min(height, band_top - below.y() - 4))
-        self.history.resize(max(640, self.width() // 2), height)
-        self.history.move(below)
+        window = self.window()
+        left = window.mapToGlobal(QtCore.QPoint(0, 0)).x()
+        width = min(max(640, self.width() // 2), window.width())
+        x = max(left, min(below.x(), left + window.width() - width))
+        self.history.resize(width, height)
+        self.history.move(x, below.y())
         self.history.show()
 
     def export_report(self) -> Path | None:
