@@ -222,6 +222,26 @@ class FreezeHistory(QtWidgets.QFrame):
             return
         super().keyPressEvent(event)
 
+    def mousePressEvent(self, event: QtGui.QMouseEvent) -> None:
+        """A click outside closes the popup, and a button under it is pressed too: with the
+        tour open, one click on Next moves on (Qt's popup swallowed that click)."""
+        if self.rect().contains(event.position().toPoint()):
+            super().mousePressEvent(event)
+            return
+        self.close()
+        owner = self.parentWidget()
+        if owner is None:
+            return
+        window = owner.window()
+        under = window.childAt(window.mapFromGlobal(event.globalPosition().toPoint()))
+        opener = getattr(owner, "history_button", None)
+        if (
+            isinstance(under, QtWidgets.QAbstractButton)
+            and under.isEnabled()
+            and under is not opener
+        ):
+            under.click()
+
     def show_events(self, events: list[Event]) -> None:
         self.tree.clear()
         for event in events[:HISTORY_SHOWN]:
