@@ -7,7 +7,7 @@ import re
 import time
 
 import pytest
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtTest, QtWidgets
 
 from guidemo.explanations import explanation
 from guidemo.ui.tour import parse_tour, plain_text, quoted
@@ -298,6 +298,41 @@ def test_keys_move_through_the_tour_and_it_remembers_the_step(window, run):
     run(scenario())
 
 
+@pytest.mark.timeout(60)
+def test_the_tour_prepares_its_next_step_only_after_the_warm_up(window, run):
+    """Resumed at a later step right after the start, the tour built its next step's panel
+    at once, importing pyqtgraph on the GUI thread before the warm-up thread had (a 0.53 s
+    own stall in History). It now waits for the warm-up."""
+    tour = window.tour
+    index = next(
+        i
+        for i, step in enumerate(tour.steps[:-1])
+        if i > 0 and tour.steps[i + 1].panel not in (step.panel, "start")
+    )
+    upcoming = tour.steps[index + 1].panel
+
+    async def scenario() -> tuple[bool, bool]:
+        window.build_remaining(delay_ms=600_000)  # as at start: the warm-up is due, not done
+        tour.start()
+        tour.go(index)
+        samples = window.monitor.stats().samples
+        await wait_until(lambda: window.monitor.stats().samples >= samples + 10, 10)  # 1 s
+        built_while_warming = window.findChild(QtWidgets.QWidget, f"panel-{upcoming}") is not None
+        window._warming_up = False  # the warm-up done, as _build_next says when it is
+        await wait_until(
+            lambda: window.findChild(QtWidgets.QWidget, f"panel-{upcoming}") is not None,
+            10,
+            f"{upcoming} prepared",
+        )
+        return built_while_warming, window.warming_up()
+
+    try:
+        built_while_warming, still_warming = run(scenario())
+    finally:
+        tour.stop()
+    assert not built_while_warming and not still_warming
+
+
 def key(widget: QtCore.QObject, which: QtCore.Qt.Key, modifiers=None) -> None:
     modifiers = modifiers or QtCore.Qt.KeyboardModifier.NoModifier
     QtWidgets.QApplication.sendEvent(
@@ -335,6 +370,14 @@ def test_the_history_popup_closes_on_tour_keys_and_lets_ctrl_q_quit(window, run)
         key(hud.history, QtCore.Qt.Key.Key_Q, QtCore.Qt.KeyboardModifier.ControlModifier)
         assert quits == [True], "Ctrl+Q reached the window's Quit while the popup was open"
         assert not hud.history.isVisible()
+        hud.show_history()
+        await wait_until(hud.history.isVisible, 5, "the history popup, a third time")
+        next_button = tour.panel.next_button
+        on_next = next_button.mapToGlobal(next_button.rect().center())
+        QtTest.QTest.mouseClick(
+            hud.history, QtCore.Qt.MouseButton.LeftButton, pos=hud.history.mapFromGlobal(on_next)
+        )
+        assert not hud.history.isVisible() and tour.index == 4, "one click on Next moves on"
         tour.stop()
 
     run(scenario())

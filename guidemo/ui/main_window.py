@@ -130,6 +130,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._built: dict[str, Panel] = {}
         self._warmed_up = False
         self._warming: threading.Thread | None = None
+        self._warming_up = False  # from build_remaining() until the heavy imports are done
         self._stop_warming = threading.Event()
         self._then_built: Callable[[], object] | None = None
         self.panels: Mapping[str, Panel] = _LazyPanels(self)
@@ -223,7 +224,13 @@ class MainWindow(QtWidgets.QMainWindow):
         """Build the panels not built yet, one at a time, so the window stays live
         meanwhile (the app calls this after its first paint); call `then` when done."""
         self._then_built = then
+        self._warming_up = not self._warmed_up
         QtCore.QTimer.singleShot(delay_ms, self, self._build_next)
+
+    def warming_up(self) -> bool:
+        """True while the heavy imports are still to come off the GUI thread: a panel built
+        now would import them on it (a 0.53 s stall when the tour prepared its next step)."""
+        return self._warming_up
 
     def _build_next(self) -> None:
         if self._stop_warming.is_set():  # shut down: a timer set before must start nothing
@@ -241,6 +248,7 @@ class MainWindow(QtWidgets.QMainWindow):
             # A panel built now would wait for the import, holding the loop: wait for it.
             QtCore.QTimer.singleShot(BACKGROUND_BUILD_MS, self, self._build_next)
             return
+        self._warming_up = False
         missing = [slug for slug in SLUGS if slug not in self._built]
         if missing:
             self.panel(missing[0])

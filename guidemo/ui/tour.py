@@ -432,6 +432,8 @@ class Tour(QtCore.QObject):
         if index >= len(self.steps):
             return
         yield  # this step's own page is drawn first
+        while self.window.warming_up():  # the heavy imports first, off the GUI thread
+            yield
         panel = self.window.panel(self.steps[index].panel)
         yield
         sections = getattr(panel, "sections", ())
