@@ -473,3 +473,27 @@ def test_example_tasks_are_bounded_to_three(window, run):
             task.cancel()
 
     run(scenario())
+
+
+def test_every_column_title_fits_at_zoom_one_and_a_half(window, run):
+    """The tables' widths were fixed in pixels: at zoom 1.5 "busy ms" read "usy m"."""
+    panel = window.show_panel("tasks")
+
+    async def widths_at(zoom: float) -> list[tuple[str, int, int]]:
+        window.set_zoom(zoom)
+        await asyncio.sleep(0)  # the FontChange events are sent at once; one turn to be sure
+        cut = []
+        for table in panel.findChildren(QtWidgets.QTableWidget):
+            header = table.horizontalHeader()
+            metrics = header.fontMetrics()
+            for index in range(table.columnCount()):
+                item = table.horizontalHeaderItem(index)
+                title = item.text() if item is not None else ""
+                if header.sectionSize(index) < metrics.horizontalAdvance(title):
+                    cut.append((title, header.sectionSize(index), zoom))
+        return cut
+
+    try:
+        assert run(widths_at(1.5)) == []
+    finally:
+        window.set_zoom(1.0)

@@ -29,6 +29,35 @@ class SortItem(QtWidgets.QTableWidgetItem):
         return bool(mine < theirs)
 
 
+class HeadersFit(QtCore.QObject):
+    """Widens a column whose title no longer fits once the font grows (the window's zoom:
+    at 1.5 the fixed widths cut "busy ms" to "usy m")."""
+
+    def __init__(self, header: QtWidgets.QHeaderView) -> None:
+        super().__init__(header)
+        header.installEventFilter(self)
+        fit_titles(header)
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.FontChange and isinstance(
+            watched, QtWidgets.QHeaderView
+        ):
+            fit_titles(watched)
+        return False
+
+
+def fit_titles(header: QtWidgets.QHeaderView) -> None:
+    """Each column at least as wide as its title, with room for the sort arrow."""
+    metrics, model = header.fontMetrics(), header.model()
+    if model is None:
+        return
+    for index in range(header.count()):
+        title = str(model.headerData(index, QtCore.Qt.Orientation.Horizontal) or "")
+        needed = metrics.horizontalAdvance(title) + 4 * metrics.averageCharWidth()
+        if header.sectionSize(index) < needed:
+            header.resizeSection(index, needed)
+
+
 class CellTable:
     """Rows of a table widget, one per key, kept in place until removed; clicking a
     header sorts by that column (a third click goes back to the order rows came in)."""
@@ -45,6 +74,7 @@ class CellTable:
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Interactive)
         for index, width in enumerate(widths):
             header.resizeSection(index, width)
+        self._headers_fit = HeadersFit(header)
         header.setSortIndicatorClearable(True)
         header.setSortIndicator(-1, QtCore.Qt.SortOrder.AscendingOrder)
         self.widget.setSortingEnabled(True)
