@@ -224,7 +224,6 @@ class MainWindow(QtWidgets.QMainWindow):
         """Build the panels not built yet, one at a time, so the window stays live
         meanwhile (the app calls this after its first paint); call `then` when done."""
         self._then_built = then
-        self._warming_up = not self._warmed_up
         QtCore.QTimer.singleShot(delay_ms, self, self._build_next)
 
     def warming_up(self) -> bool:

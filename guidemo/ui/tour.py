@@ -490,12 +490,13 @@ class Tour(QtCore.QObject):
         fit; the number is in the takeaway too)."""
         kind, _, name = step.watch.partition(":")
         label = self._label(name) if kind in ("run", "label") and name else None
-        if label is not None and label.isVisible():
-            reveal(label)
+        label = label if label is not None and label.isVisible() else None
         shown = self._panel_widget(step.show) if step.show else None
         if shown is not None:
+            if label is not None:
+                reveal(label)
             self._keeper.keep(shown, bottom=True)
-        elif label is not None and label.isVisible():
+        elif label is not None:
             self._keeper.keep(label)
 
     def _panel_widget(self, name: str) -> QtWidgets.QWidget | None:
