@@ -74,10 +74,19 @@ LONG_MARKERS = ("slow", "stress")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The long tests (a minute or more each) first: in parallel they then overlap the many
-    short ones instead of running alone at the end (each worker takes its next test in this
-    order). Otherwise the order of the files is kept."""
-    items.sort(key=lambda item: not any(item.get_closest_marker(m) for m in LONG_MARKERS))
+    """The long tests (a minute or so each) first, each followed by a short one: a parallel
+    run (scripts/test: pytest-xdist's `load`, one test at a time after the first two per
+    worker) then starts each long test on a worker of its own, where the short ones overlap
+    them. In a row, as the files were, they all went to the first worker: 7 of its 7 minutes.
+    Otherwise the order of the files is kept."""
+
+    def is_long(item: pytest.Item) -> bool:
+        return any(item.get_closest_marker(marker) for marker in LONG_MARKERS)
+
+    long = [item for item in items if is_long(item)]
+    short = [item for item in items if not is_long(item)]
+    paired = [test for pair in zip(long, short, strict=False) for test in pair]
+    items[:] = paired + long[len(short) :] + short[len(long) :]
 
 
 @pytest.fixture(autouse=True)
@@ -90,6 +99,16 @@ def signal_handlers_restored() -> Iterator[None]:
     for number, handler in saved.items():
         if handler is not None:
             signal.signal(number, handler)
+
+
+@pytest.fixture(autouse=True)
+def coroutine_origin_tracking_restored() -> Iterator[None]:
+    """Each test starts with the coroutine origin tracking depth the previous one found:
+    debug mode and the lab's warning hook raise it, and with it every "never awaited"
+    warning grows a "Coroutine created at" trace (a lesson's test reads that warning)."""
+    depth = sys.get_coroutine_origin_tracking_depth()
+    yield
+    sys.set_coroutine_origin_tracking_depth(depth)
 
 
 def qt_free(request: pytest.FixtureRequest) -> bool:
