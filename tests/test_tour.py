@@ -151,6 +151,7 @@ def walk_problems(window, run, size: tuple[int, int], zoom: float) -> tuple[list
     a class would see wrong at each step, and guidemo's own stalls during the walk."""
     tour = window.tour
     marker = window.findChild(QtWidgets.QWidget, "tourMarker")
+    shown_text = window.findChild(QtWidgets.QTextBrowser, "tourText")
 
     async def walk() -> list[str]:
         window.set_zoom(zoom)
@@ -159,10 +160,13 @@ def walk_problems(window, run, size: tuple[int, int], zoom: float) -> tuple[list
         tour.start()
         tour.go(0)
         await wait_until(lambda: window.size().toTuple() == size, 5, "the window's size")
+        assert window.findChild(QtWidgets.QWidget, "tourPanel").isVisible()
         found = []
         for index, step in enumerate(tour.steps):
             where = f"step {index + 1} ({step.title})"
             panel = window.current_panel()
+            if (tour.index, panel.slug) != (index, step.panel):
+                found.append(f"{where}: at step {tour.index + 1}, on {panel.slug}")
             target = tour.target()
             if target is not None:
                 await wait_until(marker.isVisible, 5, f"the marker of {where}")
@@ -189,6 +193,8 @@ def walk_problems(window, run, size: tuple[int, int], zoom: float) -> tuple[list
                 text = plain_text(label.text()) if label is not None else ""
                 if step.quote and label is not None and not quoted(text, step.quote)["quoted"]:
                     found.append(f"{where}: its quote missed {text!r}")
+            if takeaway[:20] not in shown_text.toPlainText().replace("\n", " "):
+                found.append(f"{where}: the band does not show {takeaway!r}")
             tour.next()
         return found
 
@@ -198,6 +204,8 @@ def walk_problems(window, run, size: tuple[int, int], zoom: float) -> tuple[list
     finally:
         tour.stop()
         window.set_zoom(1.0)
+    if window.findChild(QtWidgets.QWidget, "tourPanel").isVisible():
+        found.append("the band stayed open after the tour stopped")
     stalls = [
         f
         for f in window.monitor.stats().freezes
@@ -206,8 +214,9 @@ def walk_problems(window, run, size: tuple[int, int], zoom: float) -> tuple[list
     return found, stalls
 
 
+# Not needs_quiet: the stalls it bounds count only the time the GUI thread worked, not the
+# time it waited for a CPU while the other tests had them (Freeze.working_s).
 @pytest.mark.slow
-@pytest.mark.needs_quiet  # it bounds guidemo's own stalls in ms: a busy machine stalls too
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize(("width", "height", "zoom"), [(1280, 720, 1.0), (1920, 1080, 1.5)])
 def test_a_class_follows_the_tour_on_a_projector(window, run, width, height, zoom):
@@ -218,43 +227,6 @@ def test_a_class_follows_the_tour_on_a_projector(window, run, width, height, zoo
         f" on {f.panel} in {f.where}"
         for f in stalls
     )
-
-
-@pytest.mark.slow
-@pytest.mark.timeout(300)
-def test_a_learner_walks_the_whole_tour(window, run):
-    tour = window.tour
-    marker = window.findChild(QtWidgets.QWidget, "tourMarker")
-
-    async def walk() -> list[str]:
-        tour.start()
-        tour.go(0)
-        text = window.findChild(QtWidgets.QTextBrowser, "tourText")
-        assert window.findChild(QtWidgets.QWidget, "tourPanel").isVisible()
-        seen = []
-        for index, step in enumerate(tour.steps):
-            assert tour.index == index
-            assert window.current_panel().slug == step.panel
-            target = tour.target()
-            if target is not None:
-                await wait_until(marker.isVisible, 5, f"the marker of step {index}")
-                await use(target)
-            await wait_until(tour.observed, 60, f"step {index} ({step.title}) observed")
-            takeaway = tour.takeaway()
-            if "{" in step.takeaway:
-                assert re.search(r"\d", takeaway), (step.title, takeaway)
-                assert "?" not in takeaway.replace("?)", ""), (step.title, takeaway)
-                assert takeaway in text.toPlainText().replace("\n", " ") or takeaway[:20] in (
-                    text.toPlainText()
-                )
-            seen.append(f"{step.title}: {takeaway}")
-            tour.next()
-        return seen
-
-    seen = run(walk(), timeout=280)
-    assert len(seen) == len(tour.steps)
-    tour.stop()
-    assert not window.findChild(QtWidgets.QWidget, "tourPanel").isVisible()
 
 
 @pytest.mark.timeout(60)
