@@ -198,7 +198,7 @@ def test_window_remembers_size_and_last_panel(run, server):
     from guidemo.app import MainWindow
 
     async def open_close(slug: str | None) -> tuple[str, QtCore.QSize]:
-        window = MainWindow(server.url)
+        window = MainWindow(server.url, lazy=True)
         if slug:
             window.show_panel(slug)
             window.resize(1234, 876)

@@ -53,7 +53,7 @@ def test_closing_right_after_the_main_action_leaves_nothing_behind(run, server, 
     values, buttons = ACTIONS[slug]
 
     async def scenario() -> None:
-        window = MainWindow(server.url, server=server)
+        window = MainWindow(server.url, server=server, lazy=True)  # builds the panel shown
         window.remember_state = False
         window.show()
         panel = window.show_panel(slug)
