@@ -86,6 +86,13 @@ class Freeze:
         """The part of the freeze the GUI thread was not kept waiting by a busy machine."""
         return self.duration_s - self.cpu_wait_s
 
+    @property
+    def machine_busy(self) -> bool:
+        """The code on the loop held it less than a freeze's threshold: the rest of the gap
+        the GUI thread was waiting for a CPU other programs had. The window froze, but
+        the machine did it, not that code (the lessons' verdicts leave such freezes out)."""
+        return self.working_s <= FREEZE_THRESHOLD_S
+
 
 @dataclass(frozen=True)
 class Pause:

@@ -220,6 +220,7 @@ def test_window_remembers_size_and_last_panel(run, server):
     assert (size.width(), size.height()) == (1234, 876)
 
 
+@pytest.mark.needs_quiet  # no freeze at all after the first paint: beside a second suite, 0.8 s
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("opened_by", ["panel", "tour"])
 def test_the_panel_asked_for_is_built_before_the_monitor_starts(

@@ -544,7 +544,7 @@ class Tour(QtCore.QObject):
         freezes = [
             f
             for f in self.window.monitor.freezes
-            if f.started + f.duration_s >= self._step_started and not f.own
+            if f.started + f.duration_s >= self._step_started and not f.own and not f.machine_busy
         ]
         target = self.target()
         if target is not None and not target.isEnabled():

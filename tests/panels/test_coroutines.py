@@ -54,6 +54,7 @@ def start_instances(panel: CoroutinesPanel, count: int, run_for: float, shutdown
     button(panel, "startInstancesButton").click()
 
 
+@pytest.mark.needs_quiet  # times the scheduled shutdown (2.24 s for 2.0 beside a second suite)
 def test_instances_interleave_and_the_scheduled_shutdown_cancels_them(window, run):
     panel = open_tab(window, 0)
     chart = widget(panel, LaneChart, "lanes")

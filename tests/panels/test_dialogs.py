@@ -145,6 +145,7 @@ def test_await_ask_keeps_every_task_running_and_records_no_pause(window, run, ac
     run(scenario())
 
 
+@pytest.mark.needs_quiet  # counts ticks against those due (73 of ~140 beside a second suite)
 def test_exec_in_a_plain_slot_keeps_every_task_running(window, run):
     async def scenario() -> None:
         panel = await ready(window)

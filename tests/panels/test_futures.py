@@ -200,6 +200,7 @@ def test_wrap_future_awaits_the_thread_without_blocking(window, run):
     assert 0.95 <= took < 1.6, line
 
 
+@pytest.mark.needs_quiet  # names the freeze from stack samples, which a busy machine thins out
 def test_blocking_result_freezes_the_ui(window, run):
     panel = fresh(window)
     settle(window, run)

@@ -131,7 +131,9 @@ class GivingUpControlSection(Section):
             freezes = [
                 f
                 for f in monitor.freezes
-                if f.started + f.duration_s >= started and worker.__name__ in f.where
+                if f.started + f.duration_s >= started
+                and worker.__name__ in f.where
+                and not f.machine_busy
             ]
             freeze = f"{freezes[0].duration_s:.2f} s in {freezes[0].where}" if freezes else "none"
             where = freeze.split(" (")[0]  # the table: without the file name
