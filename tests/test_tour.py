@@ -14,7 +14,11 @@ from guidemo.ui.tour import parse_tour, plain_text, quoted
 from tests.helpers import wait_until
 from tests.test_layout import global_rect, reflow_problems
 
-OWN_STALL_MAX_S = 0.1  # guidemo's own display code never holds the loop longer on a walk
+# guidemo's own display code never holds the loop longer on a walk (working time). The
+# walks run in the parallel part, beside 7 other workers, where the same code works longer
+# (a lane chart's redraw: 152 ms); the own freezes they were written against held it
+# 0.45-0.6 s, and `guidemo bench --only tour` measures the 50 ms target on a quiet machine.
+OWN_STALL_MAX_S = 0.25
 
 
 def test_the_tour_is_written_in_lecture_order():

@@ -192,9 +192,10 @@ class TargetMarker(QtWidgets.QWidget):
 
 
 class ResultKeeper(QtCore.QObject):
-    """Keeps a step's result in view for a moment after the tour scrolled to it: the
-    layout pass that follows a run (a wrapped label above the result growing a line) can
-    push it down, out of view; each move or resize around it scrolls to it again."""
+    """Keeps a step's marked control, then its result, in view for a moment after the tour
+    scrolled to it: the layout pass that follows a run (a wrapped label above the result
+    growing a line), or a panel's first ones, can push it out of view; each move or resize
+    around it scrolls to it again."""
 
     def __init__(self, parent: QtCore.QObject) -> None:
         super().__init__(parent)
@@ -413,10 +414,10 @@ class Tour(QtCore.QObject):
         self._label_seen = None
         self._label_seen_at = self._label_changed_at = 0.0
         self._disconnect_target()
-        self._keeper.keep(None)
         target = self.target()
-        if target is not None:
-            reveal(target)
+        # In view now, and after the layout passes of a panel just shown (they moved it out
+        # of view at 1280x720 when they came late, on a busy machine).
+        self._keeper.keep(target)
         if isinstance(target, QtWidgets.QAbstractButton):
             target.clicked.connect(self._on_target_clicked)
             self._connected = target

@@ -79,6 +79,7 @@ def test_the_blocking_client_names_its_socket_wait_and_the_lesson_it_came_throug
     assert "no freeze" in summary
 
 
+@pytest.mark.needs_quiet  # a 0.6 s CPU loop that got under 0.1 s of CPU is the machine's freeze
 def test_a_cpu_loop_freezes_and_a_worker_process_does_not(window, run):
     row, _ = run_one(window, run, "cpu", "blockingInCoroutineButton")
     assert " in count_for() (hidden_blocking.py:" in row["HUD freeze"], row
