@@ -76,6 +76,9 @@ class Freeze:
     panel: str = ""  # the panel on screen when it happened
     at: float = 0.0  # time.time() of its start, for the wall clock
     cpu_wait_s: float = 0.0  # of duration_s: runnable, but other programs had the CPUs
+    # of duration_s: on a CPU (not asleep, not waiting for a CPU or for the GIL another
+    # thread held); 0 where the kernel does not say
+    cpu_s: float = 0.0
 
     @property
     def kind(self) -> str:
@@ -337,6 +340,7 @@ class LoopMonitor(QtCore.QObject):
         self._awake_at = 0.0  # qasync only: when the GUI thread last woke for events
         self._cpu_wait: CpuWait | None = None  # the GUI thread's, opened by start()
         self._cpu_wait_at_beat = 0.0
+        self._cpu_at_beat = 0.0
 
     def start(self, loop: object = None) -> None:
         """Start probing (a no-op while running); listen to `loop`'s pauses if it has any."""
@@ -353,7 +357,7 @@ class LoopMonitor(QtCore.QObject):
                 self._dispatcher.awake.connect(self._on_awake)
         self.last_beat = time.perf_counter()
         self._cpu_wait = CpuWait()  # start() runs on the GUI thread: its file
-        self._cpu_wait_at_beat = self._cpu_wait()
+        self._cpu_at_beat, self._cpu_wait_at_beat = self._cpu_wait.times()
         self._timer.start()
         self._watchdog = _Watchdog(self)
         self._watchdog.start()
@@ -379,8 +383,9 @@ class LoopMonitor(QtCore.QObject):
         now = time.perf_counter()
         gap = now - self.last_beat
         self.last_beat = now
-        cpu_wait = self._cpu_wait() if self._cpu_wait is not None else 0.0
+        on_cpu, cpu_wait = self._cpu_wait.times() if self._cpu_wait is not None else (0.0, 0.0)
         waited, self._cpu_wait_at_beat = cpu_wait - self._cpu_wait_at_beat, cpu_wait
+        worked, self._cpu_at_beat = on_cpu - self._cpu_at_beat, on_cpu
         lag_ms = max(0.0, (gap - PROBE_INTERVAL_S) * 1000)
         self._lags.append((now, lag_ms))
         while self._lags and self._lags[0][0] < now - WINDOW_S:
@@ -392,7 +397,13 @@ class LoopMonitor(QtCore.QObject):
             ended = now
             if self._loop is not None and self._loop.long_turn[0] == began:
                 ended = self._loop.long_turn[1]  # it was an asyncio turn: its exact end
-            self._record_freeze(began, ended - began, min(waited, ended - began))
+            # The CPU wait is read at beats only: count what surely fell inside the freeze
+            # (a busy machine may have kept the thread waiting before it began, too).
+            outside = (began - (now - gap)) + (now - ended)
+            duration = ended - began
+            self._record_freeze(
+                began, duration, min(waited - outside, duration), min(worked - outside, duration)
+            )
         else:
             with self._samples_lock:  # a stale sample or two from a near-freeze
                 self._samples.clear()
@@ -415,7 +426,9 @@ class LoopMonitor(QtCore.QObject):
         with self._samples_lock:
             self._samples.append(sample)
 
-    def _record_freeze(self, started: float, duration_s: float, cpu_wait_s: float) -> None:
+    def _record_freeze(
+        self, started: float, duration_s: float, cpu_wait_s: float, cpu_s: float = 0.0
+    ) -> None:
         with self._samples_lock:
             samples, self._samples = self._samples, []
         # Each sample stands for the time since the one before. Counting samples instead
@@ -442,6 +455,7 @@ class LoopMonitor(QtCore.QObject):
             panel=self.current_panel(),
             at=time.time() - (time.perf_counter() - started),
             cpu_wait_s=max(0.0, cpu_wait_s),
+            cpu_s=max(0.0, cpu_s),
         )
         self.freezes.append(freeze)
         del self.freezes[:-KEEP_EVENTS]

@@ -32,12 +32,18 @@ class CpuWait:
             self._fd = None
 
     def __call__(self) -> float:
+        return self.times()[1]
+
+    def times(self) -> tuple[float, float]:
+        """(on a CPU, waiting for one) so far, in seconds: (0, 0) where the kernel does not
+        say. Time asleep, or waiting for a lock (the GIL), is in neither."""
         if self._fd is None:
-            return 0.0
+            return 0.0, 0.0
         try:
-            return int(os.pread(self._fd, 128, 0).split()[1]) / 1e9
+            fields = os.pread(self._fd, 128, 0).split()
+            return int(fields[0]) / 1e9, int(fields[1]) / 1e9
         except (OSError, IndexError, ValueError):
-            return 0.0
+            return 0.0, 0.0
 
     def close(self) -> None:
         if self._fd is not None:

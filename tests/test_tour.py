@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from pathlib import Path
 
 import pytest
 from PySide6 import QtCore, QtGui, QtTest, QtWidgets
@@ -14,11 +15,14 @@ from guidemo.ui.tour import parse_tour, plain_text, quoted
 from tests.helpers import wait_until
 from tests.test_layout import global_rect, reflow_problems
 
-# guidemo's own display code never holds the loop longer on a walk (working time). The
-# walks run in the parallel part, beside 7 other workers, where the same code works longer
-# (a lane chart's redraw: 152 ms); the own freezes they were written against held it
-# 0.45-0.6 s, and `guidemo bench --only tour` measures the 50 ms target on a quiet machine.
+# guidemo's own display code never burns more CPU holding the loop on a walk. The walks run
+# in the parallel part, beside 7 other workers, where the same code takes longer (a lane
+# chart's redraw: 152 ms of working time) and the GUI thread waits for a CPU, or for the
+# GIL a lesson's thread holds (580 ms "in run_forever" beside a second suite): so CPU time
+# (Freeze.cpu_s), not the freeze's length. The own freezes the walks were written against
+# held the loop 0.45-0.6 s; `guidemo bench --only tour` measures the 50 ms target quietly.
 OWN_STALL_MAX_S = 0.25
+SCHEDSTAT = Path("/proc/thread-self/schedstat").exists()
 
 
 def test_the_tour_is_written_in_lecture_order():
@@ -212,10 +216,12 @@ def walk_problems(window, run, size: tuple[int, int], zoom: float) -> tuple[list
         window.set_zoom(1.0)
     if window.findChild(QtWidgets.QWidget, "tourPanel").isVisible():
         found.append("the band stayed open after the tour stopped")
-    stalls = [
+    stalls = [  # CPU time: a busy machine makes the GUI thread wait, for a CPU or the GIL
         f
         for f in window.monitor.stats().freezes
-        if f.own and f.started >= started and f.working_s > OWN_STALL_MAX_S
+        if f.own
+        and f.started >= started
+        and (f.cpu_s if SCHEDSTAT else f.working_s) > OWN_STALL_MAX_S
     ]
     return found, stalls
 
@@ -228,9 +234,9 @@ def walk_problems(window, run, size: tuple[int, int], zoom: float) -> tuple[list
 def test_a_class_follows_the_tour_on_a_projector(window, run, width, height, zoom):
     found, stalls = walk_problems(window, run, (width, height), zoom)
     assert found == [], "\n".join(found)
-    assert stalls == [], "own stalls over 100 ms, time waiting for a CPU left out: " + "; ".join(
-        f"{f.working_s * 1000:.0f} ms ({f.cpu_wait_s * 1000:.0f} more waiting for a CPU)"
-        f" on {f.panel} in {f.where}"
+    assert stalls == [], "own stalls over 250 ms of CPU: " + "; ".join(
+        f"{f.cpu_s * 1000:.0f} ms on a CPU of {f.duration_s * 1000:.0f} ms"
+        f" ({f.cpu_wait_s * 1000:.0f} waiting for one) on {f.panel} in {f.where}"
         for f in stalls
     )
 

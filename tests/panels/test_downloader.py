@@ -46,6 +46,7 @@ def summary(panel: DownloaderPanel) -> str:
     return widget(panel, QtWidgets.QLabel, "downloaderSummary").text()
 
 
+@pytest.mark.needs_quiet  # bounds each way's wall time (2.2 s for 2.0 beside a second suite)
 def test_three_ways_download_every_job_and_agree_on_the_count(window, run):
     panel = setup(window, sources=12, latency=0.2, workers=4)
 
