@@ -380,9 +380,12 @@ class LabPanel(Panel):
         parts = [f"Ran {ended - started:.2f} s", f"worst UI lag {stats.max_ms:,.0f} ms"]
         until = max(ended, checked)
         freezes = [  # the learner's: not guidemo's own (drawing a view), not a busy machine's
-            f
-            for f in stats.freezes
-            if started - 0.15 <= f.started <= until and not f.own and not f.machine_busy
+            f  # during the run: a freeze dates from the start of its asyncio turn, which
+            for f in stats.freezes  # may have begun a while before the code (busy machine)
+            if f.started <= until
+            and f.started + f.duration_s >= started
+            and not f.own
+            and not f.machine_busy
         ]
         for freeze in freezes[-3:]:
             parts.append(f"UI frozen {freeze.duration_s:.2f} s in {freeze.where}")
