@@ -481,6 +481,11 @@ class LoopMonitor(QtCore.QObject):
         """Lag p50/p99/max over the last WINDOW_S seconds; freezes and pauses kept."""
         return self.stats_since(time.perf_counter() - WINDOW_S)
 
+    def code_freezes_since(self, since: float) -> list[Freeze]:
+        """The freezes that ended after `since` which the code on the loop caused (a busy
+        machine's are left out): what a lesson's verdict on a run counts."""
+        return [f for f in self.freezes if f.started + f.duration_s >= since and not f.machine_busy]
+
     def stats_since(self, since: float) -> LagStats:
         """Lag statistics of the probes after `since` (a time.perf_counter() value)."""
         lags = [lag for when, lag in self._lags if when >= since]

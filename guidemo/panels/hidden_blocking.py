@@ -259,9 +259,7 @@ class HiddenBlockingPanel(Panel):
             for button in (self.bug_button, self.thread_button, self.async_button):
                 button.setEnabled(True)
         lag = monitor.stats_since(started)
-        freezes = [
-            f for f in monitor.freezes if f.started + f.duration_s >= started and not f.machine_busy
-        ]
+        freezes = monitor.code_freezes_since(started)
         steps = (
             [s for s in accounting.slow_steps if s.task == work.get_name() and s.started >= started]
             if accounting is not None and accounting.enabled

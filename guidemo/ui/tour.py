@@ -543,9 +543,7 @@ class Tour(QtCore.QObject):
         # Since the step began, not since the click: a click handler that freezes runs
         # before the tour hears of the click.
         freezes = [
-            f
-            for f in self.window.monitor.freezes
-            if f.started + f.duration_s >= self._step_started and not f.own and not f.machine_busy
+            f for f in self.window.monitor.code_freezes_since(self._step_started) if not f.own
         ]
         target = self.target()
         if target is not None and not target.isEnabled():

@@ -128,13 +128,7 @@ class GivingUpControlSection(Section):
             ignored = await self._queued_input_drained()
             during = monitor.stats_since(started)
             probes = during.samples - monitor.stats_since(ended).samples  # probes while it ran
-            freezes = [
-                f
-                for f in monitor.freezes
-                if f.started + f.duration_s >= started
-                and worker.__name__ in f.where
-                and not f.machine_busy
-            ]
+            freezes = [f for f in monitor.code_freezes_since(started) if worker.__name__ in f.where]
             freeze = f"{freezes[0].duration_s:.2f} s in {freezes[0].where}" if freezes else "none"
             where = freeze.split(" (")[0]  # the table: without the file name
             wall = ended - started

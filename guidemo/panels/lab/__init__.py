@@ -379,13 +379,10 @@ class LabPanel(Panel):
         stats = self.context.monitor.stats_since(started)
         parts = [f"Ran {ended - started:.2f} s", f"worst UI lag {stats.max_ms:,.0f} ms"]
         until = max(ended, checked)
-        freezes = [  # the learner's: not guidemo's own (drawing a view), not a busy machine's
-            f  # during the run: a freeze dates from the start of its asyncio turn, which
-            for f in stats.freezes  # may have begun a while before the code (busy machine)
-            if f.started <= until
-            and f.started + f.duration_s >= started
-            and not f.own
-            and not f.machine_busy
+        freezes = [  # during the run (a freeze dates from the start of its asyncio turn,
+            f  # which may have begun before the code), the learner's: not guidemo's own
+            for f in self.context.monitor.code_freezes_since(started)
+            if f.started <= until and not f.own
         ]
         for freeze in freezes[-3:]:
             parts.append(f"UI frozen {freeze.duration_s:.2f} s in {freeze.where}")
