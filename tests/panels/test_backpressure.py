@@ -53,7 +53,9 @@ def test_unbounded_grows_and_bounded_holds_maxsize(panel, run):
     table = widget(shown, QtWidgets.QTableWidget, "queueTable")
     assert table.rowCount() == 2
     taken, unbounded_peak = (int(table.item(1, col).text().replace(",", "")) for col in (2, 3))
-    assert unbounded_peak > 2 * taken, "the producer ran ahead of the consumer"
+    # Ten to one on a quiet machine (a put every 2 ms, a get every 20 ms); a busy machine's
+    # late wake-ups narrow it (169 held to 88 taken in CI), so: it held more than was taken.
+    assert unbounded_peak > taken, "the producer ran ahead of the consumer"
     bounded_mb = float(table.item(0, 4).text())
     unbounded_mb = float(table.item(1, 4).text())
     assert bounded_mb <= 10 * (ITEM_BYTES + 100) / MB and 10 * bounded_mb < unbounded_mb

@@ -265,6 +265,16 @@ def test_history_shows_its_outcome_without_scrolling_sideways(window, run):
     ui = controls(panel)
     ui["durationSpin"].setValue(20.0)
     ui["workKind"].setCurrentText("sleep")
+    table = ui["historyTable"]
+
+    def outcome_fits() -> bool:
+        cell = table.visualItemRect(table.item(0, 5))
+        needed = table.fontMetrics().boundingRect(
+            QtCore.QRect(0, 0, cell.width() - 8, 10_000),
+            QtCore.Qt.TextFlag.TextWordWrap,
+            table.item(0, 5).text(),
+        )
+        return needed.height() <= cell.height()
 
     async def scenario() -> None:
         ui["executorButton"].click()
@@ -272,18 +282,15 @@ def test_history_shows_its_outcome_without_scrolling_sideways(window, run):
         await asyncio.sleep(0.1)
         ui["cancelButton"].click()  # the longest outcome: why a thread cannot be killed
         await wait_until(lambda: job_done(panel), timeout=5, what="cancelled job end")
+        # Qt fits the rows to their text in a layout pass after the columns settle (a
+        # 0 ms timer), which a busy machine can run after the job's end: wait for it.
+        await wait_until(outcome_fits, timeout=5, what="the whole outcome readable, wrapped")
 
     run(scenario())
-    table = ui["historyTable"]
     assert table.horizontalScrollBar().maximum() == 0, "the outcome needs sideways scrolling"
     item = table.item(0, 5)
     assert "cannot kill a thread" in item.text()
-    cell = table.visualItemRect(item)
-    assert cell.right() <= table.viewport().width()
-    needed = table.fontMetrics().boundingRect(
-        QtCore.QRect(0, 0, cell.width() - 8, 10_000), QtCore.Qt.TextFlag.TextWordWrap, item.text()
-    )
-    assert needed.height() <= cell.height(), "the whole outcome is readable, wrapped"
+    assert table.visualItemRect(item).right() <= table.viewport().width()
 
 
 @pytest.mark.parametrize("button", ["executorButton", "qthreadButton", "processButton"])
