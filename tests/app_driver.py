@@ -7,7 +7,8 @@ ACTION is one of:
 - `click:SLUG:BUTTON`: click that button of that panel (a 10 s job where it has a duration;
   for the process pool, READY once its worker has answered);
 - `script:NAME:ARGS`: run that script on the scripts panel.
-A line `READY <pid of the child, or 0>` says the action is under way. CLOSE_AFTER_S, if
+A line `READY <pid of the child, or 0>` says the action is under way, a line `ENDED` that
+the app's shutdown ran to its end (not cut short by its deadline). CLOSE_AFTER_S, if
 given, closes the window that long after (a programmatic close, as a desktop would).
 """
 
@@ -89,7 +90,9 @@ def main() -> int:
 
         when(window, ready, then)
 
-    return run_app(loop_kind=loop_kind, on_ready=on_ready)
+    code = run_app(loop_kind=loop_kind, on_ready=on_ready)
+    print("ENDED", flush=True)  # shutdown ran its course: the deadline's os._exit prints nothing
+    return code
 
 
 if __name__ == "__main__":

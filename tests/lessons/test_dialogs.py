@@ -112,6 +112,7 @@ class Counts:
         await asyncio.gather(self.ticker_task, return_exceptions=True)
 
 
+@pytest.mark.needs_quiet  # counts 10 ms ticks: 59 in 1 s beside a second suite
 def test_ask_returns_the_answer_and_the_loop_keeps_running(run, parent):
     async def scenario() -> list[tuple[int, int, float]]:
         counts = Counts()

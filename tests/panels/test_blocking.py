@@ -12,7 +12,9 @@ import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from guidemo.lessons import blocking, jobs, qthread
+from guidemo.monitor import Freeze
 from guidemo.panels.blocking import BlockingPanel
+from guidemo.ui.main_window import MainWindow
 from guidemo.widgets.palette import BAD
 from tests.helpers import live_probes, wait_until
 
@@ -45,23 +47,40 @@ def post_click(widget: QtWidgets.QWidget) -> None:
         QtWidgets.QApplication.postEvent(widget, event)
 
 
+async def job_freeze(window: MainWindow, started: float, ended: float) -> Freeze:
+    """The freeze the job caused: the one most over [started, ended], the click's call (a
+    busy machine may add short freezes of its own around it)."""
+
+    def overlap(freeze: Freeze) -> float:
+        return min(ended, freeze.started + freeze.duration_s) - max(started, freeze.started)
+
+    def found() -> list[Freeze]:
+        return [f for f in window.monitor.freezes if overlap(f) > 0.5 * (ended - started)]
+
+    await wait_until(found, what="the job's freeze")
+    return max(found(), key=overlap)
+
+
 def test_block_button_freezes_and_the_monitor_names_the_function(window, run):
     panel = window.show_panel("blocking")
     ui = controls(panel)
     ui["durationSpin"].setValue(1.0)
     ui["workKind"].setCurrentText("sleep")
-    before = len(window.monitor.freezes)
 
-    async def scenario() -> None:
+    async def scenario() -> Freeze:
         started = time.perf_counter()
         ui["blockButton"].click()  # returns only when the job is done: the loop was frozen
-        assert time.perf_counter() - started >= 0.95
-        await wait_until(lambda: len(window.monitor.freezes) > before, what="freeze record")
+        ended = time.perf_counter()
+        assert ended - started >= 0.95
+        freeze = await job_freeze(window, started, ended)
         await wait_until(lambda: "UI frozen" in ui["resultLabel"].text(), what="result")
+        return freeze
 
-    run(scenario())
-    freeze = window.monitor.freezes[-1]
-    assert 0.9 <= freeze.duration_s <= 1.15, freeze
+    freeze = run(scenario())
+    # The 1 s sleep and the turn around it: 1.00-1.05 s on a quiet machine. Beside a second
+    # suite the GUI thread also waits for a CPU (counted apart, in cpu_wait_s) and for the
+    # GIL (not counted apart): 1.16 s of working_s at load 21.
+    assert 0.9 <= freeze.working_s <= 1.5, freeze
     assert freeze.where.startswith("slow_sleep() (jobs.py:"), freeze.where
     assert window.monitor.stats().max_ms > 900
     hud_text = window.findChild(QtWidgets.QLabel, "freezeLabel").text()
@@ -171,14 +190,14 @@ def test_block_button_with_cpu_job_names_busy_cpu(window, run):
     ui = controls(panel)
     ui["durationSpin"].setValue(0.5)
     ui["workKind"].setCurrentText("cpu")
-    before = len(window.monitor.freezes)
 
-    async def scenario() -> None:
-        ui["blockButton"].click()
-        await wait_until(lambda: len(window.monitor.freezes) > before, what="freeze record")
+    async def scenario() -> Freeze:
+        started = time.perf_counter()
+        ui["blockButton"].click()  # returns when the job is done
+        return await job_freeze(window, started, time.perf_counter())
 
-    run(scenario())
-    assert window.monitor.freezes[-1].where.startswith("busy_cpu() (jobs.py:")
+    freeze = run(scenario())
+    assert freeze.where.startswith("busy_cpu() (jobs.py:"), freeze
 
 
 @pytest.mark.needs_quiet

@@ -55,6 +55,11 @@ def after_cancel(text: str) -> dict[str, tuple[str, float]]:
     return {m["task"]: (m["how"], float(m["ms"])) for m in lines if m}
 
 
+# What the worker had left when cancelled: a cancel that lands at once ends it in well under
+# half that (a few ms on a quiet machine, 280-300 ms beside a second suite).
+PROMPT_MS = 1000 * (lesson.STEPS * lesson.STEP_S - lesson.CANCEL_AFTER_S) / 2
+
+
 def test_cancel_names_the_await_where_it_landed_and_the_cleanup(panel, run) -> None:
     shown = panel("cancellation")
     text = run_scenario(shown, run, "cancelTaskButton")
@@ -62,7 +67,7 @@ def test_cancel_names_the_await_where_it_landed_and_the_cleanup(panel, run) -> N
     assert f"landed at line {line} <code>await asyncio.sleep(STEP_S)</code>" in text
     assert "cleanup that ran: async with exit, finally" in text
     how, ms = after_cancel(text)["worker"]
-    assert how == "cancelled" and ms < 200
+    assert how == "cancelled" and ms < PROMPT_MS
     lanes = widget(shown, LaneChart, "cancelLanes")
     assert [e.kind for e in lanes.lane("worker").events][-2:] == ["exception", "cancelled"]
     assert [label for _, label in lanes.marks()] == ["task.cancel()"]
@@ -99,7 +104,7 @@ def test_shield_lets_the_inner_work_finish_after_the_outer_is_cancelled(panel, r
     shown = panel("cancellation")
     text = run_scenario(shown, run, "shieldButton")
     ended = after_cancel(text)
-    assert ended["outer"][0] == "cancelled" and ended["outer"][1] < 200
+    assert ended["outer"][0] == "cancelled" and ended["outer"][1] < PROMPT_MS
     assert ended["inner (shielded)"][0] == "finished"
     assert ended["inner (shielded)"][1] > 1000 * lesson.STEP_S, "it worked on after the cancel"
     line = source_line(lesson.wait_shielded, "await asyncio.shield(inner)")

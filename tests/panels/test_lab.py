@@ -193,7 +193,10 @@ def test_the_rescue_stops_code_that_would_freeze_for_good(window, run, case):
         took = time.perf_counter() - started
         kind, where, frozen = panel.rescues[-1]
         assert "your code, line" in where
-        assert frozen < 1.0 + 1.0, frozen  # within the limit + 1 s
+        # Stopped soon after the 1 s limit, where the code alone would hold the window for
+        # good (or 600 s): within 1 s of it on a quiet machine; 3 s leaves a busy machine's
+        # late watchdog wake-ups room (2.02 s beside a second suite).
+        assert frozen < 1.0 + 3.0, frozen
         # The window is live right after: the heartbeat beats, another panel's demo runs.
         since = time.perf_counter()
         await wait_until(

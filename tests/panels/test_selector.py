@@ -111,8 +111,13 @@ def test_own_loop_runs_the_countdowns_without_asyncio(window, run) -> None:
     run(go())
     runs = output.toPlainText().split("--- on ")
     said = [re.findall(r"s  ([AB]: \S+)", part) for part in runs[1:]]
-    turns = ["A: 3", "B: 2", "A: 2", "B: 1", "A: 1", "A: lift-off", "B: lift-off"]
-    assert said == [turns, turns]
+    # Quiet, the turns come as A: 3, B: 2, A: 2, B: 1, A: 1, A: lift-off, B: lift-off: 50 ms
+    # apart at the closest, and each late wake-up of a busy machine pushes a countdown's
+    # later steps back. What holds on any machine: each counts down in order, both at once.
+    for lines in said:
+        assert [line for line in lines if line[0] == "A"] == ["A: 3", "A: 2", "A: 1", "A: lift-off"]
+        assert [line for line in lines if line[0] == "B"] == ["B: 2", "B: 1", "B: lift-off"]
+        assert lines.index("B: 1") < lines.index("A: lift-off"), "they took turns"
     assert runs[1].startswith("our own loop") and runs[2].startswith("asyncio")
     took = re.search(r"On asyncio: 7 lines in ([\d.]+) s", panel.own_loop.summary.text())
     assert took is not None and 0.69 <= float(took[1]) < 1.25, "overlapping: 0.7 s, not 1.3"

@@ -50,11 +50,12 @@ def test_a_thousand_slow_connections_async_vs_a_thread_each(window, run, server)
     assert rows[0][1] == "1,000 / 1,000", rows  # held at once / answered
     assert rows[0][2] == "+0", rows  # threads added
     # A thread each: as many threads as connections held at once (all 1,000 on a quiet
-    # machine; a busy one may start the last threads after the first have answered).
+    # machine; a busy one may start the last threads after the first have answered: 216
+    # beside a second suite). Hundreds of threads, where async added none.
     at_once, answered = rows[1][1].split(" / ")
     held, threads = int(at_once.replace(",", "")), int(rows[1][2].replace(",", ""))
-    assert answered == "1,000" and held >= 300, rows
-    assert abs(threads - held) <= 20 and threads >= 300, rows  # read a moment apart
+    assert answered == "1,000" and held >= 100, rows
+    assert abs(threads - held) <= 20 and threads >= 100, rows  # read a moment apart
     assert all(row[3].endswith("MB") or row[3] == "n/a" for row in rows), rows
     assert rows[1][4].endswith("GB") or rows[1][4] == "n/a", rows  # a stack per thread
     assert all(float(row[5].split()[0]) < 1000 for row in rows), rows  # still answering
