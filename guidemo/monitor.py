@@ -23,6 +23,7 @@ holds every asyncio task until it returns. guidemo's loop reports those (loop.py
 from __future__ import annotations
 
 import asyncio
+import itertools
 import linecache
 import os
 import re
@@ -133,6 +134,27 @@ class StackSample:
     where: str  # "slow_sleep() (jobs.py:19)"
     own: bool
     at: float = 0.0  # time.perf_counter() when taken
+
+
+def time_near_each(
+    samples: list[StackSample], started: float, ended: float
+) -> list[tuple[StackSample, float]]:
+    """Each sample with the part of the freeze [started, ended] nearer to it than to any
+    other sample: where the GUI thread most likely was meanwhile.
+
+    Samples come further apart on a busy machine, and one taken once the GUI thread was
+    back in the loop had stood for the whole gap before it: a 0.5 s `busy_cpu()` was
+    named after the Qt loop it returned to. Samples taken after the end do not count.
+    """
+    inside = [sample for sample in samples if sample.at <= ended] or samples
+    if not inside:
+        return []
+    times = [sample.at for sample in inside]
+    bounds = [started] + [(a + b) / 2 for a, b in itertools.pairwise(times)] + [ended]
+    return [
+        (sample, max(0.0, end - start))
+        for sample, start, end in zip(inside, bounds[:-1], bounds[1:], strict=True)
+    ]
 
 
 # Library code: the standard library and installed packages. Not named in call paths.
@@ -431,17 +453,13 @@ class LoopMonitor(QtCore.QObject):
     ) -> None:
         with self._samples_lock:
             samples, self._samples = self._samples, []
-        # Each sample stands for the time since the one before. Counting samples instead
-        # would under-weigh pure-Python work: while it holds the GIL, the watchdog gets
-        # to sample less often. The place with the most time names the freeze (the last
-        # sample may be taken just after the GUI thread got free, in the loop's code).
+        # The place with the most time names the freeze. Counting samples instead would
+        # under-weigh pure-Python work: while it holds the GIL, the watchdog gets to
+        # sample less often.
         places: defaultdict[str, float] = defaultdict(float)
         paths: defaultdict[str, float] = defaultdict(float)
         own_time = 0.0
-        previous = started
-        for sample in samples:
-            weight = max(0.0, sample.at - previous)
-            previous = max(previous, sample.at)
+        for sample, weight in time_near_each(samples, started, started + duration_s):
             places[sample.where] += weight
             paths[sample.path] += weight
             own_time += weight if sample.own else 0.0

@@ -19,7 +19,7 @@ from PySide6 import QtCore, QtWidgets
 
 from guidemo import widgets
 from guidemo.lessons.jobs import busy_cpu, slow_sleep
-from guidemo.monitor import Freeze, sample_frame
+from guidemo.monitor import Freeze, StackSample, sample_frame, time_near_each
 from tests.helpers import TEST_LOOP_KIND, wait_until
 
 
@@ -245,3 +245,21 @@ def test_a_freeze_mostly_spent_waiting_for_a_cpu_is_the_machines():
     assert busy.machine_busy and busy.working_s == pytest.approx(0.05)
     assert not working.machine_busy
     assert not Freeze(started=0.0, duration_s=0.5, where="slow_sleep()").machine_busy
+
+
+def test_each_moment_of_a_freeze_goes_to_the_sample_nearest_it():
+    """On a busy machine the watchdog's samples come far apart. Beside a second suite a
+    0.5 s busy_cpu() was named after the Qt loop it returned to: the one sample taken
+    there had stood for the whole gap since the sample before."""
+    click = StackSample("eventFilter", "eventFilter() (freeze_guard.py:42)", own=True, at=0.01)
+    work = StackSample("busy_cpu <- run_blocking", "busy_cpu() (jobs.py:30)", own=False, at=0.2)
+    back = StackSample("run_forever", "run_forever() (loop.py:192)", own=True, at=0.45)
+    late = StackSample("run_forever", "run_forever() (loop.py:192)", own=True, at=0.55)
+    weights = time_near_each([click, work, back, late], started=0.0, ended=0.5)
+    assert [sample for sample, _ in weights] == [click, work, back], "taken after the end"
+    assert [round(weight, 3) for _, weight in weights] == [0.105, 0.22, 0.175]
+    assert sum(weight for _, weight in weights) == pytest.approx(0.5)
+    assert max(weights, key=lambda pair: pair[1])[0] is work
+    [(only, whole)] = time_near_each([work], started=0.0, ended=0.5)
+    assert only is work and whole == pytest.approx(0.5)
+    assert time_near_each([], started=0.0, ended=0.5) == []
