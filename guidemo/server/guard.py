@@ -86,6 +86,12 @@ class RequestLog(logging.LoggerAdapter[logging.Logger]):
             return
         exc_info = kwargs.get("exc_info")
         error = exc_info if isinstance(exc_info, BaseException) else sys.exc_info()[1]
+        if isinstance(error, ConnectionResetError | BrokenPipeError):
+            # The client hung up before its answer was out: its right, not an error. (A
+            # busy machine had `serve` print "client error: Cannot write to closing
+            # transport" for downloads whose clients had gone before the headers went.)
+            super().log(logging.DEBUG, msg, *args, **kwargs)
+            return
         text = str(msg) % args if args else str(msg)
         if error is None or isinstance(error, HttpProcessingError):  # the client's fault
             detail = f": {type(error).__name__}: {error}" if error is not None else ""
