@@ -244,7 +244,10 @@ def test_the_tasks_a_run_starts_are_named_after_their_jobs(window, run):
 
 def test_cancel_stops_the_tasks_gather_left_running(window, run):
     panel = setup(window, fail=True)
-    widget(panel, QtWidgets.QDoubleSpinBox, "stepSpin").setValue(0.5)
+    # B fails after one step, A ends after two: a 2 s step leaves 2 s to click Cancel in
+    # between (with 0.5 s, a busy machine's click came after A had ended, at 1.8 s).
+    step_s = 2.0
+    widget(panel, QtWidgets.QDoubleSpinBox, "stepSpin").setValue(step_s)
     chart = widget(panel, LaneChart, "gatherLanes")
 
     async def scenario() -> None:
@@ -262,4 +265,4 @@ def test_cancel_stops_the_tasks_gather_left_running(window, run):
     result = row(panel)
     assert result["got"] == "raised ValueError('B broke at step 2') (Cancel)"
     assert result["A"].startswith("cancelled at") and result["C"].startswith("cancelled at")
-    assert float(result["all_s"]) < 1.0
+    assert float(result["all_s"]) < 2 * step_s, "ended before A would have"
