@@ -59,9 +59,11 @@ def test_gather_runs_the_nine_steps_in_about_four(window, run):
     for result in (sequential, gathered):
         assert result["got"] == "returned [2, 6, 24]"
         assert result["A"].startswith("= 2 at") and result["C"].startswith("= 24 at")
-    assert 8.5 <= steps(sequential["all_s"]) <= 15, sequential
-    assert 3.8 <= steps(gathered["all_s"]) <= 8, gathered
-    assert float(sequential["all_s"]) / float(gathered["all_s"]) > 1.6
+    # Nine steps one by one, four at once (C's). A busy machine's late wake-ups stretch
+    # every step (20.8 for the nine beside a second suite, where at most 15 were allowed),
+    # so the upper bound is the ratio: a gather that ran them one by one would be 1.
+    assert steps(sequential["all_s"]) >= 8.5 and steps(gathered["all_s"]) >= 3.8
+    assert float(sequential["all_s"]) / float(gathered["all_s"]) > 1.6, (sequential, gathered)
     summary = widget(panel, QtWidgets.QLabel, "gatherSummary").text()
     assert "sequential" in summary and "gather" in summary and "faster" in summary
 
