@@ -419,8 +419,8 @@ def test_websocket_rate_can_be_changed() -> None:
             await ws.send_json({"rate": 200})
             ack = await wait_for_message(ws, lambda m: m["type"] != "tick")
             assert ack == {"type": "rate", "rate": 200}
-            ticks = await ticks_for(ws, 0.5)
-        assert len(ticks) >= 20
+            # The next 20, whenever they come: in 0.5 s a busy machine's client had read none.
+            ticks = [await wait_for_message(ws, lambda m: m["type"] == "tick") for _ in range(20)]
         seqs = [t["seq"] for t in ticks]
         assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
         assert ticks[1]["t"] - ticks[0]["t"] == pytest.approx(1 / 200, abs=1e-6)
