@@ -120,7 +120,9 @@ def test_clients_have_their_own_quota_and_a_new_limit_a_new_bucket() -> None:
 
 def test_accepted_requests_wait_the_latency_and_refused_ones_do_not() -> None:
     async def scenario(url: str, session: aiohttp.ClientSession) -> None:
-        me = f"{url}?rate=1&burst=1&latency=0.3&client={client()}"
+        # One token every 5 s: at 1 a second, a busy machine had refilled it before the
+        # second request (the first took over a second with its 0.3 s latency).
+        me = f"{url}?rate=0.2&burst=1&latency=0.3&client={client()}"
         started = time.perf_counter()
         assert (await get(session, me))[0] == 200
         accepted = time.perf_counter() - started
