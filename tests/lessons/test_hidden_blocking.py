@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import re
 import subprocess
 import sys
 import time
@@ -120,7 +121,8 @@ def test_debug_mode_names_the_task_that_slept_and_not_the_fixed_one(capfd):
     asyncio.run(scenario())
     slow = [m for m in handler.messages if m.startswith("Executing <Task")]
     assert len(slow) == 1 and "name='the bug'" in slow[0], handler.messages
-    assert "sleep_in_coroutine" in slow[0] and " took 0.6" in slow[0], slow
+    took = re.search(r" took (\d+\.\d+) seconds", slow[0])
+    assert "sleep_in_coroutine" in slow[0] and took and float(took[1]) >= 0.6, slow  # 0.71 busy
     assert "Executing" not in capfd.readouterr().err
 
 

@@ -418,7 +418,9 @@ def test_a_megabyte_of_output_in_a_second_keeps_the_log_bounded(window, run):
         assert all(len(line) < 1_000 for line in text.splitlines())
         since = time.perf_counter()
         await wait_until(lambda: window.monitor.stats_since(since).samples >= 3, 5, "beats")
-        assert window.monitor.stats_since(since).max_ms < 500
+        # Live after it: no code holds the loop (a busy machine's 1.2 s wait for a CPU, which
+        # made a lag of 1.19 s beside a second suite, is the machine's, not a freeze of it).
+        assert window.monitor.code_freezes_since(since) == []
         print("outside the lab")  # not the learner's: not in the lab's log
         assert "outside the lab" not in log_text(panel)
 
