@@ -359,7 +359,9 @@ def test_sleep_is_never_early(loop: asyncio.AbstractEventLoop) -> None:
     errors = loop.run_until_complete(main())
     early = [(d, e) for d, e in errors if e < 0]
     assert not early, f"woke early (delay, error s): {early}"
-    assert max(e for _, e in errors) < 0.1  # and not absurdly late either
+    # And not absurdly late either: a few ms on a quiet machine, 0.2 s once beside a second
+    # suite (a wake-up waiting for a CPU); a timer left unarmed would be seconds.
+    assert max(e for _, e in errors) < 1.0
 
 
 @pytest.mark.parametrize("kind", ["guidemo", QASYNC_NO_WHEN])

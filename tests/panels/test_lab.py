@@ -622,20 +622,22 @@ def test_tab_passes_through_the_editor_unless_writing_code(window, run):
     run(scenario())
 
 
+# Times the rescue at the default limit to within a second; beside a second suite the
+# blocking call's report had not come 15 s after the run ended. (The 1 s limit's test
+# above runs under load, with 3 s of slack.)
+@pytest.mark.needs_quiet
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("code", ["while True: pass\n", "time.sleep(600)\n"])
-def test_at_the_default_limit_the_rescue_comes_soon_after_it(window, run, code):
+def test_at_the_default_limit_the_rescue_comes_within_a_second_of_it(window, run, code):
     panel = open_lab(window)
     spin = panel.findChild(QtWidgets.QDoubleSpinBox, "labLimitSpin")
     assert spin.value() == 10.0
 
     async def scenario() -> None:
         await run_and_wait(panel, code, timeout=30)
-        await wait_until(lambda: panel.rescues, 15, "the rescue's report")
+        await wait_until(lambda: panel.rescues, 5, "the rescue's report")
         frozen = panel.rescues[-1][2]
-        # Never before the limit; within a second of it on a quiet machine, and 3 s leave a
-        # busy machine's late watchdog wake-ups room (as in the 1 s limit's test above).
-        assert 10.0 <= frozen < 10.0 + 3.0, frozen
+        assert 10.0 <= frozen < 11.0, frozen
         assert panel.rescues[-1][1] == f"your code, line 1: `{code.strip()}`"
 
     run(scenario(), timeout=45)
