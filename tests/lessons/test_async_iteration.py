@@ -55,8 +55,12 @@ def test_the_generators_finally_runs_when_read_to_the_end(server: DemoServer):
 
     assert asyncio.run(scenario()) == 3000
     assert log[0] == "generator: connecting"
+    # Three pieces 20 ms apart come as up to three chunks (one, beside a second suite, where
+    # all had arrived before the first read): the finally runs after the last, whichever.
+    chunks = [line for line in log if line.startswith("consumer: chunk")]
+    assert 1 <= len(chunks) <= 3, log
     assert log[-2:] == [
-        "generator: finally ran after chunk 3: connection closed",
+        f"generator: finally ran after chunk {len(chunks)}: connection closed",
         "consumer: the loop ended",
     ], log
 
