@@ -31,7 +31,7 @@ def block_in_two_places() -> None:
 
 # Bounds the freeze's length and each function's share of it: beside a second suite it
 # lasted 2.15 s for 1.5 s of work, a second of it waiting for a CPU.
-@pytest.mark.needs_quiet
+@pytest.mark.no_outside_load
 @pytest.mark.timeout(60)
 def test_a_freeze_through_two_functions_gets_a_profile_with_both(window, run):
     async def scenario() -> None:

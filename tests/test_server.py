@@ -398,7 +398,7 @@ def test_fault_huge_announces_50mb_and_a_client_can_stop_early() -> None:
 # ---- websocket
 
 
-@pytest.mark.needs_quiet  # counts ticks in 0.5 s (fewer than 20 beside a second suite)
+@pytest.mark.no_outside_load  # counts ticks in 0.5 s (fewer than 20 beside a second suite)
 def test_websocket_pushes_ticks_at_the_rate_asked() -> None:
     async def scenario(server: DemoServer, session: aiohttp.ClientSession) -> None:
         async with session.ws_connect(server.url + "/ws/ticks?rate=100") as ws:

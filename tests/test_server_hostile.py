@@ -431,7 +431,7 @@ def cpu_seconds(pid: int) -> float:
 
 # Bounds /api/json's p95 (0.5 s) and when the server's 10 s pings find the non-readers:
 # beside a second suite the pings came late and the last drop missed its 3 s of slack.
-@pytest.mark.needs_quiet
+@pytest.mark.no_outside_load
 @pytest.mark.timeout(120)
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc and TCP_INFO")
 def test_200_websockets_at_500_per_s_leave_the_server_usable_and_non_readers_dropped():

@@ -43,7 +43,7 @@ def test_run_in_click_handler_returns_only_when_done():
     assert time.perf_counter() - started >= 0.19
 
 
-@pytest.mark.needs_quiet  # counts 10 ms ticks: 3 in 0.5 s beside a second suite
+@pytest.mark.no_outside_load  # counts 10 ms ticks: 3 in 0.5 s beside a second suite
 def test_run_in_executor_keeps_the_loop_free():
     async def scenario() -> tuple[float, int]:
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -103,7 +103,7 @@ def test_small_task_writes_the_clock_time_and_says_when_it_woke_late():
     assert 0.2 <= float(late.group(1)) <= 1.0, lines[-1]  # the sleep was 0.1-0.6 s of the 0.8
 
 
-@pytest.mark.needs_quiet  # counts 1 ms ticks: 5 in 0.5 s beside a second suite
+@pytest.mark.no_outside_load  # counts 1 ms ticks: 5 in 0.5 s beside a second suite
 def test_busy_ui_ticks_about_every_millisecond():
     ticks: list[float] = []
 

@@ -112,7 +112,7 @@ class Counts:
         await asyncio.gather(self.ticker_task, return_exceptions=True)
 
 
-@pytest.mark.needs_quiet  # counts 10 ms ticks: 59 in 1 s beside a second suite
+@pytest.mark.no_outside_load  # counts 10 ms ticks: 59 in 1 s beside a second suite
 def test_ask_returns_the_answer_and_the_loop_keeps_running(run, parent):
     async def scenario() -> list[tuple[int, int, float]]:
         counts = Counts()
@@ -254,7 +254,7 @@ def test_exec_in_a_coroutine_holds_asyncio_or_on_qasync_runs_callbacks_inside(ru
         assert during >= 0.8 * took / PERIOD_S, "qasync ran its callbacks in the nested loop"
 
 
-@pytest.mark.needs_quiet  # counts 10 ms ticks: 77 in 1.12 s beside a second suite
+@pytest.mark.no_outside_load  # counts 10 ms ticks: 77 in 1.12 s beside a second suite
 def test_exec_in_a_plain_qt_slot_lets_every_task_run(run, parent):
     results: list[int] = []
     dialog = QtWidgets.QDialog(parent)

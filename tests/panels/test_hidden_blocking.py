@@ -48,7 +48,7 @@ def run_one(window, run, call: str, name: str) -> tuple[dict[str, str], str]:
 
 # The fix's run must show no freeze and a live loop: beside a second suite the HUD caught
 # 0.20 s in Qt's loop (the GUI thread waiting for the GIL) and a worst lag of 449 ms.
-@pytest.mark.needs_quiet
+@pytest.mark.no_outside_load
 def test_time_sleep_inside_async_def_is_found_three_ways_and_to_thread_fixes_it(window, run, capfd):
     row, summary = run_one(window, run, "sleep", "blockingInCoroutineButton")
     where = "sleep_in_coroutine() (hidden_blocking.py:"

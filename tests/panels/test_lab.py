@@ -625,7 +625,7 @@ def test_tab_passes_through_the_editor_unless_writing_code(window, run):
 # Times the rescue at the default limit to within a second; beside a second suite the
 # blocking call's report had not come 15 s after the run ended. (The 1 s limit's test
 # above runs under load, with 3 s of slack.)
-@pytest.mark.needs_quiet
+@pytest.mark.no_outside_load
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("code", ["while True: pass\n", "time.sleep(600)\n"])
 def test_at_the_default_limit_the_rescue_comes_within_a_second_of_it(window, run, code):

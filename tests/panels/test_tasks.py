@@ -176,7 +176,8 @@ def test_ages_of_tasks_not_accounted_are_lower_bounds(window, run):
     run(scenario())
 
 
-@pytest.mark.needs_quiet  # handler times in wall time: a repaint took 627 ms beside a second suite
+# Handler times in wall time: a repaint took 627 ms beside a second suite.
+@pytest.mark.no_outside_load
 def test_trace_records_a_blocking_click_handler_with_its_duration(window, run):
     panel: TasksPanel = window.panels["tasks"]
     blocking = window.panels["blocking"]

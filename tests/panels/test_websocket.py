@@ -191,7 +191,7 @@ def screen_age(text: str) -> tuple[int, int]:
 
 # Compares push's and polling's delays in ms: beside a second suite push's p50 was 239 ms,
 # polling's 326.
-@pytest.mark.needs_quiet
+@pytest.mark.no_outside_load
 def test_polling_is_measured_like_push_on_the_same_ticks(window, run):
     """Issue 11: how stale the screen is between polls, on the same clock as push; missed
     ticks counted against the ticks push receives; a signal whose jumps polling misses."""
