@@ -144,7 +144,8 @@ def time_near_each(
 
     Samples come further apart on a busy machine, and one taken once the GUI thread was
     back in the loop had stood for the whole gap before it: a 0.5 s `busy_cpu()` was
-    named after the Qt loop it returned to. Samples taken after the end do not count.
+    named after the Qt loop it returned to. Samples taken after the end do not count,
+    unless all were (then they still name it, rather than "unknown").
     """
     inside = [sample for sample in samples if sample.at <= ended] or samples
     if not inside:
