@@ -107,7 +107,9 @@ def test_submit_job_calls_back_from_the_worker_thread_and_await_job_keeps_the_lo
 
     (square, thread_name), ticks = asyncio.run(scenario())
     assert square == 16 and thread_name.startswith("lesson-worker")
-    assert ticks >= 10, "the loop ran other work while it awaited the thread"
+    # About 30 ticks in the job's 0.3 s on a quiet machine, 7 beside a second suite; a loop
+    # held by the wait would tick once, after it.
+    assert ticks >= 3, "the loop ran other work while it awaited the thread"
     assert len(log) == 1 and "lesson-worker" in log[0], log
 
 
