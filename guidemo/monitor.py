@@ -403,6 +403,7 @@ class LoopMonitor(QtCore.QObject):
     def _probe(self) -> None:
         if self._loop is not None and self._loop.in_turn:  # a Qt timer inside an asyncio
             self.pause_watcher.nested_loop(sys._getframe())  # turn: a nested loop
+        began, self._freeze_began = self._freeze_began, None  # (before the beat: see below)
         now = time.perf_counter()
         gap = now - self.last_beat
         self.last_beat = now
@@ -413,9 +414,11 @@ class LoopMonitor(QtCore.QObject):
         self._lags.append((now, lag_ms))
         while self._lags and self._lags[0][0] < now - WINDOW_S:
             self._lags.popleft()
-        began, self._freeze_began = self._freeze_began, None
         if gap - PROBE_INTERVAL_S > FREEZE_THRESHOLD_S:
-            if began is None:  # not seen by the watchdog: the middle of the probe interval
+            # The watchdog's note lies within the gap, unless its thread wrote it as this beat
+            # ran (seen beside a second suite: a freeze of 0 s). Not seen by the watchdog: the
+            # middle of the probe interval.
+            if began is None or not now - gap <= began < now:
                 began = now - gap + PROBE_INTERVAL_S / 2
             ended = now
             if self._loop is not None and self._loop.long_turn[0] == began:
@@ -470,7 +473,9 @@ class LoopMonitor(QtCore.QObject):
             duration_s=duration_s,
             where=max(places, key=places.__getitem__) if total else "unknown",
             own=total > 0 and own_time * 2 > total,
-            profile=sorted(((p, w / total) for p, w in paths.items()), key=lambda pw: -pw[1]),
+            profile=sorted(((p, w / total) for p, w in paths.items()), key=lambda pw: -pw[1])
+            if total
+            else [],
             panel=self.current_panel(),
             at=time.time() - (time.perf_counter() - started),
             cpu_wait_s=max(0.0, cpu_wait_s),

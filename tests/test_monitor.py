@@ -266,3 +266,23 @@ def test_each_moment_of_a_freeze_goes_to_the_sample_nearest_it():
     [(only, whole)] = time_near_each([work], started=0.0, ended=0.5)
     assert only is work and whole == pytest.approx(0.5)
     assert time_near_each([], started=0.0, ended=0.5) == []
+
+
+def test_a_watchdog_note_written_as_the_beat_ran_still_gives_a_real_freeze(qapp):
+    """The watchdog's thread noted the freeze's start as the heartbeat came back: the note
+    was the beat itself, the freeze 0 s long, and dividing its profile by 0 s put an error
+    on the app's stderr (beside a second suite). The beat now takes a note only from
+    within the gap it ends."""
+    from guidemo.monitor import PROBE_INTERVAL_S, LoopMonitor
+
+    monitor = LoopMonitor()
+    monitor.note_sample(StackSample("slow_sleep", "slow_sleep() (jobs.py:19)", own=False))
+    monitor.last_beat = time.perf_counter() - 0.5  # the GUI thread was held half a second
+    monitor._freeze_began = time.perf_counter() + 1.0  # a note dated after this beat
+    monitor._probe()
+    [freeze] = monitor.freezes
+    assert 0.5 - PROBE_INTERVAL_S < freeze.duration_s < 1.0, freeze
+    assert freeze.where == "slow_sleep() (jobs.py:19)" and freeze.profile, freeze
+
+    monitor._record_freeze(started=1.0, duration_s=0.0, cpu_wait_s=0.0)  # no time to share
+    assert monitor.freezes[-1].where == "unknown" and monitor.freezes[-1].profile == []
