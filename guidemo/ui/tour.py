@@ -542,9 +542,7 @@ class Tour(QtCore.QObject):
     def _watch_freeze(self, argument: str) -> Facts | None:
         # Since the step began, not since the click: a click handler that freezes runs
         # before the tour hears of the click.
-        freezes = [
-            f for f in self.window.monitor.code_freezes_since(self._step_started) if not f.own
-        ]
+        freezes = self.window.monitor.code_freezes_since(self._step_started)
         target = self.target()
         if target is not None and not target.isEnabled():
             return None  # the run it started is still going (and may freeze again)

@@ -88,7 +88,7 @@ def test_timeout_and_wait_for_end_the_worker_with_timeout_error(panel, run) -> N
     for name in ("timeoutButton", "waitForButton"):
         text = run_scenario(shown, run, name)
         how, ms = after_cancel(text)["worker"]
-        assert how.startswith("TimeoutError") and ms < 300, text
+        assert how.startswith("TimeoutError") and ms < PROMPT_MS, text
         assert "cleanup that ran: async with exit, finally" in text
     assert "cancelling() back to 0" in run_scenario(shown, run, "timeoutButton")
 

