@@ -37,6 +37,7 @@ from typing import Protocol
 EXIT_ABORTED = 130  # quit by a signal before the window was shown (128 + SIGINT)
 GRACE_S = 0.5
 SHUTDOWN_DEADLINE_S = 5.0
+UNLINK_WAIT_S = 0.5  # at most, for the pools' semaphores at a forced exit
 QUIT_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
@@ -146,6 +147,29 @@ class Lifecycle:
             if multiprocessing is not None:
                 for child in multiprocessing.active_children():
                     child.terminate()
+                # On a thread of its own, waited for 0.5 s at most: telling the tracker takes
+                # its lock, which the stuck main thread might hold.
+                unlinking = threading.Thread(target=_unlink_semaphores, daemon=True)
+                unlinking.start()
+                unlinking.join(UNLINK_WAIT_S)
             sys.stdout.flush()
         finally:
             os._exit(code)
+
+
+def _unlink_semaphores() -> None:
+    """Unlink the semaphores of the process pools, as multiprocessing does at a normal exit.
+
+    `os._exit` skips multiprocessing's exit finalizers, and its resource tracker process
+    then printed "There appear to be 6 leaked semaphore objects" on stderr (a Ctrl+C under
+    load, whose shutdown ran past the deadline). Unlinking is one quick system call each;
+    the other finalizers (joining a pool's threads) could block, so only these run.
+    """
+    synchronize = sys.modules.get("multiprocessing.synchronize")
+    util = sys.modules.get("multiprocessing.util")
+    if synchronize is None or util is None:
+        return
+    with contextlib.suppress(RuntimeError):  # the registry changed meanwhile: leave as is
+        for finalizer in list(util._finalizer_registry.values()):
+            if getattr(finalizer, "_callback", None) is synchronize.SemLock._cleanup:
+                finalizer()

@@ -113,6 +113,23 @@ def test_ctrl_c_to_the_process_group_is_quiet_in_every_child(tmp_path, action) -
     assert gone_within(children, 5) == set(), "a child outlived the app"
 
 
+def test_a_shutdown_cut_short_by_the_deadline_leaves_no_semaphore_behind() -> None:
+    """The deadline's `os._exit` skips multiprocessing's exit finalizers: the resource
+    tracker then warned of the pools' semaphores on stderr (after a Ctrl+C under load)."""
+    leave = (
+        "import multiprocessing\n"
+        "from guidemo.lifecycle import Lifecycle\n"
+        "semaphores = [multiprocessing.get_context('spawn').Semaphore() for _ in range(3)]\n"
+        "life = Lifecycle()\n"
+        "life.stage = 'running'\n"
+        "life.force_exit()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", leave], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+
+
 # --- 13: the scripts panel's child does not outlive a killed app ------------------------------
 def test_a_killed_app_takes_its_script_with_it(tmp_path) -> None:
     # A script that lives on its own schedule, whatever happens to its output: a minute.
