@@ -402,9 +402,12 @@ class Rescue(threading.Thread):
             return True
 
     def _recovered(self, beat: float, within_s: float) -> bool:
+        """The learner's code let go within `within_s`: the GUI thread left it, or the
+        heartbeat is back. (The heartbeat alone came too late on a busy machine: the
+        code was stopped, but the rescue went unreported.)"""
         deadline = time.perf_counter() + within_s
         while time.perf_counter() < deadline:
-            if self.last_beat() != beat:
+            if self.last_beat() != beat or self._place() is None:
                 return True
             if self._stop_event.wait(0.01):
                 return True

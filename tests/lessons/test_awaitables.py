@@ -38,7 +38,7 @@ def test_countdown_counts_down_then_returns_while_the_loop_runs():
     value, ticks, took = asyncio.run(scenario())
     assert value == "liftoff"
     assert lines == ["countdown: 3", "countdown: 2", "countdown: 1"]
-    assert 0.29 <= took < 1.0
+    assert 0.29 <= took < 5.0  # 2.6 s beside a second suite; never early
     assert ticks >= 10, "other tasks ran between the counts"
 
 

@@ -92,8 +92,11 @@ def test_code_for_lab_runs_the_function_shown():
     assert "def slow_sleep" in text and "result = slow_sleep(" in text
 
 
-def _rescue_in_thread(code: str, limit: float = 0.3) -> tuple[list[str], float]:
-    """Run learner code on the main thread with a fake heartbeat that stops while it runs."""
+def _rescue_in_thread(
+    code: str, limit: float = 0.3, beat_back_after: float = 0.0
+) -> tuple[list[str], float]:
+    """Run learner code on the main thread with a fake heartbeat that stops while it runs,
+    and comes back `beat_back_after` seconds after the code has stopped."""
     beat = [time.perf_counter()]
     handler = RescueSignal()
     handler.install()
@@ -107,6 +110,7 @@ def _rescue_in_thread(code: str, limit: float = 0.3) -> tuple[list[str], float]:
             asyncio.run(run_code(compile_lab(code), {"time": time}))
     finally:
         took = time.perf_counter() - started
+        time.sleep(beat_back_after)
         beat[0] = time.perf_counter() + 1  # the heartbeat is back
         deadline = time.perf_counter() + 2
         while not seen and time.perf_counter() < deadline:
@@ -120,6 +124,13 @@ def test_the_rescue_stops_a_python_loop_with_an_asynchronous_exception():
     seen, took = _rescue_in_thread("n = 0\nwhile True:\n    n += 1\n")
     assert took < 1.5 and seen and seen[0].startswith("a Python loop"), seen
     assert "your code, line 3: `n += 1`" in seen[0] or "line 2" in seen[0]
+
+
+def test_a_rescue_is_reported_though_the_heartbeat_comes_back_late():
+    """On a busy machine the loop took longer than the rescue waited to beat again: the
+    code was stopped, and the learner was not told."""
+    seen, _ = _rescue_in_thread("time.sleep(600)\n", beat_back_after=1.0)
+    assert seen == ["a blocking call (signal) | your code, line 1: `time.sleep(600)`"]
 
 
 def test_the_rescue_stops_a_blocking_call_with_a_signal():

