@@ -392,14 +392,32 @@ class Rescue(threading.Thread):
         return None if frame is None else where_in_learner_code(frame)
 
     def _busy_for(self, seconds: float) -> bool:
-        """Does the GUI thread use the CPU (runs code) rather than wait (a blocking call)?"""
-        try:
-            clock = time.pthread_getcpuclockid(self.gui_thread_id)
-            before = time.clock_gettime(clock)
-            time.sleep(seconds)
-            return time.clock_gettime(clock) - before > seconds / 10  # waiting uses ~0
-        except (AttributeError, OSError):  # no per-thread CPU clock here: try both ways
+        """Does the GUI thread run code rather than wait in a blocking call? Code uses a
+        CPU, or on a busy machine waits for one (a Python loop there got under a tenth of
+        a CPU and read as a blocking call); a blocking call does neither."""
+        before = self._cpu_use()
+        time.sleep(seconds)
+        after = self._cpu_use()
+        if before is None or after is None:  # the kernel does not say: try both ways
             return True
+        return after - before > seconds / 10
+
+    def _cpu_use(self) -> float | None:
+        """Seconds the GUI thread has been on a CPU or runnable, waiting for one (Linux's
+        schedstat); on a CPU only where there is no schedstat; None if neither is known."""
+        native_id = next(
+            (t.native_id for t in threading.enumerate() if t.ident == self.gui_thread_id), None
+        )
+        try:
+            with open(f"/proc/self/task/{native_id}/schedstat", "rb") as stat:
+                on_cpu, waiting = stat.read().split()[:2]
+            return (int(on_cpu) + int(waiting)) / 1e9
+        except (OSError, ValueError):
+            pass
+        try:
+            return time.clock_gettime(time.pthread_getcpuclockid(self.gui_thread_id))
+        except (AttributeError, OSError):
+            return None
 
     def _recovered(self, beat: float, within_s: float) -> bool:
         """The learner's code let go within `within_s`: the GUI thread left it, or the
