@@ -25,11 +25,20 @@ class CpuWait:
     /proc/thread-self/schedstat; always 0 where the kernel does not say. One read of an
     open file: cheap enough for every heartbeat."""
 
-    def __init__(self) -> None:
+    def __init__(self, native_id: int | None = None) -> None:
+        """The calling thread's, or the thread of this process with `native_id`."""
+        path = (
+            f"/proc/self/task/{native_id}/schedstat" if native_id else "/proc/thread-self/schedstat"
+        )
         try:
-            self._fd: int | None = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+            self._fd: int | None = os.open(path, os.O_RDONLY)
         except OSError:
             self._fd = None
+
+    @property
+    def known(self) -> bool:
+        """Whether the kernel says (else times() is always (0, 0))."""
+        return self._fd is not None
 
     def __call__(self) -> float:
         return self.times()[1]

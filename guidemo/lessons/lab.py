@@ -27,6 +27,8 @@ from collections.abc import Callable
 from types import CodeType, FrameType
 from typing import Any, TextIO
 
+from guidemo.stats import CpuWait
+
 LAB_FILE = "<your code>"  # the pseudo file name of the learner's code
 RESCUE_SIGNAL = signal.SIGUSR2
 MAX_SOURCE_LINES = 20_000
@@ -339,6 +341,9 @@ class Rescue(threading.Thread):
         self.on_rescue = on_rescue
         self._stop_event = threading.Event()
         self._acted_for = 0.0  # the heartbeat of the freeze already acted on
+        self._gui_native_id = next(
+            (t.native_id for t in threading.enumerate() if t.ident == gui_thread_id), None
+        )
 
     def stop(self) -> None:
         self._stop_event.set()
@@ -405,15 +410,13 @@ class Rescue(threading.Thread):
     def _cpu_use(self) -> float | None:
         """Seconds the GUI thread has been on a CPU or runnable, waiting for one (Linux's
         schedstat); on a CPU only where there is no schedstat; None if neither is known."""
-        native_id = next(
-            (t.native_id for t in threading.enumerate() if t.ident == self.gui_thread_id), None
-        )
-        try:
-            with open(f"/proc/self/task/{native_id}/schedstat", "rb") as stat:
-                on_cpu, waiting = stat.read().split()[:2]
-            return (int(on_cpu) + int(waiting)) / 1e9
-        except (OSError, ValueError):
-            pass
+        if self._gui_native_id is not None:
+            stat = CpuWait(self._gui_native_id)
+            try:
+                if stat.known:
+                    return sum(stat.times())
+            finally:
+                stat.close()
         try:
             return time.clock_gettime(time.pthread_getcpuclockid(self.gui_thread_id))
         except (AttributeError, OSError):
