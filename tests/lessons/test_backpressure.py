@@ -35,12 +35,15 @@ def test_an_item_is_a_real_payload_measured_whole() -> None:
     assert ITEM_BYTES < meter.held_bytes == sys.getsizeof(item) < ITEM_BYTES + 100
 
 
-def test_an_unbounded_asyncio_queue_grows_far_past_what_the_consumer_takes(run) -> None:
+def test_an_unbounded_asyncio_queue_grows_past_all_the_consumer_takes(run) -> None:
     meter = QueueMeter()
     run(run_async_queue(0, meter, RUN_S))
     most_consumed = RUN_S / CONSUME_S + 2
     assert meter.consumed <= most_consumed
-    assert meter.peak_length > max(2 * meter.consumed, 20), "the producer ran ahead"
+    assert meter.length == meter.made - meter.consumed, "the queue kept every item not taken"
+    # Quiet: 414-418 held against 50 taken. Beside a second suite the loop runs both sides
+    # late (14 held against 8 taken), so the bar is the whole run's take, not a multiple.
+    assert meter.peak_length > meter.consumed, "the producer ran ahead"
     assert meter.peak_length <= meter.made <= MAX_ITEMS
     assert meter.peak_bytes >= meter.peak_length * ITEM_BYTES
     assert meter.put_waited_s < 0.1 * RUN_S, "put() never waits on an unbounded queue"

@@ -104,8 +104,11 @@ def test_shield_lets_the_inner_work_finish_after_the_outer_is_cancelled(panel, r
     shown = panel("cancellation")
     text = run_scenario(shown, run, "shieldButton")
     ended = after_cancel(text)
-    assert ended["outer"][0] == "cancelled" and ended["outer"][1] < PROMPT_MS
-    assert ended["inner (shielded)"][0] == "finished"
+    assert ended["outer"][0] == "cancelled" and ended["inner (shielded)"][0] == "finished"
+    # The outer await ends without waiting for the inner work: a few ms against 300 on a
+    # quiet machine. Not held to PROMPT_MS: beside a second suite it took 581 ms once, and a
+    # loop held that long runs both endings in turn (their times within 0.1 ms).
+    assert ended["outer"][1] <= ended["inner (shielded)"][1], "the outer did not wait"
     assert ended["inner (shielded)"][1] > 1000 * lesson.STEP_S, "it worked on after the cancel"
     line = source_line(lesson.wait_shielded, "await asyncio.shield(inner)")
     assert f"landed at line {line}" in text
