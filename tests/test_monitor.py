@@ -250,6 +250,25 @@ def test_a_freeze_mostly_spent_waiting_for_a_cpu_is_the_machines():
     assert not Freeze(started=0.0, duration_s=0.5, where="slow_sleep()").machine_busy
 
 
+def test_a_busy_machines_freezes_count_as_the_codes_only_when_asked(window):
+    """The greedy coroutine works until the clock says so: beside a second suite it once got
+    under 0.1 s of CPU in its second, its freeze counted as the busy machine's, and the tour
+    waited for one forever. The tour and the greedy row ask for those too; the lessons'
+    verdicts do not. guidemo's own freezes count for neither. (Records written here.)"""
+    monitor, since = window.monitor, time.perf_counter() + 3600  # after any real freeze
+    code = Freeze(started=since, duration_s=0.5, where="slow_sleep()")
+    busy = Freeze(started=since, duration_s=1.0, where="greedy_worker()", cpu_wait_s=0.95)
+    own = Freeze(started=since, duration_s=0.5, where="run_forever()", own=True)
+    earlier = Freeze(started=since - 2, duration_s=1.0, where="slow_sleep()")
+    monitor.freezes.extend([earlier, code, busy, own])
+    try:
+        assert busy.machine_busy and not code.machine_busy
+        assert monitor.code_freezes_since(since) == [code]
+        assert monitor.code_freezes_since(since, busy_machine_too=True) == [code, busy]
+    finally:
+        del monitor.freezes[-4:]
+
+
 def test_each_moment_of_a_freeze_goes_to_the_sample_nearest_it():
     """On a busy machine the watchdog's samples come far apart. Beside a second suite a
     0.5 s busy_cpu() was named after the Qt loop it returned to: the one sample taken
