@@ -61,11 +61,34 @@ def finish(process: subprocess.Popen[bytes], timeout: float) -> tuple[int | None
         out, err = process.communicate(timeout=timeout)
         code = process.returncode
     except subprocess.TimeoutExpired:
+        stuck = still_running(process)  # the app, or a child holding its pipes open
         os.killpg(process.pid, signal.SIGKILL)
         out, err = process.communicate()
+        err += stuck.encode()
         code = None
     took = time.perf_counter() - started
     return code, err.decode(errors="replace"), took, out.decode(errors="replace")
+
+
+def still_running(process: subprocess.Popen[bytes]) -> str:
+    """What of the app's process group is alive, and what each thread waits in: to tell a
+    hung app from a child that keeps its pipes open (a run beside a second suite once
+    ended in "exit None after 10.2 s" with nothing more to go on)."""
+    lines = [f"[the app {'exited' if process.poll() is not None else 'was still running'}]"]
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if not entry.name.isdigit() or int(stat[2]) != process.pid or stat[0] == "Z":
+                continue
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()[-120:]
+            threads = [
+                f"{(task / 'comm').read_text().strip()}: {(task / 'wchan').read_text()}"
+                for task in sorted((entry / "task").iterdir())
+            ]
+        except (OSError, ValueError, IndexError):
+            continue
+        lines.append(f"[pid {entry.name}: {command}; threads: {', '.join(threads)}]")
+    return "\n".join(lines)
 
 
 def gone_within(pids: set[int], seconds: float) -> set[int]:
