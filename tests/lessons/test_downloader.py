@@ -39,6 +39,12 @@ def most_in_flight(events: list[Event]) -> int:
     return most
 
 
+def job_seconds(events: list[Event]) -> float:
+    """The time each job took, from "took" to "done", added up: the time one worker needs."""
+    took = {e.job.number: e.at for e in events if e.kind == "took" and e.job is not None}
+    return sum(e.at - took[e.job.number] for e in events if e.kind == "done" and e.job)
+
+
 async def jobs_for(server, count: int, latency: float) -> list[Job]:
     async with aiohttp.ClientSession() as session:
         return await news_jobs(session, server.url, count, latency)
@@ -89,7 +95,9 @@ def test_each_way_downloads_every_job_once_with_n_workers(run, server, way):
     assert all(e.result.ok for e in done)
     assert sum(e.words for e in done) == expected_word_count(WORD, 12)
     assert len({e.worker for e in done}) == 4 and most_in_flight(events) == 4
-    assert 0.55 <= took < 2.0, took  # 12 jobs of 0.2 s on 4 workers: 3 rounds, not 12
+    # 12 jobs of 0.2 s on 4 workers: 3 rounds, not 12. Against the jobs' own time, which a
+    # busy machine stretches alike (2.14 s in all beside a second suite, a bound of 2 failed).
+    assert took >= 0.55 and took < job_seconds(events) / 2, (took, job_seconds(events))
     assert waiting == 0 and downloader_threads() == []
     if way != "pool":  # our own workers say they took their STOP, once each
         assert sorted(e.worker for e in events if e.kind == "stopped") == sorted(
