@@ -128,14 +128,16 @@ def test_accepted_requests_wait_the_latency_and_refused_ones_do_not() -> None:
     async def scenario(url: str, session: aiohttp.ClientSession) -> None:
         # One token every 5 s: at 1 a second, a busy machine had refilled it before the
         # second request (the first took over a second with its 0.3 s latency).
-        me = f"{url}?rate=0.2&burst=1&latency=0.3&client={client()}"
+        # A latency of 1.5 s: a refusal that waited it is far from one that did not, also
+        # on a busy machine (a round trip there can take a few hundred ms).
+        me = f"{url}?rate=0.2&burst=1&latency=1.5&client={client()}"
         started = time.perf_counter()
         assert (await get(session, me))[0] == 200
         accepted = time.perf_counter() - started
         started = time.perf_counter()
         assert (await get(session, me))[0] == 429
         refused = time.perf_counter() - started
-        assert accepted >= 0.3 and refused < 0.25, (accepted, refused)
+        assert accepted >= 1.5 and refused < 0.75, (accepted, refused)
 
     run(scenario)
 
