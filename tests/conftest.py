@@ -100,6 +100,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items[:] = paired + long[len(short) :] + short[len(long) :]
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Close the socket pytest-rerunfailures (16.7) opens to share rerun counts between the
+    workers and never closes: collected at a worker's exit, it printed "sys:1:
+    ResourceWarning: unclosed <socket.socket ...>" at the end of a parallel run."""
+    sock = getattr(getattr(config, "failures_db", None), "sock", None)
+    if sock is not None:
+        sock.close()
+
+
 @pytest.fixture(autouse=True)
 def signal_handlers_restored() -> Iterator[None]:
     """Each test starts with the quit signals' handlers the previous one found: the app
