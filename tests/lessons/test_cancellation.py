@@ -9,7 +9,15 @@ import sys
 import pytest
 
 from guidemo.lessons import cancellation as lesson
-from guidemo.lessons.cancellation import Cancelling, CleanedUp, Ended, Event, Landed, Swallowed
+from guidemo.lessons.cancellation import (
+    Cancelling,
+    CleanedUp,
+    Ended,
+    Event,
+    Landed,
+    Stepped,
+    Swallowed,
+)
 
 pytestmark = [pytest.mark.timeout(30), pytest.mark.no_qt, pytest.mark.fast]
 
@@ -41,8 +49,12 @@ def test_cancel_lands_at_the_await_and_both_cleanups_run(run) -> None:
     assert landed.line == line_of(lesson.worker, "await asyncio.sleep(STEP_S)")
     assert [c.what for c in of(events, CleanedUp, "worker")] == ["async with exit", "finally"]
     [cancelling], [end] = of(events, Cancelling, "worker"), of(events, Ended, "worker")
-    assert end.how == "cancelled"
-    assert 0 <= end.at - cancelling.at < 0.15, "the task ends on the loop's next turns"
+    assert end.how == "cancelled" and end.at >= cancelling.at
+    # The task ends on the loop's next turns, with no further step: told by the events, not
+    # by the time (under 0.15 s quiet; the panel's equivalent took 0.28-0.58 s beside a
+    # second suite). A cancel that waited for the sleep to end would show one more step.
+    after = events[events.index(cancelling) :]
+    assert not [e for e in after if isinstance(e, Stepped)], after
 
 
 def test_timeout_and_wait_for_raise_timeout_error_after_the_cleanup(run) -> None:
@@ -74,8 +86,15 @@ def test_shield_keeps_the_inner_work_going_but_the_outer_await_is_cancelled(run)
     assert outer_landed.line == line_of(lesson.wait_shielded, "await asyncio.shield(inner)")
     [outer_end] = of(events, Ended, "outer")
     [inner_end] = of(events, Ended, "inner (shielded)")
-    assert outer_end.how == "cancelled" and outer_end.at - cancelling.at < 0.15
+    assert outer_end.how == "cancelled", "the outer await was not cancelled"
     assert inner_end.how == "finished", "the shielded task was not cancelled"
+    # The outer ends on the loop's next turns, long before the inner's last steps: told by
+    # the events, not by the time (under 0.15 s quiet; 0.28-0.58 s for the panel's
+    # equivalent beside a second suite). The inner may take one step in between (its timer
+    # and the cancel can be due on the same turn), not two.
+    between = events[events.index(cancelling) : events.index(outer_end)]
+    assert len(of(between, Stepped, "inner (shielded)")) <= 1, between
+    assert events.index(outer_end) < events.index(inner_end)
     assert not of(events, Landed, "inner (shielded)")
     assert inner_end.at - cancelling.at > lesson.STEP_S  # it went on working after the cancel
 

@@ -39,10 +39,15 @@ def most_in_flight(events: list[Event]) -> int:
     return most
 
 
+def job_times(events: list[Event]) -> list[float]:
+    """The time each job done took, from "took" to "done"."""
+    took = {e.job.number: e.at for e in events if e.kind == "took" and e.job is not None}
+    return [e.at - took[e.job.number] for e in events if e.kind == "done" and e.job]
+
+
 def job_seconds(events: list[Event]) -> float:
     """The time each job took, from "took" to "done", added up: the time one worker needs."""
-    took = {e.job.number: e.at for e in events if e.kind == "took" and e.job is not None}
-    return sum(e.at - took[e.job.number] for e in events if e.kind == "done" and e.job)
+    return sum(job_times(events))
 
 
 async def jobs_for(server, count: int, latency: float) -> list[Job]:
@@ -127,7 +132,12 @@ def test_cancel_drains_the_queue_and_every_worker_ends(run, server, way):
     downloader, took = run(scenario())
     assert downloader.waiting() == 0, "jobs left in the queue"
     assert downloader_threads() == [], "a worker thread is still alive"
-    assert took < 2.0, f"the cancelled run took {took:.2f} s to end"
+    # A worker thread ends after the job it is on (a task at once): quiet, well under 2 s.
+    # Measured against the jobs' own time, which a busy machine stretches alike (the test
+    # above: 3 rounds of 0.2 s jobs took 2.14 s beside a second suite), with a second for
+    # the hand-over to the loop. Running the queue out would take about 12 jobs more.
+    longest = max(job_times(events))
+    assert took < 2 * longest + 1.0, f"the cancelled run took {took:.2f} s to end ({longest=})"
     took_jobs = {e.job.number for e in events if e.kind == "took"}
     assert len(took_jobs) < 15  # the rest was taken out of the queue, never downloaded
 

@@ -22,17 +22,26 @@ def test_a_slow_handler_is_one_long_bar(run, event_loop_for_tests):
     timer.setSingleShot(True)
     timer.timeout.connect(lambda: time.sleep(0.15))
 
+    def timer_bars() -> list[TraceBar]:
+        return [bar for bar in tracer.bars if "'slowTimer'" in bar.label]
+
     async def scenario() -> None:
         tracer.start()
         timer.start(0)
-        await wait_until(lambda: any(bar.duration >= 0.14 for bar in tracer.bars), 5)
+        await wait_until(timer_bars, 5)
         tracer.stop()
 
     run(scenario())
-    slow = [bar for bar in tracer.bars if bar.duration >= 0.14]
-    assert len(slow) == 1 and slow[0].duration < 1.0, slow
+    # Picked by its label, not as "the one bar of 0.14 s or more": on a busy machine any
+    # handler the thread was taken from can last that long. Its 0.15 s sleep, 0.15-0.2 s
+    # quiet, can last 2.5 s there (a 0.3 s sleep did, beside a second suite).
+    slow = timer_bars()
+    assert len(slow) == 1 and 0.14 <= slow[0].duration < 5.0, slow
     assert slow[0].label.startswith("Timer → QTimer 'slowTimer'"), slow[0]
-    assert tracer.longest[0] == slow[0]
+    # It keeps the longest bars, longest first: quiet, the slow one leads (tracer.longest[0]
+    # == slow[0]); under load another handler may outlast it.
+    longest = sorted((bar.duration for bar in tracer.bars), reverse=True)[:LONGEST_KEPT]
+    assert [bar.duration for bar in tracer.longest] == longest, tracer.longest
     assert sum(bar.duration < 0.016 for bar in tracer.bars) >= 1, "and short ones beside it"
 
     count = len(tracer.bars)

@@ -34,6 +34,15 @@ def url(server, rate: float, latency: float = 0.0) -> str:
     return api_url(server.url, rate, latency, f"lesson-test-{next(_clients)}")
 
 
+def most_accepted(attempts: list[Attempt], rate: float) -> float:
+    """The most 200s a fresh client's bucket can give these attempts: its burst (= rate),
+    and what it refilled between the first one sent and the last one answered, plus one for
+    rounding. A fixed bar (burst + 10) held only while the requests took half a second at
+    most: quiet, but not on a busy machine, where more is refilled meanwhile."""
+    span = max(a.ended for a in attempts) - min(a.sent for a in attempts)
+    return rate + rate * span + 1
+
+
 def statuses(attempts: list[Attempt]) -> dict[int | None, int]:
     counts: dict[int | None, int] = defaultdict(int)
     for attempt in attempts:
@@ -61,7 +70,8 @@ def test_all_at_once_gets_the_burst_and_a_pile_of_429s(run, server):
 
     attempts = run(scenario())
     counts = statuses(attempts)
-    assert 20 <= counts.get(200, 0) <= 30, counts  # the burst, and what refilled meanwhile
+    # The burst, and what refilled meanwhile.
+    assert 20 <= counts.get(200, 0) <= most_accepted(attempts, 20), counts
     assert counts.get(429, 0) == 100 - counts.get(200, 0), counts
     assert sorted(a.request for a in recorded) == list(range(100))  # each one recorded once
     refused = [a for a in attempts if a.status == 429]
@@ -81,8 +91,10 @@ def test_a_semaphore_caps_concurrency_not_rate(run, server):
     slow, took = run(scenario(1, 8))
     assert statuses(slow) == {200: 8} and took >= 0.75, (statuses(slow), took)
     # ...but 20 in flight answer 200/s, and refusals are instant: 429s pile up anyway.
+    # (The old bar: 40 of 100 refused. How many depends on how long the 100 took.)
     fast, _ = run(scenario(20, 100))
-    assert statuses(fast).get(429, 0) >= 40, statuses(fast)
+    refused = statuses(fast).get(429, 0)
+    assert refused >= max(1, 100 - most_accepted(fast, 20)), statuses(fast)
 
 
 def test_a_token_bucket_at_the_limit_is_never_refused(run, server):
@@ -129,7 +141,9 @@ def test_the_bucket_keeps_its_pace():
         return time.perf_counter() - started
 
     took = asyncio.run(scenario())
-    assert 0.19 <= took <= 2.0, took  # 10 tokens after the first, 20 ms apart
+    # 10 tokens after the first, 20 ms apart: 0.2 s quiet, never less. Each of the 10 waits
+    # can end 0.1-0.6 s late beside a second suite (a burst of 1 makes nothing good).
+    assert 0.19 <= took <= 8.0, took
 
 
 def test_backoff_honours_retry_after_else_doubles():

@@ -30,9 +30,15 @@ def test_posted_events_arrive_in_order_and_those_behind_the_slow_one_are_late(ru
     assert [number for number, *_ in handled] == [1, 2, 3, 4, 5]
     delays = [(started - posted) * 1000 for _, posted, started, _ in handled]
     took = [(done - started) * 1000 for *_, started, done in handled]
-    assert took[1] >= 290 and max(took[:1] + took[2:]) < 50, took
-    assert max(delays[:2]) < 200, f"up to the slow one: on time {delays}"
-    assert min(delays[2:]) >= 250, f"behind the slow handler: late {delays}"
+    # Quiet, the quick handlers took under 50 ms and the first two waited under 200 ms, the
+    # others 250 ms or more. On a busy machine the loop gets to the queue late, and any
+    # handler can be held up a while, so each is measured against the slow one's own time
+    # (0.3 s quiet, stretched by the same load): the quick ones took a small part of it,
+    # and the events behind it waited that much longer than those ahead (less the time
+    # posting them took, a few microseconds quiet).
+    assert took[1] >= 290 and max(took[:1] + took[2:]) < took[1] / 4, took
+    posting = (handled[-1][1] - handled[0][1]) * 1000
+    assert min(delays[2:]) - max(delays[:2]) >= 0.8 * took[1] - posting, (delays, took)
 
 
 def test_other_events_reach_the_receiver_as_usual(run):

@@ -67,7 +67,11 @@ def test_each_concurrent_request_is_a_registered_fd_while_it_waits(run, server: 
     assert before == 0
     assert seen == 4
     assert len(took) == 4 and all(t >= 0.45 for t in took)
-    assert max(took) < 0.5 * 4, "one at a time would take 4 latencies"
+    # The answers came together (`seen == 4` says the 4 waited at once): one at a time, each
+    # request would wait for those before it, the last at least 3 latencies (1.5 s) longer
+    # than the first. A fixed "under 4 latencies" bound was that failure's own value, and a
+    # busy machine stretches every request alike; the spread is some ms quiet, 1 s allowed.
+    assert max(took) - min(took) < 2 * 0.5, took
 
 
 def test_waiting_share_counts_only_the_window() -> None:
