@@ -98,8 +98,15 @@ def test_the_generator_read_to_the_end_runs_its_finally_at_the_end(window, run):
     set_download(panel, 40, 10, 0.05)
     click_and_wait(window, run, "asyncGeneratorButton")
     lines = log(panel)
+    # Four pieces 50 ms apart come as four chunks quiet; a stalled client reads pieces that
+    # arrived together as fewer (at most 16 KB a chunk), so: the finally runs after the
+    # last chunk, whichever number it has (as tests/lessons/test_async_iteration.py says).
+    chunks = [line for line in lines if line.startswith("consumer: chunk")]
+    assert chunks and [line.split(",")[0] for line in chunks] == [
+        f"consumer: chunk {n}" for n in range(1, len(chunks) + 1)
+    ], lines
     assert lines[-2:] == [
-        "generator: finally ran after chunk 4: connection closed",
+        f"generator: finally ran after chunk {len(chunks)}: connection closed",
         "consumer: the loop ended",
     ], lines
     assert "Read to the end: <b>40,000 bytes</b>" in summary(panel)
@@ -107,7 +114,7 @@ def test_the_generator_read_to_the_end_runs_its_finally_at_the_end(window, run):
 
 def test_stopping_early_leaves_the_finally_until_aclose(window, run):
     panel = window.show_panel("async-iteration")
-    set_download(panel, 200, 10, 0.1)  # twenty pieces, ~2 s if read to the end
+    set_download(panel, 500, 10, 0.1)  # fifty pieces, ~5 s if read to the end
     widget(panel, QtWidgets.QSpinBox, "stopAfterSpin").setValue(3)
     click_and_wait(window, run, "stopEarlyButton")
     assert log(panel)[-4:] == [
@@ -116,9 +123,15 @@ def test_stopping_early_leaves_the_finally_until_aclose(window, run):
         "generator: finally ran after chunk 3: connection closed",
         "consumer: aclose() returned",
     ]
-    found = re.search(r"closed the connection at ([\d.]+) s", summary(panel))
+    found = re.search(
+        r"<b>([\d.]+) ms after the break</b>, and closed the connection at ([\d.]+) s",
+        summary(panel),
+    )
     assert "Stopped after <b>chunk 3</b>" in summary(panel) and found, summary(panel)
-    assert float(found[1]) < 1.2  # it did not wait for the other seventeen pieces
+    # It did not wait for the other 47 pieces (4.7 s more): the finally ran at aclose(), a
+    # few ms after the break quiet, and the connection closed at ~0.3 s. Beside a second
+    # suite the loop's turns come 100-600 ms late and the first pieces may come later.
+    assert float(found[1]) < 2000 and float(found[2]) < 3.0, summary(panel)
 
 
 def test_a_generator_dropped_without_aclose_stays_open_until_the_loop_closes_it(window, run):
@@ -141,7 +154,9 @@ def test_a_generator_dropped_without_aclose_stays_open_until_the_loop_closes_it(
         summary(panel),
     )
     assert found, summary(panel)
-    assert float(found[1]) >= 0.95 and float(found[2]) < 1000, found.groups()
+    # The finally ran a loop turn or two after the del: a few ms quiet, turns 100-600 ms late
+    # on a busy machine; with no finalizer hook it would not run (the panel waits 5 s).
+    assert float(found[1]) >= 0.95 and float(found[2]) < 3000, found.groups()
     assert "drop generator" not in found[3], found[3]  # not the consumer's task
 
 

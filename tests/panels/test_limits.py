@@ -47,6 +47,15 @@ def click_and_wait(run, panel: LimitsPanel, name: str, timeout: float = 30) -> N
     run(scenario())
 
 
+def most_ok(row: dict[str, str]) -> float:
+    """The most requests a row's run can have had accepted: the server's bucket holds the
+    limit's worth at once (burst = rate, as the panel asks) and refills at the rate while the
+    run lasts (its "total (s)": every request reached the server within it), plus one for
+    the rounding of the shown total."""
+    rate = float(row["limit (/s)"])
+    return rate + rate * (float(row["total (s)"]) + 0.01) + 1
+
+
 def test_all_three_ways_throttled_then_paced(window, run):
     panel = setup(window, count=60, rate=20, latency=0.05, in_flight=10, pace=20)
     click_and_wait(run, panel, "allWaysButton")
@@ -55,10 +64,14 @@ def test_all_three_ways_throttled_then_paced(window, run):
     assert semaphore["way"] == "Semaphore (10 in flight)"
     assert bucket["way"] == "token bucket + retry (20/s)"
     # All at once: the bucketful of 20 (and what refilled meanwhile) gets through, the rest 429.
-    assert int(gathered["OK"]) <= 30 and int(gathered["429s"]) >= 30, gathered
+    # What refilled depends on how fast the burst went: bounded by the row's own span (quiet
+    # ~0.3 s, so at most ~27 OK; a busy machine stretches it), not by a fixed 30.
+    assert int(gathered["OK"]) <= most_ok(gathered), gathered
     assert int(gathered["failed"]) == int(gathered["429s"]) == 60 - int(gathered["OK"])
-    # 10 in flight at 0.05 s is 200/s against 20/s: refused too.
-    assert int(semaphore["429s"]) > 0 and int(semaphore["failed"]) > 0, semaphore
+    # 10 in flight at 0.05 s is 200/s against 20/s: refused too (all but what the server's
+    # bucket held and refilled during the run: at most ~27 OK quiet).
+    assert int(semaphore["429s"]) >= 60 - most_ok(semaphore), semaphore
+    assert int(semaphore["failed"]) == int(semaphore["429s"]), semaphore
     # Paced at the limit: every request gets through, and it takes about 60 / 20 s.
     assert bucket["OK"] == "60" and bucket["failed"] == "0", bucket
     assert 2.5 <= float(bucket["total (s)"]) <= 20, bucket

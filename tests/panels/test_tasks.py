@@ -255,8 +255,10 @@ def test_debug_mode_shows_slow_callbacks_in_the_panel_not_on_stderr(window, run,
     run(scenario())
     line = next(x for x in log.toPlainText().splitlines() if "Executing <Handle" in x)
     took = float(re.search(r"took ([\d.]+) seconds", line).group(1))
-    assert 0.19 <= took < 1.0, line
-    assert any(bar.lane == 1 and 0.19 <= bar.duration < 1.0 for bar in panel.slow_bars)
+    # A 0.2 s blocking sleep: never less; quiet 0.20-0.21 s, but beside a second suite a
+    # 0.3 s sleep took 2.5 s (the thread waits for a CPU after it).
+    assert 0.19 <= took < 5.0, line
+    assert any(bar.lane == 1 and 0.19 <= bar.duration < 5.0 for bar in panel.slow_bars)
     debug_check.setChecked(False)
     assert not window.loop.get_debug()
     assert asyncio_logger.propagate == propagate_before
@@ -300,7 +302,8 @@ def test_a_slow_task_step_is_named_by_task_and_line_without_debug_mode(window, r
     run(scenario())
     entry = next(x for x in log.toPlainText().splitlines() if f"task {name!r}" in x)
     took = re.search(r"step took (\d+) ms at (.*)$", entry)
-    assert took is not None and 190 <= int(took.group(1)) < 1000, entry
+    # 0.2 s of blocking: quiet 200-210 ms; a busy machine's CPU waits can add seconds.
+    assert took is not None and 190 <= int(took.group(1)) < 5000, entry
     assert took.group(2) == where
     assert not window.loop.get_debug(), "no debug mode needed"
     row = row_of(panel, name, "finishedTasksTable")

@@ -47,7 +47,12 @@ def test_a_thousand_slow_connections_async_vs_a_thread_each(window, run, server)
     took = run(scenario())
     rows = [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(2)]
     verdict = panel.findChild(QtWidgets.QLabel, "serverSideLabel").text()
-    assert rows[0][1] == "1,000 / 1,000", rows  # held at once / answered
+    # Held at once / answered: all 1,000 quiet. The count is read when the server has them
+    # all or when most of their 2.5 s wait has passed (then the first answers go out); beside
+    # a second suite the lesson's 200 were 188 by then. A server that held them a few at a
+    # time would hold far fewer; the async one adds no thread for any of them.
+    at_once, answered = rows[0][1].split(" / ")
+    assert int(at_once.replace(",", "")) >= 900 and answered == "1,000", rows
     assert rows[0][2] == "+0", rows  # threads added
     # A thread each: as many threads as connections held at once (all 1,000 on a quiet
     # machine; a busy one may start the last threads after the first have answered: 216
@@ -58,7 +63,9 @@ def test_a_thousand_slow_connections_async_vs_a_thread_each(window, run, server)
     assert abs(threads - held) <= 20 and threads >= 100, rows  # read a moment apart
     assert all(row[3].endswith("MB") or row[3] == "n/a" for row in rows), rows
     assert rows[1][4].endswith("GB") or rows[1][4] == "n/a", rows  # a stack per thread
-    assert all(float(row[5].split()[0]) < 1000 for row in rows), rows  # still answering
+    # Still answering: one more request took 0.5 ms quiet beside either server's 1,000;
+    # beside a second suite each of its steps may wait for a CPU (the median of three).
+    assert all(float(row[5].split()[0]) < 2000 for row in rows), rows
     assert "+0 threads" in verdict and f"{rows[1][2]} threads" in verdict, verdict
     assert took < 60, f"{took:.1f} s"  # a few seconds on a quiet machine, 31 s under load
     # Clean: every thread and connection gone, no client process left.
