@@ -368,28 +368,38 @@ class Rescue(threading.Thread):
             return False
         where = place
         busy = self._busy_for(0.05)
+        what = "a Python loop" if busy else "a blocking call"
         if busy and self._place() is not None:  # bytecode runs (it uses the CPU): an
             # asynchronous exception lands at its next instruction, still the learner's
             ctypes.pythonapi.PyThreadState_SetAsyncExc(
                 ctypes.c_ulong(self.gui_thread_id), ctypes.py_object(LabStopped)
             )
-            if self._recovered(beat, 0.5):
-                frozen = time.perf_counter() - beat
-                self.on_rescue("a Python loop (asynchronous exception)", where, frozen)
+            landed = self._recovered(beat, 1.0)
+            if not landed:  # not yet (a busy machine): taken back, unless it landed meanwhile
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.gui_thread_id), None)
+                landed = self._place() is None
+            if landed:
+                self.on_rescue(
+                    f"{what} (asynchronous exception)", where, time.perf_counter() - beat
+                )
                 return True
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.gui_thread_id), None)
         # A blocking C call (it waits, using no CPU): a signal interrupts it, and its
         # handler raises only in the learner's frame.
+        fired = self.handler.fired
+        recovered = False
         for _ in range(5):
             if self._place() is None:
                 break
             self.handler.armed = True
             signal.pthread_kill(threading.main_thread().ident or 0, RESCUE_SIGNAL)
-            if self._recovered(beat, 0.3):
-                frozen = time.perf_counter() - beat
-                self.on_rescue("a blocking call (signal)", where, frozen)
-                return True
+            if recovered := self._recovered(beat, 0.3):
+                break
         self.handler.armed = False
+        # Its handler raised in the learner's frame, perhaps after the last wait (beside a
+        # second suite the code was stopped, and the rescue went unreported).
+        if recovered or self.handler.fired > fired:
+            self.on_rescue(f"{what} (signal)", where, time.perf_counter() - beat)
+            return True
         return self.last_beat() != beat
 
     def _place(self) -> str | None:

@@ -93,7 +93,7 @@ def test_code_for_lab_runs_the_function_shown():
 
 
 def _rescue_in_thread(
-    code: str, limit: float = 0.3, beat_back_after: float = 0.0
+    code: str, limit: float = 0.3, beat_back_after: float = 0.0, kind: type[Rescue] = Rescue
 ) -> tuple[list[str], float]:
     """Run learner code on the main thread with a fake heartbeat that stops while it runs,
     and comes back `beat_back_after` seconds after the code has stopped."""
@@ -101,8 +101,8 @@ def _rescue_in_thread(
     handler = RescueSignal()
     handler.install()
     seen: list[str] = []
-    rescue = Rescue(threading.get_ident(), lambda: beat[0], lambda: limit, handler,
-                    lambda kind, where, frozen: seen.append(f"{kind} | {where}"))  # fmt: skip
+    rescue = kind(threading.get_ident(), lambda: beat[0], lambda: limit, handler,
+                  lambda kind, where, frozen: seen.append(f"{kind} | {where}"))  # fmt: skip
     rescue.start()
     started = time.perf_counter()
     try:
@@ -130,6 +130,24 @@ def test_a_rescue_is_reported_though_the_heartbeat_comes_back_late():
     """On a busy machine the loop took longer than the rescue waited to beat again: the
     code was stopped, and the learner was not told."""
     seen, _ = _rescue_in_thread("time.sleep(600)\n", beat_back_after=1.0)
+    assert seen == ["a blocking call (signal) | your code, line 1: `time.sleep(600)`"]
+
+
+class LateRescue(Rescue):
+    """A rescue on a machine too busy for its waits: the code lets go only after it stopped
+    waiting (it waits until the code has let go, then says it did not)."""
+
+    def _recovered(self, beat: float, within_s: float) -> bool:
+        super()._recovered(beat, 2.0)
+        return False
+
+
+def test_a_rescue_is_reported_though_the_code_let_go_after_it_stopped_waiting():
+    """Beside a second suite the learner's loop was stopped and nothing said so: the
+    exception (or the signal's) landed just after the rescue's wait ran out."""
+    seen, _ = _rescue_in_thread("n = 0\nwhile True:\n    n += 1\n", kind=LateRescue)
+    assert len(seen) == 1 and seen[0].startswith("a Python loop (asynchronous exception)"), seen
+    seen, _ = _rescue_in_thread("time.sleep(600)\n", kind=LateRescue)
     assert seen == ["a blocking call (signal) | your code, line 1: `time.sleep(600)`"]
 
 
