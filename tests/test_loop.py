@@ -747,7 +747,10 @@ def test_a_selector_watch_sees_ready_fds_and_the_sleeps_between(
     if kind == "guidemo":
         assert watch.has_selector and registered >= 2  # the socket and the self-pipe
         woken = [select for select in selects if (fd, selectors.EVENT_READ) in select.ready]
-        assert woken and woken[0].slept is not None and 0.05 < woken[0].slept < 2.0, woken
+        # It slept right before the fd woke it: most of the 0.1 s quiet; beside a second
+        # suite another wake-up split that sleep (0.037 s of it), so any sleep counts here
+        # (the 0.1 s asleep in all is bounded above; a loop that polled would sleep none).
+        assert woken and woken[0].slept is not None and 0 < woken[0].slept < 2.0, woken
         assert all(select.ready for select in selects) and turns > len(selects)
     else:
         assert not watch.has_selector and not selects and not turns and registered == 0
