@@ -14,6 +14,8 @@ given, closes the window that long after (a programmatic close, as a desktop wou
 
 from __future__ import annotations
 
+import faulthandler
+import signal
 import sys
 from collections.abc import Callable
 
@@ -78,6 +80,9 @@ def start(window: MainWindow, action: str) -> Callable[[], int | None]:
 
 
 def main() -> int:
+    # A test whose app does not end in time sends SIGUSR1 for every thread's stack on stderr
+    # (from C: it works while a thread holds the GIL, and during the interpreter's exit).
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     loop_kind, action = sys.argv[1], sys.argv[2]
     close_after = float(sys.argv[3]) if len(sys.argv) > 3 else None
 
