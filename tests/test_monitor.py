@@ -230,12 +230,15 @@ def test_a_sleep_holds_the_loop_without_using_the_cpu(window, run):
     async def freeze() -> Freeze:
         before = len(window.monitor.freezes)
         asyncio.get_running_loop().call_soon(time.sleep, 0.5)
-        await wait_until(lambda: len(window.monitor.freezes) > before, what="the freeze")
-        return window.monitor.freezes[-1]
+        # The sleep's freeze: beside a second suite a freeze of the busy machine's came
+        # first (0.6 s, 0.41 s of it waiting for a CPU), before the sleep had begun.
+        return await wait_until(
+            lambda: next((f for f in window.monitor.freezes[before:] if f.working_s >= 0.4), None),
+            what="the sleep's freeze",
+        )
 
     slept = run(freeze())
-    assert slept.duration_s >= 0.45 and slept.working_s >= 0.4, slept
-    assert slept.cpu_s < 0.1, slept
+    assert slept.duration_s >= 0.45 and slept.cpu_s < 0.1, slept
 
 
 def test_a_freeze_mostly_spent_waiting_for_a_cpu_is_the_machines():
