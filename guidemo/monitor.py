@@ -49,6 +49,7 @@ FREEZE_THRESHOLD_S = 0.100  # a gap this long means the GUI thread was blocked
 STALE_AFTER_S = PROBE_INTERVAL_S + 0.030
 WATCHDOG_POLL_S = 0.005  # stack samples during a freeze: 200 a second
 WINDOW_S = 10.0  # stats() covers this much recent lag history
+UNSEEN = "a place no stack sample caught"  # a freeze the watchdog took no sample within
 KEEP_EVENTS = 100  # freezes and pauses kept (newest last)
 PATH_DEPTH = 4  # functions named in a profile's call path
 
@@ -139,15 +140,17 @@ class StackSample:
 def time_near_each(
     samples: list[StackSample], started: float, ended: float
 ) -> list[tuple[StackSample, float]]:
-    """Each sample with the part of the freeze [started, ended] nearer to it than to any
-    other sample: where the GUI thread most likely was meanwhile.
+    """Each sample taken within the freeze [started, ended] with the part of it nearer to
+    it than to any other such sample: where the GUI thread most likely was meanwhile.
 
     Samples come further apart on a busy machine, and one taken once the GUI thread was
     back in the loop had stood for the whole gap before it: a 0.5 s `busy_cpu()` was
-    named after the Qt loop it returned to. Samples taken after the end do not count,
-    unless all were (then they still name it, rather than "unknown").
+    named after the Qt loop it returned to. So samples from outside the freeze do not
+    count, even when no other was taken: beside a second suite the watchdog got no CPU
+    during a 0.6 s `time.sleep()` in a coroutine, and its samples from after it called
+    the freeze guidemo's own. Such a freeze is named UNSEEN, which is the truth.
     """
-    inside = [sample for sample in samples if sample.at <= ended] or samples
+    inside = [sample for sample in samples if started <= sample.at <= ended]
     if not inside:
         return []
     times = [sample.at for sample in inside]
@@ -227,7 +230,7 @@ def sample_frame(frame: FrameType | None) -> StackSample:
         frame = frame.f_back
     if not where:
         if innermost is None:
-            return StackSample("unknown", "unknown", False)
+            return StackSample("unknown", "unknown", False, time.perf_counter())
         code = innermost.f_code
         where = describe_frame(innermost)
         if not names:  # stuck in Qt's own C++ code (painting, layout), called by the loop
@@ -471,7 +474,7 @@ class LoopMonitor(QtCore.QObject):
         freeze = Freeze(
             started=started,
             duration_s=duration_s,
-            where=max(places, key=places.__getitem__) if total else "unknown",
+            where=max(places, key=places.__getitem__) if total else UNSEEN,
             own=total > 0 and own_time * 2 > total,
             profile=sorted(((p, w / total) for p, w in paths.items()), key=lambda pw: -pw[1])
             if total

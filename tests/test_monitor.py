@@ -19,7 +19,14 @@ from PySide6 import QtCore, QtWidgets
 
 from guidemo import widgets
 from guidemo.lessons.jobs import busy_cpu, slow_sleep
-from guidemo.monitor import Freeze, StackSample, sample_frame, time_near_each
+from guidemo.monitor import (
+    UNSEEN,
+    Freeze,
+    LoopMonitor,
+    StackSample,
+    sample_frame,
+    time_near_each,
+)
 from tests.helpers import TEST_LOOP_KIND, wait_until
 
 
@@ -290,16 +297,35 @@ def test_each_moment_of_a_freeze_goes_to_the_sample_nearest_it():
     assert time_near_each([], started=0.0, ended=0.5) == []
 
 
+def test_samples_from_outside_a_freeze_never_name_it(qapp):
+    """Beside a second suite, a 0.6 s time.sleep() in a coroutine (an asyncio turn, its end
+    exact) got no sample of its own: the watchdog's came once the GUI thread was back in
+    the loop, and called it guidemo's own, so the verdict said "no freeze". Nor does a
+    sample left from a near-freeze before it count."""
+    before = StackSample("run_forever", "run_forever() (loop.py:192)", own=True, at=0.95)
+    after = StackSample("_run", "_run() (hidden_blocking.py:255)", own=True, at=1.62)
+    assert time_near_each([before, after], started=1.0, ended=1.6) == []
+
+    monitor = LoopMonitor()
+    for sample in (before, after):
+        monitor.note_sample(sample)
+    monitor._record_freeze(started=1.0, duration_s=0.6, cpu_wait_s=0.0)
+    [freeze] = monitor.freezes
+    assert freeze.where == UNSEEN and not freeze.own and freeze.profile == [], freeze
+    assert monitor.code_freezes_since(0.0) == [freeze], "the code's, not guidemo's own"
+
+
 def test_a_watchdog_note_written_as_the_beat_ran_still_gives_a_real_freeze(qapp):
     """The watchdog's thread noted the freeze's start as the heartbeat came back: the note
     was the beat itself, the freeze 0 s long, and dividing its profile by 0 s put an error
     on the app's stderr (beside a second suite). The beat now takes a note only from
     within the gap it ends."""
-    from guidemo.monitor import PROBE_INTERVAL_S, LoopMonitor
+    from guidemo.monitor import PROBE_INTERVAL_S
 
     monitor = LoopMonitor()
-    monitor.note_sample(StackSample("slow_sleep", "slow_sleep() (jobs.py:19)", own=False))
-    monitor.last_beat = time.perf_counter() - 0.5  # the GUI thread was held half a second
+    held = time.perf_counter() - 0.5  # the GUI thread was held half a second
+    monitor.note_sample(StackSample("slow_sleep", "slow_sleep() (jobs.py:19)", False, held + 0.2))
+    monitor.last_beat = held
     monitor._freeze_began = time.perf_counter() + 1.0  # a note dated after this beat
     monitor._probe()
     [freeze] = monitor.freezes
@@ -307,4 +333,4 @@ def test_a_watchdog_note_written_as_the_beat_ran_still_gives_a_real_freeze(qapp)
     assert freeze.where == "slow_sleep() (jobs.py:19)" and freeze.profile, freeze
 
     monitor._record_freeze(started=1.0, duration_s=0.0, cpu_wait_s=0.0)  # no time to share
-    assert monitor.freezes[-1].where == "unknown" and monitor.freezes[-1].profile == []
+    assert monitor.freezes[-1].where == UNSEEN and monitor.freezes[-1].profile == []
