@@ -204,7 +204,11 @@ def walk_problems(window, run, size: tuple[int, int], zoom: float) -> tuple[list
                     found.append(f"{where}: no measured number in {takeaway!r}")
                 text = plain_text(label.text()) if label is not None else ""
                 if step.quote and label is not None and not quoted(text, step.quote)["quoted"]:
-                    found.append(f"{where}: its quote missed {text!r}")
+                    freezes = [
+                        (round(f.duration_s, 2), f.where, f"own={f.own}", f"busy={f.machine_busy}")
+                        for f in window.monitor.freezes[-3:]
+                    ]
+                    found.append(f"{where}: its quote missed {text!r} (freezes: {freezes})")
             if takeaway[:20] not in shown_text.toPlainText().replace("\n", " "):
                 found.append(f"{where}: the band does not show {takeaway!r}")
             tour.next()
