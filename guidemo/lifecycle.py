@@ -30,7 +30,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from types import FrameType
 from typing import Protocol
 
@@ -155,26 +155,6 @@ class Lifecycle:
             sys.stdout.flush()
         finally:
             os._exit(code)
-
-
-@contextlib.contextmanager
-def children_ignore_ctrl_c() -> Iterator[None]:
-    """Child processes started inside ignore a terminal's Ctrl+C from their first instruction.
-
-    Ctrl+C goes to every process of the terminal's group. A pool's worker that got it while
-    still booting Python, before its initializer could ignore it, printed a KeyboardInterrupt
-    traceback (and the pool started another). A child keeps a signal its parent ignores,
-    across exec too (not one it blocks: the mask is reset), so SIGINT is ignored meanwhile.
-    It is blocked first: a Ctrl+C that comes meanwhile waits, then reaches the app's own
-    handler, put back before it is unblocked. On the main thread only, as `signal.signal`.
-    """
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_DFL if handler is None else handler)
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def _unlink_semaphores() -> None:

@@ -6,7 +6,6 @@ ACTION is one of:
 - `modal`: the dialogs panel's wrong way (exec() in a coroutine), auto-close "never";
 - `click:SLUG:BUTTON`: click that button of that panel (a 10 s job where it has a duration;
   for the process pool, READY once its worker has answered);
-- `boot:SLUG:BUTTON`: the same click, READY at once (a pool's worker may still be booting);
 - `script:NAME:ARGS`: run that script on the scripts panel.
 A line `READY <pid of the child, or 0>` says the action is under way, a line `ENDED` that
 the app's shutdown ran to its end (not cut short by its deadline). CLOSE_AFTER_S, if
@@ -50,15 +49,13 @@ def start(window: MainWindow, action: str) -> Callable[[], int | None]:
         panel.findChild(QtWidgets.QPushButton, "execDialogButton").click()
         modal = QtWidgets.QApplication.activeModalWidget
         return lambda: 0 if (dialog := modal()) and dialog.objectName() == "demoDialog" else None
-    if kind in ("click", "boot"):
+    if kind == "click":
         slug, button = rest.split(":")
         panel = window.show_panel(slug)
         spin = panel.findChild(QtWidgets.QDoubleSpinBox, "durationSpin")
         if spin is not None:
             spin.setValue(10.0)
         panel.findChild(QtWidgets.QPushButton, button).click()
-        if kind == "boot":
-            return lambda: 0
         if button == "processButton":  # the worker has answered its warm-up job
             return lambda: 0 if getattr(panel, "_startup_s", 0) > 0 else None
         if button == "compareButton":  # the worker is up, the job runs in a thread first

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -51,10 +50,3 @@ def button(parent: QtCore.QObject, name: str) -> QtWidgets.QPushButton:
     from PySide6 import QtWidgets
 
     return widget(parent, QtWidgets.QPushButton, name)
-
-
-def ignores_ctrl_c(pid: int) -> bool:
-    """Whether process `pid` ignores SIGINT now (Linux: the SigIgn mask in its status)."""
-    with open(f"/proc/{pid}/status") as status:
-        ignored = next(line for line in status if line.startswith("SigIgn:")).split()[1]
-    return bool(int(ignored, 16) & 1 << (signal.SIGINT - 1))

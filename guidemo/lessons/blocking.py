@@ -10,6 +10,7 @@ import asyncio
 import datetime
 import multiprocessing
 import random
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -18,7 +19,6 @@ from multiprocessing.pool import Pool
 from typing import Any
 
 from guidemo.lessons.jobs import Job
-from guidemo.lifecycle import children_ignore_ctrl_c
 
 
 def run_in_click_handler(job: Job, seconds: float) -> Any:
@@ -38,11 +38,11 @@ def start_process_pool() -> Pool:
     """One worker process, started fresh ("spawn"): before its first job it must boot a
     new Python and import the job's module, so the first run also pays for that.
 
-    A terminal's Ctrl+C reaches every process of the app, this worker too, even while it
-    boots: it is started ignoring it (else it prints a KeyboardInterrupt traceback); the
-    app stops it when it stops."""
-    with children_ignore_ctrl_c():
-        return multiprocessing.get_context("spawn").Pool(processes=1)
+    A terminal's Ctrl+C reaches every process of the app, this worker too: it ignores
+    it (else it prints a KeyboardInterrupt traceback); the app stops it when it stops."""
+    return multiprocessing.get_context("spawn").Pool(
+        processes=1, initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN)
+    )
 
 
 async def run_in_process(pool: Pool, job: Job, seconds: float) -> Any:

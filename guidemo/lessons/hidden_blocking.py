@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -18,7 +19,6 @@ from typing import Any
 
 import aiohttp
 
-from guidemo.lifecycle import children_ignore_ctrl_c
 from guidemo.net import FetchResult, fetch, fetch_blocking
 
 
@@ -74,12 +74,14 @@ async def async_client(url: str) -> FetchResult:
 
 
 def start_worker_process() -> ProcessPoolExecutor:
-    """One worker process, started fresh ("spawn") and at once, ignoring a terminal's
-    Ctrl+C from its first instruction on (the app stops it when it stops)."""
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    with children_ignore_ctrl_c():
-        pool.submit(int)  # a first, empty job: the pool starts its worker now, in here
-    return pool
+    """One worker process, started fresh ("spawn"); it ignores a terminal's Ctrl+C (the
+    app stops it when it stops)."""
+    return ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=signal.signal,
+        initargs=(signal.SIGINT, signal.SIG_IGN),
+    )
 
 
 async def cpu_in_process(pool: ProcessPoolExecutor, seconds: float) -> int:

@@ -6,9 +6,7 @@ from __future__ import annotations
 import asyncio
 import math
 import multiprocessing
-import os
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -26,8 +24,6 @@ from guidemo.lessons.blocking import (
     start_process_pool,
 )
 from guidemo.lessons.jobs import busy_cpu, slow_sleep
-from guidemo.lifecycle import children_ignore_ctrl_c
-from tests.helpers import ignores_ctrl_c
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.no_qt]
 
@@ -157,31 +153,6 @@ def test_a_started_pool_answers_at_once_the_first_job_waits_for_it():
 
     first, second = asyncio.run(scenario())
     assert first > second, (first, second)  # the first one waited for Python to start
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_the_pools_worker_ignores_ctrl_c_from_its_start_and_the_app_still_gets_it():
-    """Ctrl+C a moment after the click reached the worker as it booted, before an
-    initializer could ignore it: a KeyboardInterrupt traceback. It is born ignoring it; a
-    Ctrl+C that came while it was started reaches this process's handler after."""
-    got: list[int] = []
-    handler = signal.signal(signal.SIGINT, lambda signum, frame: got.append(signum))
-    try:
-        with children_ignore_ctrl_c():
-            signal.raise_signal(signal.SIGINT)  # held: neither ignored nor lost
-            assert got == []
-        assert got == [signal.SIGINT]
-        before = set(multiprocessing.active_children())
-        pool = start_process_pool()
-        try:
-            [worker] = set(multiprocessing.active_children()) - before
-            assert ignores_ctrl_c(worker.pid), "from its first instruction, before it booted"
-            assert not ignores_ctrl_c(os.getpid())
-        finally:
-            pool.terminate()
-            pool.join()
-    finally:
-        signal.signal(signal.SIGINT, handler)
 
 
 def test_imports_without_qt():

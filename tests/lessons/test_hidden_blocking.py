@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-import multiprocessing
 import re
 import subprocess
 import sys
@@ -20,7 +19,6 @@ import pytest
 from guidemo.lessons import hidden_blocking as lesson
 from guidemo.lessons.debug_mode import capture_debug_warnings
 from guidemo.server import DemoServer
-from tests.helpers import ignores_ctrl_c
 
 pytestmark = [pytest.mark.no_qt, pytest.mark.fast, pytest.mark.timeout(60)]
 SECONDS = 1.0  # a 0.4 s process way once held the loop 0.397 s beside a second suite
@@ -86,19 +84,6 @@ def test_the_blocking_client_holds_the_loop_the_async_one_does_not(server: DemoS
         assert got.ok and got.status == 200 and got.nbytes == 1000, got
     assert bug >= SECONDS * 0.9, bug
     assert thread < SECONDS / 2 and awaited < SECONDS / 2, (thread, awaited)
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_the_worker_process_is_started_at_once_ignoring_ctrl_c():
-    """A Ctrl+C while it booted, before an initializer could ignore it, would print a
-    KeyboardInterrupt traceback: it is born ignoring it."""
-    before = set(multiprocessing.active_children())
-    pool = lesson.start_worker_process()
-    try:
-        [worker] = set(multiprocessing.active_children()) - before
-        assert ignores_ctrl_c(worker.pid)
-    finally:
-        pool.shutdown()
 
 
 def test_a_cpu_loop_holds_the_loop_and_a_process_does_not():
