@@ -8,6 +8,7 @@ no child process left behind.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -28,9 +29,11 @@ ROOT = Path(__file__).resolve().parent.parent
 # The real app with work started from on_ready: argv = loop, action, ctrl-q delay (s or -).
 DRIVER = textwrap.dedent(
     """
-    import sys
+    import faulthandler, signal, sys
     from PySide6 import QtCore, QtTest, QtWidgets
     from guidemo.app import run_app
+
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # a cycle that hangs: the stacks
 
     loop_kind, action, ctrl_q_after = sys.argv[1], sys.argv[2], sys.argv[3]
 
@@ -159,12 +162,24 @@ def run_cycle(plan: Plan, config_dir: Path) -> Plan:
             if plan.quit_with.endswith("twice"):
                 time.sleep(plan.second_after_s)
                 process.send_signal(signum)
-        out, err = process.communicate(timeout=20)
+        try:
+            out, err = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            if plan.moment not in ("import", "before-paint"):  # the driver's faulthandler
+                process.send_signal(signal.SIGUSR1)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(1.0)
+            process.kill()
+            out, err = process.communicate()
+            stdout, stderr = (text.decode(errors="replace") for text in (out[-300:], err[-3000:]))
+            raise AssertionError(
+                f"{plan.describe()}: running 20 s after the quit; stdout {stdout!r}; {stderr}"
+            ) from None
         took = time.perf_counter() - asked - (plan.delay_s if quit_by_key else 0)
     finally:
         if process.poll() is None:
             process.kill()
-            process.wait()
+            process.communicate()  # (and its pipes closed: not left to a later test's GC)
     deadline = time.monotonic() + 3
     while any(alive(pid) for pid in children) and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -155,10 +155,11 @@ def test_stop_sends_sigint_and_shows_what_the_script_prints(window, run) -> None
 
 
 def test_a_script_still_running_after_the_grace_is_killed(window, run) -> None:
-    """async_executor waits for its thread's 30 s job after Ctrl+C: the grace runs out."""
+    """async_executor waits for its thread's 30 s job after Ctrl+C: the grace runs out.
+    (2 s of it: beside a second suite the script did not get to say so within 0.5 s.)"""
     panel = fresh(window)
     choose(panel, "async_executor", "--run-for 60 --job 30")
-    panel.findChild(QtWidgets.QDoubleSpinBox, "graceSpin").setValue(0.5)
+    panel.findChild(QtWidgets.QDoubleSpinBox, "graceSpin").setValue(2.0)
 
     async def scenario() -> None:
         button(panel, "runScriptButton").click()
@@ -171,8 +172,8 @@ def test_a_script_still_running_after_the_grace_is_killed(window, run) -> None:
     run(scenario())
     last = panel.runs[-1]
     assert last.exit_code == -signal.SIGKILL and last.meaning == "killed by SIGKILL"
-    assert last.stopped.endswith("killed after the 0.5 s grace")
-    assert last.wall_s < 10
+    assert last.stopped.endswith("killed after the 2 s grace")
+    assert last.wall_s < 12
     assert "waiting for it to end" in output(panel)  # what it said on Ctrl+C
     assert "killed it (SIGKILL)" in output(panel)
 
