@@ -116,9 +116,10 @@ def test_ctrl_c_stops_a_screenshot_run_at_once_and_says_how_far_it_got(tmp_path,
     err = err_bytes.decode(errors="replace")
     written = len(list(shots.glob("*.png")))
     assert process.returncode == 128 + signum, err[-800:]
-    # Within the shutdown's deadline (3.4 and 4.3 s beside a second suite), not after the
-    # panels left: `written` says how far it got.
-    assert took < SHUTDOWN_DEADLINE_S + 2, f"took {took:.1f} s to stop"
+    # About the shutdown's deadline, not after the panels left (they take a minute): beside
+    # a second suite 3.4 and 4.3 s, once 7.6 s (the deadline counts from the handler, which
+    # runs late on a starved CPU; then the forced exit). `written` says how far it got.
+    assert took < SHUTDOWN_DEADLINE_S + 5, f"took {took:.1f} s to stop"
     lines = err.splitlines()
     assert len(lines) == 1, err[-1500:]
     assert f"{written} of " in lines[0] and str(shots) in lines[0], lines[0]

@@ -200,8 +200,9 @@ def check(plan: Plan) -> str:
     problems = []
     if out["code"] not in codes:
         problems.append(f"exit code {out['code']}")
-    if out["stderr"]:
-        problems.append(f"stderr: {str(out['stderr'])[-400:]}")
+    if out["stderr"]:  # (with how it ended: a forced exit skips the shutdown's own steps)
+        ended = "shutdown ran to its end" if out["ended"] else "no ENDED: forced exit?"
+        problems.append(f"after {out['took_s']:.1f} s, {ended}; stderr: {out['stderr']!s:.2000}")
     if out["orphans"]:
         problems.append(f"children left: {out['orphans']}")
     return f"{plan.describe()}: {'; '.join(problems)}" if problems else ""
