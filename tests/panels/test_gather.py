@@ -51,7 +51,7 @@ def steps(seconds: str) -> float:
     return float(seconds) / STEP
 
 
-def test_gather_runs_the_nine_steps_in_about_four(window, run):
+def sequential_then_gathered(window, run) -> tuple[GatherPanel, dict[str, str], dict[str, str]]:
     panel = setup(window)
     sequential = run_way(run, panel, "sequentialButton")
     gathered = run_way(run, panel, "gatherButton")
@@ -59,11 +59,24 @@ def test_gather_runs_the_nine_steps_in_about_four(window, run):
     for result in (sequential, gathered):
         assert result["got"] == "returned [2, 6, 24]"
         assert result["A"].startswith("= 2 at") and result["C"].startswith("= 24 at")
-    # Nine steps one by one, four at once (C's). A busy machine's late wake-ups stretch
-    # every step (20.8 for the nine beside a second suite, where at most 15 were allowed),
-    # so the upper bound is the ratio: a gather that ran them one by one would be 1.
+    # Nine steps one by one, four at once (C's): never fewer.
     assert steps(sequential["all_s"]) >= 8.5 and steps(gathered["all_s"]) >= 3.8
+    return panel, sequential, gathered
+
+
+# A busy machine stretches every step (20.8 for the nine beside a second suite, where at
+# most 15 were allowed), and the ratio too when a stall falls in one run only (the gather's
+# four took 2.92 s beside a second suite, the nine 0.95 s): the lanes below show the
+# overlap on any machine.
+@pytest.mark.needs_quiet
+def test_gather_runs_the_nine_steps_in_about_four(window, run):
+    _, sequential, gathered = sequential_then_gathered(window, run)
+    # A gather that ran them one by one would be 1.
     assert float(sequential["all_s"]) / float(gathered["all_s"]) > 1.6, (sequential, gathered)
+
+
+def test_gather_starts_every_step_at_once_and_one_by_one_waits(window, run):
+    panel, _, _ = sequential_then_gathered(window, run)
     summary = widget(panel, QtWidgets.QLabel, "gatherSummary").text()
     assert "sequential" in summary and "gather" in summary and "faster" in summary
 
