@@ -411,9 +411,7 @@ class Hud(QtWidgets.QFrame):
         if text != self._shown_lag_text:
             self._shown_lag_text = text
             self.lag_label.setText(text)
-            alive = f"event loop alive, lag {samples[-1][1]:.0f} ms{self._recent_freeze_said()}"
-            if self.heartbeat.accessibleDescription() != alive:
-                self.heartbeat.setAccessibleDescription(alive)
+            self._describe_heartbeat(samples[-1][1])
         self.plot.set_samples(samples)
 
     def _on_event(self, event: Event) -> None:
@@ -434,20 +432,24 @@ class Hud(QtWidgets.QFrame):
         )
         spoken = f"{headline} {where}"
         self.freeze_label.setAccessibleName(spoken)
-        self.heartbeat.setAccessibleDescription(f"was frozen: {spoken}; event loop alive again")
         self._recent_freeze = (time.monotonic(), spoken)
+        samples = self.monitor.recent_lags()
+        self._describe_heartbeat(samples[-1][1] if samples else 0.0)
         access.announce(self.freeze_label, spoken)
         if isinstance(event, Freeze) and event.profile:
             self.freeze_label.setToolTip(f"Where the time went: {profile_text(event, 10)}")
 
-    def _recent_freeze_said(self) -> str:
-        """ "; was frozen: UI frozen 0.40 s in ..." for RECENT_FREEZE_S after a freeze. The
-        next redraw, a second later, used to say only the lag: a screen reader reading the
-        heartbeat a moment after the freeze (or a test, beside a second suite) missed it."""
-        if self._recent_freeze is None:
-            return ""
-        at, spoken = self._recent_freeze
-        return f"; was frozen: {spoken}" if time.monotonic() - at < RECENT_FREEZE_S else ""
+    def _describe_heartbeat(self, lag_ms: float) -> None:
+        """ "event loop alive, lag 3 ms", and "; was frozen: UI frozen 0.40 s in ..." for
+        RECENT_FREEZE_S after a freeze. The next redraw, a second later, used to say only
+        the lag: a screen reader reading the heartbeat a moment after the freeze (or a test,
+        beside a second suite) missed it."""
+        said = f"event loop alive, lag {lag_ms:.0f} ms"
+        if self._recent_freeze is not None:
+            at, spoken = self._recent_freeze
+            said += f"; was frozen: {spoken}" if time.monotonic() - at < RECENT_FREEZE_S else ""
+        if self.heartbeat.accessibleDescription() != said:
+            self.heartbeat.setAccessibleDescription(said)
 
     def show_history(self) -> None:
         """Open the history under its button (one click from the HUD), inside the window
