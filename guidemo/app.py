@@ -86,7 +86,10 @@ def run_app(
             options = StartOptions(panel, screenshot_dir, on_ready, zoom, size, tour, theme)
             return runner.run(_main(lifecycle, options))
     finally:
-        lifecycle.finished()
+        try:
+            collect_before_exit()
+        finally:
+            lifecycle.finished()
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,18 @@ def interrupt(window: MainWindow) -> Callable[[], None]:
 def freeze_startup_objects() -> None:
     """Everything built at start-up lives as long as the app: move it out of the garbage
     collector's way, so its full collections stop causing 50 ms+ pauses in the UI."""
+    gc.collect()
+    gc.freeze()
+
+
+def collect_before_exit() -> None:
+    """The process is about to exit: collect the run's cycles now (their finalizers'
+    warnings too), while the shutdown's deadline still covers it, and freeze the rest.
+
+    Python's own collection at exit walked everything built since start-up: 0.1-0.2 s of
+    CPU after shutdown had ended, and beside a second suite the app was still in it 10 s
+    after a Ctrl+C, where no deadline reached. With nothing left to walk, it is 0.01 s.
+    """
     gc.collect()
     gc.freeze()
 

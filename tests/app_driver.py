@@ -8,13 +8,15 @@ ACTION is one of:
   for the process pool, READY once its worker has answered);
 - `script:NAME:ARGS`: run that script on the scripts panel.
 A line `READY <pid of the child, or 0>` says the action is under way, a line `ENDED` that
-the app's shutdown ran to its end (not cut short by its deadline). CLOSE_AFTER_S, if
+the app's shutdown ran to its end (not cut short by its deadline), and `LEFT <n>` how many
+objects it left for the interpreter's own garbage collection at exit. CLOSE_AFTER_S, if
 given, closes the window that long after (a programmatic close, as a desktop would).
 """
 
 from __future__ import annotations
 
 import faulthandler
+import gc
 import signal
 import sys
 from collections.abc import Callable
@@ -97,6 +99,7 @@ def main() -> int:
 
     code = run_app(loop_kind=loop_kind, on_ready=on_ready)
     print("ENDED", flush=True)  # shutdown ran its course: the deadline's os._exit prints nothing
+    print(f"LEFT {len(gc.get_objects())}", flush=True)  # for Python's own collection at exit
     return code
 
 
