@@ -67,7 +67,8 @@ def finish(process: subprocess.Popen[bytes], timeout: float) -> tuple[int | None
             process.send_signal(signal.SIGUSR1)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(1.0)
-        os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):  # (SIGUSR1 may have ended it: late in
+            os.killpg(process.pid, signal.SIGKILL)  # its exit, faulthandler is gone)
         out, err = process.communicate()
         err = err[-3000:] + stuck.encode() + b"\n[stdout] " + out[-300:]
         code = None
