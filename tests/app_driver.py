@@ -85,6 +85,7 @@ def main() -> int:
     # A test whose app does not end in time sends SIGUSR1 for every thread's stack on stderr
     # (from C: it works while a thread holds the GIL, and during the interpreter's exit).
     faulthandler.register(signal.SIGUSR1, all_threads=True)
+    faulthandler.enable()  # a crash, too, says where
     loop_kind, action = sys.argv[1], sys.argv[2]
     close_after = float(sys.argv[3]) if len(sys.argv) > 3 else None
 

@@ -34,6 +34,7 @@ DRIVER = textwrap.dedent(
     from guidemo.app import run_app
 
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # a cycle that hangs: the stacks
+    faulthandler.enable()  # and one that crashes (once, exit -11 beside a second suite)
 
     loop_kind, action, ctrl_q_after = sys.argv[1], sys.argv[2], sys.argv[3]
 
