@@ -86,10 +86,7 @@ def run_app(
             options = StartOptions(panel, screenshot_dir, on_ready, zoom, size, tour, theme)
             return runner.run(_main(lifecycle, options))
     finally:
-        try:
-            collect_before_exit()
-        finally:
-            lifecycle.finished()
+        lifecycle.finished()
 
 
 @dataclass(frozen=True)
@@ -175,6 +172,7 @@ async def _main(lifecycle: Lifecycle, options: StartOptions) -> int:
             await server.close()
         finally:
             collector.stop()  # automatic collection again, even if the close failed
+    collect_before_exit()  # on the loop still, as every collection of the run
     return code
 
 
@@ -195,8 +193,8 @@ def freeze_startup_objects() -> None:
 
 
 def collect_before_exit() -> None:
-    """The process is about to exit: collect the run's cycles now (their finalizers'
-    warnings too), while the shutdown's deadline still covers it, and freeze the rest.
+    """The app is about to exit: collect the run's cycles now (their finalizers' warnings
+    too), while the shutdown's deadline still covers it and Qt is whole, and freeze the rest.
 
     Python's own collection at exit walked everything built since start-up: 0.1-0.2 s of
     CPU after shutdown had ended, and beside a second suite the app was still in it 10 s
