@@ -195,17 +195,31 @@ def test_a_freeze_says_how_long_a_busy_machine_kept_it_waiting_for_a_cpu(window,
     cpu = min(os.sched_getaffinity(0))
     everywhere = os.sched_getaffinity(0)
     used: list[float] = []
+    spans: list[tuple[float, float]] = []
 
     def busy_and_counted() -> None:
-        started = time.thread_time()
+        started, began = time.thread_time(), time.perf_counter()
         busy_cpu(0.6)
         used.append(time.thread_time() - started)
+        spans.append((began, time.perf_counter()))
+
+    def overlap(freeze: Freeze, span: tuple[float, float]) -> float:
+        return min(freeze.started + freeze.duration_s, span[1]) - max(freeze.started, span[0])
+
+    def job_freeze() -> Freeze | None:
+        """The freeze of the job's own time: beside a second suite, with the hog on its
+        CPU, Qt's loop had stalled 0.2 s waiting for it first (a freeze of its own)."""
+        span = spans[-1]
+        covering = [f for f in window.monitor.freezes if overlap(f, span) > 0.3]
+        return max(covering, key=lambda f: overlap(f, span), default=None)
 
     async def freeze() -> Freeze:
-        before = len(window.monitor.freezes)
+        before = len(spans)
         QtCore.QTimer.singleShot(0, window, busy_and_counted)
-        await wait_until(lambda: len(window.monitor.freezes) > before, what="the freeze")
-        return window.monitor.freezes[-1]
+        await wait_until(lambda: len(spans) > before and job_freeze() is not None, what="it")
+        found = job_freeze()
+        assert found is not None
+        return found
 
     os.sched_setaffinity(0, {cpu})  # this process on one CPU (all its threads)
     try:
