@@ -119,7 +119,7 @@ async def main_window(lazy: bool = False) -> AsyncIterator[Any]:
     app builds it (the first panel now, the others in idle time from a second after)."""
     from PySide6 import QtCore
 
-    from guidemo.app import MainWindow, freeze_startup_objects, route_qt_messages
+    from guidemo.app import MainWindow, collect_and_freeze, route_qt_messages
     from guidemo.server import DemoServer
 
     QtCore.qInstallMessageHandler(route_qt_messages)  # as the app: Qt's chatter to logging
@@ -129,7 +129,7 @@ async def main_window(lazy: bool = False) -> AsyncIterator[Any]:
         window.show()
         if lazy:
             window.build_remaining()
-        freeze_startup_objects()  # as the app does once its window is up
+        collect_and_freeze()  # as the app does once its window is up
         try:
             await wait_for(lambda: window.monitor.stats().samples >= 3, 10, "first probes")
             yield window

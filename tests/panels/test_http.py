@@ -236,7 +236,7 @@ def test_ten_thousand_urls_are_capped_and_the_ui_stays_live(window, run, panel):
     widget(panel, "concurrencySpin").setValue(100)
     table = widget(panel, "resultsTable")
     # Start from a clean heap, and keep the whole test session's objects out of the
-    # collector's way as the app does with its start-up objects (app.freeze_startup_objects):
+    # collector's way as the app does with its start-up objects (app.collect_and_freeze):
     # a full collection over 700 tests' garbage is a pause of its own, not the panel's.
     gc.collect()
     gc.freeze()
